@@ -1,0 +1,110 @@
+import AsyncHTTPClient
+import Logging
+import NIOHTTP1
+
+/// A Dfns client that signs user actions itself with a ``CredentialSigner``.
+///
+/// Every signed write runs init → sign client data → `/auth/action` → the request with `X-DFNS-USERACTION`, the
+/// body serialized once. Everything the client sends shares one rate limiter; a 429 pauses all of it until
+/// Retry-After. The client retries on its own only what is safe: reads, failures before the real request was sent,
+/// and writes whose body carries an `externalId` (each retry with a fresh challenge). Everything else surfaces as a
+/// ``DfnsError``.
+public final class DfnsClient: Sendable {
+    /// The signer-less client this one drives.
+    public let delegated: DfnsDelegatedClient
+    private let signer: any CredentialSigner
+
+    /// - Parameters:
+    ///   - configuration: where and how to reach Dfns.
+    ///   - signer: the credential that signs user actions.
+    ///   - httpClient: the AsyncHTTPClient to send through; defaults to the process-wide shared client.
+    ///   - logger: receives debug-level request logs (never headers, bodies or keys).
+    public init(
+        configuration: DfnsClientConfiguration,
+        signer: any CredentialSigner,
+        httpClient: HTTPClient = .shared,
+        logger: Logger = Logger(label: "dfns.sdk")
+    ) {
+        self.delegated = DfnsDelegatedClient(configuration: configuration, httpClient: httpClient, logger: logger)
+        self.signer = signer
+    }
+
+    private var transport: DfnsTransport { delegated.transport }
+
+    /// True while a 429 holds every request of this client.
+    public var isRateLimited: Bool {
+        get async { await transport.limiter.isPaused }
+    }
+
+    /// Total time requests have waited on the rate limiter.
+    public var rateLimiterWait: Duration {
+        get async { await transport.limiter.totalWait }
+    }
+
+    // MARK: Wallets
+
+    /// `POST /wallets`. Not repeated after the request was sent: Dfns documents no idempotency for wallets, so a
+    /// caller that saw `outcomeUnknown` should look the wallet up (by `externalId`) before creating it again.
+    public func createWallet(_ request: CreateWalletRequest) async throws -> Wallet {
+        let body = try await signedWrite(.POST, "/wallets", body: try JSONCoding.encode(request), repeatable: false)
+        return try transport.decode(Wallet.self, from: body)
+    }
+
+    /// `GET /wallets/{walletId}`.
+    public func getWallet(id: String) async throws -> Wallet {
+        try await delegated.getWallet(id: id)
+    }
+
+    /// One page of `GET /wallets`.
+    public func listWalletsPage(limit: Int? = nil, paginationToken: String? = nil) async throws -> Page<Wallet> {
+        try await delegated.listWalletsPage(limit: limit, paginationToken: paginationToken)
+    }
+
+    /// Every wallet, fetched page by page as the sequence is iterated.
+    public func listWallets(pageSize: Int? = nil) -> PaginatedSequence<Wallet> {
+        delegated.listWallets(pageSize: pageSize)
+    }
+
+    // MARK: Transfers
+
+    /// `POST /wallets/{walletId}/transfers`, validated before anything is sent. With an `externalId` the whole
+    /// flow is retried on transient failures: Dfns answers a replay with the transfer it already created.
+    public func createTransfer(walletId: String, _ request: TransferRequest) async throws -> Transfer {
+        let (path, body) = try DfnsDelegatedClient.transferWrite(walletId: walletId, request)
+        let response = try await signedWrite(.POST, path, body: body, repeatable: request.externalId != nil)
+        return try transport.decode(Transfer.self, from: response)
+    }
+
+    /// `GET /wallets/{walletId}/transfers/{transferId}`.
+    public func getTransfer(walletId: String, transferId: String) async throws -> Transfer {
+        try await delegated.getTransfer(walletId: walletId, transferId: transferId)
+    }
+
+    /// One page of `GET /wallets/{walletId}/transfers`.
+    public func listTransfersPage(walletId: String, limit: Int? = nil, paginationToken: String? = nil) async throws -> Page<Transfer> {
+        try await delegated.listTransfersPage(walletId: walletId, limit: limit, paginationToken: paginationToken)
+    }
+
+    /// Every transfer of a wallet, fetched page by page as the sequence is iterated.
+    public func listTransfers(walletId: String, pageSize: Int? = nil) -> PaginatedSequence<Transfer> {
+        delegated.listTransfers(walletId: walletId, pageSize: pageSize)
+    }
+
+    // MARK: Any endpoint
+
+    /// Sends a signed write to any endpoint and returns the raw JSON response, for operations the SDK does not model.
+    /// - Parameter repeatable: true only when a replay of this exact body cannot act twice (it carries an idempotency key).
+    public func signedRequest(method: HTTPMethod, path: String, body: JSONValue, repeatable: Bool = false) async throws -> JSONValue {
+        let response = try await signedWrite(method, path, body: body.jsonBytes(), repeatable: repeatable)
+        return try transport.decode(JSONValue.self, from: response)
+    }
+
+    private func signedWrite(_ method: HTTPMethod, _ path: String, body: [UInt8], repeatable: Bool) async throws -> [UInt8] {
+        let origin = transport.configuration.appOrigin
+        return try await transport.retrying { _ in
+            let challenge = try await delegated.initUserAction(method, path, body: body)
+            let signed = try await UserActionSigning.sign(challenge, with: signer, origin: origin)
+            return try await delegated.complete(method, path, body: body, signedChallenge: signed, repeatable: repeatable)
+        }
+    }
+}

@@ -1,0 +1,48 @@
+/// How a ``DfnsClient`` or ``DfnsDelegatedClient`` reaches Dfns. The logger and HTTP client are passed separately.
+public struct DfnsClientConfiguration: Sendable, CustomStringConvertible {
+    /// The API root, e.g. `https://api.dfns.io` (default) or a simulator's `http://127.0.0.1:8787`.
+    public var baseURL: String
+    /// The service-account (or end-user) bearer token. Never logged or described.
+    public var authToken: String
+    /// The `origin` written into signed client data. Default `https://app.dfns.io`.
+    public var appOrigin: String
+    /// Timeout of one HTTP exchange, connect included. Default 30 s, as the official SDKs.
+    public var requestTimeout: Duration
+    /// The `User-Agent` header. Default `dfns-worker-swift/<version>`.
+    public var userAgent: String
+    /// Request budget of this client per minute, init and action calls included; nil = unpaced. Default 1000, the
+    /// Dfns limit of a paid organisation (use 100 on a trial).
+    public var requestsPerMinute: Int?
+    /// Backoff for what the SDK retries on its own: reads, and signed writes whose body carries an `externalId`.
+    public var retryPolicy: RetryPolicy
+    /// Largest response body accepted. Default 8 MiB.
+    public var maxResponseBytes: Int
+
+    /// The SDK version sent in the default User-Agent.
+    public static let sdkVersion = "0.1.0"
+
+    public init(
+        baseURL: String = "https://api.dfns.io",
+        authToken: String,
+        appOrigin: String = UserActionSigning.defaultOrigin,
+        requestTimeout: Duration = .seconds(30),
+        userAgent: String = "dfns-worker-swift/\(DfnsClientConfiguration.sdkVersion)",
+        requestsPerMinute: Int? = 1000,
+        retryPolicy: RetryPolicy = .default,
+        maxResponseBytes: Int = 8 << 20
+    ) {
+        self.baseURL = baseURL
+        self.authToken = authToken
+        self.appOrigin = appOrigin
+        self.requestTimeout = requestTimeout
+        self.userAgent = userAgent
+        self.requestsPerMinute = requestsPerMinute
+        self.retryPolicy = retryPolicy
+        self.maxResponseBytes = maxResponseBytes
+    }
+
+    public var description: String {
+        "DfnsClientConfiguration(baseURL: \(baseURL), authToken: <redacted>, appOrigin: \(appOrigin), "
+            + "requestTimeout: \(requestTimeout), requestsPerMinute: \(requestsPerMinute.map(String.init) ?? "unlimited"))"
+    }
+}

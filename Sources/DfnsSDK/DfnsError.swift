@@ -1,0 +1,163 @@
+import Foundation
+
+/// Every failure the SDK reports, with a stable low-cardinality ``Code`` that callers branch on.
+///
+/// Decide on ``code``, ``isRetryable`` and ``retryAfter``, never on ``message``: messages come from Dfns and change.
+/// The description never contains the bearer token, the private key or request bodies.
+public struct DfnsError: Error, Sendable, CustomStringConvertible {
+    /// The kind of failure; a struct wrapping a private enum so new codes can be added without breaking callers.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        private enum Base: String, Sendable {
+            case transport, timeout, rateLimited, server, unauthorized, forbidden, notFound, conflict
+            case validation, policyPending, decoding, signing
+        }
+
+        private let base: Base
+        private init(_ base: Base) { self.base = base }
+
+        /// The connection failed or closed before a response arrived: the outcome of a write is unknown.
+        public static let transport = Code(.transport)
+        /// No response within the configured timeout: the outcome of a write is unknown.
+        public static let timeout = Code(.timeout)
+        /// HTTP 429; see ``DfnsError/retryAfter``.
+        public static let rateLimited = Code(.rateLimited)
+        /// HTTP 5xx (or an unexpected status): transient on Dfns's side.
+        public static let server = Code(.server)
+        /// HTTP 401: the bearer token is missing, malformed or expired.
+        public static let unauthorized = Code(.unauthorized)
+        /// HTTP 402/403: missing permission, feature or a rejected user action.
+        public static let forbidden = Code(.forbidden)
+        /// HTTP 404.
+        public static let notFound = Code(.notFound)
+        /// HTTP 409, chiefly an `externalId` already bound to another request; see ``DfnsError/duplicateId``.
+        public static let conflict = Code(.conflict)
+        /// HTTP 400/422, or a request the SDK refused to send because it is invalid.
+        public static let validation = Code(.validation)
+        /// HTTP 202: the operation waits for a policy approval.
+        public static let policyPending = Code(.policyPending)
+        /// A response that is not the JSON we expect.
+        public static let decoding = Code(.decoding)
+        /// The credential could not sign (bad key, signer failure).
+        public static let signing = Code(.signing)
+
+        /// A short snake-free label safe for metrics and logs, e.g. `rateLimited`.
+        public var description: String { base.rawValue }
+    }
+
+    /// The failure class.
+    public let code: Code
+    /// A human-readable explanation (from the Dfns envelope when there is one).
+    public let message: String
+    /// The HTTP status, when a response arrived.
+    public let httpStatus: Int?
+    /// Dfns's support reference (`error.id`), when present.
+    public let dfnsErrorId: String?
+    /// `error.details` from the envelope, when present.
+    public let details: JSONValue?
+    /// The raw response body, when a response arrived.
+    public let rawBody: String?
+    /// How long the server asked us to wait (429 `Retry-After`).
+    public let retryAfter: Duration?
+    /// The lower-level cause, for debugging; never shown in ``description``.
+    public let underlying: (any Error)?
+
+    public init(
+        code: Code,
+        message: String,
+        httpStatus: Int? = nil,
+        dfnsErrorId: String? = nil,
+        details: JSONValue? = nil,
+        rawBody: String? = nil,
+        retryAfter: Duration? = nil,
+        underlying: (any Error)? = nil
+    ) {
+        self.code = code
+        self.message = message
+        self.httpStatus = httpStatus
+        self.dfnsErrorId = dfnsErrorId
+        self.details = details
+        self.rawBody = rawBody
+        self.retryAfter = retryAfter
+        self.underlying = underlying
+    }
+
+    /// True for failures that may succeed when tried again: transport, timeout, 429 and 5xx.
+    public var isRetryable: Bool {
+        [.transport, .timeout, .rateLimited, .server].contains(code)
+    }
+
+    /// True when a write may have taken effect even though we saw no success: reconcile before repeating it.
+    public var outcomeUnknown: Bool {
+        [.transport, .timeout, .server].contains(code)
+    }
+
+    /// The id of the existing entity a 409 conflict points at (`details.duplicate.id`).
+    public var duplicateId: String? {
+        details?["duplicate"]?["id"]?.stringValue
+    }
+
+    public var description: String {
+        var text = "DfnsError.\(code)"
+        if let httpStatus { text += " (HTTP \(httpStatus))" }
+        text += ": \(message)"
+        if let dfnsErrorId { text += " [dfns error id \(dfnsErrorId)]" }
+        return text
+    }
+}
+
+extension DfnsError {
+    /// Maps an HTTP error response to a typed error, parsing the Dfns envelope `{"error":{id,status,message,details}}`
+    /// with fallbacks to a top-level `message` and to the raw text.
+    public init(httpStatus: Int, body: [UInt8], retryAfterHeader: String?, now: Date = Date()) {
+        let raw = String(decoding: body, as: UTF8.self)
+        let json = try? JSONValue(parsing: body)
+        let envelope = json?["error"]
+        var message = envelope?["message"]?.stringValue ?? json?["message"]?.stringValue
+            ?? (envelope?.stringValue ?? raw.trimmingCharacters(in: .whitespacesAndNewlines))
+        if message.isEmpty { message = "HTTP \(httpStatus)" }
+        let errorId: String? =
+            switch envelope?["id"] {
+            case .string(let id): id
+            case .integer(let id): String(id)
+            default: nil
+            }
+        self.init(
+            code: Self.code(forStatus: httpStatus),
+            message: message,
+            httpStatus: httpStatus,
+            dfnsErrorId: errorId,
+            details: envelope?["details"],
+            rawBody: raw,
+            retryAfter: retryAfterHeader.flatMap { Self.parseRetryAfter($0, now: now) }
+        )
+    }
+
+    /// The code for an HTTP status that is not a success.
+    public static func code(forStatus status: Int) -> Code {
+        switch status {
+        case 202: .policyPending
+        case 401: .unauthorized
+        case 402, 403: .forbidden
+        case 404: .notFound
+        case 409: .conflict
+        case 429: .rateLimited
+        case 400..<500: .validation
+        default: .server
+        }
+    }
+
+    /// Parses `Retry-After` as delta-seconds (fractions accepted) or an HTTP date; nil when unparseable.
+    public static func parseRetryAfter(_ value: String, now: Date = Date()) -> Duration? {
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        if let seconds = Double(trimmed), seconds.isFinite, seconds >= 0 {
+            return .milliseconds(Int64((seconds * 1000).rounded(.up)))
+        }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = formatter.date(from: trimmed) else { return nil }
+        let interval = max(0, date.timeIntervalSince(now))
+        return .milliseconds(Int64((interval * 1000).rounded(.up)))
+    }
+}

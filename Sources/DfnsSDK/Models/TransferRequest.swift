@@ -1,0 +1,145 @@
+/// The body of `POST /wallets/{walletId}/transfers`: one typed case per documented kind, and ``raw(_:)`` for kinds
+/// the SDK does not model (or modelled kinds with fields it does not know).
+///
+/// Amounts are integer strings in the asset's minimum unit (wei, satoshi, lamports…).
+public enum TransferRequest: Sendable, Hashable {
+    case native(to: String, amount: String, memo: String? = nil, priority: String? = nil, externalId: String? = nil)
+    case erc20(contract: String, to: String, amount: String, priority: String? = nil, externalId: String? = nil)
+    case erc721(contract: String, to: String, tokenId: String, priority: String? = nil, externalId: String? = nil)
+    case trc10(tokenId: String, to: String, amount: String, externalId: String? = nil)
+    case trc20(contract: String, to: String, amount: String, externalId: String? = nil)
+    case trc721(contract: String, to: String, tokenId: String, externalId: String? = nil)
+    case spl(mint: String, to: String, amount: String, createDestinationAccount: Bool? = nil, externalId: String? = nil)
+    case spl2022(mint: String, to: String, amount: String, createDestinationAccount: Bool? = nil, externalId: String? = nil)
+    case asa(assetId: String, to: String, amount: String, externalId: String? = nil)
+    case sep41(issuer: String, assetCode: String, to: String, amount: String, memo: String? = nil, externalId: String? = nil)
+    case tep74(master: String, to: String, amount: String, memo: String? = nil, externalId: String? = nil)
+    /// Any JSON object with a `kind`, sent as given.
+    case raw(JSONValue)
+
+    /// The JSON body.
+    public var json: JSONValue {
+        func object(_ kind: String, _ fields: [(String, JSONValue?)]) -> JSONValue {
+            var members: [String: JSONValue] = ["kind": .string(kind)]
+            for (key, value) in fields { if let value { members[key] = value } }
+            return .object(members)
+        }
+        func string(_ value: String?) -> JSONValue? { value.map(JSONValue.string) }
+        func bool(_ value: Bool?) -> JSONValue? { value.map(JSONValue.bool) }
+
+        switch self {
+        case let .native(to, amount, memo, priority, externalId):
+            return object("Native", [("to", string(to)), ("amount", string(amount)), ("memo", string(memo)), ("priority", string(priority)), ("externalId", string(externalId))])
+        case let .erc20(contract, to, amount, priority, externalId):
+            return object("Erc20", [("contract", string(contract)), ("to", string(to)), ("amount", string(amount)), ("priority", string(priority)), ("externalId", string(externalId))])
+        case let .erc721(contract, to, tokenId, priority, externalId):
+            return object("Erc721", [("contract", string(contract)), ("to", string(to)), ("tokenId", string(tokenId)), ("priority", string(priority)), ("externalId", string(externalId))])
+        case let .trc10(tokenId, to, amount, externalId):
+            return object("Trc10", [("tokenId", string(tokenId)), ("to", string(to)), ("amount", string(amount)), ("externalId", string(externalId))])
+        case let .trc20(contract, to, amount, externalId):
+            return object("Trc20", [("contract", string(contract)), ("to", string(to)), ("amount", string(amount)), ("externalId", string(externalId))])
+        case let .trc721(contract, to, tokenId, externalId):
+            return object("Trc721", [("contract", string(contract)), ("to", string(to)), ("tokenId", string(tokenId)), ("externalId", string(externalId))])
+        case let .spl(mint, to, amount, createDestinationAccount, externalId):
+            return object("Spl", [("mint", string(mint)), ("to", string(to)), ("amount", string(amount)), ("createDestinationAccount", bool(createDestinationAccount)), ("externalId", string(externalId))])
+        case let .spl2022(mint, to, amount, createDestinationAccount, externalId):
+            return object("Spl2022", [("mint", string(mint)), ("to", string(to)), ("amount", string(amount)), ("createDestinationAccount", bool(createDestinationAccount)), ("externalId", string(externalId))])
+        case let .asa(assetId, to, amount, externalId):
+            return object("Asa", [("assetId", string(assetId)), ("to", string(to)), ("amount", string(amount)), ("externalId", string(externalId))])
+        case let .sep41(issuer, assetCode, to, amount, memo, externalId):
+            return object("Sep41", [("issuer", string(issuer)), ("assetCode", string(assetCode)), ("to", string(to)), ("amount", string(amount)), ("memo", string(memo)), ("externalId", string(externalId))])
+        case let .tep74(master, to, amount, memo, externalId):
+            return object("Tep74", [("master", string(master)), ("to", string(to)), ("amount", string(amount)), ("memo", string(memo)), ("externalId", string(externalId))])
+        case let .raw(value):
+            return value
+        }
+    }
+
+    /// The `kind` field, e.g. `Native`.
+    public var kind: String? { json["kind"]?.stringValue }
+
+    /// The idempotency key, if the body carries one.
+    public var externalId: String? { json["externalId"]?.stringValue }
+
+    /// The same request with `externalId` set (replacing any existing one), as a raw body.
+    public func withExternalId(_ externalId: String) -> TransferRequest {
+        var members = json.objectValue ?? [:]
+        members["externalId"] = .string(externalId)
+        return .raw(.object(members))
+    }
+
+    /// Checks the body as Dfns would: an object with a known `kind`, its required fields present as non-empty
+    /// strings, `amount` a positive integer string, optional strings being strings.
+    /// - Throws: ``DfnsError`` with code `.validation` whose message names the field.
+    public func validate() throws {
+        try Self.validate(json)
+    }
+
+    /// Validates any JSON transfer body; see ``validate()``.
+    public static func validate(_ body: JSONValue) throws {
+        guard let members = body.objectValue else { throw invalid("the transfer body must be a JSON object") }
+        guard let kindValue = members["kind"] else { throw invalid("kind is required") }
+        guard let kind = kindValue.stringValue else { throw invalid("kind must be a string") }
+        guard let required = requiredFields[kind] ?? (unmodelledKinds.contains(kind) ? [] : nil) else {
+            let known = (Array(requiredFields.keys) + unmodelledKinds).sorted().joined(separator: ", ")
+            throw invalid("kind \(kind.debugDescription) is not a Dfns transfer kind (one of \(known))")
+        }
+        for field in required {
+            guard let value = members[field] else { throw invalid("\(field) is required for a \(kind) transfer") }
+            guard let text = value.stringValue else { throw invalid("\(field) must be a string") }
+            guard !text.isEmpty else { throw invalid("\(field) must not be empty") }
+        }
+        if let amountValue = members["amount"], amountValue.stringValue == nil {
+            throw invalid("amount must be a string")
+        }
+        if let amount = members["amount"]?.stringValue, !isPositiveInteger(amount) {
+            throw invalid("amount must be a positive integer string in the asset's minimum unit, got \(amount.prefix(40).debugDescription)")
+        }
+        for field in ["externalId", "memo", "priority"] {
+            if let value = members[field], value.stringValue == nil {
+                throw invalid("\(field) must be a string")
+            }
+        }
+        if let externalId = members["externalId"]?.stringValue, externalId.isEmpty || externalId.count > 256 {
+            throw invalid("externalId must be 1 to 256 characters")
+        }
+        if let priority = members["priority"]?.stringValue, !["Slow", "Standard", "Fast"].contains(priority) {
+            throw invalid("priority must be Slow, Standard or Fast")
+        }
+    }
+
+    /// Required string fields per documented kind (dfns-api §5).
+    public static let requiredFields: [String: [String]] = [
+        "Native": ["to", "amount"],
+        "Erc20": ["contract", "to", "amount"],
+        "Erc721": ["contract", "to", "tokenId"],
+        "Trc10": ["tokenId", "to", "amount"],
+        "Trc20": ["contract", "to", "amount"],
+        "Trc721": ["contract", "to", "tokenId"],
+        "Spl": ["mint", "to", "amount"],
+        "Spl2022": ["mint", "to", "amount"],
+        "Asa": ["assetId", "to", "amount"],
+        "Sep41": ["issuer", "assetCode", "to", "amount"],
+        "Tep74": ["master", "to", "amount"],
+    ]
+
+    /// Kinds Dfns lists whose fields the SDK does not check beyond `amount` (sent through ``raw(_:)``).
+    public static let unmodelledKinds: [String] = [
+        "Aip21", "Asset", "Cip56", "Cis2", "Cis7", "Coin", "Erc7984", "Hip17", "Hts", "Iou", "Snip2", "Snip3", "Xls33",
+    ]
+
+    private static func isPositiveInteger(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } && text.contains { $0 != "0" }
+            && text.utf8.count <= 78
+    }
+
+    private static func invalid(_ message: String) -> DfnsError {
+        DfnsError(code: .validation, message: message)
+    }
+}
+
+extension TransferRequest: Encodable {
+    public func encode(to encoder: any Encoder) throws {
+        try json.encode(to: encoder)
+    }
+}

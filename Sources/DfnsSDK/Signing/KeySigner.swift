@@ -1,0 +1,153 @@
+import COpenSSL
+import Foundation
+
+/// A ``CredentialSigner`` over a PEM private key held in memory, signing through OpenSSL's EVP API.
+///
+/// Loads PKCS#8 (`BEGIN PRIVATE KEY`), encrypted PKCS#8 (`BEGIN ENCRYPTED PRIVATE KEY`) and the traditional forms
+/// (`BEGIN EC PRIVATE KEY`, `BEGIN RSA PRIVATE KEY`, with or without `Proc-Type: 4,ENCRYPTED`) for Ed25519,
+/// ECDSA P-256, ECDSA secp256k1 and RSA ≥ 2048 bits. The key never appears in a description, log or error.
+public final class KeySigner: CredentialSigner, @unchecked Sendable, CustomStringConvertible {
+    // Safety: `key` is immutable after init; OpenSSL 3 allows concurrent signing with one EVP_PKEY, and each
+    // signature uses its own EVP_MD_CTX.
+    private let key: OpaquePointer
+
+    public let credentialId: String
+    /// The algorithm detected from the key.
+    public let algorithm: KeyAlgorithm
+
+    /// Loads a PEM private key.
+    /// - Parameters:
+    ///   - credentialId: the Dfns credential id the key belongs to.
+    ///   - privateKeyPEM: the PEM text.
+    ///   - passphrase: the passphrase of an encrypted PEM; nil for an unencrypted one.
+    /// - Throws: ``KeySignerError`` naming the problem.
+    public init(credentialId: String, privateKeyPEM: String, passphrase: String? = nil) throws {
+        self.credentialId = credentialId
+        let loaded = try Self.load(pem: privateKeyPEM, passphrase: passphrase)
+        do {
+            self.algorithm = try Self.algorithm(of: loaded)
+        } catch {
+            EVP_PKEY_free(loaded)
+            throw error
+        }
+        self.key = loaded
+    }
+
+    /// Loads a PEM private key from a file.
+    public convenience init(credentialId: String, privateKeyFile path: String, passphrase: String? = nil) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw KeySignerError(.unreadableKey, "cannot read the private key file at \(path)")
+        }
+        try self.init(credentialId: credentialId, privateKeyPEM: String(decoding: data, as: UTF8.self), passphrase: passphrase)
+    }
+
+    deinit { EVP_PKEY_free(key) }
+
+    public var description: String { "KeySigner(credentialId: \(credentialId), algorithm: \(algorithm))" }
+
+    public func sign(_ message: [UInt8]) throws -> [UInt8] {
+        defer { ERR_clear_error() }
+        guard let context = EVP_MD_CTX_new() else {
+            throw KeySignerError(.signingFailed, "cannot allocate a signing context")
+        }
+        defer { EVP_MD_CTX_free(context) }
+        // Ed25519 hashes internally and takes no digest; the others sign SHA-256 (RSA defaults to PKCS#1 v1.5).
+        let digest = algorithm == .ed25519 ? nil : EVP_sha256()
+        guard EVP_DigestSignInit(context, nil, digest, nil, key) == 1 else {
+            throw KeySignerError(.signingFailed, "cannot initialise \(algorithm) signing")
+        }
+        var length = 0
+        guard EVP_DigestSign(context, nil, &length, message, message.count) == 1 else {
+            throw KeySignerError(.signingFailed, "cannot size the \(algorithm) signature")
+        }
+        var signature = [UInt8](repeating: 0, count: length)
+        guard EVP_DigestSign(context, &signature, &length, message, message.count) == 1 else {
+            throw KeySignerError(.signingFailed, "\(algorithm) signing failed")
+        }
+        return Array(signature.prefix(length))
+    }
+
+    /// The public key as SubjectPublicKeyInfo PEM, to register the credential with Dfns or a simulator.
+    public func publicKeyPEM() throws -> String {
+        guard let bio = BIO_new(BIO_s_mem()) else { throw KeySignerError(.signingFailed, "cannot allocate a BIO") }
+        defer { BIO_free(bio) }
+        guard PEM_write_bio_PUBKEY(bio, key) == 1 else {
+            ERR_clear_error()
+            throw KeySignerError(.signingFailed, "cannot export the public key")
+        }
+        var pointer: UnsafeMutablePointer<CChar>?
+        let length = BIO_ctrl(bio, BIO_CTRL_INFO, 0, &pointer)
+        guard let pointer, length > 0 else { throw KeySignerError(.signingFailed, "empty public key") }
+        return String(decoding: UnsafeRawBufferPointer(start: pointer, count: length), as: UTF8.self)
+    }
+
+    // MARK: Loading
+
+    private static func load(pem: String, passphrase: String?) throws -> OpaquePointer {
+        defer { ERR_clear_error() }
+        let encrypted = pem.contains("ENCRYPTED")
+        if !pem.contains("PRIVATE KEY-----") {
+            if pem.contains("PUBLIC KEY-----") || pem.contains("CERTIFICATE-----") {
+                throw KeySignerError(.notAPrivateKey, "the PEM holds a public key or certificate, not a private key")
+            }
+            throw KeySignerError(.unreadableKey, "the text is not a PEM private key")
+        }
+        if encrypted && passphrase == nil {
+            throw KeySignerError(.passphraseRequired, "the PEM private key is encrypted and no passphrase was given")
+        }
+        let bytes = Array(pem.utf8)
+        let key: OpaquePointer? = bytes.withUnsafeBytes { buffer in
+            guard let bio = BIO_new_mem_buf(buffer.baseAddress, Int32(buffer.count)) else { return nil }
+            defer { BIO_free(bio) }
+            // The callback never prompts: it hands over the passphrase we were given, or refuses.
+            return (passphrase ?? "").withCString { secret in
+                PEM_read_bio_PrivateKey(bio, nil, passphraseCallback, passphrase == nil ? nil : UnsafeMutableRawPointer(mutating: secret))
+            }
+        }
+        guard let key else {
+            if encrypted {
+                throw KeySignerError(.wrongPassphrase, "the passphrase does not decrypt the PEM private key")
+            }
+            throw KeySignerError(.unreadableKey, "OpenSSL cannot parse the PEM private key")
+        }
+        return key
+    }
+
+    private static func algorithm(of key: OpaquePointer) throws -> KeyAlgorithm {
+        switch EVP_PKEY_get_base_id(key) {
+        case EVP_PKEY_ED25519:
+            return .ed25519
+        case EVP_PKEY_EC:
+            var name = [CChar](repeating: 0, count: 80)
+            var length = 0
+            guard EVP_PKEY_get_group_name(key, &name, name.count, &length) == 1 else {
+                throw KeySignerError(.unsupportedCurve, "the EC key has no named curve")
+            }
+            let curve = String(decoding: name.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            switch curve {
+            case "prime256v1", "P-256": return .p256
+            case "secp256k1": return .secp256k1
+            default: throw KeySignerError(.unsupportedCurve, "EC curve \(curve) is not supported; use P-256 or secp256k1")
+            }
+        case EVP_PKEY_RSA:
+            let bits = EVP_PKEY_get_bits(key)
+            guard bits >= 2048 else {
+                throw KeySignerError(.weakKey, "RSA key of \(bits) bits is too short; use 2048 bits or more")
+            }
+            return .rsa
+        default:
+            throw KeySignerError(.unsupportedKeyType, "key type \(EVP_PKEY_get_base_id(key)) is not supported; use Ed25519, ECDSA P-256, ECDSA secp256k1 or RSA")
+        }
+    }
+}
+
+/// OpenSSL passphrase callback: copies the passphrase passed as `userData`, or returns -1 so OpenSSL never prompts.
+private func passphraseCallback(
+    _ buffer: UnsafeMutablePointer<CChar>?, _ size: Int32, _ rwflag: Int32, _ userData: UnsafeMutableRawPointer?
+) -> Int32 {
+    guard let buffer, let userData else { return -1 }
+    let secret = userData.assumingMemoryBound(to: CChar.self)
+    let length = min(Int(strlen(secret)), Int(size))
+    buffer.update(from: secret, count: length)
+    return Int32(length)
+}

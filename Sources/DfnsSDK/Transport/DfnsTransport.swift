@@ -1,0 +1,141 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// One HTTP exchange with Dfns at a time: paced by the shared limiter, timed out, and mapped to ``DfnsError``.
+final class DfnsTransport: Sendable {
+    let configuration: DfnsClientConfiguration
+    let limiter: RateLimiter<ContinuousClock>
+    private let httpClient: HTTPClient
+    private let logger: Logger
+    private let root: String
+
+    init(configuration: DfnsClientConfiguration, httpClient: HTTPClient, logger: Logger) {
+        self.configuration = configuration
+        self.httpClient = httpClient
+        self.logger = logger
+        self.limiter = RateLimiter(requestsPerMinute: configuration.requestsPerMinute)
+        var root = configuration.baseURL
+        while root.hasSuffix("/") { root.removeLast() }
+        self.root = root
+    }
+
+    /// Sends one request and returns the body of a 2xx response.
+    /// - Parameters:
+    ///   - path: the path without query, e.g. `/wallets`; also what a user action signs.
+    ///   - query: query items, appended unsigned.
+    ///   - userAction: the single-use `X-DFNS-USERACTION` token of a signed write.
+    func exchange(
+        _ method: HTTPMethod,
+        _ path: String,
+        query: [(String, String)] = [],
+        body: [UInt8]? = nil,
+        userAction: String? = nil
+    ) async throws -> [UInt8] {
+        try await limiter.acquire()
+        var request = HTTPClientRequest(url: root + path + Self.encode(query))
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(configuration.authToken)")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: configuration.userAgent)
+        if let userAction { request.headers.add(name: "X-DFNS-USERACTION", value: userAction) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+
+        let started = ContinuousClock.now
+        let status: Int
+        let responseBody: [UInt8]
+        let retryAfterHeader: String?
+        do {
+            let response = try await httpClient.execute(request, timeout: .nanoseconds(configuration.requestTimeout.nanoseconds))
+            var buffer = try await response.body.collect(upTo: configuration.maxResponseBytes)
+            status = Int(response.status.code)
+            responseBody = buffer.readBytes(length: buffer.readableBytes) ?? []
+            retryAfterHeader = response.headers.first(name: "Retry-After")
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            let mapped = Self.mapTransportError(error, method: method, path: path)
+            logger.debug("dfns request failed", metadata: [
+                "dfns.method": "\(method.rawValue)", "dfns.path": "\(path)", "dfns.error": "\(mapped.code)",
+            ])
+            throw mapped
+        }
+        logger.debug("dfns request", metadata: [
+            "dfns.method": "\(method.rawValue)", "dfns.path": "\(path)", "dfns.status": "\(status)",
+            "dfns.duration_ms": "\(started.duration(to: .now).milliseconds)",
+        ])
+        if (200..<300).contains(status) && status != 202 { return responseBody }
+        let error = DfnsError(httpStatus: status, body: responseBody, retryAfterHeader: retryAfterHeader)
+        if error.code == .rateLimited {
+            await limiter.pause(for: error.retryAfter ?? .seconds(1))
+        }
+        throw error
+    }
+
+    /// Decodes a response body, mapping failures to ``DfnsError/Code/decoding``.
+    func decode<Value: Decodable>(_ type: Value.Type, from body: [UInt8]) throws -> Value {
+        do {
+            return try JSONCoding.decode(type, from: body)
+        } catch {
+            throw DfnsError(
+                code: .decoding,
+                message: "unexpected \(Value.self) response: \(error)",
+                rawBody: String(decoding: body.prefix(4096), as: UTF8.self),
+                underlying: error
+            )
+        }
+    }
+
+    /// Runs `operation` under the retry policy. An operation marks a failure unsafe to repeat by throwing
+    /// ``Unrepeatable``.
+    func retrying<Value>(_ operation: (_ attempt: Int) async throws -> Value) async throws -> Value {
+        let policy = configuration.retryPolicy
+        var attempt = 1
+        while true {
+            do {
+                return try await operation(attempt)
+            } catch let unrepeatable as Unrepeatable {
+                throw unrepeatable.error
+            } catch let error as DfnsError where policy.shouldRetry(error, afterAttempt: attempt) {
+                let delay = policy.delay(afterAttempt: attempt, retryAfter: error.retryAfter)
+                logger.debug("dfns retry", metadata: [
+                    "dfns.error": "\(error.code)", "dfns.attempt": "\(attempt)", "dfns.delay_ms": "\(delay.milliseconds)",
+                ])
+                try await Task.sleep(for: delay)
+                attempt += 1
+            }
+        }
+    }
+
+    /// A failure the retry loop must surface at once: the request may have taken effect and cannot be replayed safely.
+    struct Unrepeatable: Error {
+        let error: any Error
+    }
+
+    private static func encode(_ query: [(String, String)]) -> String {
+        guard !query.isEmpty else { return "" }
+        var components = URLComponents()
+        components.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) }
+        return "?" + (components.percentEncodedQuery ?? "")
+    }
+
+    private static func mapTransportError(_ error: any Error, method: HTTPMethod, path: String) -> DfnsError {
+        if let error = error as? HTTPClientError,
+            [HTTPClientError.deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout].contains(error)
+        {
+            return DfnsError(code: .timeout, message: "no response to \(method.rawValue) \(path) in time", underlying: error)
+        }
+        return DfnsError(code: .transport, message: "\(method.rawValue) \(path) failed: \(error)", underlying: error)
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
+    }
+
+    var milliseconds: Int64 { nanoseconds / 1_000_000 }
+}
