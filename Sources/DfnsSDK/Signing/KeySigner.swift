@@ -67,20 +67,6 @@ public final class KeySigner: CredentialSigner, @unchecked Sendable, CustomStrin
         return Array(signature.prefix(length))
     }
 
-    /// The public key as SubjectPublicKeyInfo PEM, to register the credential with Dfns or a simulator.
-    public func publicKeyPEM() throws -> String {
-        guard let bio = BIO_new(BIO_s_mem()) else { throw KeySignerError(.signingFailed, "cannot allocate a BIO") }
-        defer { BIO_free(bio) }
-        guard PEM_write_bio_PUBKEY(bio, key) == 1 else {
-            ERR_clear_error()
-            throw KeySignerError(.signingFailed, "cannot export the public key")
-        }
-        var pointer: UnsafeMutablePointer<CChar>?
-        let length = BIO_ctrl(bio, BIO_CTRL_INFO, 0, &pointer)
-        guard let pointer, length > 0 else { throw KeySignerError(.signingFailed, "empty public key") }
-        return String(decoding: UnsafeRawBufferPointer(start: pointer, count: length), as: UTF8.self)
-    }
-
     // MARK: Loading
 
     private static func load(pem: String, passphrase: String?) throws -> OpaquePointer {

@@ -1,0 +1,26 @@
+/// An error answered in the Dfns envelope `{"error":{"id","status","message","details"}}`.
+struct APIError: Error, Sendable {
+    let status: Int
+    let message: String
+    let details: [String: any Sendable]?
+    /// Seconds for a `Retry-After` header (429).
+    let retryAfterSeconds: Int?
+
+    init(_ status: Int, _ message: String, details: [String: any Sendable]? = nil, retryAfterSeconds: Int? = nil) {
+        self.status = status
+        self.message = message
+        self.details = details
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    static func badRequest(_ message: String) -> APIError { APIError(400, message) }
+
+    /// Missing or unknown bearer token.
+    static let unauthorized = APIError(401, "user token is missing or invalid")
+    /// Missing, unknown, expired or mismatched user action.
+    static let userActionInvalid = APIError(403, "user action signature is missing or invalid")
+    /// A user-action token presented twice.
+    static let userActionUsed = APIError(400, "user action has already been used")
+    /// An unknown, expired, used or foreign challenge.
+    static let challengeInvalid = APIError(400, "Challenge token is not valid.")
+}

@@ -1,0 +1,346 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// A local Dfns API that verifies real user-action signatures: wallets, transfers with idempotency and a status
+/// lifecycle, the Dfns error envelope, a per-organisation rate limit and seeded fault injection.
+///
+/// It imports neither the SDK nor the worker, so a client agreeing with it proves something. A test-only control
+/// plane lives under `/_sim/` (stats, faults, approvals, every transfer).
+public final class DfnsSimulator: Sendable {
+    public let configuration: SimulatorConfiguration
+    let store: SimulatorStore
+    private let verifiers: [String: PublicKeyVerifier]
+
+    /// - Throws: ``SimulatorConfigurationError`` when a credential's public key cannot be used.
+    public init(configuration: SimulatorConfiguration) throws(SimulatorConfigurationError) {
+        self.configuration = configuration
+        var verifiers: [String: PublicKeyVerifier] = [:]
+        for (credentialId, pem) in configuration.credentials {
+            do {
+                verifiers[credentialId] = try PublicKeyVerifier(publicKeyPEM: pem)
+            } catch {
+                throw SimulatorConfigurationError("credential \(credentialId): \(error.message)")
+            }
+        }
+        self.verifiers = verifiers
+        self.store = SimulatorStore(configuration: configuration)
+    }
+
+    /// The organisation id every token belongs to.
+    public var organizationId: String { store.orgId }
+
+    /// The Hummingbird application; run it (it is a `Service`) or put it in a `ServiceGroup`.
+    /// - Parameter onServerRunning: called with the bound channel once listening (its local address has the port).
+    public func application(
+        logger: Logger = Logger(label: "dfns.simulator"),
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        Application(
+            router: router(),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "dfns-simulator"),
+            onServerRunning: onServerRunning,
+            logger: logger
+        )
+    }
+
+    // MARK: Routes
+
+    private typealias Context = SimulatorRequestContext
+    private typealias Handler = @Sendable (Principal, Request, Context, [UInt8]) async throws(APIError) -> Any
+
+    private func router() -> Router<Context> {
+        let router = Router(context: Context.self)
+        router.post("/auth/action/init") { [self] request, context in
+            await api(.actionInit, request, context, handler: initUserAction)
+        }
+        router.post("/auth/action") { [self] request, context in
+            await api(.action, request, context, handler: completeUserAction)
+        }
+        router.post("/wallets") { [self] request, context in
+            await api(.createWallet, request, context, signed: true, handler: createWallet)
+        }
+        router.get("/wallets") { [self] request, context in
+            await api(.read, request, context, handler: listWallets)
+        }
+        router.get("/wallets/:walletId") { [self] request, context in
+            await api(.read, request, context) { [store] principal, _, context, _ throws(APIError) in
+                try store.wallet(context.parameters.get("walletId") ?? "", principal: principal).json
+            }
+        }
+        router.post("/wallets/:walletId/transfers") { [self] request, context in
+            await api(.createTransfer, request, context, signed: true, handler: createTransfer)
+        }
+        router.get("/wallets/:walletId/transfers") { [self] request, context in
+            await api(.read, request, context, handler: listTransfers)
+        }
+        router.get("/wallets/:walletId/transfers/:transferId") { [self] request, context in
+            await api(.read, request, context) { [store, configuration] principal, _, context, _ throws(APIError) in
+                let walletId = context.parameters.get("walletId") ?? ""
+                let transfer = try store.transfer(context.parameters.get("transferId") ?? "", walletId: walletId, principal: principal)
+                return transfer.json(at: Date(), step: configuration.transferStep)
+            }
+        }
+        addControlPlane(to: router)
+        return router
+    }
+
+    /// Authenticates, rate-limits, injects faults, checks the user action of signed writes, runs `handler` and
+    /// answers its result as JSON (or its error in the Dfns envelope).
+    private func api(
+        _ endpoint: SimulatorEndpoint,
+        _ request: Request,
+        _ context: Context,
+        signed: Bool = false,
+        handler: Handler
+    ) async -> Response {
+        guard let principal = store.principal(bearer: Self.bearer(request)) else { return Self.error(APIError.unauthorized) }
+        if let retryAfter = store.admit() {
+            return Self.error(APIError(429, "Rate limit exceeded", retryAfterSeconds: retryAfter))
+        }
+        let faults = store.drawFaults(endpoint)
+        if faults.latency > .zero { try? await Task.sleep(for: faults.latency) }
+        if faults.rateLimited { return Self.error(APIError(429, "Rate limit exceeded", retryAfterSeconds: 1)) }
+        if let status = faults.serverErrorStatus { return Self.error(APIError(status, "Internal server error (injected)")) }
+        do {
+            let body = try await Self.body(of: request)
+            if signed {
+                let token = request.headers[Self.userActionHeader]
+                try store.consumeUserAction(token, principal: principal, method: request.method.rawValue, path: request.uri.path, body: body)
+            }
+            let result = try await handler(principal, request, context, body)
+            let response = Self.json(.ok, result)
+            if faults.loseResponse {
+                // The operation is recorded; the client never learns it.
+                try? await context.channel.close()
+            }
+            return response
+        } catch {
+            return Self.error(error)
+        }
+    }
+
+    private func initUserAction(principal: Principal, request: Request, context: Context, body: [UInt8]) throws(APIError) -> Any {
+        let object = try Self.object(body)
+        guard let payload = object["userActionPayload"] as? String else { throw .badRequest("userActionPayload must be a string") }
+        guard let method = object["userActionHttpMethod"] as? String, ["POST", "PUT", "DELETE", "GET"].contains(method) else {
+            throw .badRequest("userActionHttpMethod must be one of POST, PUT, DELETE, GET")
+        }
+        guard let path = object["userActionHttpPath"] as? String, path.hasPrefix("/") else {
+            throw .badRequest("userActionHttpPath must be a path starting with /")
+        }
+        if let kind = object["userActionServerKind"], (kind as? String) != "Api" {
+            throw .badRequest("userActionServerKind must be Api")
+        }
+        let issued = store.issueChallenge(principal: principal, method: method, path: path, payload: payload)
+        return [
+            "challenge": issued.challenge,
+            "challengeIdentifier": issued.identifier,
+            "allowCredentials": [
+                "key": verifiers.keys.sorted().map { ["type": "public-key", "id": $0] },
+                "passwordProtectedKey": [Any](),
+                "webauthn": [Any](),
+            ],
+            "supportedCredentialKinds": [["kind": "Key", "factor": "first", "requiresSecondFactor": false]],
+            "userVerification": "required",
+            "attestation": "direct",
+            "rp": ["id": "dfns.io", "name": "Dfns"],
+            "externalAuthenticationUrl": "",
+        ] as [String: Any]
+    }
+
+    private func completeUserAction(principal: Principal, request: Request, context: Context, body: [UInt8]) throws(APIError) -> Any {
+        let object = try Self.object(body)
+        guard let identifier = object["challengeIdentifier"] as? String,
+            let expected = store.pendingChallenge(identifier, principal: principal)
+        else { throw .challengeInvalid }
+        guard let factor = object["firstFactor"] as? [String: Any] else { throw .badRequest("firstFactor is required") }
+        guard factor["kind"] as? String == "Key" else { throw .badRequest("firstFactor.kind must be Key") }
+        guard let assertion = factor["credentialAssertion"] as? [String: Any],
+            let credentialId = assertion["credId"] as? String,
+            let clientDataText = assertion["clientData"] as? String,
+            let signatureText = assertion["signature"] as? String
+        else { throw .badRequest("firstFactor.credentialAssertion needs credId, clientData and signature strings") }
+        guard let verifier = verifiers[credentialId] else { throw APIError(401, "credential \(credentialId) is not an active key credential of this user") }
+        guard let clientData = Base64URLText.decode(clientDataText),
+            let client = SimulatorJSON.parse(clientData) as? [String: Any]
+        else { throw .badRequest("clientData must be base64url-encoded JSON") }
+        guard client["type"] as? String == "key.get" else { throw .badRequest("clientData.type must be key.get") }
+        guard client["challenge"] as? String == expected else { throw .challengeInvalid }
+        if let crossOrigin = client["crossOrigin"], (crossOrigin as? Bool) != false {
+            throw .badRequest("clientData.crossOrigin must be false")
+        }
+        guard let signature = Base64URLText.decode(signatureText),
+            verifier.verify(signature: signature, message: clientData, acceptRawECDSA: configuration.acceptRawECDSA)
+        else {
+            store.recordSignatureFailure()
+            throw APIError(401, "invalid signature")
+        }
+        return ["userAction": try store.consumeChallenge(identifier, principal: principal)]
+    }
+
+    private func createWallet(principal: Principal, request: Request, context: Context, body: [UInt8]) throws(APIError) -> Any {
+        let object = try Self.object(body)
+        guard let network = object["network"] as? String else { throw .badRequest("network is required and must be a string") }
+        if let name = object["name"], !(name is String) { throw .badRequest("name must be a string") }
+        if let externalId = object["externalId"], !(externalId is String) { throw .badRequest("externalId must be a string") }
+        var tags: [String] = []
+        if let value = object["tags"] {
+            guard let strings = value as? [String] else { throw .badRequest("tags must be an array of strings") }
+            tags = strings
+        }
+        return try store.createWallet(
+            principal: principal, network: network, name: object["name"] as? String,
+            externalId: object["externalId"] as? String, tags: tags
+        ).json
+    }
+
+    private func listWallets(principal: Principal, request: Request, context: Context, body: [UInt8]) throws(APIError) -> Any {
+        let (limit, cursor) = try Self.page(request)
+        let page = store.listWallets(principal: principal, limit: limit, after: cursor)
+        return Self.pageJSON(page.items.map(\.json), next: page.next)
+    }
+
+    private func createTransfer(principal: Principal, request: Request, context: Context, body: [UInt8]) throws(APIError) -> Any {
+        let object = try Self.object(body)
+        if let problem = TransferValidation.problem(in: object) { throw .badRequest(problem) }
+        let walletId = context.parameters.get("walletId") ?? ""
+        let creation = try store.createTransfer(
+            principal: principal, walletId: walletId, body: SimulatorJSON.serialize(object, sorted: true),
+            externalId: object["externalId"] as? String, destination: object["to"] as? String
+        )
+        switch creation {
+        case .created(let transfer), .replayed(let transfer):
+            return transfer.json(at: Date(), step: configuration.transferStep)
+        }
+    }
+
+    private func listTransfers(principal: Principal, request: Request, context: Context, body: [UInt8]) throws(APIError) -> Any {
+        let (limit, cursor) = try Self.page(request)
+        let walletId = context.parameters.get("walletId") ?? ""
+        let page = try store.listTransfers(walletId: walletId, principal: principal, limit: limit, after: cursor)
+        let now = Date()
+        var json = Self.pageJSON(page.items.map { $0.json(at: now, step: configuration.transferStep) }, next: page.next)
+        json["walletId"] = walletId
+        return json
+    }
+
+    // MARK: Control plane
+
+    private func addControlPlane(to router: Router<Context>) {
+        let group = router.group("/_sim")
+        group.get("/health") { _, _ in Self.json(.ok, ["status": "ok"]) }
+        group.get("/stats") { [store] _, _ in
+            let stats = store.stats()
+            let transfers = store.allTransfers()
+            let distinctExternalIds = Set(transfers.compactMap(\.externalId)).count
+            return Self.json(.ok, [
+                "requests": stats.requests, "rateLimited": stats.rateLimited,
+                "injectedServerErrors": stats.injectedServerErrors, "injectedRateLimits": stats.injectedRateLimits,
+                "lostResponses": stats.lostResponses, "signatureFailures": stats.signatureFailures,
+                "walletsCreated": stats.walletCreates, "transfersCreated": stats.transferCreates,
+                "transferReplays": stats.transferReplays, "conflicts": stats.conflicts,
+                "transfersWithExternalId": transfers.count { $0.externalId != nil },
+                "distinctTransferExternalIds": distinctExternalIds,
+            ] as [String: Any])
+        }
+        group.get("/transfers") { [store, configuration] _, _ in
+            let now = Date()
+            return Self.json(.ok, ["items": store.allTransfers().map { $0.json(at: now, step: configuration.transferStep) }])
+        }
+        group.put("/faults") { [store] request, _ in
+            do {
+                let body = try await Self.body(of: request)
+                let faults = try JSONDecoder().decode([String: FaultRule].self, from: Data(body))
+                var plan: [SimulatorEndpoint: FaultRule] = [:]
+                for (name, rule) in faults {
+                    guard let endpoint = SimulatorEndpoint(rawValue: name) else {
+                        throw APIError.badRequest("unknown endpoint \(name) (use \(SimulatorEndpoint.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    }
+                    plan[endpoint] = rule
+                }
+                store.setFaults(plan)
+                return Self.json(.ok, ["endpoints": plan.count])
+            } catch {
+                return Self.error(error)
+            }
+        }
+        group.post("/approvals/:transferId") { [store] request, context in
+            let object = (try? Self.object(await Self.body(of: request))) ?? [:]
+            let approve = object["approve"] as? Bool ?? true
+            guard store.decideApproval(transferId: context.parameters.get("transferId") ?? "", approve: approve) else {
+                return Self.error(APIError(404, "no transfer waiting for approval with that id"))
+            }
+            return Self.json(.ok, ["approved": approve])
+        }
+    }
+
+    // MARK: Helpers
+
+    private static let userActionHeader = HTTPField.Name("X-DFNS-USERACTION")!
+
+    private static func bearer(_ request: Request) -> String? {
+        guard let value = request.headers[.authorization], value.hasPrefix("Bearer ") else { return nil }
+        return String(value.dropFirst(7))
+    }
+
+    private static func body(of request: Request) async throws(APIError) -> [UInt8] {
+        do {
+            var buffer = try await request.body.collect(upTo: 1 << 20)
+            return buffer.readBytes(length: buffer.readableBytes) ?? []
+        } catch {
+            throw APIError(413, "request body too large or unreadable")
+        }
+    }
+
+    private static func object(_ body: [UInt8]) throws(APIError) -> [String: Any] {
+        guard let object = SimulatorJSON.parse(body) as? [String: Any] else { throw .badRequest("the body must be a JSON object") }
+        return object
+    }
+
+    private static func page(_ request: Request) throws(APIError) -> (limit: Int, cursor: Int) {
+        let query = request.uri.queryParameters
+        var limit = 50
+        if let text = query["limit"] {
+            guard let value = Int(String(text)), (1...500).contains(value) else { throw .badRequest("limit must be an integer from 1 to 500") }
+            limit = value
+        }
+        var cursor = 0
+        if let token = query["paginationToken"] {
+            guard let bytes = Base64URLText.decode(String(token)), let text = String(bytes: bytes, encoding: .utf8),
+                text.hasPrefix("cursor:"), let value = Int(text.dropFirst(7)), value >= 0
+            else { throw .badRequest("paginationToken is not valid") }
+            cursor = value
+        }
+        return (limit, cursor)
+    }
+
+    private static func pageJSON(_ items: [[String: Any]], next: Int?) -> [String: Any] {
+        var json: [String: Any] = ["items": items]
+        if let next { json["nextPageToken"] = Base64URLText.encode(Array("cursor:\(next)".utf8)) }
+        return json
+    }
+
+    private static func json(_ status: HTTPResponse.Status, _ value: Any) -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: SimulatorJSON.serialize(value)))
+        )
+    }
+
+    private static func error(_ error: any Error) -> Response {
+        let apiError = error as? APIError ?? APIError(500, "internal error")
+        var envelope: [String: Any] = [
+            "id": String(UInt64.random(in: 1_000_000_000_000_000_000...9_999_999_999_999_999_999)),
+            "status": apiError.status,
+            "message": apiError.message,
+        ]
+        if let details = apiError.details { envelope["details"] = details }
+        var response = json(HTTPResponse.Status(code: apiError.status), ["error": envelope])
+        if let seconds = apiError.retryAfterSeconds { response.headers[.retryAfter] = String(seconds) }
+        return response
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+
+/// The caller a bearer token stands for.
+struct Principal: Sendable, Hashable {
+    let orgId: String
+    let userId: String
+    let tokenId: String
+    let bearer: String
+}
+
+/// A wallet as the simulator stores it.
+struct SimulatedWallet: Sendable {
+    let id: String
+    let orgId: String
+    let network: String
+    let address: String?
+    let name: String?
+    let externalId: String?
+    let tags: [String]
+    let keyId: String
+    let scheme: String
+    let curve: String
+    let publicKey: String
+    let dateCreated: Date
+
+    var json: [String: Any] {
+        var object: [String: Any] = [
+            "id": id, "network": network, "status": "Active", "custodial": true, "tags": tags,
+            "dateCreated": SimulatedTransfer.format(dateCreated),
+            "signingKey": ["id": keyId, "scheme": scheme, "curve": curve, "publicKey": publicKey],
+        ]
+        object["address"] = address
+        object["name"] = name
+        object["externalId"] = externalId
+        return object
+    }
+}
+
+/// A transfer as the simulator stores it; its status is derived from the clock, so it moves without timers.
+struct SimulatedTransfer: Sendable {
+    /// How the transfer ends, drawn at creation.
+    enum Outcome: Sendable { case confirmed, failed, rejected(reason: String), awaitingApproval }
+
+    let id: String
+    let walletId: String
+    let orgId: String
+    let network: NetworkCatalog.Network
+    let networkName: String
+    let requester: Principal
+    let externalId: String?
+    /// The request body, canonical JSON.
+    let requestBody: [UInt8]
+    let dateRequested: Date
+    let outcome: Outcome
+    let txHash: String
+    let fee: String
+    let approvalId: String?
+    /// When an approval was decided (approve → the timeline restarts then; reject → Rejected).
+    var approvalDecision: (approved: Bool, at: Date)?
+
+    /// The status at `now`, and the dates that go with it.
+    func state(at now: Date, step: Duration) -> (status: String, fields: [String: Any]) {
+        let stepSeconds = Double(step.components.seconds) + Double(step.components.attoseconds) / 1e18
+        var start = dateRequested
+        switch outcome {
+        case .awaitingApproval:
+            guard let decision = approvalDecision else { return ("Pending", ["approvalId": approvalId ?? ""]) }
+            guard decision.approved else {
+                return ("Rejected", ["approvalId": approvalId ?? "", "datePolicyResolved": Self.format(decision.at), "reason": "Rejected by an approver"])
+            }
+            start = decision.at
+        case .rejected(let reason):
+            if now.timeIntervalSince(start) >= stepSeconds {
+                return ("Rejected", ["datePolicyResolved": Self.format(start.addingTimeInterval(stepSeconds)), "reason": reason])
+            }
+            return ("Pending", [:])
+        case .confirmed, .failed:
+            break
+        }
+        let elapsed = now.timeIntervalSince(start)
+        func at(_ steps: Double) -> String { Self.format(start.addingTimeInterval(stepSeconds * steps)) }
+        var fields: [String: Any] = approvalId.map { ["approvalId": $0] } ?? [:]
+        if elapsed < stepSeconds { return ("Pending", fields) }
+        fields["datePolicyResolved"] = at(1)
+        if elapsed < 2 * stepSeconds { return ("Executing", fields) }
+        fields["txHash"] = txHash
+        fields["dateBroadcasted"] = at(2)
+        if elapsed < 3 * stepSeconds { return ("Broadcasted", fields) }
+        if case .failed = outcome {
+            fields["reason"] = "Transaction reverted on chain: insufficient funds for gas"
+            return ("Failed", fields)
+        }
+        fields["dateConfirmed"] = at(3)
+        fields["fee"] = fee
+        return ("Confirmed", fields)
+    }
+
+    func json(at now: Date, step: Duration) -> [String: Any] {
+        let (status, fields) = state(at: now, step: step)
+        var object: [String: Any] = [
+            "id": id, "walletId": walletId, "network": networkName, "status": status,
+            "requester": ["userId": requester.userId, "tokenId": requester.tokenId],
+            "requestBody": SimulatorJSON.parse(requestBody) ?? [:],
+            "metadata": ["asset": ["symbol": network.symbol, "decimals": network.decimals, "verified": true]],
+            "dateRequested": Self.format(dateRequested),
+        ]
+        object["externalId"] = externalId
+        for (key, value) in fields { object[key] = value }
+        return object
+    }
+
+    static func format(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+}

@@ -1,0 +1,379 @@
+import Foundation
+import Synchronization
+
+/// All simulator state behind one lock: challenges, user actions, wallets, transfers, rate limits and the seeded
+/// generator. Expensive work (signature checks, JSON) happens outside the lock.
+final class SimulatorStore: Sendable {
+    /// A challenge handed out by `/auth/action/init`.
+    private struct Challenge {
+        let challenge: String
+        let principal: Principal
+        let method: String
+        let path: String
+        let payload: String
+        let expiresAt: ContinuousClock.Instant
+    }
+
+    /// A user-action token minted by `/auth/action`.
+    private struct UserAction {
+        let principal: Principal
+        let method: String
+        let path: String
+        let payload: String
+        let expiresAt: ContinuousClock.Instant
+        var used = false
+    }
+
+    /// What a fault draw decided for one request.
+    struct FaultDecision: Sendable {
+        var latency: Duration = .zero
+        var serverErrorStatus: Int?
+        var rateLimited = false
+        var loseResponse = false
+    }
+
+    /// Counters for `/_sim/stats`.
+    struct Stats: Sendable {
+        var requests = 0
+        var rateLimited = 0
+        var injectedServerErrors = 0
+        var injectedRateLimits = 0
+        var lostResponses = 0
+        var signatureFailures = 0
+        var walletCreates = 0
+        var transferCreates = 0
+        var transferReplays = 0
+        var conflicts = 0
+    }
+
+    private struct State {
+        var generator: SplitMix64
+        var challenges: [String: Challenge] = [:]
+        var userActions: [String: UserAction] = [:]
+        var wallets: [SimulatedWallet] = []
+        var walletIndex: [String: Int] = [:]
+        var walletByExternalId: [String: String] = [:]
+        var transfers: [SimulatedTransfer] = []
+        var transferIndex: [String: Int] = [:]
+        var transfersByWallet: [String: [Int]] = [:]
+        var transferByExternalId: [String: Int] = [:]
+        var bucketTokens: Double
+        var bucketUpdated: ContinuousClock.Instant
+        var burstRemaining: [SimulatorEndpoint: Int] = [:]
+        var faults: [SimulatorEndpoint: FaultRule]
+        var stats = Stats()
+        var lastPrune = ContinuousClock.now
+    }
+
+    let configuration: SimulatorConfiguration
+    let orgId: String
+    private let principals: [String: Principal]
+    private let state: Mutex<State>
+
+    init(configuration: SimulatorConfiguration) {
+        self.configuration = configuration
+        var generator = SplitMix64(seed: configuration.seed)
+        let orgId = "or-" + Self.idBody(&generator)
+        self.orgId = orgId
+        let userId = "us-" + Self.idBody(&generator)
+        var principals: [String: Principal] = [:]
+        for token in configuration.authTokens {
+            principals[token] = Principal(orgId: orgId, userId: userId, tokenId: "to-" + Self.idBody(&generator), bearer: token)
+        }
+        self.principals = principals
+        let capacity = Double(max(1, (configuration.rateLimitPerMinute ?? 60) / 60))
+        state = Mutex(State(generator: generator, bucketTokens: capacity, bucketUpdated: .now, faults: configuration.faults))
+    }
+
+    // MARK: Principals, rate limit, faults
+
+    func principal(bearer: String?) -> Principal? {
+        bearer.flatMap { principals[$0] }
+    }
+
+    /// Counts the request against the organisation's budget; returns seconds to wait when over it.
+    func admit() -> Int? {
+        state.withLock { state in
+            state.stats.requests += 1
+            guard let perMinute = configuration.rateLimitPerMinute else { return nil }
+            let rate = Double(perMinute) / 60
+            let capacity = max(1, rate.rounded(.down))
+            let now = ContinuousClock.now
+            let elapsed = state.bucketUpdated.duration(to: now)
+            state.bucketTokens = min(capacity, state.bucketTokens + (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18) * rate)
+            state.bucketUpdated = now
+            if state.bucketTokens >= 1 {
+                state.bucketTokens -= 1
+                return nil
+            }
+            state.stats.rateLimited += 1
+            return max(1, Int(((1 - state.bucketTokens) / rate).rounded(.up)))
+        }
+    }
+
+    /// Draws the faults for one request to `endpoint`.
+    func drawFaults(_ endpoint: SimulatorEndpoint) -> FaultDecision {
+        state.withLock { state in
+            var decision = FaultDecision()
+            guard let rule = state.faults[endpoint] else { return decision }
+            decision.latency = .milliseconds(rule.latencyMilliseconds)
+            if let remaining = state.burstRemaining[endpoint], remaining > 0 {
+                state.burstRemaining[endpoint] = remaining - 1
+                decision.rateLimited = true
+            } else if state.generator.chance(rule.rateLimitBurstRate) {
+                state.burstRemaining[endpoint] = rule.rateLimitBurstLength - 1
+                decision.rateLimited = true
+            } else if state.generator.chance(rule.serverErrorRate) {
+                decision.serverErrorStatus = [500, 502, 503].randomElement(using: &state.generator)
+            } else {
+                decision.loseResponse = state.generator.chance(rule.lostAfterCommitRate)
+            }
+            if decision.rateLimited { state.stats.injectedRateLimits += 1 }
+            if decision.serverErrorStatus != nil { state.stats.injectedServerErrors += 1 }
+            if decision.loseResponse { state.stats.lostResponses += 1 }
+            return decision
+        }
+    }
+
+    /// Replaces the fault plan (control plane).
+    func setFaults(_ faults: [SimulatorEndpoint: FaultRule]) {
+        state.withLock { $0.faults = faults; $0.burstRemaining = [:] }
+    }
+
+    func stats() -> Stats { state.withLock { $0.stats } }
+
+    // MARK: User actions
+
+    /// Stores a new challenge for `method path payload` and returns it with its identifier.
+    func issueChallenge(principal: Principal, method: String, path: String, payload: String) -> (challenge: String, identifier: String) {
+        state.withLock { state in
+            let challenge = Base64URLText.encode(Array(state.generator.string(64, from: Array("0123456789abcdef")).utf8))
+            let identifier = "ch-" + Self.idBody(&state.generator) + "." + state.generator.string(24, from: Self.tokenAlphabet)
+            state.challenges[identifier] = Challenge(
+                challenge: challenge, principal: principal, method: method, path: path, payload: payload,
+                expiresAt: .now.advanced(by: configuration.userActionLifetime)
+            )
+            Self.prune(&state)
+            return (challenge, identifier)
+        }
+    }
+
+    /// The challenge string for an identifier issued to `principal`, if still valid (not consumed).
+    func pendingChallenge(_ identifier: String, principal: Principal) -> String? {
+        state.withLock { state in
+            guard let challenge = state.challenges[identifier], challenge.principal == principal,
+                challenge.expiresAt > .now
+            else { return nil }
+            return challenge.challenge
+        }
+    }
+
+    /// Consumes the challenge and mints a single-use user-action token bound to its request.
+    func consumeChallenge(_ identifier: String, principal: Principal) throws(APIError) -> String {
+        try state.withLock { (state) throws(APIError) -> String in
+            guard let challenge = state.challenges.removeValue(forKey: identifier), challenge.principal == principal else {
+                throw APIError.challengeInvalid
+            }
+            let token = "ua-" + state.generator.string(43, from: Self.tokenAlphabet)
+            state.userActions[token] = UserAction(
+                principal: principal, method: challenge.method, path: challenge.path, payload: challenge.payload,
+                expiresAt: .now.advanced(by: configuration.userActionLifetime)
+            )
+            return token
+        }
+    }
+
+    func recordSignatureFailure() { state.withLock { $0.stats.signatureFailures += 1 } }
+
+    /// Checks and consumes the user action of a signed request. The token is spent even if the operation then fails.
+    func consumeUserAction(_ token: String?, principal: Principal, method: String, path: String, body: [UInt8]) throws(APIError) {
+        guard let token else { throw APIError.userActionInvalid }
+        let bound: UserAction = try state.withLock { (state) throws(APIError) -> UserAction in
+            guard var action = state.userActions[token], action.principal == principal, action.expiresAt > .now else {
+                throw APIError.userActionInvalid
+            }
+            guard !action.used else { throw APIError.userActionUsed }
+            action.used = true
+            state.userActions[token] = action
+            return action
+        }
+        guard bound.method == method, bound.path == path, payloadMatches(bound.payload, body) else {
+            throw APIError.userActionInvalid
+        }
+    }
+
+    private func payloadMatches(_ payload: String, _ body: [UInt8]) -> Bool {
+        if configuration.strictPayloadMatch { return Array(payload.utf8) == body }
+        guard let signed = SimulatorJSON.canonical(Array(payload.utf8)), let sent = SimulatorJSON.canonical(body) else {
+            return false
+        }
+        return signed == sent
+    }
+
+    // MARK: Wallets
+
+    func createWallet(principal: Principal, network networkName: String, name: String?, externalId: String?, tags: [String]) throws(APIError) -> SimulatedWallet {
+        guard let network = NetworkCatalog.network(named: networkName) else {
+            throw APIError.badRequest("network \(networkName) is not supported")
+        }
+        return try state.withLock { (state) throws(APIError) -> SimulatedWallet in
+            if configuration.uniqueWalletExternalId, let externalId, let existing = state.walletByExternalId[externalId] {
+                throw APIError(409, "Conflicting wallet with same externalId", details: ["duplicate": ["id": existing, "externalId": externalId]])
+            }
+            let key = NetworkCatalog.key(of: network.family)
+            let wallet = SimulatedWallet(
+                id: "wa-" + Self.idBody(&state.generator),
+                orgId: principal.orgId,
+                network: networkName,
+                address: NetworkCatalog.address(for: network, using: &state.generator),
+                name: name,
+                externalId: externalId,
+                tags: tags,
+                keyId: "key-" + Self.idBody(&state.generator),
+                scheme: key.scheme,
+                curve: key.curve,
+                publicKey: NetworkCatalog.publicKey(scheme: key.scheme, using: &state.generator),
+                dateCreated: Date()
+            )
+            state.walletIndex[wallet.id] = state.wallets.count
+            state.wallets.append(wallet)
+            if let externalId { state.walletByExternalId[externalId] = wallet.id }
+            state.stats.walletCreates += 1
+            return wallet
+        }
+    }
+
+    func wallet(_ id: String, principal: Principal) throws(APIError) -> SimulatedWallet {
+        try state.withLock { (state) throws(APIError) -> SimulatedWallet in try Self.wallet(id, principal, in: state) }
+    }
+
+    /// One page of wallets in creation order; the cursor is the index of the next wallet.
+    func listWallets(principal: Principal, limit: Int, after cursor: Int) -> (items: [SimulatedWallet], next: Int?) {
+        state.withLock { state in
+            let owned = state.wallets.lazy.filter { $0.orgId == principal.orgId }
+            let items = Array(owned.dropFirst(cursor).prefix(limit))
+            let next = cursor + items.count
+            return (items, owned.count > next ? next : nil)
+        }
+    }
+
+    // MARK: Transfers
+
+    enum TransferCreation { case created(SimulatedTransfer), replayed(SimulatedTransfer) }
+
+    /// Creates a transfer, or answers a replay of the same `externalId` and body with the original.
+    func createTransfer(principal: Principal, walletId: String, body canonicalBody: [UInt8], externalId: String?, destination: String?) throws(APIError) -> TransferCreation {
+        try state.withLock { (state) throws(APIError) -> TransferCreation in
+            let wallet = try Self.wallet(walletId, principal, in: state)
+            if let externalId, let index = state.transferByExternalId[principal.orgId + "\u{0}" + externalId] {
+                let existing = state.transfers[index]
+                guard existing.walletId == walletId, existing.requestBody == canonicalBody else {
+                    state.stats.conflicts += 1
+                    throw APIError(409, "Conflicting transfer with same externalId", details: ["duplicate": ["id": existing.id, "externalId": externalId]])
+                }
+                state.stats.transferReplays += 1
+                return .replayed(existing)
+            }
+            guard let network = NetworkCatalog.network(named: wallet.network) else {
+                throw APIError.badRequest("wallet network \(wallet.network) cannot transfer")
+            }
+            let outcome: SimulatedTransfer.Outcome
+            if let destination, configuration.deniedDestinations.contains(destination) {
+                outcome = .rejected(reason: "Blocked by policy: destination \(destination) is on the deny list")
+            } else if state.generator.chance(configuration.rejectedFraction) {
+                outcome = .rejected(reason: "Blocked by policy: transfer amount limit exceeded")
+            } else if state.generator.chance(configuration.failedFraction) {
+                outcome = .failed
+            } else if state.generator.chance(configuration.approvalFraction) {
+                outcome = .awaitingApproval
+            } else {
+                outcome = .confirmed
+            }
+            let isApproval: Bool = if case .awaitingApproval = outcome { true } else { false }
+            let transfer = SimulatedTransfer(
+                id: "xfr-" + Self.idBody(&state.generator),
+                walletId: walletId,
+                orgId: principal.orgId,
+                network: network,
+                networkName: wallet.network,
+                requester: principal,
+                externalId: externalId,
+                requestBody: canonicalBody,
+                dateRequested: Date(),
+                outcome: outcome,
+                txHash: NetworkCatalog.transactionHash(for: network, using: &state.generator),
+                fee: String(UInt64.random(in: 21_000...2_000_000, using: &state.generator) * 1_000_000_000),
+                approvalId: isApproval ? "ap-" + Self.idBody(&state.generator) : nil
+            )
+            let index = state.transfers.count
+            state.transfers.append(transfer)
+            state.transferIndex[transfer.id] = index
+            state.transfersByWallet[walletId, default: []].append(index)
+            if let externalId { state.transferByExternalId[principal.orgId + "\u{0}" + externalId] = index }
+            state.stats.transferCreates += 1
+            return .created(transfer)
+        }
+    }
+
+    func transfer(_ id: String, walletId: String, principal: Principal) throws(APIError) -> SimulatedTransfer {
+        try state.withLock { (state) throws(APIError) -> SimulatedTransfer in
+            _ = try Self.wallet(walletId, principal, in: state)
+            guard let index = state.transferIndex[id], state.transfers[index].walletId == walletId else {
+                throw APIError(404, "transfer not found", details: ["transferId": id, "walletId": walletId])
+            }
+            return state.transfers[index]
+        }
+    }
+
+    func listTransfers(walletId: String, principal: Principal, limit: Int, after cursor: Int) throws(APIError) -> (items: [SimulatedTransfer], next: Int?) {
+        try state.withLock { (state) throws(APIError) -> (items: [SimulatedTransfer], next: Int?) in
+            _ = try Self.wallet(walletId, principal, in: state)
+            let indexes = state.transfersByWallet[walletId] ?? []
+            let items = indexes.dropFirst(cursor).prefix(limit).map { state.transfers[$0] }
+            let next = cursor + items.count
+            return (items, indexes.count > next ? next : nil)
+        }
+    }
+
+    /// Every transfer of every wallet (control plane, for duplicate checks).
+    func allTransfers() -> [SimulatedTransfer] { state.withLock { $0.transfers } }
+
+    /// Approves or rejects a transfer waiting for approval; false when there is none such.
+    func decideApproval(transferId: String, approve: Bool) -> Bool {
+        state.withLock { state in
+            guard let index = state.transferIndex[transferId], case .awaitingApproval = state.transfers[index].outcome,
+                state.transfers[index].approvalDecision == nil
+            else { return false }
+            state.transfers[index].approvalDecision = (approve, Date())
+            return true
+        }
+    }
+
+    // MARK: Helpers
+
+    private static func wallet(_ id: String, _ principal: Principal, in state: State) throws(APIError) -> SimulatedWallet {
+        guard let index = state.walletIndex[id], state.wallets[index].orgId == principal.orgId else {
+            throw APIError(404, "wallet not found", details: ["walletId": id, "orgId": principal.orgId])
+        }
+        return state.wallets[index]
+    }
+
+    private static let idAlphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+    private static let tokenAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+    /// `xxxxx-xxxxx-xxxxxxxxxxxxxxxx`, the shape of Dfns ids after their prefix.
+    private static func idBody(_ generator: inout SplitMix64) -> String {
+        generator.string(5, from: idAlphabet) + "-" + generator.string(5, from: idAlphabet) + "-" + generator.string(16, from: idAlphabet)
+    }
+
+    /// Drops expired challenges and user actions once the tables grow, so a long benchmark keeps memory flat.
+    private static func prune(_ state: inout State) {
+        let now = ContinuousClock.now
+        guard state.challenges.count + state.userActions.count > 50_000, state.lastPrune.duration(to: now) > .seconds(10) else {
+            return
+        }
+        state.lastPrune = now
+        state.challenges = state.challenges.filter { $0.value.expiresAt > now }
+        state.userActions = state.userActions.filter { $0.value.expiresAt > now }
+    }
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+
+/// `dfns-worker`: the command-line entry point. Exit codes: 0 success, 1 fatal (bad configuration included).
+@main
+struct DfnsWorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dfns-worker",
+        abstract: "Drive the Dfns wallet API from PostgreSQL jobs, and run a local Dfns simulator.",
+        version: "0.1.0",
+        subcommands: [SimulatorCommand.self, KeygenCommand.self]
+    )
+
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let code as ExitCode {
+            exit(withError: code)
+        } catch {
+            // Usage and configuration errors exit 1, the contract's "fatal", rather than ArgumentParser's 64.
+            let success = exitCode(for: error) == .success
+            let message = fullMessage(for: error)
+            if !message.isEmpty {
+                FileHandle.standardError.write(Data((message + "\n").utf8))
+            }
+            Foundation.exit(success ? 0 : 1)
+        }
+    }
+}

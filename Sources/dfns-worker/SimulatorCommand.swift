@@ -1,0 +1,114 @@
+import ArgumentParser
+import DfnsSimulator
+import Foundation
+import Logging
+import NIOCore
+import ServiceLifecycle
+import UnixSignals
+
+/// `dfns-worker simulator`: runs the local Dfns API until SIGINT or SIGTERM.
+struct SimulatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulator",
+        abstract: "Run a local Dfns API that verifies real signatures (wallets, transfers, faults, rate limits).",
+        discussion: """
+            Example:
+              dfns-worker keygen --algorithm p256 --out ./key
+              dfns-worker simulator --credential cr-local=./key/public.pem
+            then point the worker at DFNS_API_URL=http://127.0.0.1:8787 with DFNS_AUTH_TOKEN=sim-token,
+            DFNS_CRED_ID=cr-local and DFNS_PRIVATE_KEY_FILE=./key/private.pem.
+            """
+    )
+
+    @Option(help: "Address to bind.") var host = "127.0.0.1"
+    @Option(help: "Port to bind (0 picks a free port, printed on start).") var port = 8787
+    @Option(help: "Bearer token the simulated organisation accepts (repeatable).") var authToken: [String] = []
+    @Option(help: "Key credential CRED_ID=PUBLIC_PEM_PATH (repeatable).") var credential: [String] = []
+    @Option(help: "Requests per minute before 429 (default: unlimited).") var rateLimit: Int?
+    @Option(help: "Milliseconds each transfer stage (Pending, Executing, Broadcasted) lasts.") var transferStepMs = 500
+    @Option(help: "Share of transfers that end Failed (0-1).") var failedFraction = 0.0
+    @Option(help: "Share of transfers a policy ends Rejected (0-1).") var rejectedFraction = 0.0
+    @Option(help: "Share of transfers that wait in Pending for an approval (0-1).") var approvalFraction = 0.0
+    @Option(help: "Destination address a deny-list policy rejects (repeatable).") var denyTo: [String] = []
+    @Option(help: """
+        Fault for an endpoint, ENDPOINT:KEY=VALUE[,KEY=VALUE] (repeatable). Endpoints: init, action, create-wallet, \
+        create-transfer, read. Keys: 5xx, 429-burst, lost (probabilities), latency-ms, 429-length.
+        """)
+    var fault: [String] = []
+    @Option(help: "Seed of every random decision.") var seed: UInt64 = 1
+    @Flag(help: "Compare signed payloads with bodies byte for byte.") var strictPayload = false
+    @Flag(help: "Accept raw r||s ECDSA signatures as well as DER.") var acceptRawEcdsa = false
+    @Flag(help: "Refuse two wallets with the same externalId (409).") var uniqueWalletExternalId = false
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+
+    func run() async throws {
+        let configuration = try makeConfiguration()
+        var logger = Logger(label: "dfns.simulator")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let simulator: DfnsSimulator
+        do {
+            simulator = try DfnsSimulator(configuration: configuration)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        let credentials = configuration.credentials.keys.sorted().joined(separator: ", ")
+        let application = simulator.application(logger: logger) { channel in
+            let port = channel.localAddress?.port ?? configuration.port
+            let line = "dfns simulator listening on http://\(configuration.host):\(port) (credentials: \(credentials.isEmpty ? "none" : credentials))\n"
+            FileHandle.standardOutput.write(Data(line.utf8))
+        }
+        let group = ServiceGroup(
+            configuration: .init(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        try await group.run()
+    }
+
+    private func makeConfiguration() throws -> SimulatorConfiguration {
+        var credentials: [String: String] = [:]
+        for entry in credential {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty else {
+                throw ValidationError("--credential \(entry) must be CRED_ID=PUBLIC_PEM_PATH")
+            }
+            guard let pem = FileManager.default.contents(atPath: parts[1]) else {
+                throw ValidationError("--credential \(parts[0]): cannot read \(parts[1])")
+            }
+            credentials[parts[0]] = String(decoding: pem, as: UTF8.self)
+        }
+        var faults: [SimulatorEndpoint: FaultRule] = [:]
+        for entry in fault {
+            let parts = entry.split(separator: ":", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let endpoint = SimulatorEndpoint(rawValue: parts[0]) else {
+                throw ValidationError("--fault \(entry) must be ENDPOINT:KEY=VALUE with ENDPOINT one of \(SimulatorEndpoint.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            do {
+                faults[endpoint] = try FaultRule(parsing: parts[1])
+            } catch {
+                throw ValidationError("--fault \(entry): \(error.message)")
+            }
+        }
+        for (name, value) in [("failed", failedFraction), ("rejected", rejectedFraction), ("approval", approvalFraction)] where !(0...1).contains(value) {
+            throw ValidationError("--\(name)-fraction must be between 0 and 1")
+        }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535") }
+        guard transferStepMs >= 0 else { throw ValidationError("--transfer-step-ms must not be negative") }
+        if let rateLimit, rateLimit <= 0 { throw ValidationError("--rate-limit must be positive") }
+        return SimulatorConfiguration(
+            host: host,
+            port: port,
+            authTokens: authToken.isEmpty ? ["sim-token"] : authToken,
+            credentials: credentials,
+            rateLimitPerMinute: rateLimit,
+            transferStep: .milliseconds(transferStepMs),
+            failedFraction: failedFraction,
+            rejectedFraction: rejectedFraction,
+            approvalFraction: approvalFraction,
+            deniedDestinations: Set(denyTo),
+            faults: faults,
+            seed: seed,
+            strictPayloadMatch: strictPayload,
+            acceptRawECDSA: acceptRawEcdsa,
+            uniqueWalletExternalId: uniqueWalletExternalId
+        )
+    }
+}
