@@ -63,14 +63,27 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "DfnsTestSupport",
+            dependencies: [
+                "DfnsSDK",
+                "DfnsSimulator",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "DfnsSDKTests",
-            dependencies: ["DfnsSDK", "DfnsSimulator"],
+            dependencies: ["DfnsSDK", "DfnsSimulator", "DfnsTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "DfnsSimulatorTests",
-            dependencies: ["DfnsSimulator"],
+            dependencies: ["DfnsSDK", "DfnsSimulator", "DfnsTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

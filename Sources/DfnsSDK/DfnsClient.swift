@@ -102,9 +102,15 @@ public final class DfnsClient: Sendable {
     private func signedWrite(_ method: HTTPMethod, _ path: String, body: [UInt8], repeatable: Bool) async throws -> [UInt8] {
         let origin = transport.configuration.appOrigin
         return try await transport.retrying { _ in
+            // Failures up to here changed nothing on Dfns and are always safe to retry.
             let challenge = try await delegated.initUserAction(method, path, body: body)
             let signed = try await UserActionSigning.sign(challenge, with: signer, origin: origin)
-            return try await delegated.complete(method, path, body: body, signedChallenge: signed, repeatable: repeatable)
+            let token = try await delegated.authorize(signed)
+            do {
+                return try await transport.exchange(method, path, body: body, userAction: token)
+            } catch {
+                throw repeatable ? error : DfnsTransport.Unrepeatable(error: error)
+            }
         }
     }
 }

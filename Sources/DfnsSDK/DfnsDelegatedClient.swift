@@ -95,23 +95,17 @@ public final class DfnsDelegatedClient: Sendable {
         return try transport.decode(UserActionChallenge.self, from: response)
     }
 
-    /// `POST /auth/action` then the real request. Failures of the real request are wrapped as
-    /// ``DfnsTransport/Unrepeatable`` unless `repeatable`, so a retry loop never repeats an unsafe write.
-    func complete(
-        _ method: HTTPMethod,
-        _ path: String,
-        body: [UInt8],
-        signedChallenge: SignedChallenge,
-        repeatable: Bool = false
-    ) async throws -> [UInt8] {
+    /// `POST /auth/action` then the real request with the minted user action.
+    func complete(_ method: HTTPMethod, _ path: String, body: [UInt8], signedChallenge: SignedChallenge) async throws -> [UInt8] {
+        let token = try await authorize(signedChallenge)
+        return try await transport.exchange(method, path, body: body, userAction: token)
+    }
+
+    /// `POST /auth/action`: trades a signed challenge for a single-use user-action token.
+    func authorize(_ signedChallenge: SignedChallenge) async throws -> String {
         struct ActionResponse: Decodable { let userAction: String }
-        let actionBody = try await transport.exchange(.POST, "/auth/action", body: try JSONCoding.encode(signedChallenge))
-        let token = try transport.decode(ActionResponse.self, from: actionBody).userAction
-        do {
-            return try await transport.exchange(method, path, body: body, userAction: token)
-        } catch {
-            throw repeatable ? error : DfnsTransport.Unrepeatable(error: error)
-        }
+        let body = try await transport.exchange(.POST, "/auth/action", body: try JSONCoding.encode(signedChallenge))
+        return try transport.decode(ActionResponse.self, from: body).userAction
     }
 
     private func read<Value: Decodable>(_ type: Value.Type, _ path: String, query: [(String, String)] = []) async throws -> Value {

@@ -237,7 +237,7 @@ public final class DfnsSimulator: Sendable {
             let transfers = store.allTransfers()
             let distinctExternalIds = Set(transfers.compactMap(\.externalId)).count
             return Self.json(.ok, [
-                "requests": stats.requests, "rateLimited": stats.rateLimited,
+                "requests": stats.requests, "unauthorized": stats.unauthorized, "rateLimited": stats.rateLimited,
                 "injectedServerErrors": stats.injectedServerErrors, "injectedRateLimits": stats.injectedRateLimits,
                 "lostResponses": stats.lostResponses, "signatureFailures": stats.signatureFailures,
                 "walletsCreated": stats.walletCreates, "transfersCreated": stats.transferCreates,

@@ -35,6 +35,7 @@ final class SimulatorStore: Sendable {
     /// Counters for `/_sim/stats`.
     struct Stats: Sendable {
         var requests = 0
+        var unauthorized = 0
         var rateLimited = 0
         var injectedServerErrors = 0
         var injectedRateLimits = 0
@@ -87,8 +88,13 @@ final class SimulatorStore: Sendable {
 
     // MARK: Principals, rate limit, faults
 
+    /// The principal of a bearer token; counts refusals.
     func principal(bearer: String?) -> Principal? {
-        bearer.flatMap { principals[$0] }
+        guard let principal = bearer.flatMap({ principals[$0] }) else {
+            state.withLock { $0.stats.unauthorized += 1 }
+            return nil
+        }
+        return principal
     }
 
     /// Counts the request against the organisation's budget; returns seconds to wait when over it.

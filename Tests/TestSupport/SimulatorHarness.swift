@@ -1,0 +1,127 @@
+import AsyncHTTPClient
+import DfnsSDK
+import DfnsSimulator
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+
+/// Runs a real ``DfnsSimulator`` on a free loopback port for the duration of a test, and builds SDK clients for it.
+public enum SimulatorHarness {
+    /// The auth token every harness simulator accepts.
+    public static let token = "test-token"
+
+    /// A simulator with one credential of each key type, and the signers that go with them.
+    public struct Running: Sendable {
+        public let baseURL: String
+        public let simulator: DfnsSimulator
+        public let signers: [KeyAlgorithm: KeySigner]
+
+        /// A client signing with the credential of `algorithm`.
+        public func client(
+            _ algorithm: KeyAlgorithm = .p256,
+            token: String = SimulatorHarness.token,
+            configure: (inout DfnsClientConfiguration) -> Void = { _ in }
+        ) -> DfnsClient {
+            DfnsClient(configuration: configuration(token: token, configure: configure), signer: signers[algorithm]!)
+        }
+
+        /// A client with no signer.
+        public func delegatedClient(token: String = SimulatorHarness.token) -> DfnsDelegatedClient {
+            DfnsDelegatedClient(configuration: configuration(token: token) { _ in })
+        }
+
+        private func configuration(token: String, configure: (inout DfnsClientConfiguration) -> Void) -> DfnsClientConfiguration {
+            var configuration = DfnsClientConfiguration(
+                baseURL: baseURL, authToken: token, requestTimeout: .seconds(10), requestsPerMinute: nil,
+                retryPolicy: RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(10), maxDelay: .milliseconds(100))
+            )
+            configure(&configuration)
+            return configuration
+        }
+
+        /// `GET /_sim/…` of the control plane, decoded as a JSON object.
+        public func control(_ path: String) async throws -> [String: Any] {
+            try await raw("GET", "/_sim/" + path, token: nil).json
+        }
+
+        /// Raw HTTP to the simulator: returns the status, the JSON object body and the headers.
+        public func raw(
+            _ method: String, _ path: String, body: [UInt8]? = nil, token: String? = SimulatorHarness.token,
+            headers: [String: String] = [:]
+        ) async throws -> (status: Int, json: [String: Any], headers: HTTPHeaders) {
+            var request = HTTPClientRequest(url: baseURL + path)
+            request.method = HTTPMethod(rawValue: method)
+            if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+            request.headers.add(name: "Content-Type", value: "application/json")
+            if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+            for (name, value) in headers { request.headers.add(name: name, value: value) }
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            let data = try await response.body.collect(upTo: 1 << 24)
+            let json = (try? JSONSerialization.jsonObject(with: Data(data.readableBytesView))) as? [String: Any] ?? [:]
+            return (Int(response.status.code), json, response.headers)
+        }
+
+        /// Integer counter from `/_sim/stats`.
+        public func stat(_ name: String) async throws -> Int {
+            try await control("stats")[name] as? Int ?? -1
+        }
+    }
+
+    /// Starts a simulator with `configuration` (host and port are overridden: loopback, free port) plus one
+    /// generated credential per key type, runs `body`, then stops it.
+    public static func withSimulator<Result: Sendable>(
+        _ configuration: SimulatorConfiguration = SimulatorConfiguration(transferStep: .milliseconds(50)),
+        _ body: @Sendable (Running) async throws -> Result
+    ) async throws -> Result {
+        var configuration = configuration
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        configuration.authTokens = [token]
+        var signers: [KeyAlgorithm: KeySigner] = [:]
+        for algorithm in KeyAlgorithm.all {
+            let pair = try KeyGenerator.generate(algorithm)
+            let credentialId = "cr-test-\(algorithm)"
+            configuration.credentials[credentialId] = pair.publicKeyPEM
+            signers[algorithm] = try KeySigner(credentialId: credentialId, privateKeyPEM: pair.privateKeyPEM)
+        }
+        let simulator = try DfnsSimulator(configuration: configuration)
+        var logger = Logger(label: "test.simulator")
+        logger.logLevel = .critical
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let application = simulator.application(logger: logger) { channel in
+            continuation.yield(channel.localAddress?.port ?? 0)
+        }
+        return try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask {
+                try await application.run()
+                return nil
+            }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw CancellationError() }
+            let running = Running(baseURL: "http://127.0.0.1:\(port)", simulator: simulator, signers: signers)
+            do {
+                let result = try await body(running)
+                group.cancelAll()
+                return result
+            } catch {
+                group.cancelAll()
+                throw error
+            }
+        }
+    }
+}
+
+extension SimulatorHarness.Running {
+    /// Replaces the simulator's fault plan: endpoint name → FaultRule fields.
+    public func setFaults(_ faults: [String: [String: Double]]) async throws {
+        let body = try JSONSerialization.data(withJSONObject: faults.mapValues { rule in
+            var full: [String: Any] = ["serverErrorRate": 0.0, "latencyMilliseconds": 0, "rateLimitBurstRate": 0.0, "rateLimitBurstLength": 3, "lostAfterCommitRate": 0.0]
+            for (key, value) in rule { full[key] = key.hasSuffix("Length") || key.hasSuffix("Milliseconds") ? Int(value) : value }
+            return full
+        })
+        let response = try await raw("PUT", "/_sim/faults", body: Array(body), token: nil)
+        guard response.status == 200 else { throw SimulatorConfigurationError("setting faults failed: \(response.json)") }
+    }
+}

@@ -1,0 +1,73 @@
+# Shared helpers for the ops/ scripts: package set-up, a throwaway PostgreSQL cluster, the Python venv, the build.
+# Source it; every function is idempotent and safe to call on a fresh Debian 12 machine as root.
+
+OPS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+# Installs the Debian packages that are missing (PostgreSQL, libcrypto headers, openssl, python venv).
+ensure_packages() {
+    local wanted=(postgresql libssl-dev openssl python3-venv curl)
+    local missing=()
+    for package in "${wanted[@]}"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        log "installing ${missing[*]}"
+        local sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+}
+
+# A port nobody listens on.
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Starts a throwaway cluster on a free port; sets PG_DATA, PG_BIN and exports DATABASE_URL. Stop with stop_postgres.
+start_postgres() {
+    PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+    PG_DATA=$(mktemp -d /tmp/dfns-pg.XXXXXX)
+    local port; port=$(free_port)
+    local run_as=()
+    if [ "$(id -u)" -eq 0 ]; then
+        chown postgres "$PG_DATA"
+        run_as=(su postgres -c)
+    else
+        run_as=(bash -c)
+    fi
+    "${run_as[@]}" "$PG_BIN/initdb -D $PG_DATA -U postgres --auth=trust -E UTF8" >/dev/null
+    "${run_as[@]}" "$PG_BIN/pg_ctl -D $PG_DATA -o '-p $port -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=200' -l $PG_DATA/server.log -w start" >/dev/null
+    export DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
+    log "PostgreSQL on 127.0.0.1:$port (data in $PG_DATA)"
+}
+
+stop_postgres() {
+    [ -n "${PG_DATA:-}" ] && [ -d "$PG_DATA" ] || return 0
+    if [ "$(id -u)" -eq 0 ]; then
+        su postgres -c "$PG_BIN/pg_ctl -D $PG_DATA -m fast stop" >/dev/null 2>&1 || true
+    else
+        "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$PG_DATA"
+}
+
+# The Python venv with the official Dfns SDK, for conformance checks. Sets VENV.
+ensure_venv() {
+    VENV="$OPS_ROOT/.venv"
+    if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import dfns_sdk' 2>/dev/null; then
+        log "creating Python venv with dfns-sdk"
+        python3 -m venv "$VENV"
+        "$VENV/bin/pip" install -q --disable-pip-version-check dfns-sdk
+    fi
+}
+
+# Builds the package (debug unless BUILD_CONFIGURATION=release); sets BIN to the executable.
+build() {
+    local configuration="${BUILD_CONFIGURATION:-debug}"
+    log "swift build -c $configuration"
+    (cd "$OPS_ROOT" && swift build -c "$configuration" --product dfns-worker)
+    BIN="$(cd "$OPS_ROOT" && swift build -c "$configuration" --show-bin-path)/dfns-worker"
+}
