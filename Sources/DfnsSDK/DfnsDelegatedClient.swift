@@ -83,8 +83,8 @@ public final class DfnsDelegatedClient: Sendable {
 
     // MARK: Building blocks
 
-    /// `POST /auth/action/init` for a request about to be sent with exactly `body`.
-    func initUserAction(_ method: HTTPMethod, _ path: String, body: [UInt8]) async throws -> UserActionChallenge {
+    /// `POST /auth/action/init` for any signed request about to be sent with exactly `body` (path without query).
+    public func initUserAction(_ method: HTTPMethod, _ path: String, body: [UInt8]) async throws -> UserActionChallenge {
         let initBody: [String: String] = [
             "userActionPayload": String(decoding: body, as: UTF8.self),
             "userActionHttpMethod": method.rawValue,
@@ -101,8 +101,13 @@ public final class DfnsDelegatedClient: Sendable {
         return try await transport.exchange(method, path, body: body, userAction: token)
     }
 
-    /// `POST /auth/action`: trades a signed challenge for a single-use user-action token.
-    func authorize(_ signedChallenge: SignedChallenge) async throws -> String {
+    /// Finishes any signed request started with ``initUserAction(_:_:body:)``; returns the raw JSON response.
+    public func completeUserAction(_ method: HTTPMethod, _ path: String, body: [UInt8], signedChallenge: SignedChallenge) async throws -> JSONValue {
+        try transport.decode(JSONValue.self, from: try await complete(method, path, body: body, signedChallenge: signedChallenge))
+    }
+
+    /// `POST /auth/action`: trades a signed challenge for a single-use user-action token (`X-DFNS-USERACTION`).
+    public func authorize(_ signedChallenge: SignedChallenge) async throws -> String {
         struct ActionResponse: Decodable { let userAction: String }
         let body = try await transport.exchange(.POST, "/auth/action", body: try JSONCoding.encode(signedChallenge))
         return try transport.decode(ActionResponse.self, from: body).userAction

@@ -46,11 +46,11 @@ public enum SimulatorHarness {
             try await raw("GET", "/_sim/" + path, token: nil).json
         }
 
-        /// Raw HTTP to the simulator: returns the status, the JSON object body and the headers.
+        /// Raw HTTP to the simulator: returns the status, the JSON object body and the headers (lowercased names).
         public func raw(
             _ method: String, _ path: String, body: [UInt8]? = nil, token: String? = SimulatorHarness.token,
             headers: [String: String] = [:]
-        ) async throws -> (status: Int, json: [String: Any], headers: HTTPHeaders) {
+        ) async throws -> (status: Int, json: [String: Any], headers: [String: String]) {
             var request = HTTPClientRequest(url: baseURL + path)
             request.method = HTTPMethod(rawValue: method)
             if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
@@ -60,7 +60,8 @@ public enum SimulatorHarness {
             let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
             let data = try await response.body.collect(upTo: 1 << 24)
             let json = (try? JSONSerialization.jsonObject(with: Data(data.readableBytesView))) as? [String: Any] ?? [:]
-            return (Int(response.status.code), json, response.headers)
+            let headers = Dictionary(response.headers.map { ($0.name.lowercased(), $0.value) }) { first, _ in first }
+            return (Int(response.status.code), json, headers)
         }
 
         /// Integer counter from `/_sim/stats`.
@@ -123,5 +124,19 @@ extension SimulatorHarness.Running {
         })
         let response = try await raw("PUT", "/_sim/faults", body: Array(body), token: nil)
         guard response.status == 200 else { throw SimulatorConfigurationError("setting faults failed: \(response.json)") }
+    }
+}
+
+extension DfnsDelegatedClient {
+    /// Runs init and `/auth/action` for a raw POST body and returns the user-action token, without sending it.
+    public func userActionToken(path: String, body: [UInt8], signer: some CredentialSigner) async throws -> String {
+        let challenge = try await initUserAction(.POST, path, body: body)
+        return try await authorize(UserActionSigning.sign(challenge, with: signer))
+    }
+
+    /// Signs and sends a raw POST body exactly as given (even an invalid one), returning the raw response.
+    public func signedRawWrite(path: String, body: [UInt8], signer: some CredentialSigner) async throws -> JSONValue {
+        let challenge = try await initUserAction(.POST, path, body: body)
+        return try await completeUserAction(.POST, path, body: body, signedChallenge: UserActionSigning.sign(challenge, with: signer))
     }
 }
