@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "DfnsSDK", targets: ["DfnsSDK"]),
         .library(name: "DfnsSimulator", targets: ["DfnsSimulator"]),
         .executable(name: "dfns-worker", targets: ["dfns-worker"]),
+        .executable(name: "dfns-bench", targets: ["dfns-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
@@ -60,6 +61,14 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "dfns-bench",
+            dependencies: [
+                "DfnsSDK",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -196,7 +196,7 @@ struct DfnsClientTests {
     func unreachable() async throws {
         let signer = try KeySigner(credentialId: "c", privateKeyPEM: KeyGenerator.generate(.p256).privateKeyPEM)
         let client = DfnsClient(
-            configuration: DfnsClientConfiguration(baseURL: "http://127.0.0.1:9", authToken: "t", retryPolicy: .none),
+            configuration: DfnsClientConfiguration(baseURL: "http://127.0.0.1:9", authToken: "t", requestTimeout: .seconds(1), retryPolicy: .none),
             signer: signer
         )
         let error = await #expect(throws: DfnsError.self) { try await client.createWallet(CreateWalletRequest(network: "Ethereum")) }
