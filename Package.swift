@@ -65,6 +65,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "sdk-demo",
+            dependencies: ["DfnsSDK"],
+            path: "Examples/SDKDemo",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "dfns-bench",
             dependencies: [
                 "DfnsSDK",

@@ -13,6 +13,7 @@ public final class DfnsSimulator: Sendable {
     public let configuration: SimulatorConfiguration
     let store: SimulatorStore
     private let verifiers: [String: PublicKeyVerifier]
+    private let credentialIds: [String]
 
     /// - Throws: ``SimulatorConfigurationError`` when a credential's public key cannot be used.
     public init(configuration: SimulatorConfiguration) throws(SimulatorConfigurationError) {
@@ -26,6 +27,7 @@ public final class DfnsSimulator: Sendable {
             }
         }
         self.verifiers = verifiers
+        self.credentialIds = verifiers.keys.sorted()
         self.store = SimulatorStore(configuration: configuration)
     }
 
@@ -67,7 +69,7 @@ public final class DfnsSimulator: Sendable {
         }
         router.get("/wallets/:walletId") { [self] request, context in
             await api(.read, request, context) { [store] principal, _, context, _ throws(APIError) in
-                try store.wallet(context.parameters.get("walletId") ?? "", principal: principal).json
+                try store.wallet(context.parameters.get("walletId") ?? "", principal: principal)
             }
         }
         router.post("/wallets/:walletId/transfers") { [self] request, context in
@@ -123,55 +125,36 @@ public final class DfnsSimulator: Sendable {
     }
 
     private func initUserAction(principal: Principal, request: Request, context: Context, body: [UInt8]) throws(APIError) -> Any {
-        let object = try Self.object(body)
-        guard let payload = object["userActionPayload"] as? String else { throw .badRequest("userActionPayload must be a string") }
-        guard let method = object["userActionHttpMethod"] as? String, ["POST", "PUT", "DELETE", "GET"].contains(method) else {
+        let input = try Self.decode(UserActionInitRequest.self, body)
+        guard let payload = input.userActionPayload else { throw .badRequest("userActionPayload must be a string") }
+        guard let method = input.userActionHttpMethod, ["POST", "PUT", "DELETE", "GET"].contains(method) else {
             throw .badRequest("userActionHttpMethod must be one of POST, PUT, DELETE, GET")
         }
-        guard let path = object["userActionHttpPath"] as? String, path.hasPrefix("/") else {
+        guard let path = input.userActionHttpPath, path.hasPrefix("/") else {
             throw .badRequest("userActionHttpPath must be a path starting with /")
         }
-        if let kind = object["userActionServerKind"], (kind as? String) != "Api" {
-            throw .badRequest("userActionServerKind must be Api")
-        }
+        if let kind = input.userActionServerKind, kind != "Api" { throw .badRequest("userActionServerKind must be Api") }
         let issued = store.issueChallenge(principal: principal, method: method, path: path, payload: payload)
-        return [
-            "challenge": issued.challenge,
-            "challengeIdentifier": issued.identifier,
-            "allowCredentials": [
-                "key": verifiers.keys.sorted().map { ["type": "public-key", "id": $0] },
-                "passwordProtectedKey": [Any](),
-                "webauthn": [Any](),
-            ],
-            "supportedCredentialKinds": [["kind": "Key", "factor": "first", "requiresSecondFactor": false]],
-            "userVerification": "required",
-            "attestation": "direct",
-            "rp": ["id": "dfns.io", "name": "Dfns"],
-            "externalAuthenticationUrl": "",
-        ] as [String: Any]
+        return UserActionChallengeResponse(challenge: issued.challenge, challengeIdentifier: issued.identifier, credentialIds: credentialIds)
     }
 
     private func completeUserAction(principal: Principal, request: Request, context: Context, body: [UInt8]) throws(APIError) -> Any {
-        let object = try Self.object(body)
-        guard let identifier = object["challengeIdentifier"] as? String,
-            let expected = store.pendingChallenge(identifier, principal: principal)
-        else { throw .challengeInvalid }
-        guard let factor = object["firstFactor"] as? [String: Any] else { throw .badRequest("firstFactor is required") }
-        guard factor["kind"] as? String == "Key" else { throw .badRequest("firstFactor.kind must be Key") }
-        guard let assertion = factor["credentialAssertion"] as? [String: Any],
-            let credentialId = assertion["credId"] as? String,
-            let clientDataText = assertion["clientData"] as? String,
-            let signatureText = assertion["signature"] as? String
+        let input = try Self.decode(UserActionSignatureRequest.self, body)
+        guard let identifier = input.challengeIdentifier, let expected = store.pendingChallenge(identifier, principal: principal) else {
+            throw .challengeInvalid
+        }
+        guard let factor = input.firstFactor else { throw .badRequest("firstFactor is required") }
+        guard factor.kind == "Key" else { throw .badRequest("firstFactor.kind must be Key") }
+        guard let assertion = factor.credentialAssertion, let credentialId = assertion.credId,
+            let clientDataText = assertion.clientData, let signatureText = assertion.signature
         else { throw .badRequest("firstFactor.credentialAssertion needs credId, clientData and signature strings") }
         guard let verifier = verifiers[credentialId] else { throw APIError(401, "credential \(credentialId) is not an active key credential of this user") }
         guard let clientData = Base64URLText.decode(clientDataText),
-            let client = SimulatorJSON.parse(clientData) as? [String: Any]
+            let client = try? JSONDecoder().decode(ClientData.self, from: Data(clientData))
         else { throw .badRequest("clientData must be base64url-encoded JSON") }
-        guard client["type"] as? String == "key.get" else { throw .badRequest("clientData.type must be key.get") }
-        guard client["challenge"] as? String == expected else { throw .challengeInvalid }
-        if let crossOrigin = client["crossOrigin"], (crossOrigin as? Bool) != false {
-            throw .badRequest("clientData.crossOrigin must be false")
-        }
+        guard client.type == "key.get" else { throw .badRequest("clientData.type must be key.get") }
+        guard client.challenge == expected else { throw .challengeInvalid }
+        guard client.crossOrigin != true else { throw .badRequest("clientData.crossOrigin must be false") }
         guard let signature = Base64URLText.decode(signatureText),
             verifier.verify(signature: signature, message: clientData, acceptRawECDSA: configuration.acceptRawECDSA)
         else {
@@ -194,13 +177,13 @@ public final class DfnsSimulator: Sendable {
         return try store.createWallet(
             principal: principal, network: network, name: object["name"] as? String,
             externalId: object["externalId"] as? String, tags: tags
-        ).json
+        )
     }
 
     private func listWallets(principal: Principal, request: Request, context: Context, body: [UInt8]) throws(APIError) -> Any {
         let (limit, cursor) = try Self.page(request)
         let page = store.listWallets(principal: principal, limit: limit, after: cursor)
-        return Self.pageJSON(page.items.map(\.json), next: page.next)
+        return WalletPage(items: page.items, nextPageToken: page.next.map(Self.pageToken))
     }
 
     private func createTransfer(principal: Principal, request: Request, context: Context, body: [UInt8]) throws(APIError) -> Any {
@@ -319,16 +302,44 @@ public final class DfnsSimulator: Sendable {
 
     private static func pageJSON(_ items: [[String: Any]], next: Int?) -> [String: Any] {
         var json: [String: Any] = ["items": items]
-        if let next { json["nextPageToken"] = Base64URLText.encode(Array("cursor:\(next)".utf8)) }
+        json["nextPageToken"] = next.map(pageToken)
         return json
     }
 
+    /// The opaque `nextPageToken` for a cursor.
+    private static func pageToken(_ cursor: Int) -> String { Base64URLText.encode(Array("cursor:\(cursor)".utf8)) }
+
+    private struct WalletPage: Encodable {
+        let items: [SimulatedWallet]
+        let nextPageToken: String?
+    }
+
+    /// Encodes `value` (an `Encodable`, or a JSONSerialization tree for dynamic shapes) as a JSON response.
     private static func json(_ status: HTTPResponse.Status, _ value: Any) -> Response {
-        Response(
-            status: status,
-            headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: SimulatorJSON.serialize(value)))
-        )
+        let bytes: [UInt8]
+        if let encodable = value as? any Encodable, let data = try? encoder.encode(encodable) {
+            bytes = Array(data)
+        } else {
+            bytes = SimulatorJSON.serialize(value)
+        }
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        return encoder
+    }()
+
+    /// Decodes a request body, naming the field of a type mismatch.
+    private static func decode<Body: Decodable>(_ type: Body.Type, _ body: [UInt8]) throws(APIError) -> Body {
+        do {
+            return try JSONDecoder().decode(type, from: Data(body))
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw .badRequest("\(context.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type")
+        } catch {
+            throw .badRequest("the body must be a JSON object")
+        }
     }
 
     private static func error(_ error: any Error) -> Response {

@@ -8,31 +8,30 @@ struct Principal: Sendable, Hashable {
     let bearer: String
 }
 
-/// A wallet as the simulator stores it.
-struct SimulatedWallet: Sendable {
+/// A wallet as the simulator stores it; encodes as the Dfns wallet object.
+struct SimulatedWallet: Sendable, Encodable {
+    struct SigningKey: Sendable, Encodable {
+        let id: String
+        let scheme: String
+        let curve: String
+        let publicKey: String
+    }
+
     let id: String
-    let orgId: String
     let network: String
     let address: String?
     let name: String?
     let externalId: String?
     let tags: [String]
-    let keyId: String
-    let scheme: String
-    let curve: String
-    let publicKey: String
-    let dateCreated: Date
+    let signingKey: SigningKey
+    let status = "Active"
+    let custodial = true
+    let dateCreated: String
+    /// Not part of the Dfns object.
+    let orgId: String
 
-    var json: [String: Any] {
-        var object: [String: Any] = [
-            "id": id, "network": network, "status": "Active", "custodial": true, "tags": tags,
-            "dateCreated": SimulatedTransfer.format(dateCreated),
-            "signingKey": ["id": keyId, "scheme": scheme, "curve": curve, "publicKey": publicKey],
-        ]
-        object["address"] = address
-        object["name"] = name
-        object["externalId"] = externalId
-        return object
+    private enum CodingKeys: String, CodingKey {
+        case id, network, address, name, externalId, tags, signingKey, status, custodial, dateCreated
     }
 }
 

@@ -229,17 +229,17 @@ final class SimulatorStore: Sendable {
             let key = NetworkCatalog.key(of: network.family)
             let wallet = SimulatedWallet(
                 id: "wa-" + Self.idBody(&state.generator),
-                orgId: principal.orgId,
                 network: networkName,
                 address: NetworkCatalog.address(for: network, using: &state.generator),
                 name: name,
                 externalId: externalId,
                 tags: tags,
-                keyId: "key-" + Self.idBody(&state.generator),
-                scheme: key.scheme,
-                curve: key.curve,
-                publicKey: NetworkCatalog.publicKey(scheme: key.scheme, using: &state.generator),
-                dateCreated: Date()
+                signingKey: .init(
+                    id: "key-" + Self.idBody(&state.generator), scheme: key.scheme, curve: key.curve,
+                    publicKey: NetworkCatalog.publicKey(scheme: key.scheme, using: &state.generator)
+                ),
+                dateCreated: SimulatedTransfer.format(Date()),
+                orgId: principal.orgId
             )
             state.walletIndex[wallet.id] = state.wallets.count
             state.wallets.append(wallet)
