@@ -13,6 +13,8 @@ let package = Package(
     products: [
         .library(name: "DfnsSDK", targets: ["DfnsSDK"]),
         .library(name: "DfnsSimulator", targets: ["DfnsSimulator"]),
+        .library(name: "DfnsWorker", targets: ["DfnsWorker"]),
+        .library(name: "DfnsJobs", targets: ["DfnsJobs"]),
         .executable(name: "dfns-worker", targets: ["dfns-worker"]),
         .executable(name: "dfns-bench", targets: ["dfns-bench"]),
     ],
@@ -23,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(
@@ -42,6 +46,25 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "DfnsWorker",
+            dependencies: [
+                "DfnsSDK",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "DfnsJobs",
+            dependencies: ["DfnsSDK", "DfnsWorker", .product(name: "Logging", package: "swift-log")],
+            path: "Jobs",
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "DfnsSimulator",
             dependencies: [
                 "COpenSSL",
@@ -56,7 +79,10 @@ let package = Package(
             dependencies: [
                 "DfnsSDK",
                 "DfnsSimulator",
+                "DfnsWorker",
+                "DfnsJobs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -94,6 +120,11 @@ let package = Package(
         .testTarget(
             name: "DfnsSDKTests",
             dependencies: ["DfnsSDK", "DfnsSimulator", "DfnsTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DfnsWorkerTests",
+            dependencies: ["DfnsSDK", "DfnsSimulator", "DfnsWorker", "DfnsJobs", "DfnsTestSupport", .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

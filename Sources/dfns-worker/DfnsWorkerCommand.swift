@@ -8,7 +8,10 @@ struct DfnsWorkerCommand: AsyncParsableCommand {
         commandName: "dfns-worker",
         abstract: "Drive the Dfns wallet API from PostgreSQL jobs, and run a local Dfns simulator.",
         version: "0.1.0",
-        subcommands: [SimulatorCommand.self, KeygenCommand.self]
+        subcommands: [
+            MigrateCommand.self, RunCommand.self, DrainCommand.self, EnqueueCommand.self, StatusCommand.self,
+            CancelCommand.self, RetryCommand.self, KeygenCommand.self, SimulatorCommand.self,
+        ]
     )
 
     static func main() async {

@@ -84,6 +84,9 @@ public enum TransferRequest: Sendable, Hashable {
             let known = (Array(requiredFields.keys) + unmodelledKinds).sorted().joined(separator: ", ")
             throw invalid("kind \(kind.debugDescription) is not a Dfns transfer kind (one of \(known))")
         }
+        if requiredFields[kind] != nil, let unknown = members.keys.sorted().first(where: { !required.contains($0) && !optionalFields.contains($0) && $0 != "kind" }) {
+            throw invalid("\(unknown) is not a field of a \(kind) transfer")
+        }
         for field in required {
             guard let value = members[field] else { throw invalid("\(field) is required for a \(kind) transfer") }
             guard let text = value.stringValue else { throw invalid("\(field) must be a string") }
@@ -121,6 +124,11 @@ public enum TransferRequest: Sendable, Hashable {
         "Asa": ["assetId", "to", "amount"],
         "Sep41": ["issuer", "assetCode", "to", "amount"],
         "Tep74": ["master", "to", "amount"],
+    ]
+
+    /// Optional fields Dfns accepts on the documented kinds.
+    public static let optionalFields: Set<String> = [
+        "externalId", "priority", "memo", "feeSponsorId", "createDestinationAccount", "offer", "expiresAt", "travelRule",
     ]
 
     /// Kinds Dfns lists whose fields the SDK does not check beyond `amount` (sent through ``raw(_:)``).

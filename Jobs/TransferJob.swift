@@ -1,0 +1,73 @@
+import DfnsSDK
+import DfnsWorker
+
+/// `transfer`: moves an asset out of a wallet. Payload: `walletId`, `waitFor` (`submitted`, `broadcasted` or
+/// `confirmed`, the default) and the Dfns transfer body (`kind`, `to`, `amount`, …, `externalId?`); result: the
+/// transfer.
+///
+/// Every attempt sends the same body with the same `externalId` (the payload's, else one derived from the job id),
+/// so a replay after a lost response returns the transfer Dfns already made. While Dfns reports a status short of
+/// `waitFor` the job waits and polls with backoff, spending no attempts; `Failed` or `Rejected` fail the job with
+/// Dfns's reason.
+public struct TransferJob: JobHandler {
+    public let kind = "transfer"
+
+    /// How far a transfer must get for the job to succeed.
+    enum WaitFor: String { case submitted, broadcasted, confirmed }
+
+    public init() {}
+
+    public func run(_ job: ClaimedJob, context: JobContext) async throws -> JobOutcome {
+        let payload = try PayloadReader(job.payload)
+        let walletId = try payload.string("walletId", maxLength: 64, pattern: /[A-Za-z0-9_-]+/)
+        let waitText = try payload.optionalString("waitFor") ?? WaitFor.confirmed.rawValue
+        guard let waitFor = WaitFor(rawValue: waitText) else {
+            throw JobFailure.invalidPayload("payload.waitFor must be submitted, broadcasted or confirmed")
+        }
+        var polls = 0
+        if case .integer(let count)? = job.checkpoint?["polls"] { polls = Int(count) }
+        let transfer: Transfer
+        if let transferId = job.checkpoint?["transferId"]?.stringValue {
+            transfer = try await context.dfns.call { try await $0.getTransfer(walletId: walletId, transferId: transferId) }
+        } else {
+            var body = TransferRequest.raw(payload.remainder(excluding: ["walletId", "waitFor"]))
+            do {
+                try body.validate()
+            } catch let error as DfnsError {
+                throw JobFailure.invalidPayload("payload.\(error.message)")
+            }
+            if body.externalId == nil { body = body.withExternalId(job.derivedExternalId) }
+            do {
+                transfer = try await context.dfns.call { [body] in try await $0.createTransfer(walletId: walletId, body) }
+            } catch let error as DfnsError where error.code == .conflict {
+                throw JobFailure(
+                    code: "conflict",
+                    message: "externalId \(body.externalId ?? "") is already used by transfer \(error.duplicateId ?? "?") with another body or wallet"
+                )
+            }
+        }
+        return try outcome(of: transfer, waitFor: waitFor, polls: polls)
+    }
+
+    private func outcome(of transfer: Transfer, waitFor: WaitFor, polls: Int) throws -> JobOutcome {
+        switch transfer.status {
+        case .failed:
+            throw JobFailure(code: "dfns_failed", message: "Dfns reports the transfer Failed: \(transfer.reason ?? "no reason given")", result: transfer.raw)
+        case .rejected:
+            throw JobFailure(code: "dfns_rejected", message: "Dfns reports the transfer Rejected: \(transfer.reason ?? "no reason given")", result: transfer.raw)
+        case .confirmed:
+            return .succeeded(result: transfer.raw)
+        case .broadcasted where waitFor != .confirmed:
+            return .succeeded(result: transfer.raw)
+        case _ where waitFor == .submitted:
+            return .succeeded(result: transfer.raw)
+        default:
+            let checkpoint: JSONValue = .object([
+                "transferId": .string(transfer.id), "walletId": .string(transfer.walletId), "polls": .integer(Int64(polls + 1)),
+            ])
+            // 0.5 s, 1 s, 2 s … capped at 30 s: quick for fast chains, gentle on the rate limit for slow ones.
+            let pollAfter = min(Duration.seconds(30), .milliseconds(500) * (1 << min(polls, 6)))
+            return .waiting(checkpoint: checkpoint, pollAfter: pollAfter, snapshot: transfer.raw)
+        }
+    }
+}

@@ -1,0 +1,28 @@
+/// The state of a job row (`dfns_worker.jobs.state`).
+public struct JobState: RawRepresentable, Sendable, Hashable, Codable, CustomStringConvertible {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    /// Waiting for `run_at`.
+    public static let queued = JobState(rawValue: "queued")
+    /// Claimed by a worker that holds its lease.
+    public static let running = JobState(rawValue: "running")
+    /// An attempt failed; due again at `run_at`.
+    public static let retrying = JobState(rawValue: "retrying")
+    /// Submitted to Dfns; its outcome is polled at `run_at` without spending attempts.
+    public static let waiting = JobState(rawValue: "waiting")
+    /// Finished; `result` holds the Dfns entity.
+    public static let succeeded = JobState(rawValue: "succeeded")
+    /// Finished for good; `last_error` says why.
+    public static let failed = JobState(rawValue: "failed")
+    /// Cancelled by `dfns_worker.cancel`.
+    public static let cancelled = JobState(rawValue: "cancelled")
+
+    /// Every state, in lifecycle order.
+    public static let all: [JobState] = [.queued, .running, .retrying, .waiting, .succeeded, .failed, .cancelled]
+
+    /// True for succeeded, failed and cancelled.
+    public var isTerminal: Bool { self == .succeeded || self == .failed || self == .cancelled }
+
+    public var description: String { rawValue }
+}

@@ -1,0 +1,263 @@
+import DfnsSDK
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Every statement the worker runs against `dfns_worker.jobs`. Claims and write-backs are batched: one round trip
+/// claims many jobs, one finishes many, and every write presents the lease token so a worker that lost a lease can
+/// never overwrite the row.
+public final class JobStore: Sendable {
+    /// How a claimed job is written back.
+    public struct Completion: Sendable {
+        public let jobId: Int64
+        let leaseToken: UUID
+        let state: JobState
+        /// JSON text, or nil to keep the column.
+        let result: String?
+        let error: String?
+        let checkpoint: String?
+        /// Delay until due again (retrying, waiting, handed back); nil keeps `run_at`.
+        let delay: Duration?
+        /// 1 to give back the attempt this claim spent.
+        let refund: Int32
+    }
+
+    public let client: PostgresClient
+    private let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    // MARK: Schema
+
+    /// Applies pending migrations and records `kinds` as known. Safe when several processes migrate at once.
+    /// - Returns: the versions applied now (empty when up to date).
+    @discardableResult
+    public func migrate(kinds: [String]) async throws -> [Int] {
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(SchemaMigrations.advisoryLockKey))", logger: logger)
+            try await connection.query("CREATE SCHEMA IF NOT EXISTS dfns_worker", logger: logger)
+            try await connection.query("""
+                CREATE TABLE IF NOT EXISTS dfns_worker.schema_migrations (
+                    version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
+                """, logger: logger)
+            var applied = Set<Int>()
+            for try await version in try await connection.query("SELECT version FROM dfns_worker.schema_migrations", logger: logger).decode(Int.self) {
+                applied.insert(version)
+            }
+            if let newest = applied.max(), newest > (SchemaMigrations.all.map(\.version).max() ?? 0) {
+                throw WorkerError(.migration, "the database schema is at version \(newest), newer than this dfns-worker knows; upgrade the binary")
+            }
+            var now: [Int] = []
+            for migration in SchemaMigrations.all where !applied.contains(migration.version) {
+                for statement in migration.statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query("INSERT INTO dfns_worker.schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))", logger: logger)
+                now.append(migration.version)
+            }
+            try await connection.query("""
+                INSERT INTO dfns_worker.job_kinds (kind) SELECT unnest(\(kinds)::text[]) ON CONFLICT DO NOTHING
+                """, logger: logger)
+            return now
+        }
+    }
+
+    /// Fails with a clear error when `migrate` has not been run, and records `kinds`.
+    public func checkSchema(kinds: [String]) async throws {
+        let rows = try await client.query("SELECT to_regclass('dfns_worker.jobs') IS NOT NULL", logger: logger)
+        for try await exists in rows.decode(Bool.self) where !exists {
+            throw WorkerError(.migration, "schema dfns_worker is missing: run `dfns-worker migrate` first")
+        }
+        try await client.query("INSERT INTO dfns_worker.job_kinds (kind) SELECT unnest(\(kinds)::text[]) ON CONFLICT DO NOTHING", logger: logger)
+    }
+
+    // MARK: Claim, heartbeat, finish, rescue
+
+    /// Claims up to `limit` due jobs of `queues` in one statement (`FOR UPDATE SKIP LOCKED`), highest priority then
+    /// oldest first, leasing each for `lease`.
+    public func claim(queues: [String], kinds: [String], limit: Int, workerId: String, lease: Duration) async throws -> [ClaimedJob] {
+        let leaseSeconds = Double(lease.components.seconds)
+        let rows = try await client.query("""
+            WITH due AS (
+                SELECT id, state FROM dfns_worker.jobs
+                WHERE state IN ('queued', 'retrying', 'waiting') AND queue = ANY(\(queues)::text[]) AND run_at <= now()
+                  AND kind = ANY(\(kinds)::text[])
+                ORDER BY priority DESC, run_at, id
+                LIMIT \(limit)
+                FOR UPDATE SKIP LOCKED
+            )
+            UPDATE dfns_worker.jobs AS j
+            SET state = 'running',
+                attempt = CASE WHEN due.state = 'waiting' THEN j.attempt ELSE j.attempt + 1 END,
+                lease_token = gen_random_uuid(),
+                lease_expires_at = now() + make_interval(secs => \(leaseSeconds)),
+                worker_id = \(workerId),
+                started_at = coalesce(j.started_at, now()),
+                updated_at = now()
+            FROM due
+            WHERE j.id = due.id
+            RETURNING j.id, j.queue, j.kind, j.payload::text, j.attempt, j.max_attempts, j.checkpoint::text, j.requeues,
+                      due.state, j.lease_token
+            """, logger: logger)
+        var jobs: [ClaimedJob] = []
+        for try await (id, queue, kind, payload, attempt, maxAttempts, checkpoint, requeues, previous, token)
+            in rows.decode((Int64, String, String, String, Int, Int, String?, Int, String, UUID).self)
+        {
+            jobs.append(ClaimedJob(
+                id: id, queue: queue, kind: kind,
+                payload: (try? JSONValue(parsing: Array(payload.utf8))) ?? .object([:]),
+                attempt: attempt, maxAttempts: maxAttempts,
+                checkpoint: checkpoint.flatMap { try? JSONValue(parsing: Array($0.utf8)) },
+                requeues: requeues, claimedFrom: JobState(rawValue: previous), leaseToken: token
+            ))
+        }
+        return jobs.sorted { $0.id < $1.id }
+    }
+
+    /// Extends the leases of jobs still held; returns the ids whose lease this worker still holds.
+    public func renewLeases(_ jobs: [(id: Int64, token: UUID)], lease: Duration) async throws -> Set<Int64> {
+        guard !jobs.isEmpty else { return [] }
+        let rows = try await client.query("""
+            UPDATE dfns_worker.jobs AS j
+            SET lease_expires_at = now() + make_interval(secs => \(Double(lease.components.seconds))), updated_at = now()
+            FROM unnest(\(jobs.map(\.id))::bigint[], \(jobs.map(\.token))::uuid[]) AS r(id, token)
+            WHERE j.id = r.id AND j.lease_token = r.token AND j.state = 'running'
+            RETURNING j.id
+            """, logger: logger)
+        return try await Self.ids(rows)
+    }
+
+    /// Writes many outcomes in one statement, each only if its lease is still held. Result, state and finished_at
+    /// change in the same statement that releases the lease.
+    /// - Returns: the ids written; a missing id lost its lease and its outcome was discarded.
+    public func finish(_ completions: [Completion]) async throws -> Set<Int64> {
+        guard !completions.isEmpty else { return [] }
+        let rows = try await client.query("""
+            UPDATE dfns_worker.jobs AS j
+            SET state = r.state,
+                result = CASE WHEN r.result = '' THEN j.result ELSE r.result::jsonb END,
+                last_error = CASE WHEN r.error = '' THEN j.last_error ELSE r.error::jsonb END,
+                errors = CASE WHEN r.error = '' THEN j.errors
+                              ELSE (CASE WHEN jsonb_array_length(j.errors) >= 20 THEN j.errors - 0 ELSE j.errors END)
+                                   || jsonb_build_array(r.error::jsonb) END,
+                checkpoint = CASE WHEN r.checkpoint = '' THEN j.checkpoint ELSE r.checkpoint::jsonb END,
+                run_at = CASE WHEN r.delay_ms < 0 THEN j.run_at ELSE now() + r.delay_ms * interval '1 millisecond' END,
+                attempt = j.attempt - r.refund,
+                finished_at = CASE WHEN r.state IN ('succeeded', 'failed') THEN now() END,
+                lease_token = NULL, lease_expires_at = NULL, worker_id = NULL, updated_at = now()
+            FROM unnest(\(completions.map(\.jobId))::bigint[], \(completions.map(\.leaseToken))::uuid[],
+                        \(completions.map(\.state.rawValue))::text[], \(completions.map { $0.result ?? "" })::text[],
+                        \(completions.map { $0.error ?? "" })::text[], \(completions.map { $0.checkpoint ?? "" })::text[],
+                        \(completions.map { $0.delay.map { $0.milliseconds } ?? -1 })::bigint[], \(completions.map(\.refund))::int[])
+                 AS r(id, token, state, result, error, checkpoint, delay_ms, refund)
+            WHERE j.id = r.id AND j.lease_token = r.token AND j.state = 'running'
+            RETURNING j.id
+            """, logger: logger)
+        return try await Self.ids(rows)
+    }
+
+    /// Makes jobs whose lease expired claimable again (their worker died or was cut off); the attempt they spent
+    /// stays spent and the next attempt knows it may have run before.
+    /// - Returns: the rescued job ids.
+    public func rescueExpiredLeases() async throws -> [Int64] {
+        let rows = try await client.query("""
+            WITH expired AS (
+                SELECT id, jsonb_build_object(
+                           'code', 'lease_expired',
+                           'message', 'the worker holding the job stopped renewing its lease; the attempt''s outcome is unknown',
+                           'attempt', attempt, 'at', now()) AS error
+                FROM dfns_worker.jobs WHERE state = 'running' AND lease_expires_at < now()
+                FOR UPDATE SKIP LOCKED
+            )
+            UPDATE dfns_worker.jobs AS j
+            SET state = CASE WHEN j.attempt >= j.max_attempts THEN 'failed' ELSE 'retrying' END,
+                last_error = expired.error,
+                errors = (CASE WHEN jsonb_array_length(j.errors) >= 20 THEN j.errors - 0 ELSE j.errors END) || jsonb_build_array(expired.error),
+                checkpoint = coalesce(j.checkpoint, '{}'::jsonb) || '{"interrupted": true}'::jsonb,
+                run_at = now(),
+                finished_at = CASE WHEN j.attempt >= j.max_attempts THEN now() END,
+                lease_token = NULL, lease_expires_at = NULL, worker_id = NULL, updated_at = now()
+            FROM expired
+            WHERE j.id = expired.id
+            RETURNING j.id
+            """, logger: logger)
+        return Array(try await Self.ids(rows))
+    }
+
+    /// True when a job of `queues` and `kinds` is due now and not locked by a claim in progress.
+    public func hasDueJobs(queues: [String], kinds: [String]) async throws -> Bool {
+        try await booleanFunction("""
+            SELECT EXISTS (SELECT 1 FROM dfns_worker.jobs
+                           WHERE state IN ('queued', 'retrying', 'waiting') AND queue = ANY(\(queues)::text[])
+                             AND kind = ANY(\(kinds)::text[]) AND run_at <= now())
+            """)
+    }
+
+    // MARK: Commands
+
+    /// `dfns_worker.enqueue(...)`; returns the job id (the existing one for a repeated `uniqueKey`).
+    public func enqueue(
+        kind: String, payload: String, runAt: Date? = nil, queue: String = "default", priority: Int = 0,
+        maxAttempts: Int = 20, uniqueKey: String? = nil
+    ) async throws -> Int64 {
+        let rows = try await client.query("""
+            SELECT dfns_worker.enqueue(\(kind)::text, \(payload)::jsonb, coalesce(\(runAt)::timestamptz, now()), \(queue)::text,
+                                       \(priority)::int, \(maxAttempts)::int, \(uniqueKey)::text)
+            """, logger: logger)
+        for try await id in rows.decode(Int64.self) { return id }
+        throw WorkerError(.database, "enqueue returned no id")
+    }
+
+    /// `dfns_worker.cancel(id)`.
+    public func cancel(_ id: Int64) async throws -> Bool {
+        try await booleanFunction("SELECT dfns_worker.cancel(\(id))")
+    }
+
+    /// `dfns_worker.retry(id)`.
+    public func retry(_ id: Int64) async throws -> Bool {
+        try await booleanFunction("SELECT dfns_worker.retry(\(id))")
+    }
+
+    /// The state of one job, or nil when there is no such job.
+    public func state(of id: Int64) async throws -> JobState? {
+        let rows = try await client.query("SELECT state FROM dfns_worker.jobs WHERE id = \(id)", logger: logger)
+        for try await state in rows.decode(String.self) { return JobState(rawValue: state) }
+        return nil
+    }
+
+    /// Counts by queue, kind and state, and the age of the oldest due job.
+    public func status() async throws -> QueueStatus {
+        var counts: [QueueStatus.Count] = []
+        let rows = try await client.query("""
+            SELECT queue, kind, state, count(*) FROM dfns_worker.jobs GROUP BY queue, kind, state ORDER BY queue, kind, state
+            """, logger: logger)
+        for try await (queue, kind, state, count) in rows.decode((String, String, String, Int64).self) {
+            counts.append(.init(queue: queue, kind: kind, state: JobState(rawValue: state), count: Int(count)))
+        }
+        var oldest: Double?
+        let ages = try await client.query("""
+            SELECT extract(epoch FROM now() - min(run_at))::float8 FROM dfns_worker.jobs
+            WHERE state IN ('queued', 'retrying', 'waiting') AND run_at <= now()
+            """, logger: logger)
+        for try await age in ages.decode(Double?.self) { oldest = age }
+        return QueueStatus(counts: counts, oldestDueAgeSeconds: oldest)
+    }
+
+    private static func ids(_ rows: PostgresRowSequence) async throws -> Set<Int64> {
+        var ids = Set<Int64>()
+        for try await id in rows.decode(Int64.self) { ids.insert(id) }
+        return ids
+    }
+
+    private func booleanFunction(_ query: PostgresQuery) async throws -> Bool {
+        for try await value in try await client.query(query, logger: logger).decode(Bool.self) { return value }
+        return false
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+}

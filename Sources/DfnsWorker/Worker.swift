@@ -1,0 +1,298 @@
+import DfnsSDK
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import Synchronization
+
+/// Claims due jobs in batches, runs them with bounded concurrency through the registered handlers, renews their
+/// leases, rescues jobs of dead workers, and writes outcomes back in batches. A `Service`: run it in the process's
+/// `ServiceGroup`; SIGTERM/SIGINT stop claiming, let in-flight jobs finish within the grace period and hand the rest
+/// back without spending an attempt.
+public final class Worker: Service, Sendable {
+    /// Readiness facts for `/health/ready`.
+    public struct Health: Sendable {
+        public var databaseReachable = true
+        public var listenerConnected = false
+        public var authFailure: String?
+        public var shuttingDown = false
+        public var isReady: Bool { databaseReachable && listenerConnected && authFailure == nil && !shuttingDown }
+    }
+
+    /// What a `drain` did.
+    public struct DrainSummary: Sendable {
+        public var claimed = 0
+        public var written: [JobState: Int] = [:]
+        public var discarded = 0
+        public var seconds = 0.0
+    }
+
+    private enum Mode { case daemon, drain(maxJobs: Int?, deadline: ContinuousClock.Instant?) }
+
+    private let store: JobStore
+    private let registry: JobRegistry
+    private let gateway: DfnsGateway
+    private let configuration: WorkerConfiguration
+    private let databaseURL: DatabaseURL?
+    private let logger: Logger
+    private let policy: OutcomePolicy
+    private let healthState = Mutex(Health())
+    private let stopRequested = Atomic<Bool>(false)
+
+    /// - Parameter databaseURL: where the LISTEN connection goes (outside the pool); nil polls only.
+    public init(
+        store: JobStore, registry: JobRegistry, gateway: DfnsGateway, configuration: WorkerConfiguration,
+        databaseURL: DatabaseURL?, logger: Logger
+    ) {
+        self.store = store
+        self.registry = registry
+        self.gateway = gateway
+        self.configuration = configuration
+        self.databaseURL = databaseURL
+        self.logger = logger
+        self.policy = OutcomePolicy(configuration: configuration)
+    }
+
+    /// The current readiness facts.
+    public var health: Health {
+        get async {
+            var health = healthState.withLock { $0 }
+            health.authFailure = await gateway.authFailure
+            return health
+        }
+    }
+
+    /// Runs until graceful shutdown.
+    public func run() async throws {
+        _ = try await withGracefulShutdownHandler {
+            try await process(.daemon)
+        } onGracefulShutdown: {
+            self.requestStop()
+        }
+    }
+
+    /// Processes every job due now (and those that become due while it runs), then returns.
+    public func drain(maxJobs: Int? = nil, maxDuration: Duration? = nil) async throws -> DrainSummary {
+        try await withGracefulShutdownHandler {
+            try await process(.drain(maxJobs: maxJobs, deadline: maxDuration.map { ContinuousClock.now.advanced(by: $0) }))
+        } onGracefulShutdown: {
+            self.requestStop()
+        }
+    }
+
+    /// Stops claiming; in-flight jobs get the grace period.
+    public func requestStop() {
+        stopRequested.store(true, ordering: .sequentiallyConsistent)
+        healthState.withLock { $0.shuttingDown = true }
+        wakeContinuation.withLock { $0?.yield() }
+    }
+
+    private let wakeContinuation = Mutex<AsyncStream<Void>.Continuation?>(nil)
+
+    // MARK: The loop
+
+    private func process(_ mode: Mode) async throws -> DrainSummary {
+        try await store.checkSchema(kinds: registry.kinds)
+        let started = ContinuousClock.now
+        let (wakes, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        wakeContinuation.withLock { $0 = wake }
+        let inFlight = InFlightJobs()
+        let completer = Completer(store: store, logger: logger)
+        var summary = DrainSummary()
+        let isDaemon = if case .daemon = mode { true } else { false }
+
+        try await withThrowingTaskGroup(of: Void.self) { background in
+            background.addTask { await self.tick(every: self.configuration.pollInterval, wake) }
+            background.addTask { await self.heartbeats(inFlight) }
+            background.addTask { await self.rescues(wake) }
+            background.addTask { await self.watchdog(inFlight) }
+            if isDaemon {
+                background.addTask { await self.listen(wake) }
+            } else {
+                healthState.withLock { $0.listenerConnected = true }
+            }
+
+            await withDiscardingTaskGroup { jobs in
+                var iterator = wakes.makeAsyncIterator()
+                var shutdownAt: ContinuousClock.Instant?
+                while true {
+                    if stopRequested.load(ordering: .sequentiallyConsistent) {
+                        if shutdownAt == nil {
+                            shutdownAt = .now
+                            logger.info("stopping: no new claims", metadata: ["job.in_flight": "\(inFlight.count)"])
+                            jobs.addTask {
+                                try? await Task.sleep(for: self.configuration.shutdownGracePeriod)
+                                let handedBack = inFlight.stop(.shutdown)
+                                if handedBack > 0 { self.logger.warning("grace period over; handing unfinished jobs back", metadata: ["job.count": "\(handedBack)"]) }
+                            }
+                        }
+                        if inFlight.count == 0 { break }
+                        _ = await iterator.next()
+                        continue
+                    }
+                    if case .drain(let maxJobs, let deadline) = mode {
+                        let limitReached = (maxJobs.map { summary.claimed >= $0 } ?? false) || (deadline.map { ContinuousClock.now >= $0 } ?? false)
+                        if limitReached {
+                            if inFlight.count == 0 { break }
+                            _ = await iterator.next()
+                            continue
+                        }
+                    }
+                    if await gateway.authFailure != nil {
+                        if inFlight.count == 0, await !gateway.probe() {
+                            try? await Task.sleep(for: configuration.authProbeInterval)
+                        } else {
+                            _ = await iterator.next()
+                        }
+                        continue
+                    }
+                    var free = configuration.concurrency - inFlight.count
+                    if case .drain(let maxJobs?, _) = mode { free = min(free, maxJobs - summary.claimed) }
+                    var claimed: [ClaimedJob] = []
+                    if free > 0 {
+                        do {
+                            claimed = try await store.claim(
+                                queues: configuration.queues, kinds: registry.kinds, limit: min(free, configuration.claimBatchSize),
+                                workerId: configuration.workerId, lease: configuration.leaseDuration
+                            )
+                            healthState.withLock { $0.databaseReachable = true }
+                        } catch {
+                            healthState.withLock { $0.databaseReachable = false }
+                            logger.error("claiming jobs failed", metadata: ["db.error": "\(String(reflecting: error))"])
+                            try? await Task.sleep(for: .seconds(1))
+                            continue
+                        }
+                    }
+                    summary.claimed += claimed.count
+                    for job in claimed {
+                        inFlight.add(job)
+                        jobs.addTask {
+                            let completion = await self.execute(job, inFlight)
+                            await completer.add(completion)
+                            wake.yield()
+                        }
+                    }
+                    if !claimed.isEmpty && claimed.count == min(free, configuration.claimBatchSize) { continue }
+                    if case .drain = mode, claimed.isEmpty, inFlight.count == 0 {
+                        // Outcomes written may have made jobs due again (a hand-back, a zero delay): look once more.
+                        await completer.waitUntilIdle()
+                        if (try? await store.hasDueJobs(queues: configuration.queues, kinds: registry.kinds)) == true { continue }
+                        break
+                    }
+                    _ = await iterator.next()
+                }
+            }
+            await completer.waitUntilIdle()
+            background.cancelAll()
+        }
+        wakeContinuation.withLock { $0 = nil }
+        summary.written = await completer.written
+        summary.discarded = await completer.discarded
+        summary.seconds = Double(started.duration(to: .now).components.seconds) + Double(started.duration(to: .now).components.attoseconds) / 1e18
+        return summary
+    }
+
+    /// Runs one claimed job under the per-job timeout and returns how to write it back.
+    private func execute(_ job: ClaimedJob, _ inFlight: InFlightJobs) async -> JobStore.Completion {
+        var jobLogger = logger
+        jobLogger[metadataKey: "job.id"] = "\(job.id)"
+        jobLogger[metadataKey: "job.kind"] = "\(job.kind)"
+        jobLogger[metadataKey: "job.attempt"] = "\(job.attempt)"
+        guard let handler = registry.handler(for: job.kind) else {
+            _ = inFlight.remove(job.id)
+            return policy.completion(for: job, error: JobFailure(code: "unknown_kind", message: "no handler for kind \(job.kind)"), stopped: nil)
+        }
+        let context = JobContext(dfns: gateway, logger: jobLogger)
+        let task = Task { try await handler.run(job, context: context) }
+        inFlight.attach(job.id) { task.cancel() }
+        let result = await task.result
+        let stopped = inFlight.remove(job.id)
+        switch result {
+        case .success(let outcome) where stopped == nil || stopped == .timeout:
+            return policy.completion(for: job, outcome: outcome)
+        case .success:
+            return policy.completion(for: job, error: CancellationError(), stopped: stopped)
+        case .failure(let error):
+            let completion = policy.completion(for: job, error: error, stopped: stopped)
+            jobLogger.info("job attempt failed", metadata: ["job.next_state": "\(completion.state)", "job.error": "\(error)"])
+            return completion
+        }
+    }
+
+    // MARK: Background tasks
+
+    private func tick(every interval: Duration, _ wake: AsyncStream<Void>.Continuation) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            wake.yield()
+        }
+    }
+
+    private func heartbeats(_ inFlight: InFlightJobs) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: configuration.heartbeatInterval)
+            let leases = inFlight.leases()
+            guard !leases.isEmpty else { continue }
+            do {
+                let held = try await store.renewLeases(leases, lease: configuration.leaseDuration)
+                let lost = Set(leases.map(\.id)).subtracting(held)
+                if !lost.isEmpty {
+                    logger.warning("leases lost; stopping those jobs", metadata: ["job.ids": "\(lost.sorted())"])
+                    inFlight.stop(.leaseLost, ids: lost)
+                }
+            } catch {
+                logger.error("renewing leases failed", metadata: ["db.error": "\(String(reflecting: error))"])
+            }
+        }
+    }
+
+    private func rescues(_ wake: AsyncStream<Void>.Continuation) async {
+        while !Task.isCancelled {
+            do {
+                let rescued = try await store.rescueExpiredLeases()
+                if !rescued.isEmpty {
+                    logger.warning("rescued jobs whose lease expired", metadata: ["job.ids": "\(rescued.sorted())"])
+                    wake.yield()
+                }
+            } catch {
+                logger.error("rescuing expired leases failed", metadata: ["db.error": "\(String(reflecting: error))"])
+            }
+            try? await Task.sleep(for: configuration.rescueInterval)
+        }
+    }
+
+    private func watchdog(_ inFlight: InFlightJobs) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(500))
+            inFlight.stop(.timeout, startedBefore: ContinuousClock.now.advanced(by: .zero - configuration.jobTimeout))
+        }
+    }
+
+    /// Holds a LISTEN connection outside the pool and wakes the loop on each NOTIFY for our queues; reconnects.
+    private func listen(_ wake: AsyncStream<Void>.Continuation) async {
+        guard let databaseURL else { return }
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                let connection = try await PostgresConnection.connect(
+                    configuration: databaseURL.connectionConfiguration(), id: 0, logger: logger
+                )
+                defer { Task { try? await connection.close() } }
+                try await connection.listen(on: "dfns_worker_jobs") { notifications in
+                    healthState.withLock { $0.listenerConnected = true }
+                    failures = 0
+                    wake.yield()
+                    for try await notification in notifications where configuration.queues.contains(notification.payload) {
+                        wake.yield()
+                    }
+                }
+            } catch {
+                if Task.isCancelled { break }
+                failures += 1
+                logger.warning("LISTEN connection lost; reconnecting", metadata: ["db.error": "\(String(reflecting: error))"])
+            }
+            healthState.withLock { $0.listenerConnected = false }
+            try? await Task.sleep(for: .milliseconds(min(5000, 200 << min(failures, 5))))
+        }
+    }
+}

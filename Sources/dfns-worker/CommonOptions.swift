@@ -1,0 +1,119 @@
+import ArgumentParser
+import DfnsSDK
+import DfnsWorker
+import Foundation
+import Logging
+import PostgresNIO
+
+/// `--database-url` (default: `DATABASE_URL`).
+struct DatabaseOptions: ParsableArguments {
+    @Option(help: "PostgreSQL URL postgres://user[:password]@host[:port]/db[?sslmode=disable|prefer|require] (default: $DATABASE_URL).")
+    var databaseURL: String?
+
+    func resolved() throws -> DatabaseURL {
+        guard let text = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"], !text.isEmpty else {
+            throw ValidationError("set DATABASE_URL or pass --database-url")
+        }
+        do {
+            return try DatabaseURL(text)
+        } catch {
+            throw ValidationError(error.message)
+        }
+    }
+}
+
+/// `--log-level`.
+struct LoggingOptions: ParsableArguments {
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    /// Bootstraps swift-log once for the process and returns the root logger.
+    func bootstrap(label: String) throws -> Logger {
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        return Logger(label: label)
+    }
+}
+
+/// How the worker reaches Dfns. Secrets come from the environment only (never flags, which `ps` shows):
+/// DFNS_AUTH_TOKEN, DFNS_PRIVATE_KEY or DFNS_PRIVATE_KEY_FILE, DFNS_PRIVATE_KEY_PASSPHRASE.
+struct DfnsOptions: ParsableArguments {
+    @Option(help: "Dfns API base URL (default: $DFNS_API_URL or https://api.dfns.io).") var dfnsApiUrl: String?
+    @Option(help: "Key credential id (default: $DFNS_CRED_ID).") var dfnsCredId: String?
+    @Option(help: "PEM private key file (default: $DFNS_PRIVATE_KEY_FILE; or the PEM text in $DFNS_PRIVATE_KEY).") var dfnsPrivateKeyFile: String?
+    @Option(help: "Origin written into signed client data (default: $DFNS_APP_ORIGIN or https://app.dfns.io).") var dfnsAppOrigin: String?
+    @Option(help: "Requests per minute this process sends to Dfns, init and action calls included (default: $DFNS_REQUESTS_PER_MINUTE or 1000).") var dfnsRequestsPerMinute: Int?
+
+    /// Builds the signer and client; every problem is a clear configuration error that names no secret.
+    func makeClient(logger: Logger) throws -> (DfnsClient, SigningActor) {
+        let environment = ProcessInfo.processInfo.environment
+        guard let token = environment["DFNS_AUTH_TOKEN"], !token.isEmpty else { throw ValidationError("set DFNS_AUTH_TOKEN") }
+        guard let credentialId = dfnsCredId ?? environment["DFNS_CRED_ID"], !credentialId.isEmpty else {
+            throw ValidationError("set DFNS_CRED_ID or pass --dfns-cred-id")
+        }
+        let passphrase = environment["DFNS_PRIVATE_KEY_PASSPHRASE"]
+        let signer: KeySigner
+        do {
+            if let path = dfnsPrivateKeyFile ?? environment["DFNS_PRIVATE_KEY_FILE"], !path.isEmpty {
+                signer = try KeySigner(credentialId: credentialId, privateKeyFile: path, passphrase: passphrase)
+            } else if let pem = environment["DFNS_PRIVATE_KEY"], !pem.isEmpty {
+                signer = try KeySigner(credentialId: credentialId, privateKeyPEM: pem, passphrase: passphrase)
+            } else {
+                throw ValidationError("set DFNS_PRIVATE_KEY_FILE (or DFNS_PRIVATE_KEY) to the credential's PEM private key")
+            }
+        } catch let error as KeySignerError {
+            throw ValidationError("private key: \(error.message)")
+        }
+        let perMinute = dfnsRequestsPerMinute ?? environment["DFNS_REQUESTS_PER_MINUTE"].flatMap { Int($0) } ?? 1000
+        guard perMinute > 0 else { throw ValidationError("--dfns-requests-per-minute must be positive") }
+        let signingActor = SigningActor(signer)
+        let configuration = DfnsClientConfiguration(
+            baseURL: dfnsApiUrl ?? environment["DFNS_API_URL"] ?? "https://api.dfns.io",
+            authToken: token,
+            appOrigin: dfnsAppOrigin ?? environment["DFNS_APP_ORIGIN"] ?? UserActionSigning.defaultOrigin,
+            requestsPerMinute: perMinute
+        )
+        return (DfnsClient(configuration: configuration, signer: signingActor, logger: logger), signingActor)
+    }
+}
+
+/// Runs `body` with a pooled PostgreSQL client that is running, and shuts it down afterwards.
+func withDatabase<Result: Sendable>(
+    _ url: DatabaseURL, maximumConnections: Int = 4, logger: Logger, _ body: (JobStore) async throws -> Result
+) async throws -> Result {
+    let client = PostgresClient(configuration: url.clientConfiguration(maximumConnections: maximumConnections), backgroundLogger: logger)
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await client.run() }
+        defer { group.cancelAll() }
+        do {
+            return try await body(JobStore(client: client, logger: logger))
+        } catch let error as PSQLError {
+            throw CommandFailure(describe(error))
+        } catch let error as PostgresTransactionError {
+            throw CommandFailure((error.closureError ?? error.beginError ?? error.commitError).map(describe) ?? "database transaction failed")
+        } catch let error as WorkerError {
+            throw CommandFailure(error.message)
+        }
+    }
+}
+
+/// A failure at run time (not a usage error): printed as `Error: message`, exit 1.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The server's message (and hint) of a PostgreSQL error, or its code; never query text or binds.
+func describe(_ error: any Error) -> String {
+    guard let error = error as? PSQLError else { return "\(error)" }
+    if let message = error.serverInfo?[.message] {
+        return message + (error.serverInfo?[.hint].map { " (\($0))" } ?? "")
+    }
+    return "database error: \(error.code)" + (error.underlying.map { " (\($0))" } ?? "")
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+import DfnsJobs
+import DfnsWorker
+
+/// `dfns-worker migrate`: creates or upgrades schema `dfns_worker`.
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "migrate", abstract: "Create or upgrade the dfns_worker schema (safe to run concurrently).")
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var logging: LoggingOptions
+
+    func run() async throws {
+        let logger = try logging.bootstrap(label: "dfns.worker")
+        let applied = try await withDatabase(try database.resolved(), logger: logger) { store in
+            try await store.migrate(kinds: JobCatalog.registry().kinds)
+        }
+        print(applied.isEmpty ? "schema dfns_worker is up to date" : "applied migrations \(applied.map(String.init).joined(separator: ", "))")
+    }
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import DfnsJobs
+import Foundation
+import DfnsWorker
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import UnixSignals
+
+/// `dfns-worker run`: the long-running worker. Stops on SIGTERM/SIGINT: no new claims, in-flight jobs finish
+/// within the grace period, the rest go back to the queue without spending an attempt.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run the worker until SIGTERM or SIGINT.")
+
+    @OptionGroup var worker: WorkerOptions
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var dfns: DfnsOptions
+    @OptionGroup var logging: LoggingOptions
+
+    func run() async throws {
+        let logger = try logging.bootstrap(label: "dfns.worker")
+        let runtime = try WorkerRuntime(database: database, dfns: dfns, options: worker, logger: logger, listen: true)
+        logger.info("worker starting", metadata: ["worker.concurrency": "\(worker.concurrency)", "worker.queues": "\(worker.queues)"])
+        let group = ServiceGroup(configuration: .init(
+            services: [
+                .init(service: runtime.client),
+                .init(service: runtime.worker, successTerminationBehavior: .gracefullyShutdownGroup),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        ))
+        try await group.run()
+        logger.info("worker stopped")
+    }
+}
+
+/// `dfns-worker drain`: processes every job due now, prints a summary and exits 0, or 3 when a job it processed
+/// ended failed.
+struct DrainCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "drain", abstract: "Process every due job, print a summary, exit (3 if any failed).")
+
+    @Option(help: "Stop claiming after this many jobs.") var maxJobs: Int?
+    @Option(help: "Stop claiming after this many seconds.") var maxDuration: Int?
+    @OptionGroup var worker: WorkerOptions
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var dfns: DfnsOptions
+    @OptionGroup var logging: LoggingOptions
+
+    func run() async throws {
+        if let maxJobs, maxJobs < 1 { throw ValidationError("--max-jobs must be positive") }
+        if let maxDuration, maxDuration < 1 { throw ValidationError("--max-duration must be positive") }
+        let logger = try logging.bootstrap(label: "dfns.worker")
+        let runtime = try WorkerRuntime(database: database, dfns: dfns, options: worker, logger: logger, listen: false)
+        let summary = try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await runtime.client.run() }
+            defer { group.cancelAll() }
+            return try await runtime.worker.drain(maxJobs: maxJobs, maxDuration: maxDuration.map { .seconds($0) })
+        }
+        let written = summary.written
+        let rate = summary.seconds > 0 ? Double(summary.claimed) / summary.seconds : 0
+        print(String(
+            format: "drain: %d jobs in %.2f s (%.0f jobs/s): succeeded %d, failed %d, retrying %d, waiting %d, handed back %d, lease lost %d",
+            summary.claimed, summary.seconds, rate, written[.succeeded] ?? 0, written[.failed] ?? 0, written[.retrying] ?? 0,
+            written[.waiting] ?? 0, written[.queued] ?? 0, summary.discarded
+        ))
+        if (written[.failed] ?? 0) > 0 { throw ExitCode(3) }
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import DfnsJobs
+import DfnsSDK
+import DfnsWorker
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Options shared by `run` and `drain`.
+struct WorkerOptions: ParsableArguments {
+    @Option(help: "Jobs run at once.") var concurrency = 16
+    @Option(help: "Comma-separated queues to claim from.") var queues = "default"
+    @Option(help: "Most jobs claimed per statement.") var claimBatch = 100
+    @Option(help: "Seconds one attempt may run.") var jobTimeout = 120
+    @Option(help: "Seconds in-flight jobs get to finish after SIGTERM/SIGINT before they are handed back.") var shutdownGrace = 20
+
+    func configuration() throws -> WorkerConfiguration {
+        guard (1...10_000).contains(concurrency) else { throw ValidationError("--concurrency must be 1-10000") }
+        guard (1...10_000).contains(claimBatch) else { throw ValidationError("--claim-batch must be 1-10000") }
+        guard jobTimeout > 0, shutdownGrace >= 0 else { throw ValidationError("--job-timeout must be positive and --shutdown-grace not negative") }
+        let names = queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !names.isEmpty else { throw ValidationError("--queues must name at least one queue") }
+        var configuration = WorkerConfiguration(workerId: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)")
+        configuration.queues = names
+        configuration.concurrency = concurrency
+        configuration.claimBatchSize = claimBatch
+        configuration.jobTimeout = .seconds(jobTimeout)
+        configuration.shutdownGracePeriod = .seconds(shutdownGrace)
+        return configuration
+    }
+}
+
+/// Everything `run` and `drain` wire together.
+struct WorkerRuntime {
+    let client: PostgresClient
+    let store: JobStore
+    let worker: Worker
+
+    init(database: DatabaseOptions, dfns: DfnsOptions, options: WorkerOptions, logger: Logger, listen: Bool) throws {
+        let url = try database.resolved()
+        let configuration = try options.configuration()
+        let (dfnsClient, _) = try dfns.makeClient(logger: logger)
+        client = PostgresClient(
+            configuration: url.clientConfiguration(maximumConnections: min(configuration.concurrency, 8) + 2),
+            backgroundLogger: logger
+        )
+        store = JobStore(client: client, logger: logger)
+        worker = Worker(
+            store: store, registry: JobCatalog.registry(), gateway: DfnsGateway(client: dfnsClient, logger: logger),
+            configuration: configuration, databaseURL: listen ? url : nil, logger: logger
+        )
+    }
+}
