@@ -109,7 +109,9 @@ let package = Package(
             dependencies: [
                 "DfnsSDK",
                 "DfnsSimulator",
+                "DfnsWorker",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

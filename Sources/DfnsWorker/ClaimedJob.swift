@@ -18,7 +18,7 @@ public struct ClaimedJob: Sendable, Identifiable {
     /// The state the job was claimed from (`queued`, `retrying` or `waiting`).
     public let claimedFrom: JobState
     /// The lease; every write about the job must present it.
-    let leaseToken: UUID
+    public let leaseToken: UUID
 
     /// The Dfns `externalId` this job uses when its payload names none: stable across attempts and restarts,
     /// new after a manual `dfns_worker.retry()` (Dfns answers a replay of a failed transfer with the failure).

@@ -20,6 +20,22 @@ public final class JobStore: Sendable {
         let delay: Duration?
         /// 1 to give back the attempt this claim spent.
         let refund: Int32
+
+        init(jobId: Int64, leaseToken: UUID, state: JobState, result: String?, error: String?, checkpoint: String?, delay: Duration?, refund: Int32) {
+            self.jobId = jobId
+            self.leaseToken = leaseToken
+            self.state = state
+            self.result = result
+            self.error = error
+            self.checkpoint = checkpoint
+            self.delay = delay
+            self.refund = refund
+        }
+
+        /// A plain outcome for `job` (state and result), for tools that drive the store directly.
+        public init(job: ClaimedJob, state: JobState, result: String? = nil) {
+            self.init(jobId: job.id, leaseToken: job.leaseToken, state: state, result: result, error: nil, checkpoint: nil, delay: nil, refund: 0)
+        }
     }
 
     public let client: PostgresClient

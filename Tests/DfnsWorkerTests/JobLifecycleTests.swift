@@ -1,0 +1,233 @@
+import DfnsSDK
+import DfnsSimulator
+import DfnsTestSupport
+import DfnsWorker
+import DfnsJobs
+import Foundation
+import Testing
+
+@Suite("Jobs against the simulator", .timeLimit(.minutes(3)))
+struct JobLifecycleTests {
+    private static let address = "0x" + String(repeating: "ab", count: 20)
+
+    @Test("create_wallet then a transfer waited to Confirmed; results are the Dfns entities")
+    func happyPath() async throws {
+        try await SimulatorHarness.withSimulator { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let worker = WorkerHarness.worker(database, sim)
+                let walletJob = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"EthereumSepolia","name":"ops","tags":["a"]}"#)
+                _ = try await worker.drain()
+                let walletId = try #require(try await database.column("SELECT result->>'id' FROM dfns_worker.jobs WHERE id = \(walletJob)").first ?? nil)
+                #expect(try await database.column("SELECT result->>'externalId' FROM dfns_worker.jobs WHERE id = \(walletJob)") == ["dfns-worker-job-\(walletJob)"])
+
+                let transferJob = try await database.store.enqueue(kind: "transfer", payload: #"{"walletId":"\#(walletId)","kind":"Native","to":"\#(Self.address)","amount":"1000"}"#)
+                _ = try await worker.drain()
+                #expect(try await WorkerHarness.row(database, transferJob).state == "waiting")
+                #expect(try await database.column("SELECT result->>'status' FROM dfns_worker.jobs WHERE id = \(transferJob)") == ["Pending"])
+                try await WorkerHarness.drainUntilTerminal(worker, database)
+                let row = try await WorkerHarness.row(database, transferJob)
+                #expect(row.state == "succeeded" && row.attempt == 1, "polls spend no attempts")
+                #expect(try await database.column("SELECT result->>'status' || ' ' || (result->>'externalId') FROM dfns_worker.jobs WHERE id = \(transferJob)") == ["Confirmed dfns-worker-job-\(transferJob)"])
+                #expect(try await database.column("SELECT (finished_at IS NOT NULL AND lease_token IS NULL)::text FROM dfns_worker.jobs WHERE id = \(transferJob)") == ["true"])
+            }
+        }
+    }
+
+    @Test(
+        "invalid payloads fail at once with invalid_payload naming the field, and never reach Dfns",
+        arguments: [
+            ("create_wallet", #"{}"#, "network"),
+            ("create_wallet", #"{"network":42}"#, "network"),
+            ("create_wallet", #"{"network":"Ethereum","colour":"red"}"#, "colour"),
+            ("create_wallet", #"{"network":"Ethereum","tags":"a"}"#, "tags"),
+            ("create_wallet", #"{"network":"Eth\u0007ereum"}"#, "network"),
+            ("transfer", #"{"kind":"Native","to":"0xab","amount":"1"}"#, "walletId"),
+            ("transfer", #"{"walletId":"wa-1","kind":"Native","to":"0xab","amount":"-5"}"#, "amount"),
+            ("transfer", #"{"walletId":"wa-1","kind":"Native","to":"0xab","amount":"1e5"}"#, "amount"),
+            ("transfer", #"{"walletId":"wa-1","kind":"Native","to":"0xab","amount":1}"#, "amount"),
+            ("transfer", #"{"walletId":"wa-1","kind":"Native","amount":"1"}"#, "to"),
+            ("transfer", #"{"walletId":"wa-1","kind":"Warp","to":"0xab","amount":"1"}"#, "kind"),
+            ("transfer", #"{"walletId":"wa-1","kind":"Native","to":"0xab","amount":"1","waitFor":"forever"}"#, "waitFor"),
+            ("transfer", #"{"walletId":"wa-1","kind":"Native","to":"0xab","amount":"1","note":"x"}"#, "note"),
+            ("transfer", #"{"walletId":"wa-1'; DROP TABLE dfns_worker.jobs; --","kind":"Native","to":"0xab","amount":"1"}"#, "walletId"),
+        ]
+    )
+    func invalidPayloads(kind: String, payload: String, field: String) async throws {
+        try await SimulatorHarness.withSimulator { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let id = try await database.store.enqueue(kind: kind, payload: payload)
+                let summary = try await WorkerHarness.worker(database, sim).drain()
+                let row = try await WorkerHarness.row(database, id)
+                #expect(row.state == "failed" && row.code == "invalid_payload" && row.attempt == 1)
+                #expect(row.message?.contains(field) == true, "\(row.message ?? "") should name \(field)")
+                #expect(summary.written[.failed] == 1)
+                #expect(try await sim.stat("requests") == 0)
+            }
+        }
+    }
+
+    @Test("Dfns's 400 and 404 fail at once; a Rejected transfer fails with Dfns's reason")
+    func permanentFailures() async throws {
+        let configuration = SimulatorConfiguration(transferStep: .milliseconds(30), deniedDestinations: [Self.address])
+        try await SimulatorHarness.withSimulator(configuration) { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let worker = WorkerHarness.worker(database, sim)
+                let badNetwork = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"Atlantis"}"#)
+                let noWallet = try await database.store.enqueue(kind: "transfer", payload: #"{"walletId":"wa-00000-00000-0000000000000000","kind":"Native","to":"0x1","amount":"1"}"#)
+                let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
+                let denied = try await database.store.enqueue(kind: "transfer", payload: #"{"walletId":"\#(wallet.id)","kind":"Native","to":"\#(Self.address)","amount":"1"}"#)
+                try await WorkerHarness.drainUntilTerminal(worker, database)
+                let network = try await WorkerHarness.row(database, badNetwork)
+                #expect(network.state == "failed" && network.code == "validation" && network.attempt == 1)
+                let missing = try await WorkerHarness.row(database, noWallet)
+                #expect(missing.state == "failed" && missing.code == "not_found" && missing.attempt == 1)
+                let rejected = try await WorkerHarness.row(database, denied)
+                #expect(rejected.state == "failed" && rejected.code == "dfns_rejected" && rejected.message?.contains("deny list") == true)
+                #expect(try await database.column("SELECT result->>'status' FROM dfns_worker.jobs WHERE id = \(denied)") == ["Rejected"])
+                #expect(try await database.column("SELECT last_error->>'httpStatus' FROM dfns_worker.jobs WHERE id = \(badNetwork)") == ["400"])
+            }
+        }
+    }
+
+    @Test("5xx and 429 are retried with backoff and then succeed; attempts are recorded in errors")
+    func transientFailures() async throws {
+        try await SimulatorHarness.withSimulator { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }, configure: { $0.retryBaseDelay = .milliseconds(500) })
+                try await sim.setFaults(["create-wallet": ["serverErrorRate": 1], "init": ["rateLimitBurstRate": 0]])
+                let id = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"Base"}"#)
+                _ = try await worker.drain()
+                var row = try await WorkerHarness.row(database, id)
+                #expect(row.state == "retrying" && row.code == "server_error" && row.attempt == 1)
+
+                try await sim.setFaults(["init": ["rateLimitBurstRate": 1, "rateLimitBurstLength": 1]])
+                try await Task.sleep(for: .milliseconds(1100))
+                _ = try await worker.drain()
+                row = try await WorkerHarness.row(database, id)
+                #expect(row.state == "retrying" && row.code == "rate_limited" && row.attempt == 1, "a 429 spends no attempt")
+
+                try await sim.setFaults([:])
+                try await Task.sleep(for: .milliseconds(1100))
+                try await WorkerHarness.drainUntilTerminal(worker, database)
+                row = try await WorkerHarness.row(database, id)
+                #expect(row.state == "succeeded" && row.attempt == 2)
+                #expect(try await database.column("SELECT string_agg(e->>'code', ',') FROM dfns_worker.jobs, jsonb_array_elements(errors) e WHERE id = \(id)") == ["server_error,rate_limited"])
+                #expect(try await sim.stat("walletsCreated") == 1)
+            }
+        }
+    }
+
+    @Test("exhausting max_attempts ends failed")
+    func attemptsExhausted() async throws {
+        try await SimulatorHarness.withSimulator(SimulatorConfiguration(faults: [.createWallet: FaultRule(serverErrorRate: 1)])) { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let worker = WorkerHarness.worker(database, sim) { $0.retryPolicy = .none }
+                let id = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"Base"}"#, maxAttempts: 3)
+                try await WorkerHarness.drainUntilTerminal(worker, database)
+                let row = try await WorkerHarness.row(database, id)
+                #expect(row.state == "failed" && row.attempt == 3 && row.code == "server_error")
+                #expect(row.message?.contains("attempts exhausted (3 of 3)") == true)
+                #expect(try await database.column("SELECT jsonb_array_length(errors)::text FROM dfns_worker.jobs WHERE id = \(id)") == ["3"])
+            }
+        }
+    }
+
+    @Test("responses lost after commit never duplicate a transfer or a wallet")
+    func lostResponses() async throws {
+        try await SimulatorHarness.withSimulator { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }, configure: { $0.retryBaseDelay = .milliseconds(500) })
+                let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
+                try await sim.setFaults(["create-transfer": ["lostAfterCommitRate": 1], "create-wallet": ["lostAfterCommitRate": 1]])
+                let transfer = try await database.store.enqueue(kind: "transfer", payload: #"{"walletId":"\#(wallet.id)","kind":"Native","to":"0x1","amount":"7","waitFor":"submitted"}"#)
+                let newWallet = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"Solana"}"#)
+                _ = try await worker.drain()
+                #expect(try await WorkerHarness.row(database, transfer).code == "transport")
+                #expect(try await WorkerHarness.row(database, newWallet).code == "transport")
+                #expect(try await sim.stat("lostResponses") == 2)
+
+                try await sim.setFaults([:])
+                try await Task.sleep(for: .milliseconds(1100))
+                try await WorkerHarness.drainUntilTerminal(worker, database)
+                #expect(try await WorkerHarness.row(database, transfer).state == "succeeded")
+                #expect(try await WorkerHarness.row(database, newWallet).state == "succeeded")
+                #expect(try await sim.stat("transfersCreated") == 1, "the replay returned the transfer Dfns already made")
+                #expect(try await sim.stat("transferReplays") == 1)
+                #expect(try await sim.stat("walletsCreated") == 2, "the harness's wallet and the job's, found again by externalId")
+                let ids = try await database.column("SELECT result->>'id' FROM dfns_worker.jobs WHERE id = \(newWallet)")
+                #expect(ids.first??.hasPrefix("wa-") == true)
+            }
+        }
+    }
+
+    @Test("401 pauses the worker instead of burning attempts; it resumes when Dfns accepts it again")
+    func authPause() async throws {
+        try await SimulatorHarness.withSimulator { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let badClient = DfnsClient(
+                    configuration: DfnsClientConfiguration(baseURL: sim.baseURL, authToken: "revoked", requestsPerMinute: nil, retryPolicy: .none),
+                    signer: sim.signers[.p256]!
+                )
+                let gateway = DfnsGateway(client: badClient, logger: WorkerHarness.quietLogger)
+                var configuration = WorkerConfiguration(workerId: "paused")
+                configuration.authProbeInterval = .milliseconds(100)
+                var registry = JobRegistry()
+                registry.register(CreateWalletJobProxy())
+                let worker = Worker(store: database.store, registry: registry, gateway: gateway, configuration: configuration, databaseURL: nil, logger: WorkerHarness.quietLogger)
+                for _ in 0..<5 { _ = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"Base"}"#) }
+                let summary = try await worker.drain(maxDuration: .seconds(1))
+                #expect(summary.claimed >= 1)
+                #expect(await gateway.authFailure != nil)
+                #expect(await worker.health.isReady == false)
+                let attempts = try await database.column("SELECT sum(attempt)::text FROM dfns_worker.jobs")
+                #expect(attempts == ["0"], "no attempt was spent on 401s")
+                #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.jobs WHERE state = 'failed'") == ["0"])
+            }
+        }
+    }
+
+    @Test("graceful shutdown hands unfinished jobs back without spending an attempt")
+    func gracefulShutdown() async throws {
+        try await SimulatorHarness.withSimulator { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let worker = WorkerHarness.worker(database, sim, listen: true)
+                let blocked = try await database.store.enqueue(kind: "test_block", payload: "{}")
+                let running = Task { try await worker.run() }
+                while try await WorkerHarness.row(database, blocked).state != "running" { try await Task.sleep(for: .milliseconds(20)) }
+                #expect(await worker.health.isReady)
+                worker.requestStop()
+                try await running.value
+                let row = try await WorkerHarness.row(database, blocked)
+                #expect(row.state == "queued" && row.attempt == 0)
+                #expect(try await database.column("SELECT (checkpoint->>'interrupted') || ' ' || (lease_token IS NULL)::text FROM dfns_worker.jobs WHERE id = \(blocked)") == ["true true"])
+            }
+        }
+    }
+
+    @Test("a plain INSERT wakes a running worker at once")
+    func notifyWakes() async throws {
+        try await SimulatorHarness.withSimulator { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let worker = WorkerHarness.worker(database, sim, listen: true, configure: { $0.pollInterval = .seconds(60) })
+                let running = Task { try await worker.run() }
+                while await !worker.health.listenerConnected { try await Task.sleep(for: .milliseconds(20)) }
+                let started = ContinuousClock.now
+                try await database.execute("INSERT INTO dfns_worker.jobs (kind, payload) VALUES ('noop', '{}')")
+                while try await database.column("SELECT state FROM dfns_worker.jobs") != ["succeeded"] {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                #expect(started.duration(to: .now) < .seconds(5), "woken by NOTIFY, not by the 60 s poll")
+                worker.requestStop()
+                try await running.value
+            }
+        }
+    }
+}
+
+/// The built-in `create_wallet` handler under a worker built by hand.
+private struct CreateWalletJobProxy: JobHandler {
+    let kind = "create_wallet"
+    func run(_ job: ClaimedJob, context: JobContext) async throws -> JobOutcome {
+        try await DfnsJobs.CreateWalletJob().run(job, context: context)
+    }
+}

@@ -1,0 +1,85 @@
+import DfnsTestSupport
+import DfnsWorker
+import Foundation
+import Testing
+
+@Suite("Claims and leases", .timeLimit(.minutes(2)))
+struct LeaseTests {
+    @Test("concurrent claimers never get the same job")
+    func disjointClaims() async throws {
+        try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+            try await database.execute("INSERT INTO dfns_worker.jobs (kind, payload) SELECT 'noop', '{}' FROM generate_series(1, 600)")
+            let claimed = try await withThrowingTaskGroup(of: [Int64].self) { group in
+                for worker in 0..<4 {
+                    group.addTask {
+                        var ids: [Int64] = []
+                        while true {
+                            let batch = try await database.store.claim(queues: ["default"], kinds: ["noop"], limit: 25, workerId: "w\(worker)", lease: .seconds(30))
+                            if batch.isEmpty { return ids }
+                            ids += batch.map(\.id)
+                        }
+                    }
+                }
+                return try await group.reduce([], +)
+            }
+            #expect(claimed.count == 600)
+            #expect(Set(claimed).count == 600)
+        }
+    }
+
+    @Test("claims honour queue, priority and run_at")
+    func ordering() async throws {
+        try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+            let store = database.store
+            let low = try await store.enqueue(kind: "noop", payload: "{}", priority: 0)
+            let high = try await store.enqueue(kind: "noop", payload: "{}", priority: 9)
+            _ = try await store.enqueue(kind: "noop", payload: "{}", runAt: Date().addingTimeInterval(3600), priority: 100)
+            _ = try await store.enqueue(kind: "noop", payload: "{}", queue: "other", priority: 100)
+            let claimed = try await store.claim(queues: ["default"], kinds: ["noop"], limit: 10, workerId: "w", lease: .seconds(30))
+            #expect(claimed.map(\.id).sorted() == [low, high].sorted())
+            #expect(claimed.allSatisfy { $0.attempt == 1 && $0.claimedFrom == .queued })
+        }
+    }
+
+    @Test("an expired lease is rescued, and the stale worker's write is refused")
+    func staleWriteRefused() async throws {
+        try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+            let store = database.store
+            let id = try await store.enqueue(kind: "noop", payload: "{}")
+            let stale = try await store.claim(queues: ["default"], kinds: ["noop"], limit: 1, workerId: "stale", lease: .seconds(1))
+            #expect(stale.count == 1)
+            try await Task.sleep(for: .milliseconds(1300))
+            #expect(try await store.renewLeases([(id, UUID())], lease: .seconds(1)).isEmpty, "a wrong token renews nothing")
+            #expect(try await store.rescueExpiredLeases() == [id])
+            let row = try await WorkerHarness.row(database, id)
+            #expect(row.state == "retrying" && row.code == "lease_expired" && row.attempt == 1)
+
+            let fresh = try await store.claim(queues: ["default"], kinds: ["noop"], limit: 1, workerId: "fresh", lease: .seconds(30))
+            #expect(fresh.first?.attempt == 2 && fresh.first?.mayHaveRunBefore == true)
+            // The stale worker finally reports: refused, the row is untouched.
+            let policyless = try await finish(store, stale[0], state: .succeeded)
+            #expect(policyless.isEmpty)
+            #expect(try await store.state(of: id) == .running)
+            #expect(try await finish(store, fresh[0], state: .succeeded) == [id])
+            #expect(try await store.state(of: id) == .succeeded)
+        }
+    }
+
+    @Test("heartbeats keep a lease alive past its duration")
+    func heartbeat() async throws {
+        try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+            let store = database.store
+            let id = try await store.enqueue(kind: "noop", payload: "{}")
+            let job = try await store.claim(queues: ["default"], kinds: ["noop"], limit: 1, workerId: "w", lease: .seconds(1))[0]
+            for _ in 0..<3 {
+                try await Task.sleep(for: .milliseconds(500))
+                #expect(try await store.renewLeases([(job.id, job.leaseToken)], lease: .seconds(1)) == [id])
+            }
+            #expect(try await store.rescueExpiredLeases().isEmpty)
+        }
+    }
+
+    private func finish(_ store: JobStore, _ job: ClaimedJob, state: JobState) async throws -> Set<Int64> {
+        try await store.finish([JobStore.Completion(job: job, state: state)])
+    }
+}

@@ -1,0 +1,81 @@
+import DfnsJobs
+import DfnsSDK
+import DfnsSimulator
+import DfnsTestSupport
+import DfnsWorker
+import Foundation
+import Logging
+
+/// A job kind that does nothing, registered through the public handler API.
+struct NoopJob: JobHandler {
+    let kind = "noop"
+    func run(_ job: ClaimedJob, context: JobContext) async throws -> JobOutcome { .succeeded(result: .object(["ok": .bool(true)])) }
+}
+
+/// A job kind that runs until it is cancelled.
+struct BlockingJob: JobHandler {
+    let kind = "test_block"
+    func run(_ job: ClaimedJob, context: JobContext) async throws -> JobOutcome {
+        try await Task.sleep(for: .seconds(3600))
+        return .succeeded(result: .null)
+    }
+}
+
+enum WorkerHarness {
+    static let kinds = JobCatalog.registry().kinds + ["noop", "test_block"]
+
+    static var quietLogger: Logger {
+        var logger = Logger(label: "test.worker")
+        logger.logLevel = .critical
+        return logger
+    }
+
+    /// A worker with fast timings against the simulator and the test database.
+    static func worker(
+        _ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running, listen: Bool = false,
+        configureClient: (inout DfnsClientConfiguration) -> Void = { _ in },
+        configure: (inout WorkerConfiguration) -> Void = { _ in }
+    ) -> Worker {
+        var configuration = WorkerConfiguration(workerId: "test-\(UUID().uuidString.prefix(8))")
+        configuration.concurrency = 8
+        configuration.leaseDuration = .seconds(2)
+        configuration.heartbeatInterval = .milliseconds(500)
+        configuration.rescueInterval = .milliseconds(500)
+        configuration.pollInterval = .milliseconds(200)
+        configuration.retryBaseDelay = .milliseconds(20)
+        configuration.retryMaxDelay = .milliseconds(200)
+        configuration.authProbeInterval = .milliseconds(300)
+        configuration.shutdownGracePeriod = .milliseconds(300)
+        configure(&configuration)
+        var registry = JobCatalog.registry()
+        registry.register(NoopJob())
+        registry.register(BlockingJob())
+        return Worker(
+            store: database.store, registry: registry,
+            gateway: DfnsGateway(client: sim.client(.p256, configure: configureClient), logger: quietLogger),
+            configuration: configuration, databaseURL: listen ? database.url : nil, logger: quietLogger
+        )
+    }
+
+    /// Runs `drain` until every job is terminal (polls waiting and retrying jobs as they come due).
+    static func drainUntilTerminal(_ worker: Worker, _ database: TestDatabase.Handle, timeout: Duration = .seconds(30)) async throws {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while ContinuousClock.now < deadline {
+            _ = try await worker.drain()
+            let open = try await database.column("SELECT count(*)::text FROM dfns_worker.jobs WHERE state NOT IN ('succeeded', 'failed', 'cancelled')")
+            if open.first == "0" { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw WorkerError(.database, "jobs still open after \(timeout)")
+    }
+
+    /// `state|attempt|last_error.code` of a job.
+    static func row(_ database: TestDatabase.Handle, _ id: Int64) async throws -> (state: String, attempt: Int, code: String?, message: String?) {
+        let values = try await database.column("""
+            SELECT concat_ws(E'\\x1f', state, attempt, coalesce(last_error->>'code', ''), coalesce(last_error->>'message', '')) FROM dfns_worker.jobs WHERE id = \(id)
+            """)
+        let parts = (values.first ?? "").map { $0.split(separator: "\u{1f}", omittingEmptySubsequences: false).map(String.init) } ?? []
+        guard parts.count == 4 else { return ("missing", 0, nil, nil) }
+        return (parts[0], Int(parts[1]) ?? -1, parts[2].isEmpty ? nil : parts[2], parts[3].isEmpty ? nil : parts[3])
+    }
+}

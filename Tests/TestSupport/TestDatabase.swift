@@ -1,0 +1,80 @@
+import DfnsWorker
+import Foundation
+import Logging
+import PostgresNIO
+
+/// A fresh PostgreSQL database per test, on the server `DATABASE_URL` points at (ops/test starts one).
+public enum TestDatabase {
+    /// A database of its own, migrated, with a running pooled client.
+    public struct Handle: Sendable {
+        public let url: DatabaseURL
+        public let urlString: String
+        public let store: JobStore
+
+        /// Runs a query and returns the first column of each row as text.
+        public func column(_ sql: String) async throws -> [String?] {
+            var values: [String?] = []
+            for try await value in try await store.client.query(PostgresQuery(unsafeSQL: sql)).decode(String?.self) {
+                values.append(value)
+            }
+            return values
+        }
+
+        /// Runs a statement.
+        public func execute(_ sql: String) async throws {
+            try await store.client.query(PostgresQuery(unsafeSQL: sql))
+        }
+    }
+
+    public static func with<Result: Sendable>(
+        kinds: [String],
+        _ body: @Sendable (Handle) async throws -> Result
+    ) async throws -> Result {
+        guard let admin = ProcessInfo.processInfo.environment["DATABASE_URL"] else {
+            throw WorkerError(.configuration, "DATABASE_URL is not set; run the tests through ops/test")
+        }
+        let logger = Self.quietLogger
+        let adminURL = try DatabaseURL(admin)
+        let name = "dfns_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        try await withClient(adminURL, logger: logger) { client in
+            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
+        }
+        let url = { var url = adminURL; url.database = String(name); return url }()
+        let urlString = "postgres://\(url.username)\(url.password.map { ":\($0)" } ?? "")@\(url.host):\(url.port)/\(name)?sslmode=\(url.sslMode.rawValue)"
+        do {
+            let result = try await withClient(url, logger: logger) { client in
+                let store = JobStore(client: client, logger: logger)
+                try await store.migrate(kinds: kinds)
+                return try await body(Handle(url: url, urlString: urlString, store: store))
+            }
+            try? await dropDatabase(String(name), adminURL, logger)
+            return result
+        } catch {
+            try? await dropDatabase(String(name), adminURL, logger)
+            throw error
+        }
+    }
+
+    private static let quietLogger: Logger = {
+        var logger = Logger(label: "test.database")
+        logger.logLevel = .critical
+        return logger
+    }()
+
+    private static func dropDatabase(_ name: String, _ adminURL: DatabaseURL, _ logger: Logger) async throws {
+        try await withClient(adminURL, logger: logger) { client in
+            try await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"))
+        }
+    }
+
+    private static func withClient<Result: Sendable>(
+        _ url: DatabaseURL, logger: Logger, _ body: @Sendable (PostgresClient) async throws -> Result
+    ) async throws -> Result {
+        let client = PostgresClient(configuration: url.clientConfiguration(maximumConnections: 10), backgroundLogger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body(client)
+        }
+    }
+}
