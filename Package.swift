@@ -100,6 +100,10 @@ let package = Package(
             name: "dfns-bench",
             dependencies: [
                 "DfnsSDK",
+                "DfnsWorker",
+                "DfnsJobs",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

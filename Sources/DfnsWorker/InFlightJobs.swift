@@ -9,7 +9,7 @@ final class InFlightJobs: Sendable {
 
     private struct Entry {
         let token: UUID
-        let started: ContinuousClock.Instant
+        var started: ContinuousClock.Instant
         var stop: (@Sendable () -> Void)?
         var reason: StopReason?
     }
@@ -22,9 +22,11 @@ final class InFlightJobs: Sendable {
         entries.withLock { $0[job.id] = Entry(token: job.leaseToken, started: .now) }
     }
 
-    /// Attaches the function that stops the job's handler; calls it at once if the job was stopped meanwhile.
+    /// Marks the job started and attaches the function that stops its handler; calls it at once if the job was
+    /// stopped meanwhile.
     func attach(_ id: Int64, stop: @escaping @Sendable () -> Void) {
         let stopNow = entries.withLock { entries -> Bool in
+            entries[id]?.started = .now
             entries[id]?.stop = stop
             return entries[id]?.reason != nil
         }
@@ -48,6 +50,8 @@ final class InFlightJobs: Sendable {
             var stops: [@Sendable () -> Void] = []
             for (id, entry) in entries where entry.reason == nil {
                 if let ids, !ids.contains(id) { continue }
+                // Only started jobs can run too long; the buffered ones are handed back by the loop.
+                if startedBefore != nil, entry.stop == nil { continue }
                 if let startedBefore, entry.started >= startedBefore { continue }
                 entries[id]?.reason = reason
                 if let stop = entry.stop { stops.append(stop) }

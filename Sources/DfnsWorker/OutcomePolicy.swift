@@ -14,6 +14,11 @@ struct OutcomePolicy: Sendable {
         }
     }
 
+    /// A job claimed but never started, given back as it was: same state, attempt refunded, nothing recorded.
+    func handBack(_ job: ClaimedJob) -> JobStore.Completion {
+        completion(job, job.claimedFrom, delay: .zero, refund: job.claimedFrom == .waiting ? 0 : 1)
+    }
+
     func completion(for job: ClaimedJob, error: any Error, stopped: InFlightJobs.StopReason?) -> JobStore.Completion {
         let isPoll = job.claimedFrom == .waiting
         switch stopped {

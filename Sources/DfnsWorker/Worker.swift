@@ -25,6 +25,8 @@ public final class Worker: Service, Sendable {
         public var written: [JobState: Int] = [:]
         public var discarded = 0
         public var seconds = 0.0
+        /// Set when Dfns refused the credentials (401/403) and the drain stopped early.
+        public var authFailure: String?
     }
 
     private enum Mode { case daemon, drain(maxJobs: Int?, deadline: ContinuousClock.Instant?) }
@@ -114,11 +116,24 @@ public final class Worker: Service, Sendable {
 
             await withDiscardingTaskGroup { jobs in
                 var iterator = wakes.makeAsyncIterator()
+                // Claimed but not started yet: leased (and heartbeated) in `inFlight`, run as slots free up. Claiming
+                // ahead of the slots keeps claims large (one round trip for many jobs) when jobs are short.
+                var buffer: [ClaimedJob] = []
+                var bufferStart = 0
                 var shutdownAt: ContinuousClock.Instant?
+                func handBackBuffered() async {
+                    for job in buffer[bufferStart...] {
+                        _ = inFlight.remove(job.id)
+                        await completer.add(policy.handBack(job))
+                    }
+                    buffer = []
+                    bufferStart = 0
+                }
                 while true {
                     if stopRequested.load(ordering: .sequentiallyConsistent) {
                         if shutdownAt == nil {
                             shutdownAt = .now
+                            await handBackBuffered()
                             logger.info("stopping: no new claims", metadata: ["job.in_flight": "\(inFlight.count)"])
                             jobs.addTask {
                                 try? await Task.sleep(for: self.configuration.shutdownGracePeriod)
@@ -133,12 +148,16 @@ public final class Worker: Service, Sendable {
                     if case .drain(let maxJobs, let deadline) = mode {
                         let limitReached = (maxJobs.map { summary.claimed >= $0 } ?? false) || (deadline.map { ContinuousClock.now >= $0 } ?? false)
                         if limitReached {
+                            await handBackBuffered()
                             if inFlight.count == 0 { break }
                             _ = await iterator.next()
                             continue
                         }
                     }
                     if await gateway.authFailure != nil {
+                        await handBackBuffered()
+                        // A cron batch does not wait for credentials to be fixed: it stops and says why.
+                        if !isDaemon, inFlight.count == 0 { break }
                         if inFlight.count == 0, await !gateway.probe() {
                             try? await Task.sleep(for: configuration.authProbeInterval)
                         } else {
@@ -146,13 +165,29 @@ public final class Worker: Service, Sendable {
                         }
                         continue
                     }
-                    var free = configuration.concurrency - inFlight.count
-                    if case .drain(let maxJobs?, _) = mode { free = min(free, maxJobs - summary.claimed) }
+                    // Start buffered jobs while slots are free.
+                    while bufferStart < buffer.count, inFlight.count - (buffer.count - bufferStart) < configuration.concurrency {
+                        let job = buffer[bufferStart]
+                        bufferStart += 1
+                        summary.claimed += 1
+                        jobs.addTask {
+                            let completion = await self.execute(job, inFlight)
+                            await completer.add(completion)
+                            wake.yield()
+                        }
+                    }
+                    if bufferStart == buffer.count {
+                        buffer = []
+                        bufferStart = 0
+                    }
+                    // Refill the buffer when it runs low.
+                    var want = configuration.claimBatchSize - (buffer.count - bufferStart)
+                    if case .drain(let maxJobs?, _) = mode { want = min(want, maxJobs - summary.claimed - (buffer.count - bufferStart)) }
                     var claimed: [ClaimedJob] = []
-                    if free > 0 {
+                    if buffer.count - bufferStart < configuration.concurrency, want > 0 {
                         do {
                             claimed = try await store.claim(
-                                queues: configuration.queues, kinds: registry.kinds, limit: min(free, configuration.claimBatchSize),
+                                queues: configuration.queues, kinds: registry.kinds, limit: want,
                                 workerId: configuration.workerId, lease: configuration.leaseDuration
                             )
                             healthState.withLock { $0.databaseReachable = true }
@@ -162,18 +197,11 @@ public final class Worker: Service, Sendable {
                             try? await Task.sleep(for: .seconds(1))
                             continue
                         }
+                        for job in claimed { inFlight.add(job) }
+                        buffer += claimed
+                        if !claimed.isEmpty { continue }
                     }
-                    summary.claimed += claimed.count
-                    for job in claimed {
-                        inFlight.add(job)
-                        jobs.addTask {
-                            let completion = await self.execute(job, inFlight)
-                            await completer.add(completion)
-                            wake.yield()
-                        }
-                    }
-                    if !claimed.isEmpty && claimed.count == min(free, configuration.claimBatchSize) { continue }
-                    if case .drain = mode, claimed.isEmpty, inFlight.count == 0 {
+                    if case .drain = mode, buffer.count == bufferStart, inFlight.count == 0 {
                         // Outcomes written may have made jobs due again (a hand-back, a zero delay): look once more.
                         await completer.waitUntilIdle()
                         if (try? await store.hasDueJobs(queues: configuration.queues, kinds: registry.kinds)) == true { continue }
@@ -188,6 +216,7 @@ public final class Worker: Service, Sendable {
         wakeContinuation.withLock { $0 = nil }
         summary.written = await completer.written
         summary.discarded = await completer.discarded
+        summary.authFailure = await gateway.authFailure
         summary.seconds = Double(started.duration(to: .now).components.seconds) + Double(started.duration(to: .now).components.attoseconds) / 1e18
         return summary
     }

@@ -63,6 +63,9 @@ struct DrainCommand: AsyncParsableCommand {
             summary.claimed, summary.seconds, rate, written[.succeeded] ?? 0, written[.failed] ?? 0, written[.retrying] ?? 0,
             written[.waiting] ?? 0, written[.queued] ?? 0, summary.discarded
         ))
+        if let authFailure = summary.authFailure {
+            throw CommandFailure("Dfns refused the credentials (\(authFailure)); jobs were left queued without spending attempts")
+        }
         if (written[.failed] ?? 0) > 0 { throw ExitCode(3) }
     }
 }

@@ -96,13 +96,13 @@ struct JobLifecycleTests {
                 let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }, configure: { $0.retryBaseDelay = .milliseconds(500) })
                 try await sim.setFaults(["create-wallet": ["serverErrorRate": 1], "init": ["rateLimitBurstRate": 0]])
                 let id = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"Base"}"#)
-                _ = try await worker.drain()
+                _ = try await worker.drain(maxJobs: 1)
                 var row = try await WorkerHarness.row(database, id)
                 #expect(row.state == "retrying" && row.code == "server_error" && row.attempt == 1)
 
                 try await sim.setFaults(["init": ["rateLimitBurstRate": 1, "rateLimitBurstLength": 1]])
                 try await Task.sleep(for: .milliseconds(1100))
-                _ = try await worker.drain()
+                _ = try await worker.drain(maxJobs: 1)
                 row = try await WorkerHarness.row(database, id)
                 #expect(row.state == "retrying" && row.code == "rate_limited" && row.attempt == 1, "a 429 spends no attempt")
 
@@ -141,7 +141,7 @@ struct JobLifecycleTests {
                 try await sim.setFaults(["create-transfer": ["lostAfterCommitRate": 1], "create-wallet": ["lostAfterCommitRate": 1]])
                 let transfer = try await database.store.enqueue(kind: "transfer", payload: #"{"walletId":"\#(wallet.id)","kind":"Native","to":"0x1","amount":"7","waitFor":"submitted"}"#)
                 let newWallet = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"Solana"}"#)
-                _ = try await worker.drain()
+                _ = try await worker.drain(maxJobs: 2)
                 #expect(try await WorkerHarness.row(database, transfer).code == "transport")
                 #expect(try await WorkerHarness.row(database, newWallet).code == "transport")
                 #expect(try await sim.stat("lostResponses") == 2)
@@ -194,6 +194,7 @@ struct JobLifecycleTests {
                 let blocked = try await database.store.enqueue(kind: "test_block", payload: "{}")
                 let running = Task { try await worker.run() }
                 while try await WorkerHarness.row(database, blocked).state != "running" { try await Task.sleep(for: .milliseconds(20)) }
+                while await !worker.health.listenerConnected { try await Task.sleep(for: .milliseconds(20)) }
                 #expect(await worker.health.isReady)
                 worker.requestStop()
                 try await running.value

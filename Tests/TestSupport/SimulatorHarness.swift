@@ -17,6 +17,8 @@ public enum SimulatorHarness {
         public let baseURL: String
         public let simulator: DfnsSimulator
         public let signers: [KeyAlgorithm: KeySigner]
+        /// The PEM private keys of the signers, for child processes.
+        public let privateKeys: [KeyAlgorithm: String]
 
         /// A client signing with the credential of `algorithm`.
         public func client(
@@ -81,11 +83,13 @@ public enum SimulatorHarness {
         configuration.port = 0
         configuration.authTokens = [token]
         var signers: [KeyAlgorithm: KeySigner] = [:]
+        var privateKeys: [KeyAlgorithm: String] = [:]
         for algorithm in KeyAlgorithm.all {
             let pair = try KeyGenerator.generate(algorithm)
             let credentialId = "cr-test-\(algorithm)"
             configuration.credentials[credentialId] = pair.publicKeyPEM
             signers[algorithm] = try KeySigner(credentialId: credentialId, privateKeyPEM: pair.privateKeyPEM)
+            privateKeys[algorithm] = pair.privateKeyPEM
         }
         let simulator = try DfnsSimulator(configuration: configuration)
         var logger = Logger(label: "test.simulator")
@@ -101,7 +105,7 @@ public enum SimulatorHarness {
             }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw CancellationError() }
-            let running = Running(baseURL: "http://127.0.0.1:\(port)", simulator: simulator, signers: signers)
+            let running = Running(baseURL: "http://127.0.0.1:\(port)", simulator: simulator, signers: signers, privateKeys: privateKeys)
             do {
                 let result = try await body(running)
                 group.cancelAll()

@@ -1,0 +1,68 @@
+import ArgumentParser
+import DfnsJobs
+import DfnsSDK
+import DfnsWorker
+import Foundation
+import Logging
+import PostgresNIO
+
+/// A job that does nothing, registered through the public handler API: measures the engine alone.
+struct NoopJob: JobHandler {
+    let kind = "noop"
+    func run(_ job: ClaimedJob, context: JobContext) async throws -> JobOutcome { .succeeded(result: .object([:])) }
+}
+
+/// Enqueues N jobs with one INSERT and drains them with an in-process worker; prints jobs per second.
+struct QueueBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "queue",
+        abstract: "Drain N jobs (noop, or create_wallet against a Dfns API) and report jobs/s. Needs DATABASE_URL; clears dfns_worker.jobs."
+    )
+
+    @Option(help: "Job kind: noop or create_wallet.") var kind = "noop"
+    @Option(help: "Jobs to enqueue and drain.") var jobs = 20_000
+    @Option(help: "Worker concurrency.") var concurrency = 16
+    @Option(help: "Most jobs per claim statement.") var claimBatch = 100
+    @Option(help: "Dfns API for create_wallet.") var url = "http://127.0.0.1:8787"
+    @Option(help: "Credential id for create_wallet.") var credentialId = "cr-bench"
+    @Option(help: "Private key PEM file for create_wallet.") var privateKey: String?
+
+    func run() async throws {
+        guard let text = ProcessInfo.processInfo.environment["DATABASE_URL"] else { throw ValidationError("set DATABASE_URL") }
+        let databaseURL = try DatabaseURL(text)
+        var logger = Logger(label: "dfns.bench")
+        logger.logLevel = .error
+        let signer = try privateKey.map { try KeySigner(credentialId: credentialId, privateKeyFile: $0) }
+            ?? KeySigner(credentialId: credentialId, privateKeyPEM: KeyGenerator.generate(.ed25519).privateKeyPEM)
+        let client = DfnsClient(
+            configuration: DfnsClientConfiguration(baseURL: url, authToken: "sim-token", requestsPerMinute: nil),
+            signer: SigningActor(signer)
+        )
+        var registry = JobCatalog.registry()
+        registry.register(NoopJob())
+        var configuration = WorkerConfiguration(workerId: "bench")
+        configuration.concurrency = concurrency
+        configuration.claimBatchSize = claimBatch
+        let postgres = PostgresClient(configuration: databaseURL.clientConfiguration(maximumConnections: 8), backgroundLogger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await postgres.run() }
+            defer { group.cancelAll() }
+            let store = JobStore(client: postgres, logger: logger)
+            try await store.migrate(kinds: registry.kinds)
+            try await postgres.query("DELETE FROM dfns_worker.jobs")
+            let payload = kind == "noop" ? "{}" : #"{"network":"EthereumSepolia"}"#
+            let enqueueStart = ContinuousClock.now
+            try await postgres.query("INSERT INTO dfns_worker.jobs (kind, payload) SELECT \(kind), \(payload)::jsonb FROM generate_series(1, \(jobs))")
+            let enqueueSeconds = enqueueStart.duration(to: .now)
+            let worker = Worker(
+                store: store, registry: registry, gateway: DfnsGateway(client: client, logger: logger),
+                configuration: configuration, databaseURL: nil, logger: logger
+            )
+            let summary = try await worker.drain()
+            let succeeded = summary.written[.succeeded] ?? 0
+            print(String(format: "queue kind=%@ jobs=%d concurrency=%d claim_batch=%d succeeded=%d seconds=%.3f jobs_per_s=%.0f enqueue_seconds=%.3f",
+                         kind, jobs, concurrency, claimBatch, succeeded, summary.seconds, Double(summary.claimed) / summary.seconds, enqueueSeconds.seconds))
+            if succeeded != jobs { throw ExitCode(1) }
+        }
+    }
+}
