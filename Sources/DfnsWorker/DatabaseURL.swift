@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NIOSSL
 import PostgresNIO
 
@@ -53,6 +54,20 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         configuration.options.maximumConnections = maximumConnections
         configuration.options.connectTimeout = .seconds(5)
         return configuration
+    }
+
+    /// Opens and closes one connection, so a command fails at once with a clear message (the pool would retry
+    /// for a minute before giving up).
+    public func checkReachable(logger: Logger) async throws(WorkerError) {
+        do {
+            let connection = try await PostgresConnection.connect(configuration: connectionConfiguration(), id: 0, logger: logger)
+            try await connection.close()
+        } catch let error as PSQLError {
+            let reason = error.serverInfo?[.message] ?? error.underlying.map { "\($0)" } ?? "\(error.code)"
+            throw WorkerError(.database, "cannot connect to PostgreSQL at \(host):\(port) as \(username): \(reason)")
+        } catch {
+            throw WorkerError(.database, "cannot connect to PostgreSQL at \(host):\(port): \(error)")
+        }
     }
 
     /// Configuration of a dedicated connection (the LISTEN connection lives outside the pool).

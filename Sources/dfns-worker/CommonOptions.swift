@@ -87,6 +87,11 @@ struct DfnsOptions: ParsableArguments {
 func withDatabase<Result: Sendable>(
     _ url: DatabaseURL, maximumConnections: Int = 4, logger: Logger, _ body: (JobStore) async throws -> Result
 ) async throws -> Result {
+    do {
+        try await url.checkReachable(logger: logger)
+    } catch {
+        throw CommandFailure(error.message)
+    }
     let client = PostgresClient(configuration: url.clientConfiguration(maximumConnections: maximumConnections), backgroundLogger: logger)
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { await client.run() }

@@ -20,6 +20,7 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = try logging.bootstrap(label: "dfns.worker")
         let runtime = try WorkerRuntime(database: database, dfns: dfns, options: worker, logger: logger, listen: true)
+        try await runtime.checkDatabase(logger: logger)
         logger.info("worker starting", metadata: ["worker.concurrency": "\(worker.concurrency)", "worker.queues": "\(worker.queues)"])
         let group = ServiceGroup(configuration: .init(
             services: [
@@ -51,6 +52,7 @@ struct DrainCommand: AsyncParsableCommand {
         if let maxDuration, maxDuration < 1 { throw ValidationError("--max-duration must be positive") }
         let logger = try logging.bootstrap(label: "dfns.worker")
         let runtime = try WorkerRuntime(database: database, dfns: dfns, options: worker, logger: logger, listen: false)
+        try await runtime.checkDatabase(logger: logger)
         let summary = try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await runtime.client.run() }
             defer { group.cancelAll() }

@@ -35,9 +35,19 @@ struct WorkerRuntime {
     let client: PostgresClient
     let store: JobStore
     let worker: Worker
+    let url: DatabaseURL
+
+    /// Fails fast with a clear message when PostgreSQL cannot be reached at start-up.
+    func checkDatabase(logger: Logger) async throws {
+        do {
+            try await url.checkReachable(logger: logger)
+        } catch {
+            throw CommandFailure(error.message)
+        }
+    }
 
     init(database: DatabaseOptions, dfns: DfnsOptions, options: WorkerOptions, logger: Logger, listen: Bool) throws {
-        let url = try database.resolved()
+        url = try database.resolved()
         let configuration = try options.configuration()
         let (dfnsClient, _) = try dfns.makeClient(logger: logger)
         client = PostgresClient(

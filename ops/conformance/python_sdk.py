@@ -111,7 +111,7 @@ def sdk_scenarios(base, algorithm, cred_id, pem):
     status = transfer["status"]
     seen = [status]
     while status != "Confirmed" and time.time() < deadline:
-        time.sleep(0.1)
+        time.sleep(0.05)
         status = client.wallets.get_transfer(wallet["id"], transfer["id"])["status"]
         if status != seen[-1]:
             seen.append(status)
@@ -189,7 +189,7 @@ def main():
         pems[algorithm] = open(os.path.join(out, "private.pem")).read()
         credentials += ["--credential", f"cr-{algorithm}={os.path.join(out, 'public.pem')}"]
     simulator = subprocess.Popen([args.binary, "simulator", "--port", "0", "--auth-token", TOKEN,
-                                  "--transfer-step-ms", "150", "--log-level", "warning"] + credentials,
+                                  "--transfer-step-ms", "300", "--log-level", "warning"] + credentials,
                                  stdout=subprocess.PIPE, text=True)
     try:
         line = simulator.stdout.readline()

@@ -1,0 +1,142 @@
+import DfnsSDK
+import DfnsSimulator
+import DfnsTestSupport
+import DfnsWorker
+import Foundation
+import Testing
+
+@Suite("The dfns-worker command line", .timeLimit(.minutes(3)))
+struct CommandLineTests {
+    struct Output {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    /// Runs `dfns-worker arguments…` with `environment` added to the test's own, and waits for it.
+    static func run(_ arguments: [String], environment: [String: String] = [:], signalAfter: (Duration, Int32)? = nil) async throws -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: MultiProcessTests.binary)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        if let (delay, signal) = signalAfter {
+            try await Task.sleep(for: delay)
+            kill(process.processIdentifier, signal)
+        }
+        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        return Output(
+            status: process.terminationStatus,
+            stdout: String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
+            stderr: String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        )
+    }
+
+    static func environment(_ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running, keyFile: URL) throws -> [String: String] {
+        try Data(sim.privateKeys[.p256]!.utf8).write(to: keyFile)
+        return [
+            "DATABASE_URL": database.urlString, "DFNS_API_URL": sim.baseURL, "DFNS_AUTH_TOKEN": SimulatorHarness.token,
+            "DFNS_CRED_ID": "cr-test-p256", "DFNS_PRIVATE_KEY_FILE": keyFile.path,
+        ]
+    }
+
+    @Test("enqueue prints the id; drain exits 0, or 3 when a job it processed failed; status reports")
+    func enqueueDrainStatus() async throws {
+        try await SimulatorHarness.withSimulator { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let keyFile = FileManager.default.temporaryDirectory.appendingPathComponent("dfns-cli-\(UUID().uuidString).pem")
+                defer { try? FileManager.default.removeItem(at: keyFile) }
+                let environment = try Self.environment(database, sim, keyFile: keyFile)
+                let enqueued = try await Self.run(["enqueue", "create_wallet", "--payload", #"{"network":"Ethereum"}"#, "--unique-key", "k1"], environment: environment)
+                #expect(enqueued.status == 0 && Int64(enqueued.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) != nil)
+                let again = try await Self.run(["enqueue", "create_wallet", "--payload", #"{"network":"Ethereum"}"#, "--unique-key", "k1"], environment: environment)
+                #expect(again.stdout == enqueued.stdout)
+
+                var drained = try await Self.run(["drain"], environment: environment)
+                #expect(drained.status == 0 && drained.stdout.contains("succeeded 1, failed 0"), "\(drained.stdout) \(drained.stderr)")
+
+                _ = try await Self.run(["enqueue", "create_wallet", "--payload", #"{"network":"Nowhere"}"#], environment: environment)
+                drained = try await Self.run(["drain"], environment: environment)
+                #expect(drained.status == 3 && drained.stdout.contains("failed 1"), "\(drained.stdout) \(drained.stderr)")
+
+                let status = try await Self.run(["status", "--json"], environment: environment)
+                let report = try JSONDecoder().decode(QueueStatus.self, from: Data(status.stdout.utf8))
+                #expect(report.byState[.succeeded] == 1 && report.byState[.failed] == 1)
+            }
+        }
+    }
+
+    @Test("bad configuration and refused inserts exit 1 with a clear message that names no secret")
+    func fatalErrors() async throws {
+        try await SimulatorHarness.withSimulator { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let keyFile = FileManager.default.temporaryDirectory.appendingPathComponent("dfns-cli-\(UUID().uuidString).pem")
+                defer { try? FileManager.default.removeItem(at: keyFile) }
+                let environment = try Self.environment(database, sim, keyFile: keyFile)
+
+                let unknownKind = try await Self.run(["enqueue", "mint_money", "--payload", "{}"], environment: environment)
+                #expect(unknownKind.status == 1 && unknownKind.stderr.contains("unknown job kind"), "\(unknownKind.stderr)")
+                let notObject = try await Self.run(["enqueue", "create_wallet", "--payload", "[1]"], environment: environment)
+                #expect(notObject.status == 1 && notObject.stderr.contains("JSON object"))
+
+                var noToken = environment
+                noToken["DFNS_AUTH_TOKEN"] = ""
+                let missing = try await Self.run(["drain"], environment: noToken)
+                #expect(missing.status == 1 && missing.stderr.contains("DFNS_AUTH_TOKEN"))
+
+                var unreachable = environment
+                unreachable["DATABASE_URL"] = "postgres://secret-user:hunter2@127.0.0.1:9/none?sslmode=disable"
+                let down = try await Self.run(["status"], environment: unreachable)
+                #expect(down.status == 1 && !down.stderr.contains("hunter2"), "\(down.stderr)")
+
+                var badKey = environment
+                badKey["DFNS_PRIVATE_KEY_FILE"] = "/nonexistent/key.pem"
+                let key = try await Self.run(["drain"], environment: badKey)
+                #expect(key.status == 1 && key.stderr.contains("private key"))
+
+                var revoked = environment
+                revoked["DFNS_AUTH_TOKEN"] = "revoked-canary-token"
+                _ = try await Self.run(["enqueue", "create_wallet", "--payload", #"{"network":"Ethereum"}"#], environment: environment)
+                let paused = try await Self.run(["drain"], environment: revoked)
+                #expect(paused.status == 1 && paused.stderr.contains("refused the credentials") && !paused.stderr.contains("revoked-canary-token"))
+                #expect(try await database.column("SELECT state || '/' || attempt FROM dfns_worker.jobs") == ["retrying/0"])
+            }
+        }
+    }
+
+    @Test("SIGTERM stops `run` gracefully and hands jobs back")
+    func sigterm() async throws {
+        try await SimulatorHarness.withSimulator(SimulatorConfiguration(faults: [.createWallet: FaultRule(latencyMilliseconds: 4000)])) { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let keyFile = FileManager.default.temporaryDirectory.appendingPathComponent("dfns-cli-\(UUID().uuidString).pem")
+                defer { try? FileManager.default.removeItem(at: keyFile) }
+                let environment = try Self.environment(database, sim, keyFile: keyFile)
+                let id = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"Ethereum"}"#)
+                let output = try await Self.run(["run", "--shutdown-grace", "1", "--log-level", "warning"], environment: environment, signalAfter: (.seconds(2), SIGTERM))
+                #expect(output.status == 0, "\(output.stderr)")
+                let row = try await WorkerHarness.row(database, id)
+                #expect(row.state == "queued" && row.attempt == 0, "handed back without spending an attempt: \(row)")
+            }
+        }
+    }
+
+    @Test("a job that runs past its timeout is abandoned and retried")
+    func jobTimeout() async throws {
+        try await SimulatorHarness.withSimulator { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let worker = WorkerHarness.worker(database, sim, configure: {
+                    $0.jobTimeout = .milliseconds(300)
+                    $0.retryBaseDelay = .seconds(30)
+                })
+                let id = try await database.store.enqueue(kind: "test_block", payload: "{}")
+                _ = try await worker.drain()
+                let row = try await WorkerHarness.row(database, id)
+                #expect(row.state == "retrying" && row.code == "job_timeout" && row.attempt == 1)
+            }
+        }
+    }
+}
