@@ -38,7 +38,7 @@ enum WorkerHarness {
     ) -> Worker {
         var configuration = WorkerConfiguration(workerId: "test-\(UUID().uuidString.prefix(8))")
         configuration.concurrency = 8
-        configuration.leaseDuration = .seconds(2)
+        configuration.leaseDuration = .seconds(10)
         configuration.heartbeatInterval = .milliseconds(500)
         configuration.rescueInterval = .milliseconds(500)
         configuration.pollInterval = .milliseconds(200)
