@@ -17,6 +17,8 @@ public struct DfnsClientConfiguration: Sendable, CustomStringConvertible {
     public var retryPolicy: RetryPolicy
     /// Largest response body accepted. Default 8 MiB.
     public var maxResponseBytes: Int
+    /// Told about every HTTP exchange (endpoint template, status, duration), e.g. for metrics. Default nil.
+    public var observer: (any DfnsRequestObserver)?
 
     /// The SDK version sent in the default User-Agent.
     public static let sdkVersion = "0.1.0"
@@ -29,7 +31,8 @@ public struct DfnsClientConfiguration: Sendable, CustomStringConvertible {
         userAgent: String = "dfns-worker-swift/\(DfnsClientConfiguration.sdkVersion)",
         requestsPerMinute: Int? = 1000,
         retryPolicy: RetryPolicy = .default,
-        maxResponseBytes: Int = 8 << 20
+        maxResponseBytes: Int = 8 << 20,
+        observer: (any DfnsRequestObserver)? = nil
     ) {
         self.baseURL = baseURL
         self.authToken = authToken
@@ -39,6 +42,7 @@ public struct DfnsClientConfiguration: Sendable, CustomStringConvertible {
         self.requestsPerMinute = requestsPerMinute
         self.retryPolicy = retryPolicy
         self.maxResponseBytes = maxResponseBytes
+        self.observer = observer
     }
 
     public var description: String {

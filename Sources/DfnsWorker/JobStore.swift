@@ -20,6 +20,10 @@ public final class JobStore: Sendable {
         let delay: Duration?
         /// 1 to give back the attempt this claim spent.
         let refund: Int32
+        /// The `last_error.code` recorded, for metrics.
+        var errorCode: String?
+        /// True when the job goes back unfinished (shutdown, lease lost, never started).
+        var handedBack = false
 
         init(jobId: Int64, leaseToken: UUID, state: JobState, result: String?, error: String?, checkpoint: String?, delay: Duration?, refund: Int32) {
             self.jobId = jobId

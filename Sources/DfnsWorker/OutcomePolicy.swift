@@ -16,7 +16,9 @@ struct OutcomePolicy: Sendable {
 
     /// A job claimed but never started, given back as it was: same state, attempt refunded, nothing recorded.
     func handBack(_ job: ClaimedJob) -> JobStore.Completion {
-        completion(job, job.claimedFrom, delay: .zero, refund: job.claimedFrom == .waiting ? 0 : 1)
+        var handedBack = completion(job, job.claimedFrom, delay: .zero, refund: job.claimedFrom == .waiting ? 0 : 1)
+        handedBack.handedBack = true
+        return handedBack
     }
 
     func completion(for job: ClaimedJob, error: any Error, stopped: InFlightJobs.StopReason?) -> JobStore.Completion {
@@ -26,7 +28,9 @@ struct OutcomePolicy: Sendable {
             // Handed back unfinished: no attempt spent; the next attempt knows this one may have reached Dfns.
             var checkpoint = job.checkpoint?.objectValue ?? [:]
             checkpoint["interrupted"] = .bool(true)
-            return completion(job, job.claimedFrom, checkpoint: JSONValue.object(checkpoint).jsonString, delay: .zero, refund: isPoll ? 0 : 1)
+            var handedBack = completion(job, job.claimedFrom, checkpoint: JSONValue.object(checkpoint).jsonString, delay: .zero, refund: isPoll ? 0 : 1)
+            handedBack.handedBack = true
+            return handedBack
         case .timeout:
             return retryable(job, code: "job_timeout", message: "the attempt ran longer than \(configuration.jobTimeout) and was abandoned", retryAfter: nil)
         case nil:
@@ -73,21 +77,26 @@ struct OutcomePolicy: Sendable {
     }
 
     private func completion(
-        _ job: ClaimedJob, _ state: JobState, result: String? = nil, error: String? = nil, checkpoint: String? = nil,
-        delay: Duration? = nil, refund: Int32 = 0
+        _ job: ClaimedJob, _ state: JobState, result: String? = nil, error: (json: String, code: String)? = nil,
+        checkpoint: String? = nil, delay: Duration? = nil, refund: Int32 = 0
     ) -> JobStore.Completion {
-        JobStore.Completion(jobId: job.id, leaseToken: job.leaseToken, state: state, result: result, error: error, checkpoint: checkpoint, delay: delay, refund: refund)
+        var completion = JobStore.Completion(
+            jobId: job.id, leaseToken: job.leaseToken, state: state, result: result, error: error?.json, checkpoint: checkpoint,
+            delay: delay, refund: refund
+        )
+        completion.errorCode = error?.code
+        return completion
     }
 
     /// The `last_error` object: `{code, message, httpStatus?, dfnsErrorId?, attempt, at}`.
-    static func errorJSON(_ job: ClaimedJob, code: String, message: String, httpStatus: Int? = nil, dfnsErrorId: String? = nil) -> String {
+    static func errorJSON(_ job: ClaimedJob, code: String, message: String, httpStatus: Int? = nil, dfnsErrorId: String? = nil) -> (json: String, code: String) {
         var object: [String: JSONValue] = [
             "code": .string(code), "message": .string(String(message.prefix(2000))), "attempt": .integer(Int64(job.attempt)),
             "at": .string(Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))),
         ]
         if let httpStatus { object["httpStatus"] = .integer(Int64(httpStatus)) }
         if let dfnsErrorId { object["dfnsErrorId"] = .string(dfnsErrorId) }
-        return JSONValue.object(object).jsonString
+        return (JSONValue.object(object).jsonString, code)
     }
 
     /// The snake_case code stored in `last_error` for an SDK error.

@@ -5,11 +5,23 @@ public struct QueueStatus: Sendable, Codable {
         public let kind: String
         public let state: JobState
         public let count: Int
+
+        public init(queue: String, kind: String, state: JobState, count: Int) {
+            self.queue = queue
+            self.kind = kind
+            self.state = state
+            self.count = count
+        }
     }
 
     public let counts: [Count]
     /// Seconds the oldest due (queued, retrying or waiting) job has been due; nil when none is.
     public let oldestDueAgeSeconds: Double?
+
+    public init(counts: [Count], oldestDueAgeSeconds: Double?) {
+        self.counts = counts
+        self.oldestDueAgeSeconds = oldestDueAgeSeconds
+    }
 
     /// Totals by state.
     public var byState: [JobState: Int] {

@@ -38,14 +38,18 @@ public final class Worker: Service, Sendable {
     private let databaseURL: DatabaseURL?
     private let logger: Logger
     private let policy: OutcomePolicy
+    private let metrics: WorkerMetrics?
     private let healthState = Mutex(Health())
     private let stopRequested = Atomic<Bool>(false)
 
-    /// - Parameter databaseURL: where the LISTEN connection goes (outside the pool); nil polls only.
+    /// - Parameters:
+    ///   - databaseURL: where the LISTEN connection goes (outside the pool); nil polls only.
+    ///   - metrics: where to record metrics (and sample queue depth); nil records none.
     public init(
         store: JobStore, registry: JobRegistry, gateway: DfnsGateway, configuration: WorkerConfiguration,
-        databaseURL: DatabaseURL?, logger: Logger
+        databaseURL: DatabaseURL?, metrics: WorkerMetrics? = nil, logger: Logger
     ) {
+        self.metrics = metrics
         self.store = store
         self.registry = registry
         self.gateway = gateway
@@ -108,6 +112,7 @@ public final class Worker: Service, Sendable {
             background.addTask { await self.heartbeats(inFlight) }
             background.addTask { await self.rescues(wake) }
             background.addTask { await self.watchdog(inFlight) }
+            if let metrics { background.addTask { await self.sample(into: metrics, inFlight) } }
             if isDaemon {
                 background.addTask { await self.listen(wake) }
             } else {
@@ -171,7 +176,9 @@ public final class Worker: Service, Sendable {
                         bufferStart += 1
                         summary.claimed += 1
                         jobs.addTask {
+                            let started = ContinuousClock.now
                             let completion = await self.execute(job, inFlight)
+                            self.record(completion, job: job, duration: started.duration(to: .now))
                             await completer.add(completion)
                             wake.yield()
                         }
@@ -264,8 +271,10 @@ public final class Worker: Service, Sendable {
             guard !leases.isEmpty else { continue }
             do {
                 let held = try await store.renewLeases(leases, lease: configuration.leaseDuration)
+                metrics?.leasesRenewed(held.count)
                 let lost = Set(leases.map(\.id)).subtracting(held)
                 if !lost.isEmpty {
+                    metrics?.leasesLost(lost.count)
                     logger.warning("leases lost; stopping those jobs", metadata: ["job.ids": "\(lost.sorted())"])
                     inFlight.stop(.leaseLost, ids: lost)
                 }
@@ -279,6 +288,7 @@ public final class Worker: Service, Sendable {
         while !Task.isCancelled {
             do {
                 let rescued = try await store.rescueExpiredLeases()
+                metrics?.leasesRescued(rescued.count)
                 if !rescued.isEmpty {
                     logger.warning("rescued jobs whose lease expired", metadata: ["job.ids": "\(rescued.sorted())"])
                     wake.yield()
@@ -287,6 +297,33 @@ public final class Worker: Service, Sendable {
                 logger.error("rescuing expired leases failed", metadata: ["db.error": "\(String(reflecting: error))"])
             }
             try? await Task.sleep(for: configuration.rescueInterval)
+        }
+    }
+
+    private func record(_ completion: JobStore.Completion, job: ClaimedJob, duration: Duration) {
+        guard let metrics else { return }
+        let outcome = completion.handedBack ? "handed_back" : completion.state.rawValue
+        metrics.jobFinished(kind: job.kind, outcome: outcome, duration: duration)
+        if let code = completion.errorCode { metrics.attemptError(code: code) }
+    }
+
+    /// Samples queue depth and worker state into gauges on an interval (not per scrape), and checks the database.
+    private func sample(into metrics: WorkerMetrics, _ inFlight: InFlightJobs) async {
+        var lastWait = Duration.zero
+        while !Task.isCancelled {
+            do {
+                metrics.record(try await store.status())
+                healthState.withLock { $0.databaseReachable = true }
+            } catch {
+                healthState.withLock { $0.databaseReachable = false }
+                logger.warning("sampling queue status failed", metadata: ["db.error": "\(String(reflecting: error))"])
+            }
+            metrics.setInFlight(inFlight.count)
+            metrics.setPaused(await gateway.authFailure != nil)
+            let wait = await gateway.client.rateLimiterWait
+            metrics.rateLimiterWaited(wait - lastWait)
+            lastWait = wait
+            try? await Task.sleep(for: configuration.metricsSampleInterval)
         }
     }
 

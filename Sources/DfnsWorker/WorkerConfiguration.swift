@@ -23,6 +23,8 @@ public struct WorkerConfiguration: Sendable {
     public var retryMaxDelay: Duration = .seconds(600)
     /// How often a worker paused by 401/403 probes Dfns. Default 30 s.
     public var authProbeInterval: Duration = .seconds(30)
+    /// How often queue depth, in-flight jobs and the paused flag are sampled into metrics. Default 5 s.
+    public var metricsSampleInterval: Duration = .seconds(5)
     /// This process's name in `worker_id`. Default `hostname:pid`.
     public var workerId: String
 

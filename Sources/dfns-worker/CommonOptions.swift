@@ -22,20 +22,30 @@ struct DatabaseOptions: ParsableArguments {
     }
 }
 
-/// `--log-level`.
+/// `--log-level` and `--log-format`.
 struct LoggingOptions: ParsableArguments {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
+
+    @Option(help: "Log format on standard error: text, or json (one object per line, for log shippers).")
+    var logFormat: String = "text"
 
     /// Bootstraps swift-log once for the process and returns the root logger.
     func bootstrap(label: String) throws -> Logger {
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+        switch logFormat {
+        case "text":
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        case "json":
+            LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: level) }
+        default:
+            throw ValidationError("--log-format must be text or json")
         }
         return Logger(label: label)
     }
@@ -51,7 +61,7 @@ struct DfnsOptions: ParsableArguments {
     @Option(help: "Requests per minute this process sends to Dfns, init and action calls included (default: $DFNS_REQUESTS_PER_MINUTE or 1000).") var dfnsRequestsPerMinute: Int?
 
     /// Builds the signer and client; every problem is a clear configuration error that names no secret.
-    func makeClient(logger: Logger) throws -> (DfnsClient, SigningActor) {
+    func makeClient(logger: Logger, observer: (any DfnsRequestObserver)? = nil) throws -> (DfnsClient, SigningActor) {
         let environment = ProcessInfo.processInfo.environment
         guard let token = environment["DFNS_AUTH_TOKEN"], !token.isEmpty else { throw ValidationError("set DFNS_AUTH_TOKEN") }
         guard let credentialId = dfnsCredId ?? environment["DFNS_CRED_ID"], !credentialId.isEmpty else {
@@ -77,7 +87,8 @@ struct DfnsOptions: ParsableArguments {
             baseURL: dfnsApiUrl ?? environment["DFNS_API_URL"] ?? "https://api.dfns.io",
             authToken: token,
             appOrigin: dfnsAppOrigin ?? environment["DFNS_APP_ORIGIN"] ?? UserActionSigning.defaultOrigin,
-            requestsPerMinute: perMinute
+            requestsPerMinute: perMinute,
+            observer: observer
         )
         return (DfnsClient(configuration: configuration, signer: signingActor, logger: logger), signingActor)
     }

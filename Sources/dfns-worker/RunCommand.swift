@@ -3,7 +3,10 @@ import DfnsJobs
 import Foundation
 import DfnsWorker
 import Logging
+import Metrics
+import NIOCore
 import PostgresNIO
+import Prometheus
 import ServiceLifecycle
 import UnixSignals
 
@@ -12,19 +15,35 @@ import UnixSignals
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "run", abstract: "Run the worker until SIGTERM or SIGINT.")
 
+    @Option(help: "Address of the metrics and health endpoint.") var httpHost = "127.0.0.1"
+    @Option(help: "Port of the metrics and health endpoint (0 picks a free one).") var httpPort = 9400
     @OptionGroup var worker: WorkerOptions
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var dfns: DfnsOptions
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
+        guard (0...65535).contains(httpPort) else { throw ValidationError("--http-port must be 0-65535") }
         let logger = try logging.bootstrap(label: "dfns.worker")
-        let runtime = try WorkerRuntime(database: database, dfns: dfns, options: worker, logger: logger, listen: true)
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [.milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30), .seconds(60)]
+        MetricsSystem.bootstrap(factory)
+        let metrics = WorkerMetrics(
+            kinds: JobCatalog.registry().kinds, queues: try worker.configuration().queues,
+            version: DfnsWorkerCommand.configuration.version, factory: factory
+        )
+        let runtime = try WorkerRuntime(database: database, dfns: dfns, options: worker, logger: logger, listen: true, metrics: metrics)
         try await runtime.checkDatabase(logger: logger)
+        let httpHost = self.httpHost
+        let server = OperationsServer.application(host: httpHost, port: httpPort, worker: runtime.worker, registry: registry, logger: logger) { channel in
+            logger.info("metrics and health endpoint listening", metadata: ["http.address": "http://\(httpHost):\(channel.localAddress?.port ?? 0)"])
+        }
         logger.info("worker starting", metadata: ["worker.concurrency": "\(worker.concurrency)", "worker.queues": "\(worker.queues)"])
         let group = ServiceGroup(configuration: .init(
             services: [
                 .init(service: runtime.client),
+                .init(service: server),
                 .init(service: runtime.worker, successTerminationBehavior: .gracefullyShutdownGroup),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],

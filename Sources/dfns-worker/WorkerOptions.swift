@@ -46,10 +46,10 @@ struct WorkerRuntime {
         }
     }
 
-    init(database: DatabaseOptions, dfns: DfnsOptions, options: WorkerOptions, logger: Logger, listen: Bool) throws {
+    init(database: DatabaseOptions, dfns: DfnsOptions, options: WorkerOptions, logger: Logger, listen: Bool, metrics: WorkerMetrics? = nil) throws {
         url = try database.resolved()
         let configuration = try options.configuration()
-        let (dfnsClient, _) = try dfns.makeClient(logger: logger)
+        let (dfnsClient, _) = try dfns.makeClient(logger: logger, observer: metrics)
         client = PostgresClient(
             configuration: url.clientConfiguration(maximumConnections: min(configuration.concurrency, 8) + 2),
             backgroundLogger: logger
@@ -57,7 +57,7 @@ struct WorkerRuntime {
         store = JobStore(client: client, logger: logger)
         worker = Worker(
             store: store, registry: JobCatalog.registry(), gateway: DfnsGateway(client: dfnsClient, logger: logger),
-            configuration: configuration, databaseURL: listen ? url : nil, logger: logger
+            configuration: configuration, databaseURL: listen ? url : nil, metrics: metrics, logger: logger
         )
     }
 }

@@ -58,11 +58,13 @@ final class DfnsTransport: Sendable {
             throw error
         } catch {
             let mapped = Self.mapTransportError(error, method: method, path: path)
+            observe(method, path, status: nil, error: mapped.code, started: started)
             logger.debug("dfns request failed", metadata: [
                 "dfns.method": "\(method.rawValue)", "dfns.path": "\(path)", "dfns.error": "\(mapped.code)",
             ])
             throw mapped
         }
+        observe(method, path, status: status, error: nil, started: started)
         logger.debug("dfns request", metadata: [
             "dfns.method": "\(method.rawValue)", "dfns.path": "\(path)", "dfns.status": "\(status)",
             "dfns.duration_ms": "\(started.duration(to: .now).milliseconds)",
@@ -73,6 +75,14 @@ final class DfnsTransport: Sendable {
             await limiter.pause(for: error.retryAfter ?? .seconds(1))
         }
         throw error
+    }
+
+    private func observe(_ method: HTTPMethod, _ path: String, status: Int?, error: DfnsError.Code?, started: ContinuousClock.Instant) {
+        guard let observer = configuration.observer else { return }
+        observer.dfnsRequestFinished(DfnsRequestEvent(
+            method: method.rawValue, endpoint: DfnsRequestEvent.template(of: path), status: status, errorCode: error,
+            duration: started.duration(to: .now)
+        ))
     }
 
     /// Decodes a response body, mapping failures to ``DfnsError/Code/decoding``.

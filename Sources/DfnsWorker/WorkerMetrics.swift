@@ -1,0 +1,116 @@
+import CoreMetrics
+import DfnsSDK
+import Foundation
+import Synchronization
+
+/// Every metric the worker exports, created once from one factory, with low-cardinality labels only (kind, outcome,
+/// error code, queue, state, endpoint template, status). Names follow Prometheus conventions.
+public final class WorkerMetrics: Sendable, DfnsRequestObserver {
+    /// Outcomes of an attempt, the `outcome` label of `dfns_worker_jobs_finished_total`.
+    public static let outcomes = ["succeeded", "failed", "retrying", "waiting", "handed_back"]
+
+    private let factory: any MetricsFactory
+    private let finished: [String: [String: Counter]]
+    private let durations: [String: CoreMetrics.Timer]
+    private let inFlight: Meter
+    private let leaseRenewals: Counter
+    private let leaseRescues: Counter
+    private let leasesLost: Counter
+    private let rateLimited: Counter
+    private let rateLimiterWait: FloatingPointCounter
+    private let paused: Meter
+    private let oldestDueAge: Meter
+    private let errors = Mutex<[String: Counter]>([:])
+    private let requests = Mutex<[String: CoreMetrics.Timer]>([:])
+    private let depth = Mutex<[String: Meter]>([:])
+
+    /// - Parameters:
+    ///   - kinds: the registered job kinds (the only values of the `kind` label).
+    ///   - queues: queues whose depth gauges exist from the start (others appear when seen).
+    ///   - version: reported by `dfns_worker_build_info`.
+    public init(kinds: [String], queues: [String] = ["default"], version: String, factory: any MetricsFactory) {
+        self.factory = factory
+        finished = Dictionary(uniqueKeysWithValues: kinds.map { kind in
+            (kind, Dictionary(uniqueKeysWithValues: Self.outcomes.map { outcome in
+                (outcome, Counter(label: "dfns_worker_jobs_finished_total", dimensions: [("kind", kind), ("outcome", outcome)], factory: factory))
+            }))
+        })
+        durations = Dictionary(uniqueKeysWithValues: kinds.map { kind in
+            (kind, CoreMetrics.Timer(label: "dfns_worker_job_duration_seconds", dimensions: [("kind", kind)], preferredDisplayUnit: .seconds, factory: factory))
+        })
+        inFlight = Meter(label: "dfns_worker_jobs_in_flight", factory: factory)
+        leaseRenewals = Counter(label: "dfns_worker_lease_renewals_total", factory: factory)
+        leaseRescues = Counter(label: "dfns_worker_lease_rescues_total", factory: factory)
+        leasesLost = Counter(label: "dfns_worker_leases_lost_total", factory: factory)
+        rateLimited = Counter(label: "dfns_worker_dfns_rate_limited_total", factory: factory)
+        rateLimiterWait = FloatingPointCounter(label: "dfns_worker_rate_limiter_wait_seconds_total", factory: factory)
+        paused = Meter(label: "dfns_worker_paused", factory: factory)
+        oldestDueAge = Meter(label: "dfns_worker_oldest_due_job_age_seconds", factory: factory)
+        Meter(label: "dfns_worker_build_info", dimensions: [("version", version)], factory: factory).set(1)
+        record(QueueStatus(
+            counts: queues.flatMap { queue in [JobState.queued, .running, .retrying, .waiting].map { .init(queue: queue, kind: "", state: $0, count: 0) } },
+            oldestDueAgeSeconds: nil
+        ))
+    }
+
+    /// An attempt of `kind` ended in `outcome` after `duration`.
+    func jobFinished(kind: String, outcome: String, duration: Duration) {
+        finished[kind]?[outcome]?.increment()
+        durations[kind]?.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+
+    /// An attempt failed with `code` (retried or not).
+    func attemptError(code: String) {
+        counter(in: errors, key: code) { Counter(label: "dfns_worker_attempt_errors_total", dimensions: [("code", code)], factory: factory) }
+            .increment()
+    }
+
+    func setInFlight(_ count: Int) { inFlight.set(count) }
+    func leasesRenewed(_ count: Int) { leaseRenewals.increment(by: count) }
+    func leasesRescued(_ count: Int) { leaseRescues.increment(by: count) }
+    func leasesLost(_ count: Int) { leasesLost.increment(by: count) }
+    func setPaused(_ isPaused: Bool) { paused.set(isPaused ? 1 : 0) }
+
+    /// Records a sampled queue status: depth by queue and state (0 for combinations seen before and now empty).
+    func record(_ status: QueueStatus) {
+        var totals: [String: Int] = [:]
+        for count in status.counts where !count.state.isTerminal {
+            totals["\(count.queue)\u{0}\(count.state)", default: 0] += count.count
+        }
+        let keys = depth.withLock { Set($0.keys) }.union(totals.keys)
+        for key in keys {
+            let parts = key.split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
+            counter(in: depth, key: key) {
+                Meter(label: "dfns_worker_queue_jobs", dimensions: [("queue", parts[0]), ("state", parts[1])], factory: factory)
+            }.set(totals[key] ?? 0)
+        }
+        oldestDueAge.set(status.oldestDueAgeSeconds ?? 0)
+    }
+
+    public func dfnsRequestFinished(_ event: DfnsRequestEvent) {
+        let status = event.status.map(String.init) ?? (event.errorCode.map { "\($0)" } ?? "error")
+        counter(in: requests, key: "\(event.method) \(event.endpoint) \(status)") {
+            Timer(
+                label: "dfns_worker_dfns_request_duration_seconds",
+                dimensions: [("method", event.method), ("endpoint", event.endpoint), ("status", status)],
+                preferredDisplayUnit: .seconds, factory: factory
+            )
+        }.recordNanoseconds(event.duration.components.seconds * 1_000_000_000 + event.duration.components.attoseconds / 1_000_000_000)
+        if event.status == 429 { rateLimited.increment() }
+    }
+
+    /// Time requests spent held by the rate limiter since the last call.
+    func rateLimiterWaited(_ duration: Duration) {
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        if seconds > 0 { rateLimiterWait.increment(by: seconds) }
+    }
+
+    private func counter<Metric>(in cache: borrowing Mutex<[String: Metric]>, key: String, make: () -> Metric) -> Metric {
+        cache.withLock { metrics in
+            if let metric = metrics[key] { return metric }
+            let metric = make()
+            metrics[key] = metric
+            return metric
+        }
+    }
+}
