@@ -138,7 +138,15 @@ let package = Package(
         ),
         .testTarget(
             name: "DfnsWorkerTests",
-            dependencies: ["DfnsSDK", "DfnsSimulator", "DfnsWorker", "DfnsJobs", "DfnsTestSupport", .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: [
+                "DfnsSDK", "DfnsSimulator", "DfnsWorker", "DfnsJobs", "DfnsTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
