@@ -131,6 +131,7 @@ struct CommandLineTests {
                 let worker = WorkerHarness.worker(database, sim, configure: {
                     $0.jobTimeout = .milliseconds(300)
                     $0.retryBaseDelay = .seconds(30)
+                    $0.retryMaxDelay = .seconds(60)
                 })
                 let id = try await database.store.enqueue(kind: "test_block", payload: "{}")
                 _ = try await worker.drain()
