@@ -104,6 +104,7 @@ public final class Worker: Service, Sendable {
         wakeContinuation.withLock { $0 = wake }
         let inFlight = InFlightJobs()
         let completer = Completer(store: store, logger: logger)
+        let pace = ClaimPace(configuration: configuration)
         var summary = DrainSummary()
         let isDaemon = if case .daemon = mode { true } else { false }
 
@@ -178,7 +179,9 @@ public final class Worker: Service, Sendable {
                         jobs.addTask {
                             let started = ContinuousClock.now
                             let completion = await self.execute(job, inFlight)
-                            self.record(completion, job: job, duration: started.duration(to: .now))
+                            let duration = started.duration(to: .now)
+                            pace.record(duration)
+                            self.record(completion, job: job, duration: duration)
                             await completer.add(completion)
                             wake.yield()
                         }
@@ -188,7 +191,7 @@ public final class Worker: Service, Sendable {
                         bufferStart = 0
                     }
                     // Refill the buffer when it runs low.
-                    var want = configuration.claimBatchSize - (buffer.count - bufferStart)
+                    var want = pace.claimSize - (buffer.count - bufferStart)
                     if case .drain(let maxJobs?, _) = mode { want = min(want, maxJobs - summary.claimed - (buffer.count - bufferStart)) }
                     var claimed: [ClaimedJob] = []
                     if buffer.count - bufferStart < configuration.concurrency, want > 0 {

@@ -4,8 +4,12 @@ public struct WorkerConfiguration: Sendable {
     public var queues: [String] = ["default"]
     /// Jobs run at once. Default 16.
     public var concurrency: Int = 16
-    /// Most jobs claimed by one statement. Default 100 (bounded by free slots).
-    public var claimBatchSize: Int = 100
+    /// Most jobs claimed by one statement. The worker claims about `claimAhead` of work at a time (from the
+    /// measured job duration), never fewer than `concurrency` nor more than this. Default 1000.
+    public var claimBatchSize: Int = 1000
+    /// How much work, in time, a worker claims ahead of its free slots. Short jobs get large claims (few round
+    /// trips); slow ones small claims (other workers can take the rest). Default 200 ms.
+    public var claimAhead: Duration = .milliseconds(200)
     /// Lease of a claimed job; a worker that stops renewing loses it. Default 30 s.
     public var leaseDuration: Duration = .seconds(30)
     /// How often leases of running jobs are renewed. Default 10 s.

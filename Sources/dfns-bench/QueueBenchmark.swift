@@ -22,7 +22,7 @@ struct QueueBenchmark: AsyncParsableCommand {
     @Option(help: "Job kind: noop or create_wallet.") var kind = "noop"
     @Option(help: "Jobs to enqueue and drain.") var jobs = 20_000
     @Option(help: "Worker concurrency.") var concurrency = 16
-    @Option(help: "Most jobs per claim statement.") var claimBatch = 100
+    @Option(help: "Most jobs per claim statement.") var claimBatch = 1000
     @Option(help: "Dfns API for create_wallet.") var url = "http://127.0.0.1:8787"
     @Option(help: "Credential id for create_wallet.") var credentialId = "cr-bench"
     @Option(help: "Private key PEM file for create_wallet.") var privateKey: String?

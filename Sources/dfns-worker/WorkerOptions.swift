@@ -10,7 +10,7 @@ import PostgresNIO
 struct WorkerOptions: ParsableArguments {
     @Option(help: "Jobs run at once.") var concurrency = 16
     @Option(help: "Comma-separated queues to claim from.") var queues = "default"
-    @Option(help: "Most jobs claimed per statement.") var claimBatch = 100
+    @Option(help: "Most jobs claimed per statement (claims adapt to job duration up to this).") var claimBatch = 1000
     @Option(help: "Seconds one attempt may run.") var jobTimeout = 120
     @Option(help: "Seconds in-flight jobs get to finish after SIGTERM/SIGINT before they are handed back.") var shutdownGrace = 20
 
