@@ -54,13 +54,13 @@ stop_postgres() {
     rm -rf "$PG_DATA"
 }
 
-# The Python venv with the official Dfns SDK, for conformance checks. Sets VENV.
+# The Python venv with the official Dfns SDK (conformance, peer) and pgqueuer (peer). Sets VENV.
 ensure_venv() {
     VENV="$OPS_ROOT/.venv"
-    if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import dfns_sdk' 2>/dev/null; then
-        log "creating Python venv with dfns-sdk"
+    if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import dfns_sdk, pgqueuer' 2>/dev/null; then
+        log "creating Python venv with dfns-sdk and pgqueuer"
         python3 -m venv "$VENV"
-        "$VENV/bin/pip" install -q --disable-pip-version-check dfns-sdk
+        "$VENV/bin/pip" install -q --disable-pip-version-check dfns-sdk 'pgqueuer[asyncpg]'
     fi
 }
 
