@@ -53,7 +53,7 @@ struct LatencyBenchmark: AsyncParsableCommand {
             defer { group.cancelAll() }
             let store = JobStore(client: postgres, logger: logger)
             try await store.migrate(kinds: registry.kinds)
-            try await postgres.query("DELETE FROM dfns_worker.jobs")
+            try await postgres.query("TRUNCATE dfns_worker.jobs RESTART IDENTITY")
             let worker = Worker(
                 store: store, registry: registry, gateway: DfnsGateway(client: client, logger: logger),
                 configuration: configuration, databaseURL: databaseURL, logger: logger

@@ -49,7 +49,7 @@ struct QueueBenchmark: AsyncParsableCommand {
             defer { group.cancelAll() }
             let store = JobStore(client: postgres, logger: logger)
             try await store.migrate(kinds: registry.kinds)
-            try await postgres.query("DELETE FROM dfns_worker.jobs")
+            try await postgres.query("TRUNCATE dfns_worker.jobs RESTART IDENTITY")
             let payload = kind == "noop" ? "{}" : #"{"network":"EthereumSepolia"}"#
             let enqueueStart = ContinuousClock.now
             try await postgres.query("INSERT INTO dfns_worker.jobs (kind, payload) SELECT \(kind), \(payload)::jsonb FROM generate_series(1, \(jobs))")
