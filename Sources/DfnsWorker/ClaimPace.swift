@@ -13,11 +13,11 @@ final class ClaimPace: Sendable {
     init(configuration: WorkerConfiguration) {
         concurrency = max(1, configuration.concurrency)
         maximum = max(concurrency, configuration.claimBatchSize)
-        ahead = Double(configuration.claimAhead.components.seconds) + Double(configuration.claimAhead.components.attoseconds) / 1e18
+        ahead = configuration.claimAhead.seconds
     }
 
     func record(_ duration: Duration) {
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        let seconds = duration.seconds
         average.withLock { $0 = $0.map { $0 * 0.9 + seconds * 0.1 } ?? seconds }
     }
 

@@ -99,7 +99,7 @@ public final class JobStore: Sendable {
     /// Claims up to `limit` due jobs of `queues` in one statement (`FOR UPDATE SKIP LOCKED`), highest priority then
     /// oldest first, leasing each for `lease`.
     public func claim(queues: [String], kinds: [String], limit: Int, workerId: String, lease: Duration) async throws -> [ClaimedJob] {
-        let leaseSeconds = Double(lease.components.seconds)
+        let leaseSeconds = lease.seconds
         let rows = try await client.query("""
             WITH due AS (
                 SELECT id, state FROM dfns_worker.jobs
@@ -142,7 +142,7 @@ public final class JobStore: Sendable {
         guard !jobs.isEmpty else { return [] }
         let rows = try await client.query("""
             UPDATE dfns_worker.jobs AS j
-            SET lease_expires_at = now() + make_interval(secs => \(Double(lease.components.seconds))), updated_at = now()
+            SET lease_expires_at = now() + make_interval(secs => \(lease.seconds)), updated_at = now()
             FROM unnest(\(jobs.map(\.id))::bigint[], \(jobs.map(\.token))::uuid[]) AS r(id, token)
             WHERE j.id = r.id AND j.lease_token = r.token AND j.state = 'running'
             RETURNING j.id
@@ -276,8 +276,4 @@ public final class JobStore: Sendable {
         for try await value in try await client.query(query, logger: logger).decode(Bool.self) { return value }
         return false
     }
-}
-
-extension Duration {
-    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
 }

@@ -227,7 +227,7 @@ public final class Worker: Service, Sendable {
         summary.written = await completer.written
         summary.discarded = await completer.discarded
         summary.authFailure = await gateway.authFailure
-        summary.seconds = Double(started.duration(to: .now).components.seconds) + Double(started.duration(to: .now).components.attoseconds) / 1e18
+        summary.seconds = started.duration(to: .now).seconds
         return summary
     }
 

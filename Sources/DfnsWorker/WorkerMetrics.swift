@@ -56,7 +56,7 @@ public final class WorkerMetrics: Sendable, DfnsRequestObserver {
     /// An attempt of `kind` ended in `outcome` after `duration`.
     func jobFinished(kind: String, outcome: String, duration: Duration) {
         finished[kind]?[outcome]?.increment()
-        durations[kind]?.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        durations[kind]?.recordNanoseconds(duration.nanoseconds)
     }
 
     /// An attempt failed with `code` (retried or not).
@@ -95,14 +95,13 @@ public final class WorkerMetrics: Sendable, DfnsRequestObserver {
                 dimensions: [("method", event.method), ("endpoint", event.endpoint), ("status", status)],
                 preferredDisplayUnit: .seconds, factory: factory
             )
-        }.recordNanoseconds(event.duration.components.seconds * 1_000_000_000 + event.duration.components.attoseconds / 1_000_000_000)
+        }.recordNanoseconds(event.duration.nanoseconds)
         if event.status == 429 { rateLimited.increment() }
     }
 
     /// Time requests spent held by the rate limiter since the last call.
     func rateLimiterWaited(_ duration: Duration) {
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        if seconds > 0 { rateLimiterWait.increment(by: seconds) }
+        if duration > .zero { rateLimiterWait.increment(by: duration.seconds) }
     }
 
     private func counter<Metric>(in cache: borrowing Mutex<[String: Metric]>, key: String, make: () -> Metric) -> Metric {

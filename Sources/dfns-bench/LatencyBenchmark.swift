@@ -36,24 +36,16 @@ struct LatencyBenchmark: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let text = ProcessInfo.processInfo.environment["DATABASE_URL"] else { throw ValidationError("set DATABASE_URL") }
-        let databaseURL = try DatabaseURL(text)
-        var logger = Logger(label: "dfns.bench")
-        logger.logLevel = .error
+        let logger = BenchDatabase.logger
         let samples = Samples()
         var registry = JobRegistry()
         registry.register(ProbeJob(samples: samples))
         var configuration = WorkerConfiguration(workerId: "latency")
         configuration.concurrency = 16
-        let postgres = PostgresClient(configuration: databaseURL.clientConfiguration(maximumConnections: 8), backgroundLogger: logger)
         let signer = try KeySigner(credentialId: "unused", privateKeyPEM: KeyGenerator.generate(.p256).privateKeyPEM)
         let client = DfnsClient(configuration: DfnsClientConfiguration(baseURL: "http://127.0.0.1:9", authToken: "unused"), signer: signer)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await postgres.run() }
+        try await BenchDatabase.withEmptyQueue(kinds: registry.kinds) { store, databaseURL in try await withThrowingTaskGroup(of: Void.self) { group in
             defer { group.cancelAll() }
-            let store = JobStore(client: postgres, logger: logger)
-            try await store.migrate(kinds: registry.kinds)
-            try await postgres.query("TRUNCATE dfns_worker.jobs RESTART IDENTITY")
             let worker = Worker(
                 store: store, registry: registry, gateway: DfnsGateway(client: client, logger: logger),
                 configuration: configuration, databaseURL: databaseURL, logger: logger
@@ -67,7 +59,7 @@ struct LatencyBenchmark: AsyncParsableCommand {
             for _ in 0..<inserts {
                 next = next.advanced(by: .milliseconds(intervalMs))
                 // The row records its own transaction time; the handler subtracts it from its start.
-                try await postgres.query("""
+                try await store.client.query("""
                     INSERT INTO dfns_worker.jobs (kind, payload)
                     VALUES ('probe', jsonb_build_object('created', extract(epoch FROM clock_timestamp())))
                     """)
@@ -79,6 +71,6 @@ struct LatencyBenchmark: AsyncParsableCommand {
             guard !sorted.isEmpty else { throw ExitCode(1) }
             func percentile(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1000 }
             print(String(format: "latency inserts=%d picked=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f", inserts, sorted.count, percentile(0.5), percentile(0.99), sorted.last! * 1000))
-        }
+        } }
     }
 }

@@ -28,10 +28,7 @@ struct QueueBenchmark: AsyncParsableCommand {
     @Option(help: "Private key PEM file for create_wallet.") var privateKey: String?
 
     func run() async throws {
-        guard let text = ProcessInfo.processInfo.environment["DATABASE_URL"] else { throw ValidationError("set DATABASE_URL") }
-        let databaseURL = try DatabaseURL(text)
-        var logger = Logger(label: "dfns.bench")
-        logger.logLevel = .error
+        let logger = BenchDatabase.logger
         let signer = try privateKey.map { try KeySigner(credentialId: credentialId, privateKeyFile: $0) }
             ?? KeySigner(credentialId: credentialId, privateKeyPEM: KeyGenerator.generate(.ed25519).privateKeyPEM)
         let client = DfnsClient(
@@ -43,16 +40,10 @@ struct QueueBenchmark: AsyncParsableCommand {
         var configuration = WorkerConfiguration(workerId: "bench")
         configuration.concurrency = concurrency
         configuration.claimBatchSize = claimBatch
-        let postgres = PostgresClient(configuration: databaseURL.clientConfiguration(maximumConnections: 8), backgroundLogger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await postgres.run() }
-            defer { group.cancelAll() }
-            let store = JobStore(client: postgres, logger: logger)
-            try await store.migrate(kinds: registry.kinds)
-            try await postgres.query("TRUNCATE dfns_worker.jobs RESTART IDENTITY")
+        try await BenchDatabase.withEmptyQueue(kinds: registry.kinds) { store, _ in
             let payload = kind == "noop" ? "{}" : #"{"network":"EthereumSepolia"}"#
             let enqueueStart = ContinuousClock.now
-            try await postgres.query("INSERT INTO dfns_worker.jobs (kind, payload) SELECT \(kind), \(payload)::jsonb FROM generate_series(1, \(jobs))")
+            try await store.client.query("INSERT INTO dfns_worker.jobs (kind, payload) SELECT \(kind), \(payload)::jsonb FROM generate_series(1, \(jobs))")
             let enqueueSeconds = enqueueStart.duration(to: .now)
             let worker = Worker(
                 store: store, registry: registry, gateway: DfnsGateway(client: client, logger: logger),

@@ -1,0 +1,10 @@
+extension Duration {
+    /// The duration in seconds, fractions included.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+
+    /// Whole nanoseconds, as swift-metrics timers record them.
+    var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
+
+    /// Whole milliseconds, as the jobs table's delays are written.
+    var milliseconds: Int64 { nanoseconds / 1_000_000 }
+}
