@@ -48,8 +48,10 @@ struct PayloadReader {
         guard case .array(let items) = value else { throw JobFailure.invalidPayload("payload.\(name) must be an array of strings") }
         guard items.count <= maxCount else { throw JobFailure.invalidPayload("payload.\(name) must have at most \(maxCount) items") }
         return try items.enumerated().map { index, item in
-            guard let text = item.stringValue, !text.isEmpty, text.count <= maxLength else {
-                throw JobFailure.invalidPayload("payload.\(name)[\(index)] must be a non-empty string of at most \(maxLength) characters")
+            guard let text = item.stringValue, !text.isEmpty, text.count <= maxLength,
+                text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F })
+            else {
+                throw JobFailure.invalidPayload("payload.\(name)[\(index)] must be a non-empty string of at most \(maxLength) characters without control characters")
             }
             return text
         }

@@ -39,7 +39,9 @@ start_postgres() {
         run_as=(bash -c)
     fi
     "${run_as[@]}" "$PG_BIN/initdb -D $PG_DATA -U postgres --auth=trust -E UTF8" >/dev/null
-    "${run_as[@]}" "$PG_BIN/pg_ctl -D $PG_DATA -o '-p $port -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=200' -l $PG_DATA/server.log -w start" >/dev/null
+    # In postgresql.conf rather than on the command line, so a restart (ops/chaos) keeps them.
+    printf "port = %s\nunix_socket_directories = '/tmp'\nlisten_addresses = '127.0.0.1'\nmax_connections = 200\n" "$port" >> "$PG_DATA/postgresql.conf"
+    "${run_as[@]}" "$PG_BIN/pg_ctl -D $PG_DATA -l $PG_DATA/server.log -w start" >/dev/null
     export DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
     log "PostgreSQL on 127.0.0.1:$port (data in $PG_DATA)"
 }

@@ -99,7 +99,7 @@ public final class DfnsSimulator: Sendable {
         handler: Handler
     ) async -> Response {
         guard let principal = store.principal(bearer: Self.bearer(request)) else { return Self.error(APIError.unauthorized) }
-        if let retryAfter = store.admit() {
+        if let retryAfter = store.admit(endpoint) {
             return Self.error(APIError(429, "Rate limit exceeded", retryAfterSeconds: retryAfter))
         }
         let faults = store.drawFaults(endpoint)
@@ -218,7 +218,7 @@ public final class DfnsSimulator: Sendable {
         group.get("/stats") { [store] _, _ in
             let stats = store.stats()
             let transfers = store.allTransfers()
-            let distinctExternalIds = Set(transfers.compactMap(\.externalId)).count
+            let walletExternalIds = store.allWallets().compactMap(\.externalId)
             return Self.json(.ok, [
                 "requests": stats.requests, "unauthorized": stats.unauthorized, "rateLimited": stats.rateLimited,
                 "injectedServerErrors": stats.injectedServerErrors, "injectedRateLimits": stats.injectedRateLimits,
@@ -226,7 +226,10 @@ public final class DfnsSimulator: Sendable {
                 "walletsCreated": stats.walletCreates, "transfersCreated": stats.transferCreates,
                 "transferReplays": stats.transferReplays, "conflicts": stats.conflicts,
                 "transfersWithExternalId": transfers.count { $0.externalId != nil },
-                "distinctTransferExternalIds": distinctExternalIds,
+                "distinctTransferExternalIds": Set(transfers.compactMap(\.externalId)).count,
+                "walletsWithExternalId": walletExternalIds.count,
+                "distinctWalletExternalIds": Set(walletExternalIds).count,
+                "requestsByEndpoint": Dictionary(uniqueKeysWithValues: stats.byEndpoint.map { ($0.key.rawValue, $0.value) }),
             ] as [String: Any])
         }
         group.get("/transfers") { [store, configuration] _, _ in
@@ -249,6 +252,14 @@ public final class DfnsSimulator: Sendable {
             } catch {
                 return Self.error(error)
             }
+        }
+        group.put("/revoked-tokens") { [store] request, _ in
+            // A JSON array of bearer tokens to answer 401 from now on, as Dfns does once a token is revoked; [] restores.
+            guard let tokens = SimulatorJSON.parse(try await Self.body(of: request)) as? [String] else {
+                return Self.error(APIError.badRequest("the body must be a JSON array of bearer tokens"))
+            }
+            store.setRevokedBearers(Set(tokens))
+            return Self.json(.ok, ["revoked": tokens.count])
         }
         group.post("/approvals/:transferId") { [store] request, context in
             let object = (try? Self.object(await Self.body(of: request))) ?? [:]

@@ -45,6 +45,8 @@ final class SimulatorStore: Sendable {
         var transferCreates = 0
         var transferReplays = 0
         var conflicts = 0
+        /// Requests that passed authentication, by endpoint (rate-limited ones included).
+        var byEndpoint: [SimulatorEndpoint: Int] = [:]
     }
 
     private struct State {
@@ -64,6 +66,8 @@ final class SimulatorStore: Sendable {
         var faults: [SimulatorEndpoint: FaultRule]
         var stats = Stats()
         var lastPrune = ContinuousClock.now
+        /// Bearer tokens revoked through the control plane: answered 401 as Dfns does for a revoked token.
+        var revokedBearers: Set<String> = []
     }
 
     let configuration: SimulatorConfiguration
@@ -90,17 +94,24 @@ final class SimulatorStore: Sendable {
 
     /// The principal of a bearer token; counts refusals.
     func principal(bearer: String?) -> Principal? {
-        guard let principal = bearer.flatMap({ principals[$0] }) else {
+        let revoked = state.withLock { state in bearer.map { state.revokedBearers.contains($0) } ?? false }
+        guard !revoked, let principal = bearer.flatMap({ principals[$0] }) else {
             state.withLock { $0.stats.unauthorized += 1 }
             return nil
         }
         return principal
     }
 
+    /// Replaces the set of revoked bearer tokens (control plane); an empty set restores every token.
+    func setRevokedBearers(_ bearers: Set<String>) {
+        state.withLock { $0.revokedBearers = bearers }
+    }
+
     /// Counts the request against the organisation's budget; returns seconds to wait when over it.
-    func admit() -> Int? {
+    func admit(_ endpoint: SimulatorEndpoint) -> Int? {
         state.withLock { state in
             state.stats.requests += 1
+            state.stats.byEndpoint[endpoint, default: 0] += 1
             guard let perMinute = configuration.rateLimitPerMinute else { return nil }
             let rate = Double(perMinute) / 60
             let capacity = max(1, rate.rounded(.down))
@@ -343,6 +354,9 @@ final class SimulatorStore: Sendable {
 
     /// Every transfer of every wallet (control plane, for duplicate checks).
     func allTransfers() -> [SimulatedTransfer] { state.withLock { $0.transfers } }
+
+    /// Every wallet of every organisation (control plane).
+    func allWallets() -> [SimulatedWallet] { state.withLock { $0.wallets } }
 
     /// Approves or rejects a transfer waiting for approval; false when there is none such.
     func decideApproval(transferId: String, approve: Bool) -> Bool {

@@ -8,6 +8,9 @@ public struct ClaimedJob: Sendable, Identifiable {
     public let kind: String
     /// The row's payload (always a JSON object: the database refuses anything else).
     public let payload: JSONValue
+    /// Why the stored payload could not be read (e.g. nested deeper than the JSON parser allows); such a job fails
+    /// with `invalid_payload` before its handler runs.
+    let unreadablePayload: String?
     /// Attempts used, this one included (a poll of a waiting job does not count).
     public let attempt: Int
     public let maxAttempts: Int

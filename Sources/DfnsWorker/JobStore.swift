@@ -126,9 +126,18 @@ public final class JobStore: Sendable {
         for try await (id, queue, kind, payload, attempt, maxAttempts, checkpoint, requeues, previous, token)
             in rows.decode((Int64, String, String, String, Int, Int, String?, Int, String, UUID).self)
         {
+            var parsed = JSONValue.object([:])
+            var unreadable: String?
+            do {
+                parsed = try JSONValue(parsing: Array(payload.utf8))
+            } catch {
+                // The database holds only objects, so the parser's refusal is its nesting limit: name the member.
+                unreadable = PayloadText.deepestMember(of: payload).map { "payload.\($0.name) is nested \($0.depth) levels deep; the worker reads at most 500" }
+                    ?? "payload could not be read as JSON"
+            }
             jobs.append(ClaimedJob(
                 id: id, queue: queue, kind: kind,
-                payload: (try? JSONValue(parsing: Array(payload.utf8))) ?? .object([:]),
+                payload: parsed, unreadablePayload: unreadable,
                 attempt: attempt, maxAttempts: maxAttempts,
                 checkpoint: checkpoint.flatMap { try? JSONValue(parsing: Array($0.utf8)) },
                 requeues: requeues, claimedFrom: JobState(rawValue: previous), leaseToken: token

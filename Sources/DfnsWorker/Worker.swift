@@ -241,6 +241,10 @@ public final class Worker: Service, Sendable {
             _ = inFlight.remove(job.id)
             return policy.completion(for: job, error: JobFailure(code: "unknown_kind", message: "no handler for kind \(job.kind)"), stopped: nil)
         }
+        if let problem = job.unreadablePayload {
+            _ = inFlight.remove(job.id)
+            return policy.completion(for: job, error: JobFailure.invalidPayload(problem), stopped: nil)
+        }
         let context = JobContext(dfns: gateway, logger: jobLogger)
         let task = Task { try await handler.run(job, context: context) }
         inFlight.attach(job.id) { task.cancel() }

@@ -13,11 +13,14 @@ struct WorkerOptions: ParsableArguments {
     @Option(help: "Most jobs claimed per statement (claims adapt to job duration up to this).") var claimBatch = 1000
     @Option(help: "Seconds one attempt may run.") var jobTimeout = 120
     @Option(help: "Seconds in-flight jobs get to finish after SIGTERM/SIGINT before they are handed back.") var shutdownGrace = 20
+    @Option(help: "Seconds a claimed job's lease lasts; leases are renewed and dead workers' jobs rescued every third of it.")
+    var lease = 30
 
     func configuration() throws -> WorkerConfiguration {
         guard (1...10_000).contains(concurrency) else { throw ValidationError("--concurrency must be 1-10000") }
         guard (1...10_000).contains(claimBatch) else { throw ValidationError("--claim-batch must be 1-10000") }
         guard jobTimeout > 0, shutdownGrace >= 0 else { throw ValidationError("--job-timeout must be positive and --shutdown-grace not negative") }
+        guard (3...3600).contains(lease) else { throw ValidationError("--lease must be 3-3600 seconds") }
         let names = queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !names.isEmpty else { throw ValidationError("--queues must name at least one queue") }
         var configuration = WorkerConfiguration(workerId: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)")
@@ -26,6 +29,9 @@ struct WorkerOptions: ParsableArguments {
         configuration.claimBatchSize = claimBatch
         configuration.jobTimeout = .seconds(jobTimeout)
         configuration.shutdownGracePeriod = .seconds(shutdownGrace)
+        configuration.leaseDuration = .seconds(lease)
+        configuration.heartbeatInterval = .seconds(lease) / 3
+        configuration.rescueInterval = .seconds(lease) / 3
         return configuration
     }
 }

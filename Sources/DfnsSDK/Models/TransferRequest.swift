@@ -82,7 +82,7 @@ public enum TransferRequest: Sendable, Hashable {
         guard let kind = kindValue.stringValue else { throw invalid("kind must be a string") }
         guard let required = requiredFields[kind] ?? (unmodelledKinds.contains(kind) ? [] : nil) else {
             let known = (Array(requiredFields.keys) + unmodelledKinds).sorted().joined(separator: ", ")
-            throw invalid("kind \(kind.debugDescription) is not a Dfns transfer kind (one of \(known))")
+            throw invalid("kind \(kind.prefix(40).debugDescription) is not a Dfns transfer kind (one of \(known))")
         }
         if requiredFields[kind] != nil, let unknown = members.keys.sorted().first(where: { !required.contains($0) && !optionalFields.contains($0) && $0 != "kind" }) {
             throw invalid("\(unknown) is not a field of a \(kind) transfer")
@@ -91,6 +91,10 @@ public enum TransferRequest: Sendable, Hashable {
             guard let value = members[field] else { throw invalid("\(field) is required for a \(kind) transfer") }
             guard let text = value.stringValue else { throw invalid("\(field) must be a string") }
             guard !text.isEmpty else { throw invalid("\(field) must not be empty") }
+            // Addresses, contracts, mints and token ids are printable ASCII on every chain Dfns supports.
+            guard text.utf8.count <= 256, text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+                throw invalid("\(field) must be at most 256 printable ASCII characters without spaces")
+            }
         }
         if let amountValue = members["amount"], amountValue.stringValue == nil {
             throw invalid("amount must be a string")
@@ -105,6 +109,12 @@ public enum TransferRequest: Sendable, Hashable {
         }
         if let externalId = members["externalId"]?.stringValue, externalId.isEmpty || externalId.count > 256 {
             throw invalid("externalId must be 1 to 256 characters")
+        }
+        for field in ["externalId", "memo"] {
+            guard let text = members[field]?.stringValue else { continue }
+            guard text.count <= 1024, text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
+                throw invalid("\(field) must be at most 1024 characters without control characters")
+            }
         }
         if let priority = members["priority"]?.stringValue, !["Slow", "Standard", "Fast"].contains(priority) {
             throw invalid("priority must be Slow, Standard or Fast")

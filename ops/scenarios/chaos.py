@@ -1,0 +1,482 @@
+#!/usr/bin/env python3
+"""Chaos scenarios: the worker's promises under the failures that happen in production.
+
+Each scenario runs real `dfns-worker` processes against a real PostgreSQL and the simulator over HTTP, injects its
+failure, then checks that every job is terminal, none was lost, and, through the simulator's own counters, that no
+wallet or transfer was created twice. Every scenario runs with a canary auth token and private key; at the end the
+logs, job rows, metrics and error output are searched for them. Prints one figure line per scenario and a markdown
+table; exits 1 when a promise breaks.
+
+Usage: chaos.py --binary BIN --pg-bin DIR --pg-data DIR [--quick] [--only NAME ...] [--report FILE]
+(DATABASE_URL names the cluster's admin database; ops/chaos sets everything up.)
+"""
+import argparse
+import asyncio
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+
+import asyncpg
+
+import badinput
+from harness import (Cluster, ScenarioFailure, Secrets, Simulator, WorkerProcess, require, run_command, scan_rows,
+                     verify, wait_until_settled, worker_env)
+
+NETWORKS = ["EthereumSepolia", "Solana", "Bitcoin", "Polygon", "Tron"]
+EVM_ADDRESS = "0x" + "cd" * 20
+CLAIM_AUDIT = """
+CREATE TABLE public.chaos_claims (job_id bigint NOT NULL, worker_id text NOT NULL, at timestamptz NOT NULL);
+CREATE FUNCTION public.chaos_record_claim() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public.chaos_claims VALUES (NEW.id, NEW.worker_id, clock_timestamp());
+    RETURN NULL;
+END $$;
+CREATE TRIGGER chaos_claims AFTER UPDATE OF worker_id ON dfns_worker.jobs FOR EACH ROW
+    WHEN (NEW.worker_id IS NOT NULL AND NEW.worker_id IS DISTINCT FROM OLD.worker_id)
+    EXECUTE FUNCTION public.chaos_record_claim();
+"""
+
+
+class Run:
+    """What every scenario shares: the binary, the cluster, the canary secrets, the logs written so far."""
+
+    def __init__(self, arguments):
+        self.binary = arguments.binary
+        self.quick = arguments.quick
+        self.cluster = Cluster(os.environ["DATABASE_URL"], arguments.pg_bin, arguments.pg_data)
+        self.workdir = tempfile.mkdtemp(prefix="dfns-chaos.")
+        self.secrets = Secrets(self.binary, self.workdir)
+        self.logs = []
+        self.metrics = []
+        self.leaks = {}
+        self.processes = []
+        self.workers = []
+
+    def log_path(self, name):
+        path = os.path.join(self.workdir, name + ".log")
+        self.logs.append(path)
+        return path
+
+    def simulator(self, scenario, *extra):
+        simulator = Simulator(self.binary, self.secrets, os.path.join(self.workdir, scenario + "-simulator.log"), extra)
+        self.processes.append(simulator.process)
+        return simulator
+
+    def worker(self, scenario, index, env, *args):
+        worker = WorkerProcess(self.binary, env, self.log_path(f"{scenario}-worker{index}"), args)
+        self.workers.append(worker)
+        return worker
+
+    def stop_leftovers(self):
+        """Kills what a failed scenario left running, so the next one starts clean."""
+        for process in self.processes + [worker.process for worker in self.workers if worker.process]:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        self.processes, self.workers = [], []
+
+    async def database(self, scenario, simulator, requests_per_minute):
+        """A fresh, migrated database for `scenario`; returns (connection, worker environment)."""
+        url = await self.cluster.fresh_database("chaos_" + scenario.replace("-", "_"))
+        env = worker_env(url, simulator, self.secrets, requests_per_minute)
+        require(run_command(self.binary, ["migrate"], env, self.log_path(scenario + "-migrate")) == 0, "migrate failed")
+        connection = await asyncpg.connect(url.split("?")[0])
+        return connection, env
+
+    async def setup_wallets(self, scenario, connection, env, count):
+        """Source wallets for transfers, made by jobs (so the duplicate checks count them) and drained."""
+        await connection.execute(
+            "INSERT INTO dfns_worker.jobs (kind, payload) SELECT 'create_wallet', jsonb_build_object('network', $1::text) "
+            "FROM generate_series(1, $2)", "EthereumSepolia", count)
+        code = run_command(self.binary, ["drain"], env, self.log_path(scenario + "-setup"))
+        require(code == 0, f"setup drain exited {code}")
+        rows = await connection.fetch("SELECT result->>'id' FROM dfns_worker.jobs WHERE kind = 'create_wallet' AND state = 'succeeded'")
+        require(len(rows) == count, f"setup made {len(rows)} of {count} wallets")
+        return [row[0] for row in rows]
+
+    async def finish(self, scenario, connection, workers):
+        """Scrapes metrics, stops the workers, scans the rows for secrets."""
+        for worker in workers:
+            if worker.alive():
+                self.metrics.append(worker.scrape())
+                worker.terminate()
+        for leak in await scan_rows(connection, self.secrets):
+            self.leaks.setdefault(leak, set()).add(f"{scenario} job rows")
+        await connection.close()
+
+
+async def insert_mixed(connection, wallets, count, confirmed_share=0.2, wallet_share=0.4):
+    """`count` jobs: create_wallet on several networks, transfers waiting for submitted or for confirmed."""
+    kinds, payloads = [], []
+    for index in range(count):
+        slot = index % 10
+        if slot < wallet_share * 10:
+            kinds.append("create_wallet")
+            payloads.append(json.dumps({"network": NETWORKS[index % len(NETWORKS)], "name": f"chaos {index}"}))
+        else:
+            wait_for = "confirmed" if slot >= 10 - confirmed_share * 10 else "submitted"
+            kinds.append("transfer")
+            payloads.append(json.dumps({"walletId": wallets[index % len(wallets)], "kind": "Native", "to": EVM_ADDRESS,
+                                        "amount": str(1000 + index), "waitFor": wait_for}))
+    await connection.execute(
+        "INSERT INTO dfns_worker.jobs (kind, payload) SELECT k, p::jsonb FROM unnest($1::text[], $2::text[]) AS t(k, p)",
+        kinds, payloads)
+
+
+def stats_faults(stats):
+    return (f"{stats['injectedServerErrors']} 5xx, {stats['injectedRateLimits']} 429, "
+            f"{stats['lostResponses']} lost responses")
+
+
+async def crash(run):
+    """Three workers drain mixed jobs while one of them is SIGKILLed every few seconds and restarted."""
+    jobs, lease, every, kills = (600, 6, 2.0, 4) if run.quick else (5000, 30, 5.0, 10)
+    simulator = run.simulator("crash", "--transfer-step-ms", "200")
+    connection, env = await run.database("crash", simulator, 600_000)
+    await connection.execute(CLAIM_AUDIT)
+    wallets = await run.setup_wallets("crash", connection, env, 10)
+    env["DFNS_REQUESTS_PER_MINUTE"] = "3000" if run.quick else "6000"
+    await insert_mixed(connection, wallets, jobs)
+    workers = [run.worker("crash", index, env, "--lease", str(lease)).start() for index in range(3)]
+    killed = []
+    next_kill = time.monotonic() + every
+
+    async def maybe_kill():
+        nonlocal next_kill
+        if len(killed) >= kills or time.monotonic() < next_kill:
+            return
+        next_kill = time.monotonic() + every
+        worker = workers[len(killed) % 3]
+        kill_at = await connection.fetchval("SELECT clock_timestamp()")
+        pid = worker.pid
+        worker.kill()
+        dead = await connection.fetchval("SELECT worker_id FROM dfns_worker.jobs WHERE worker_id LIKE $1 LIMIT 1", f"%:{pid}")
+        held = [row[0] for row in await connection.fetch(
+            "SELECT id FROM dfns_worker.jobs WHERE worker_id = $1 AND state = 'running'", dead)] if dead else []
+        killed.append((kill_at, dead, held))
+        worker.start()
+
+    started = time.monotonic()
+    await wait_until_settled(connection, 300 if run.quick else 900, on_tick=maybe_kill)
+    elapsed = time.monotonic() - started
+    require(len(killed) == kills, f"only {len(killed)} of {kills} kills happened before the jobs ran out")
+    longest, held_total = 0.0, 0
+    for kill_at, dead, held in killed:
+        held_total += len(held)
+        if not held:
+            continue
+        rows = await connection.fetch(
+            "SELECT h.id, extract(epoch FROM min(c.at) - $2) FROM unnest($1::bigint[]) AS h(id) "
+            "LEFT JOIN public.chaos_claims c ON c.job_id = h.id AND c.at > $2 AND c.worker_id <> $3 GROUP BY h.id",
+            held, kill_at, dead)
+        never = [row[0] for row in rows if row[1] is None]
+        require(not never, f"jobs {never[:5]} of killed worker {dead} were never taken by another worker")
+        longest = max([longest] + [float(row[1]) for row in rows])
+    lost, duplicated, states = await verify(connection, simulator, jobs + 10)
+    promise = lease * 1.5
+    require(longest <= promise, f"a killed worker's job waited {longest:.1f} s (promise: ≤ {promise:.0f} s)")
+    await run.finish("crash", connection, workers)
+    simulator.stop()
+    return {
+        "jobs": jobs, "faults": f"{kills} SIGKILLs every {every:.0f} s ({held_total} jobs held by killed workers), lease {lease} s",
+        "lost": lost, "duplicated": duplicated, "longest rescue": f"{longest:.1f} s (≤ {promise:.0f} s)",
+        "time to ready": "—", "seconds": elapsed,
+    }
+
+
+async def database_restart(run):
+    """PostgreSQL stops (fast mode) mid-run and starts again; the workers report not ready, then recover."""
+    jobs, before, down = (300, 2.0, 2.0) if run.quick else (1500, 5.0, 5.0)
+    simulator = run.simulator("db-restart", "--transfer-step-ms", "200")
+    connection, env = await run.database("db-restart", simulator, 600_000)
+    wallets = await run.setup_wallets("db-restart", connection, env, 5)
+    env["DFNS_REQUESTS_PER_MINUTE"] = "3000"
+    await insert_mixed(connection, wallets, jobs)
+    await connection.close()
+    workers = [run.worker("db-restart", index, env).start() for index in range(2)]
+    deadline = time.monotonic() + 30
+    while not all(worker.ready()[0] for worker in workers):
+        require(time.monotonic() < deadline, "workers never became ready")
+        time.sleep(0.1)
+    time.sleep(before)
+    saw_not_ready = [False] * len(workers)
+    run.cluster.stop_fast()
+    try:
+        stopped_at = time.monotonic()
+        while time.monotonic() - stopped_at < down:
+            for index, worker in enumerate(workers):
+                if not worker.ready()[0]:
+                    saw_not_ready[index] = True
+            time.sleep(0.1)
+    finally:
+        run.cluster.start()
+    started_at = time.monotonic()
+    ready_after = [None] * len(workers)
+    while None in ready_after:
+        for index, worker in enumerate(workers):
+            require(worker.alive(), f"worker {index} exited during the database restart; see {worker.log_path}")
+            if ready_after[index] is None and worker.ready()[0]:
+                ready_after[index] = time.monotonic() - started_at
+        require(time.monotonic() - started_at < 60, f"workers not ready 60 s after PostgreSQL came back: {ready_after}")
+        time.sleep(0.1)
+    require(all(saw_not_ready), f"a worker never reported not ready while PostgreSQL was down: {saw_not_ready}")
+    connection = await asyncpg.connect(env["DATABASE_URL"].split("?")[0])
+    await wait_until_settled(connection, 300)
+    lost, duplicated, states = await verify(connection, simulator, jobs + 5)
+    await run.finish("db-restart", connection, workers)
+    simulator.stop()
+    return {
+        "jobs": jobs, "faults": f"PostgreSQL stopped (fast) for {down:.0f} s mid-run, 2 workers", "lost": lost,
+        "duplicated": duplicated, "longest rescue": "—",
+        "time to ready": f"{max(ready_after):.1f} s after PostgreSQL was back",
+    }
+
+
+async def api_faults(run):
+    """20 % 5xx on every endpoint, 429 bursts, added latency, and lost responses on wallet and transfer creation."""
+    jobs = 200 if run.quick else 1000
+    common = "5xx=0.2,429-burst=0.005,429-length=4,latency-ms=10"
+    faults = [f"init:{common}", f"action:{common}", f"read:{common}",
+              f"create-wallet:{common},lost=0.1", f"create-transfer:{common},lost=0.1"]
+    simulator = run.simulator("api-faults", "--transfer-step-ms", "200", *[arg for fault in faults for arg in ("--fault", fault)])
+    connection, env = await run.database("api-faults", simulator, 600_000)
+    simulator.set_faults({})
+    wallets = await run.setup_wallets("api-faults", connection, env, 5)
+    restore = {endpoint: rule for endpoint, rule in zip(
+        ["init", "action", "read", "create-wallet", "create-transfer"],
+        [dict(serverErrorRate=0.2, rateLimitBurstRate=0.005, rateLimitBurstLength=4, latencyMilliseconds=10)] * 3
+        + [dict(serverErrorRate=0.2, rateLimitBurstRate=0.005, rateLimitBurstLength=4, latencyMilliseconds=10, lostAfterCommitRate=0.1)] * 2)}
+    simulator.set_faults(restore)
+    await insert_mixed(connection, wallets, jobs)
+    workers = [run.worker("api-faults", index, env).start() for index in range(2)]
+    started = time.monotonic()
+    await wait_until_settled(connection, 600)
+    lost, duplicated, states = await verify(connection, simulator, jobs + 5)
+    stats = simulator.stats()
+    require(stats["injectedServerErrors"] > 0 and stats["injectedRateLimits"] > 0 and stats["lostResponses"] > 0,
+            f"faults were not all injected: {stats}")
+    retried = await connection.fetchval("SELECT count(*) FROM dfns_worker.jobs WHERE attempt > 1")
+    await run.finish("api-faults", connection, workers)
+    simulator.stop()
+    return {
+        "jobs": jobs, "faults": f"{stats_faults(stats)} of {stats['requests']} requests; {retried} jobs needed >1 attempt",
+        "lost": lost, "duplicated": duplicated, "longest rescue": "—", "time to ready": "—",
+        "seconds": time.monotonic() - started,
+    }
+
+
+async def auth_failure(run):
+    """The token is revoked mid-run: the worker pauses without burning attempts; restarted with a good one, it ends."""
+    jobs = 200 if run.quick else 1000
+    simulator = run.simulator("auth", "--transfer-step-ms", "200")
+    connection, env = await run.database("auth", simulator, 600_000)
+    wallets = await run.setup_wallets("auth", connection, env, 5)
+    env["DFNS_REQUESTS_PER_MINUTE"] = "3000" if run.quick else "1200"
+    await insert_mixed(connection, wallets, jobs, confirmed_share=0)
+    worker = run.worker("auth", 0, env).start()
+    while await connection.fetchval("SELECT count(*) FROM dfns_worker.jobs WHERE state = 'succeeded'") < jobs // 5:
+        await asyncio.sleep(0.2)
+    simulator.revoke([run.secrets.token])
+    revoked_at = time.monotonic()
+    while True:
+        ready, body = worker.ready()
+        if not ready and "dfnsCredentials" in body:
+            break
+        require(time.monotonic() - revoked_at < 30, f"worker still ready 30 s after its token was revoked: {body}")
+        await asyncio.sleep(0.1)
+    paused_after = time.monotonic() - revoked_at
+    await asyncio.sleep(3)
+    unauthorized_while_paused = simulator.stats()["unauthorized"]
+    # A one-shot drain with the revoked token must stop at once with exit 1 and a clear message.
+    drain_code = run_command(run.binary, ["drain"], env, run.log_path("auth-drain-revoked"))
+    require(drain_code == 1, f"drain with a revoked token exited {drain_code}, expected 1")
+    run.metrics.append(worker.scrape())
+    worker.terminate()
+    failed = await connection.fetchval("SELECT count(*) FROM dfns_worker.jobs WHERE state = 'failed'")
+    spent = await connection.fetchval("SELECT count(*) FROM dfns_worker.jobs WHERE state <> 'succeeded' AND attempt > 0")
+    require(failed == 0 and spent == 0, f"the auth failure cost jobs: {failed} failed, {spent} unfinished jobs spent attempts")
+    env["DFNS_AUTH_TOKEN"] = run.secrets.second_token
+    fixed = run.worker("auth", 1, env).start()
+    await wait_until_settled(connection, 300)
+    lost, duplicated, states = await verify(connection, simulator, jobs + 5)
+    unauthorized = simulator.stats()["unauthorized"]
+    await run.finish("auth", connection, [fixed])
+    simulator.stop()
+    return {
+        "jobs": jobs, "faults": f"token revoked after {jobs // 5} jobs; {unauthorized} requests answered 401 in all",
+        "lost": lost, "duplicated": duplicated, "longest rescue": "—",
+        "time to ready": f"not ready {paused_after:.1f} s after revocation; 0 attempts spent, 0 failed",
+        "unauthorized while paused": unauthorized_while_paused,
+    }
+
+
+async def bad_input(run):
+    """≥ 1,000 generated bad payloads mixed with valid jobs: refused at insert or failed naming the field."""
+    count = 1000
+    simulator = run.simulator("bad-input", "--transfer-step-ms", "200")
+    connection, env = await run.database("bad-input", simulator, 600_000)
+    wallets = await run.setup_wallets("bad-input", connection, env, 1)
+    before = simulator.stats()["requestsByEndpoint"]
+    worker = run.worker("bad-input", 0, env).start()
+    cases = badinput.cases(wallets[0], count)
+    valid = badinput.valid_jobs(wallets[0], 100)
+    refused, refused_wrongly, accepted = 0, [], {}
+    for kind, text, expectation in cases:
+        try:
+            job_id = await connection.fetchval("INSERT INTO dfns_worker.jobs (kind, payload) VALUES ($1, $2::jsonb) RETURNING id", kind, text)
+        except asyncpg.PostgresError as error:
+            # Refused by the database: malformed JSON or text jsonb cannot hold (\u0000), a non-object, an unknown kind.
+            refused += 1
+            if error.sqlstate not in ("22P02", "22P05", "23514", "P0001", "22023", "54001"):
+                refused_wrongly.append((kind, text[:80], error.sqlstate, str(error)[:120]))
+            continue
+        require(expectation != "insert", f"the database accepted {kind!r} {text[:80]!r}")
+        accepted[job_id] = expectation
+    require(not refused_wrongly, f"inserts failed for another reason than a refusal: {refused_wrongly[:3]}")
+    valid_ids = {}
+    for kind, text in valid:
+        valid_ids[await connection.fetchval("INSERT INTO dfns_worker.jobs (kind, payload) VALUES ($1, $2::jsonb) RETURNING id", kind, text)] = text
+    await wait_until_settled(connection, 300)
+    require(worker.alive(), f"the worker exited during the bad-input scenario; see {worker.log_path}")
+    rows = await connection.fetch(
+        "SELECT id, state, last_error->>'code', last_error->>'message' FROM dfns_worker.jobs WHERE id = ANY($1::bigint[])", list(accepted))
+    wrong = []
+    for job_id, state, code, message in rows:
+        field = accepted[job_id]
+        if state != "failed" or code != "invalid_payload" or f"payload.{field}" not in (message or ""):
+            wrong.append((job_id, field, state, code, (message or "")[:120]))
+    require(not wrong, f"{len(wrong)} bad jobs did not fail with invalid_payload naming the field, e.g. {wrong[:3]}")
+    long_messages = await connection.fetchval(
+        "SELECT count(*) FROM dfns_worker.jobs WHERE length(last_error::text) > 2000")
+    require(long_messages == 0, f"{long_messages} error messages are longer than 2,000 characters (they echo the input)")
+    valid_rows = await connection.fetch(
+        "SELECT id, state, payload::text, result FROM dfns_worker.jobs WHERE id = ANY($1::bigint[])", list(valid_ids))
+    require(all(row[1] == "succeeded" for row in valid_rows), "valid jobs next to bad ones did not all succeed")
+    require(all(json.loads(row[2]) == json.loads(valid_ids[row[0]]) for row in valid_rows), "a valid payload did not round-trip")
+    after = simulator.stats()["requestsByEndpoint"]
+    writes = {endpoint: after.get(endpoint, 0) - before.get(endpoint, 0) for endpoint in ("create-wallet", "create-transfer", "init", "action")}
+    expected_wallets = sum(1 for kind, _ in valid if kind == "create_wallet")
+    expected_transfers = len(valid) - expected_wallets
+    require(writes == {"create-wallet": expected_wallets, "create-transfer": expected_transfers,
+                       "init": len(valid), "action": len(valid)},
+            f"requests reached Dfns beyond the valid jobs: {writes} for {expected_wallets} wallets and {expected_transfers} transfers")
+    lost, duplicated, states = await verify(connection, simulator, len(accepted) + len(valid) + 1, expect_all_succeeded=False)
+    await run.finish("bad-input", connection, [worker])
+    simulator.stop()
+    return {
+        "jobs": len(cases) + len(valid),
+        "faults": f"{len(cases)} bad payloads: {refused} refused at insert, {len(accepted)} failed invalid_payload naming the field; "
+                  f"{len(valid)} valid hostile-looking jobs succeeded; 0 bad requests reached Dfns",
+        "lost": lost, "duplicated": duplicated, "longest rescue": "—", "time to ready": "—",
+    }
+
+
+async def shutdown(run):
+    """SIGTERM during a busy run: in-flight jobs finish or go back within the grace period, spending no attempt."""
+    jobs, grace = (300, 2) if run.quick else (1000, 5)
+    simulator = run.simulator("shutdown", "--transfer-step-ms", "200")
+    connection, env = await run.database("shutdown", simulator, 600_000)
+    wallets = await run.setup_wallets("shutdown", connection, env, 5)
+    # Wallet creations take longer than the grace period: they must be handed back, not cut off.
+    simulator.set_faults({"create-wallet": {"latencyMilliseconds": (grace + 2) * 1000}})
+    await insert_mixed(connection, wallets, jobs, confirmed_share=0, wallet_share=0.3)
+    worker = run.worker("shutdown", 0, env, "--shutdown-grace", str(grace)).start()
+    while await connection.fetchval("SELECT count(*) FROM dfns_worker.jobs WHERE kind = 'transfer' AND state = 'succeeded'") < 20:
+        await asyncio.sleep(0.1)
+    running = dict(await connection.fetch("SELECT id, attempt FROM dfns_worker.jobs WHERE state = 'running'"))
+    run.metrics.append(worker.scrape())
+    seconds, code = worker.terminate()
+    require(code == 0, f"worker exited {code} after SIGTERM")
+    require(seconds <= grace + 5, f"worker took {seconds:.1f} s to stop (grace {grace} s)")
+    still = await connection.fetchval("SELECT count(*) FROM dfns_worker.jobs WHERE state = 'running' OR lease_token IS NOT NULL")
+    require(still == 0, f"{still} jobs still hold a lease after shutdown")
+    rows = await connection.fetch("SELECT id, state, attempt, jsonb_array_length(errors) FROM dfns_worker.jobs WHERE id = ANY($1::bigint[])", list(running))
+    finished = sum(1 for row in rows if row[1] == "succeeded")
+    returned = [row for row in rows if row[1] != "succeeded"]
+    spent = [tuple(row) for row in returned if row[1] not in ("queued", "retrying") or row[2] != running[row[0]] - 1 or row[3] != 0]
+    require(not spent, f"handed-back jobs spent an attempt or recorded an error: {spent[:5]}")
+    require(returned, "no job was in flight long enough to be handed back")
+    simulator.set_faults({})
+    resumed = run.worker("shutdown", 1, env).start()
+    await wait_until_settled(connection, 300)
+    lost, duplicated, states = await verify(connection, simulator, jobs + 5)
+    await run.finish("shutdown", connection, [resumed])
+    simulator.stop()
+    return {
+        "jobs": jobs, "faults": f"SIGTERM with {len(running)} jobs claimed: {finished} finished, {len(returned)} handed back "
+                                f"with no attempt spent; stopped in {seconds:.1f} s (grace {grace} s)",
+        "lost": lost, "duplicated": duplicated, "longest rescue": "—", "time to ready": "—",
+    }
+
+
+SCENARIOS = {"bad-input": bad_input, "api-faults": api_faults, "auth": auth_failure, "shutdown": shutdown,
+             "db-restart": database_restart, "crash": crash}
+
+
+def scan_logs_and_metrics(run):
+    for path in run.logs + [os.path.join(run.workdir, name) for name in os.listdir(run.workdir) if name.endswith("-simulator.log")]:
+        if os.path.exists(path):
+            for leak in run.secrets.find(open(path, errors="replace").read()):
+                run.leaks.setdefault(leak, set()).add(os.path.basename(path))
+    for text in run.metrics:
+        for leak in run.secrets.find(text):
+            run.leaks.setdefault(leak, set()).add("metrics")
+
+
+async def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--pg-bin", required=True)
+    parser.add_argument("--pg-data", required=True)
+    parser.add_argument("--quick", action="store_true", help="smaller runs and a 6 s lease, for ops/test")
+    parser.add_argument("--only", nargs="*", choices=list(SCENARIOS), help="scenarios to run (default: all)")
+    parser.add_argument("--report", help="write the results table to this markdown file")
+    arguments = parser.parse_args()
+    run = Run(arguments)
+    results, failures = [], 0
+    for name in arguments.only or list(SCENARIOS):
+        print(f"==> chaos: {name}", flush=True)
+        started = time.monotonic()
+        try:
+            figures = await SCENARIOS[name](run)
+            figures.update(scenario=name, result="passed", seconds=time.monotonic() - started)
+            print(f"    passed in {figures['seconds']:.0f} s: {figures['faults']}; lost {figures['lost']}, "
+                  f"duplicated {figures['duplicated']}, rescue {figures['longest rescue']}, ready {figures['time to ready']}", flush=True)
+        except (ScenarioFailure, AssertionError, asyncpg.PostgresError, OSError, subprocess.SubprocessError) as error:
+            failures += 1
+            figures = {"scenario": name, "result": f"FAILED: {error}", "seconds": time.monotonic() - started}
+            print(f"    FAILED after {figures['seconds']:.0f} s: {error}", flush=True)
+        finally:
+            run.stop_leftovers()
+        results.append(figures)
+    scan_logs_and_metrics(run)
+    secrets_line = ("0 occurrences of the canary token, second token or private key (PEM, hex, base64) in "
+                    f"{len(run.logs)} logs, every job row, {len(run.metrics)} metrics scrapes and the error output"
+                    if not run.leaks else "LEAKED: " + "; ".join(f"{name} in {sorted(places)}" for name, places in run.leaks.items()))
+    print(f"==> chaos: secrets: {secrets_line}")
+    if run.leaks:
+        failures += 1
+    table = ["| scenario | result | jobs | faults injected | lost | duplicated | longest rescue | time to ready | seconds |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for figures in results:
+        table.append("| {scenario} | {result} | {jobs} | {faults} | {lost} | {duplicated} | {rescue} | {ready} | {seconds:.0f} |".format(
+            scenario=figures["scenario"], result=figures["result"], jobs=figures.get("jobs", "—"), faults=figures.get("faults", "—"),
+            lost=figures.get("lost", "—"), duplicated=figures.get("duplicated", "—"), rescue=figures.get("longest rescue", "—"),
+            ready=figures.get("time to ready", "—"), seconds=figures["seconds"]))
+    table.append(f"| secrets | {'passed' if not run.leaks else 'FAILED'} | all | canary token and key in every scenario | — | — | — | — | — |")
+    print("\n".join(table))
+    if arguments.report:
+        with open(arguments.report, "w") as report:
+            report.write("\n".join(table) + "\n\n" + secrets_line + "\n")
+            report.write(f"\nMachine: {os.cpu_count()} cores, {platform.machine()}, {platform.platform()}\n")
+    print(f"==> chaos: {len(results) - failures if failures <= len(results) else 0} of {len(results)} scenarios passed"
+          + ("" if not failures else f"; {failures} promise(s) broken"))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
