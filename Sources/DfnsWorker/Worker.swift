@@ -141,8 +141,9 @@ public final class Worker: Service, Sendable {
                             shutdownAt = .now
                             await handBackBuffered()
                             logger.info("stopping: no new claims", metadata: ["job.in_flight": "\(inFlight.count)"])
-                            jobs.addTask {
-                                try? await Task.sleep(for: self.configuration.shutdownGracePeriod)
+                            // In the background group, so an early finish cancels the timer instead of waiting it out.
+                            background.addTask {
+                                guard (try? await Task.sleep(for: self.configuration.shutdownGracePeriod)) != nil else { return }
                                 let handedBack = inFlight.stop(.shutdown)
                                 if handedBack > 0 { self.logger.warning("grace period over; handing unfinished jobs back", metadata: ["job.count": "\(handedBack)"]) }
                             }

@@ -18,9 +18,9 @@ struct RateLimiterTests {
         #expect(bucket.available(at: later.advanced(by: .seconds(60))) == 10)
     }
 
-    @Test("the default burst is one second's worth")
+    @Test("the default burst is a quarter second's worth")
     func defaultBurst() {
-        #expect(TokenBucket(requestsPerMinute: 1000, now: ManualClock.Instant(offset: .zero)).capacity == 17)
+        #expect(TokenBucket(requestsPerMinute: 1000, now: ManualClock.Instant(offset: .zero)).capacity == 5)
         #expect(TokenBucket(requestsPerMinute: 30, now: ManualClock.Instant(offset: .zero)).capacity == 1)
     }
 

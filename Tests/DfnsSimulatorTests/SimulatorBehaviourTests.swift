@@ -56,6 +56,24 @@ struct SimulatorBehaviourTests {
         }
     }
 
+    @Test("a revoked token is answered 401 until restored; other tokens keep working")
+    func revokedToken() async throws {
+        var configuration = SimulatorConfiguration(transferStep: .milliseconds(50))
+        configuration.authTokens = ["second-token"]
+        try await SimulatorHarness.withSimulator(configuration) { sim in
+            #expect(try await sim.raw("GET", "/wallets").status == 200)
+            let revoke = try await sim.raw("PUT", "/_sim/revoked-tokens", body: Array(#"["\#(SimulatorHarness.token)"]"#.utf8), token: nil)
+            #expect(revoke.status == 200)
+            #expect(try await sim.raw("GET", "/wallets").status == 401)
+            #expect(try await sim.raw("GET", "/wallets", token: "second-token").status == 200)
+            #expect(try await sim.raw("PUT", "/_sim/revoked-tokens", body: Array("{}".utf8), token: nil).status == 400)
+            _ = try await sim.raw("PUT", "/_sim/revoked-tokens", body: Array("[]".utf8), token: nil)
+            #expect(try await sim.raw("GET", "/wallets").status == 200)
+            let byEndpoint = try await sim.control("stats")["requestsByEndpoint"] as? [String: Int]
+            #expect(byEndpoint?["read"] == 3)
+        }
+    }
+
     @Test("unknown wallets and transfers are 404 with details")
     func notFound() async throws {
         try await SimulatorHarness.withSimulator { sim in

@@ -50,6 +50,12 @@ struct JobLifecycleTests {
             ("transfer", #"{"walletId":"wa-1","kind":"Native","to":"0xab","amount":"1","waitFor":"forever"}"#, "waitFor"),
             ("transfer", #"{"walletId":"wa-1","kind":"Native","to":"0xab","amount":"1","note":"x"}"#, "note"),
             ("transfer", #"{"walletId":"wa-1'; DROP TABLE dfns_worker.jobs; --","kind":"Native","to":"0xab","amount":"1"}"#, "walletId"),
+            ("transfer", #"{"walletId":"wa-1","kind":"Native","to":"0xäb","amount":"1"}"#, "payload.to"),
+            ("transfer", #"{"walletId":"wa-1","kind":"Native","to":"0x ab","amount":"1"}"#, "payload.to"),
+            ("transfer", #"{"walletId":"wa-1","kind":"Native","to":"0xab","amount":"1","memo":"a\u001bb"}"#, "payload.memo"),
+            // Deeper than the JSON parser reads: PostgreSQL stores it, the worker names the member instead of crashing.
+            ("create_wallet", #"{"network":"Ethereum","name":"# + String(repeating: "[", count: 5000) + "1" + String(repeating: "]", count: 5000) + "}",
+             "payload.name is nested 5000 levels deep"),
         ]
     )
     func invalidPayloads(kind: String, payload: String, field: String) async throws {

@@ -81,7 +81,7 @@ public enum SimulatorHarness {
         var configuration = configuration
         configuration.host = "127.0.0.1"
         configuration.port = 0
-        configuration.authTokens = [token]
+        configuration.authTokens = [token] + configuration.authTokens
         var signers: [KeyAlgorithm: KeySigner] = [:]
         var privateKeys: [KeyAlgorithm: String] = [:]
         for algorithm in KeyAlgorithm.all {

@@ -103,7 +103,9 @@ class Run:
         for worker in workers:
             if worker.alive():
                 self.metrics.append(worker.scrape())
-                worker.terminate()
+                seconds, code = worker.terminate()
+                # Every job is settled, so nothing is in flight: SIGTERM must not wait out the grace period.
+                require(code == 0 and seconds < 5, f"an idle worker took {seconds:.1f} s to stop on SIGTERM and exited {code}")
         for leak in await scan_rows(connection, self.secrets):
             self.leaks.setdefault(leak, set()).add(f"{scenario} job rows")
         await connection.close()
@@ -134,7 +136,7 @@ def stats_faults(stats):
 
 async def crash(run):
     """Three workers drain mixed jobs while one of them is SIGKILLed every few seconds and restarted."""
-    jobs, lease, every, kills = (600, 6, 2.0, 4) if run.quick else (5000, 30, 5.0, 10)
+    jobs, lease, every, kills = (300, 6, 2.0, 3) if run.quick else (5000, 30, 5.0, 10)
     simulator = run.simulator("crash", "--transfer-step-ms", "200")
     connection, env = await run.database("crash", simulator, 600_000)
     await connection.execute(CLAIM_AUDIT)
@@ -190,7 +192,7 @@ async def crash(run):
 
 async def database_restart(run):
     """PostgreSQL stops (fast mode) mid-run and starts again; the workers report not ready, then recover."""
-    jobs, before, down = (300, 2.0, 2.0) if run.quick else (1500, 5.0, 5.0)
+    jobs, before, down = (150, 2.0, 2.0) if run.quick else (1500, 5.0, 5.0)
     simulator = run.simulator("db-restart", "--transfer-step-ms", "200")
     connection, env = await run.database("db-restart", simulator, 600_000)
     wallets = await run.setup_wallets("db-restart", connection, env, 5)
@@ -238,7 +240,7 @@ async def database_restart(run):
 
 async def api_faults(run):
     """20 % 5xx on every endpoint, 429 bursts, added latency, and lost responses on wallet and transfer creation."""
-    jobs = 200 if run.quick else 1000
+    jobs = 100 if run.quick else 1000
     common = "5xx=0.2,429-burst=0.005,429-length=4,latency-ms=10"
     faults = [f"init:{common}", f"action:{common}", f"read:{common}",
               f"create-wallet:{common},lost=0.1", f"create-transfer:{common},lost=0.1"]
@@ -271,7 +273,7 @@ async def api_faults(run):
 
 async def auth_failure(run):
     """The token is revoked mid-run: the worker pauses without burning attempts; restarted with a good one, it ends."""
-    jobs = 200 if run.quick else 1000
+    jobs = 100 if run.quick else 1000
     simulator = run.simulator("auth", "--transfer-step-ms", "200")
     connection, env = await run.database("auth", simulator, 600_000)
     wallets = await run.setup_wallets("auth", connection, env, 5)
@@ -377,7 +379,7 @@ async def bad_input(run):
 
 async def shutdown(run):
     """SIGTERM during a busy run: in-flight jobs finish or go back within the grace period, spending no attempt."""
-    jobs, grace = (300, 2) if run.quick else (1000, 5)
+    jobs, grace = (150, 2) if run.quick else (1000, 5)
     simulator = run.simulator("shutdown", "--transfer-step-ms", "200")
     connection, env = await run.database("shutdown", simulator, 600_000)
     wallets = await run.setup_wallets("shutdown", connection, env, 5)

@@ -10,7 +10,7 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
 
     /// - Parameters:
     ///   - requestsPerMinute: the budget; nil disables pacing (a 429 still pauses).
-    ///   - burst: the largest burst; defaults to one second's worth.
+    ///   - burst: the largest burst; defaults to a quarter second's worth (see `TokenBucket`).
     public init(requestsPerMinute: Int?, burst: Int? = nil, clock: C) {
         self.clock = clock
         self.bucket = requestsPerMinute.map { TokenBucket(requestsPerMinute: $0, burst: burst, now: clock.now) }

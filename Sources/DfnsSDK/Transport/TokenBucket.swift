@@ -11,11 +11,13 @@ public struct TokenBucket<Instant: InstantProtocol>: Sendable where Instant.Dura
     private var updatedAt: Instant
 
     /// A bucket for `requestsPerMinute`, starting full.
-    /// - Parameter burst: the largest burst; defaults to one second's worth of requests (at least 1).
+    /// - Parameter burst: the largest burst; defaults to a quarter second's worth of requests (at least 1). Smaller
+    ///   than the server's own bucket on purpose: pacing at the exact limit from an equal bucket leaves the server's
+    ///   bucket empty, so network jitter alone turns requests into 429s; a smaller burst keeps a cushion there.
     public init(requestsPerMinute: Int, burst: Int? = nil, now: Instant) {
         precondition(requestsPerMinute > 0, "requestsPerMinute must be positive")
         refillPerSecond = Double(requestsPerMinute) / 60
-        capacity = Double(max(1, burst ?? Int((Double(requestsPerMinute) / 60).rounded(.up))))
+        capacity = Double(max(1, burst ?? Int((Double(requestsPerMinute) / 240).rounded(.up))))
         tokens = capacity
         updatedAt = now
     }
