@@ -56,13 +56,14 @@ stop_postgres() {
     rm -rf "$PG_DATA"
 }
 
-# The Python venv with the official Dfns SDK (conformance, peer) and pgqueuer (peer). Sets VENV.
+# The Python venv with the official Dfns SDK (conformance, peer), pgqueuer and procrastinate (peers; asyncpg also
+# drives ops/chaos). Sets VENV.
 ensure_venv() {
     VENV="$OPS_ROOT/.venv"
-    if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import dfns_sdk, pgqueuer' 2>/dev/null; then
-        log "creating Python venv with dfns-sdk and pgqueuer"
+    if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import dfns_sdk, pgqueuer, procrastinate, asyncpg' 2>/dev/null; then
+        log "creating Python venv with dfns-sdk, pgqueuer and procrastinate"
         python3 -m venv "$VENV"
-        "$VENV/bin/pip" install -q --disable-pip-version-check dfns-sdk 'pgqueuer[asyncpg]'
+        "$VENV/bin/pip" install -q --disable-pip-version-check dfns-sdk 'pgqueuer[asyncpg]' procrastinate
     fi
 }
 

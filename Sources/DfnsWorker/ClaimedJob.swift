@@ -34,4 +34,14 @@ public struct ClaimedJob: Sendable, Identifiable {
     public var mayHaveRunBefore: Bool {
         attempt > 1 || checkpoint?["interrupted"] == .bool(true)
     }
+
+    /// When an earlier attempt last ended without an answer (connection lost, a timeout, a shutdown or a dead
+    /// worker): a request it sent may still be in progress at Dfns.
+    public var unknownOutcomeAt: Date? {
+        switch checkpoint?["unknownOutcomeAt"] {
+        case .number(let seconds)?: Date(timeIntervalSince1970: seconds)
+        case .integer(let seconds)?: Date(timeIntervalSince1970: Double(seconds))
+        default: nil
+        }
+    }
 }

@@ -34,6 +34,9 @@ public enum JobOutcome: Sendable {
     /// Submitted and not final yet: poll again after `pollAfter`, keeping `checkpoint`; `snapshot` (the latest
     /// entity) is stored in `result` meanwhile.
     case waiting(checkpoint: JSONValue, pollAfter: Duration, snapshot: JSONValue?)
+    /// Nothing done and nothing wrong, but too early to act (e.g. an earlier request may still be in progress at
+    /// Dfns): run again after `after`, in the same state, giving back the attempt this run spent.
+    case deferred(after: Duration)
 }
 
 /// A permanent job failure with a stable code, e.g. `invalid_payload`.

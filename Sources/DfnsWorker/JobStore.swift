@@ -189,7 +189,8 @@ public final class JobStore: Sendable {
     }
 
     /// Makes jobs whose lease expired claimable again (their worker died or was cut off); the attempt they spent
-    /// stays spent and the next attempt knows it may have run before.
+    /// stays spent and the next attempt knows it may have run before. `run_at` is kept, so they go back to the
+    /// head of the queue rather than behind a backlog.
     /// - Returns: the rescued job ids.
     public func rescueExpiredLeases() async throws -> [Int64] {
         let rows = try await client.query("""
@@ -205,8 +206,8 @@ public final class JobStore: Sendable {
             SET state = CASE WHEN j.attempt >= j.max_attempts THEN 'failed' ELSE 'retrying' END,
                 last_error = expired.error,
                 errors = (CASE WHEN jsonb_array_length(j.errors) >= 20 THEN j.errors - 0 ELSE j.errors END) || jsonb_build_array(expired.error),
-                checkpoint = coalesce(j.checkpoint, '{}'::jsonb) || '{"interrupted": true}'::jsonb,
-                run_at = now(),
+                checkpoint = coalesce(j.checkpoint, '{}'::jsonb)
+                             || jsonb_build_object('interrupted', true, 'unknownOutcomeAt', extract(epoch FROM now())),
                 finished_at = CASE WHEN j.attempt >= j.max_attempts THEN now() END,
                 lease_token = NULL, lease_expires_at = NULL, worker_id = NULL, updated_at = now()
             FROM expired

@@ -11,6 +11,9 @@ struct OutcomePolicy: Sendable {
             return completion(job, .succeeded, result: result.jsonString)
         case .waiting(let checkpoint, let pollAfter, let snapshot):
             return completion(job, .waiting, result: snapshot?.jsonString, checkpoint: checkpoint.jsonString, delay: pollAfter)
+        case .deferred(let after):
+            let state: JobState = job.claimedFrom == .waiting ? .waiting : .retrying
+            return completion(job, state, delay: after, refund: job.claimedFrom == .waiting ? 0 : 1)
         }
     }
 
@@ -26,13 +29,14 @@ struct OutcomePolicy: Sendable {
         switch stopped {
         case .shutdown, .leaseLost:
             // Handed back unfinished: no attempt spent; the next attempt knows this one may have reached Dfns.
-            var checkpoint = job.checkpoint?.objectValue ?? [:]
-            checkpoint["interrupted"] = .bool(true)
-            var handedBack = completion(job, job.claimedFrom, checkpoint: JSONValue.object(checkpoint).jsonString, delay: .zero, refund: isPoll ? 0 : 1)
+            var handedBack = completion(job, job.claimedFrom, checkpoint: Self.markedUnknown(job), delay: .zero, refund: isPoll ? 0 : 1)
             handedBack.handedBack = true
             return handedBack
         case .timeout:
-            return retryable(job, code: "job_timeout", message: "the attempt ran longer than \(configuration.jobTimeout) and was abandoned", retryAfter: nil)
+            return retryable(
+                job, code: "job_timeout", message: "the attempt ran longer than \(configuration.jobTimeout) and was abandoned", retryAfter: nil,
+                checkpoint: Self.markedUnknown(job)
+            )
         case nil:
             break
         }
@@ -52,22 +56,43 @@ struct OutcomePolicy: Sendable {
             return completion(job, isPoll ? .waiting : .retrying, error: recorded, delay: error.retryAfter ?? .seconds(1), refund: isPoll ? 0 : 1)
         default:
             guard error.isRetryable else { return completion(job, .failed, error: recorded) }
-            return retryable(job, code: code, message: error.message, retryAfter: error.retryAfter, httpStatus: error.httpStatus, dfnsErrorId: error.dfnsErrorId)
+            return retryable(
+                job, code: code, message: error.message, retryAfter: error.retryAfter, httpStatus: error.httpStatus, dfnsErrorId: error.dfnsErrorId,
+                // No answer at all: the request may still be in progress at Dfns. (A 5xx is an answer: reconciled by
+                // the next attempt, as every retry is, but nothing is left running.)
+                checkpoint: [.transport, .timeout].contains(error.code) ? Self.markedUnknown(job) : nil
+            )
         }
     }
 
     private func retryable(
-        _ job: ClaimedJob, code: String, message: String, retryAfter: Duration?, httpStatus: Int? = nil, dfnsErrorId: String? = nil
+        _ job: ClaimedJob, code: String, message: String, retryAfter: Duration?, httpStatus: Int? = nil, dfnsErrorId: String? = nil,
+        checkpoint: String? = nil
     ) -> JobStore.Completion {
         if job.claimedFrom == .waiting {
             // A failed poll of a submitted operation: poll again later, spending nothing.
-            return completion(job, .waiting, error: Self.errorJSON(job, code: code, message: message, httpStatus: httpStatus, dfnsErrorId: dfnsErrorId), delay: backoff(job.attempt, retryAfter))
+            return completion(
+                job, .waiting, error: Self.errorJSON(job, code: code, message: message, httpStatus: httpStatus, dfnsErrorId: dfnsErrorId),
+                checkpoint: checkpoint, delay: backoff(job.attempt, retryAfter)
+            )
         }
         guard job.attempt < job.maxAttempts else {
             let final = "attempts exhausted (\(job.attempt) of \(job.maxAttempts)); last: \(message)"
             return completion(job, .failed, error: Self.errorJSON(job, code: code, message: final, httpStatus: httpStatus, dfnsErrorId: dfnsErrorId))
         }
-        return completion(job, .retrying, error: Self.errorJSON(job, code: code, message: message, httpStatus: httpStatus, dfnsErrorId: dfnsErrorId), delay: backoff(job.attempt, retryAfter))
+        return completion(
+            job, .retrying, error: Self.errorJSON(job, code: code, message: message, httpStatus: httpStatus, dfnsErrorId: dfnsErrorId),
+            checkpoint: checkpoint, delay: backoff(job.attempt, retryAfter)
+        )
+    }
+
+    /// The job's checkpoint marked "this attempt may have reached Dfns and got no answer, as of now", so the next
+    /// attempt reconciles first and a handler can wait for a request Dfns may still be processing.
+    static func markedUnknown(_ job: ClaimedJob) -> String {
+        var checkpoint = job.checkpoint?.objectValue ?? [:]
+        checkpoint["interrupted"] = .bool(true)
+        checkpoint["unknownOutcomeAt"] = .number(Date().timeIntervalSince1970)
+        return JSONValue.object(checkpoint).jsonString
     }
 
     /// Capped exponential backoff with 50 % jitter, at least Retry-After.

@@ -14,8 +14,9 @@ public struct WorkerConfiguration: Sendable {
     public var leaseDuration: Duration = .seconds(30)
     /// How often leases of running jobs are renewed. Default 10 s.
     public var heartbeatInterval: Duration = .seconds(10)
-    /// How often expired leases are looked for. Default 10 s, so a dead worker's job is claimable within 40 s.
-    public var rescueInterval: Duration = .seconds(10)
+    /// How often expired leases are looked for. Default 5 s, so a dead worker's job is claimable again within 35 s
+    /// (one lease after its last heartbeat, plus one interval).
+    public var rescueInterval: Duration = .seconds(5)
     /// Fallback poll when no NOTIFY arrives. Default 2 s.
     public var pollInterval: Duration = .seconds(2)
     /// Longest one attempt may run before it is abandoned as a timeout. Default 120 s.

@@ -13,7 +13,7 @@ struct WorkerOptions: ParsableArguments {
     @Option(help: "Most jobs claimed per statement (claims adapt to job duration up to this).") var claimBatch = 1000
     @Option(help: "Seconds one attempt may run.") var jobTimeout = 120
     @Option(help: "Seconds in-flight jobs get to finish after SIGTERM/SIGINT before they are handed back.") var shutdownGrace = 20
-    @Option(help: "Seconds a claimed job's lease lasts; leases are renewed and dead workers' jobs rescued every third of it.")
+    @Option(help: "Seconds a claimed job's lease lasts; leases are renewed every third of it and dead workers' jobs looked for every sixth.")
     var lease = 30
 
     func configuration() throws -> WorkerConfiguration {
@@ -31,7 +31,7 @@ struct WorkerOptions: ParsableArguments {
         configuration.shutdownGracePeriod = .seconds(shutdownGrace)
         configuration.leaseDuration = .seconds(lease)
         configuration.heartbeatInterval = .seconds(lease) / 3
-        configuration.rescueInterval = .seconds(lease) / 3
+        configuration.rescueInterval = .seconds(lease) / 6
         return configuration
     }
 }

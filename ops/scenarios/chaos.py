@@ -141,7 +141,7 @@ async def crash(run):
     connection, env = await run.database("crash", simulator, 600_000)
     await connection.execute(CLAIM_AUDIT)
     wallets = await run.setup_wallets("crash", connection, env, 10)
-    env["DFNS_REQUESTS_PER_MINUTE"] = "3000" if run.quick else "6000"
+    env["DFNS_REQUESTS_PER_MINUTE"] = "3000" if run.quick else "4000"
     await insert_mixed(connection, wallets, jobs)
     workers = [run.worker("crash", index, env, "--lease", str(lease)).start() for index in range(3)]
     killed = []
@@ -277,7 +277,7 @@ async def auth_failure(run):
     simulator = run.simulator("auth", "--transfer-step-ms", "200")
     connection, env = await run.database("auth", simulator, 600_000)
     wallets = await run.setup_wallets("auth", connection, env, 5)
-    env["DFNS_REQUESTS_PER_MINUTE"] = "3000" if run.quick else "1200"
+    env["DFNS_REQUESTS_PER_MINUTE"] = "3000" if run.quick else "6000"
     await insert_mixed(connection, wallets, jobs, confirmed_share=0)
     worker = run.worker("auth", 0, env).start()
     while await connection.fetchval("SELECT count(*) FROM dfns_worker.jobs WHERE state = 'succeeded'") < jobs // 5:

@@ -134,6 +134,7 @@ class Simulator:
                    "--credential", f"{secrets.cred_id}={secrets.public_key_file}", "--log-level", "warning", *extra]
         self.process = subprocess.Popen(command, stdout=open(log_path, "ab"), stderr=subprocess.STDOUT)
         self.url = wait_for_address(log_path, "listening")
+        require(self.url.startswith("http://127.0.0.1:"), f"the simulator binds {self.url}, not loopback")
 
     def stats(self):
         status, text = http("GET", self.url + "/_sim/stats")
@@ -179,6 +180,7 @@ class WorkerProcess:
             match = re.search(r"http://[0-9.]+:[0-9]+", lines[0]) if lines else None
             if match:
                 self.address = match.group(0)
+                require(self.address.startswith("http://127.0.0.1:"), f"the worker endpoint binds {self.address}, not loopback")
                 return self
             require(self.process.poll() is None, f"worker exited at start with {self.process.returncode}; see {self.log_path}")
             time.sleep(0.05)
