@@ -192,6 +192,25 @@ struct JobLifecycleTests {
         }
     }
 
+    @Test("a wallet creation still in progress at Dfns when the next attempt looks is waited for, not repeated")
+    func walletCreationInProgress() async throws {
+        try await SimulatorHarness.withSimulator { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let worker = WorkerHarness.worker(
+                    database, sim, configureClient: { $0.retryPolicy = .none; $0.requestTimeout = .milliseconds(300) },
+                    handlers: [CreateWalletJob(settleWindow: .seconds(2))]
+                )
+                // Every creation outlives the client's timeout: attempt 1 gets no answer while Dfns goes on creating.
+                try await sim.setFaults(["create-wallet": ["latencyMilliseconds": 1000]])
+                let job = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"Solana"}"#)
+                try await WorkerHarness.drainUntilTerminal(worker, database)
+                let row = try await WorkerHarness.row(database, job)
+                #expect(row.state == "succeeded" && row.attempt == 2, "one timed-out attempt, one that found the wallet; deferrals spend none")
+                #expect(try await sim.stat("walletsCreated") == 1)
+            }
+        }
+    }
+
     @Test("graceful shutdown hands unfinished jobs back without spending an attempt")
     func gracefulShutdown() async throws {
         try await SimulatorHarness.withSimulator { sim in

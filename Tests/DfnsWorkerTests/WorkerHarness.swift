@@ -34,6 +34,7 @@ enum WorkerHarness {
     static func worker(
         _ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running, listen: Bool = false,
         configureClient: (inout DfnsClientConfiguration) -> Void = { _ in },
+        handlers: [any JobHandler] = [],
         configure: (inout WorkerConfiguration) -> Void = { _ in }
     ) -> Worker {
         var configuration = WorkerConfiguration(workerId: "test-\(UUID().uuidString.prefix(8))")
@@ -50,6 +51,7 @@ enum WorkerHarness {
         var registry = JobCatalog.registry()
         registry.register(NoopJob())
         registry.register(BlockingJob())
+        for handler in handlers { registry.register(handler) }
         return Worker(
             store: database.store, registry: registry,
             gateway: DfnsGateway(client: sim.client(.p256, configure: configureClient), logger: quietLogger),
