@@ -24,7 +24,7 @@ public struct CreateWalletJob: JobHandler {
         let payload = try PayloadReader(job.payload)
         try payload.rejectUnknown(allowed: ["network", "name", "tags", "externalId"])
         let request = CreateWalletRequest(
-            network: try payload.string("network", maxLength: 64, pattern: /[A-Za-z][A-Za-z0-9]*/),
+            network: try payload.string("network", maxLength: 64, format: .alphanumericName),
             name: try payload.optionalString("name", maxLength: 200),
             tags: try payload.optionalStrings("tags"),
             externalId: try payload.optionalString("externalId") ?? job.derivedExternalId

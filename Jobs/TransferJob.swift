@@ -19,7 +19,7 @@ public struct TransferJob: JobHandler {
 
     public func run(_ job: ClaimedJob, context: JobContext) async throws -> JobOutcome {
         let payload = try PayloadReader(job.payload)
-        let walletId = try payload.string("walletId", maxLength: 64, pattern: /[A-Za-z0-9_-]+/)
+        let walletId = try payload.string("walletId", maxLength: 64, format: .identifier)
         let waitText = try payload.optionalString("waitFor") ?? WaitFor.confirmed.rawValue
         guard let waitFor = WaitFor(rawValue: waitText) else {
             throw JobFailure.invalidPayload("payload.waitFor must be submitted, broadcasted or confirmed")

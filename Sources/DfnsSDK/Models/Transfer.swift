@@ -18,26 +18,26 @@ public struct Transfer: Sendable, Hashable, Decodable, Identifiable {
     /// The entity exactly as Dfns returned it, unknown fields included.
     public let raw: JSONValue
 
-    private enum CodingKeys: String, CodingKey {
-        case id, walletId, network, status, reason, txHash, fee, externalId, approvalId
-        case dateRequested, dateBroadcasted, dateConfirmed, requestBody
-    }
-
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        id = try container.decode(String.self, forKey: .id)
-        walletId = try container.decode(String.self, forKey: .walletId)
-        network = try container.decodeIfPresent(String.self, forKey: .network)
-        status = try container.decode(TransferStatus.self, forKey: .status)
-        reason = try container.decodeIfPresent(String.self, forKey: .reason)
-        txHash = try container.decodeIfPresent(String.self, forKey: .txHash)
-        fee = try container.decodeIfPresent(String.self, forKey: .fee)
-        externalId = try container.decodeIfPresent(String.self, forKey: .externalId)
-        approvalId = try container.decodeIfPresent(String.self, forKey: .approvalId)
-        dateRequested = try container.decodeIfPresent(String.self, forKey: .dateRequested)
-        dateBroadcasted = try container.decodeIfPresent(String.self, forKey: .dateBroadcasted)
-        dateConfirmed = try container.decodeIfPresent(String.self, forKey: .dateConfirmed)
-        requestBody = try container.decodeIfPresent(JSONValue.self, forKey: .requestBody)
-        raw = try JSONValue(from: decoder)
+        try self.init(json: JSONValue(from: decoder))
+    }
+}
+
+extension Transfer: JSONValueDecodable {
+    init(json: JSONValue) throws {
+        id = try json.requiredString("id")
+        walletId = try json.requiredString("walletId")
+        network = try json.optionalString("network")
+        status = TransferStatus(rawValue: try json.requiredString("status"))
+        reason = try json.optionalString("reason")
+        txHash = try json.optionalString("txHash")
+        fee = try json.optionalString("fee")
+        externalId = try json.optionalString("externalId")
+        approvalId = try json.optionalString("approvalId")
+        dateRequested = try json.optionalString("dateRequested")
+        dateBroadcasted = try json.optionalString("dateBroadcasted")
+        dateConfirmed = try json.optionalString("dateConfirmed")
+        requestBody = json["requestBody"].flatMap { $0 == .null ? nil : $0 }
+        raw = json
     }
 }

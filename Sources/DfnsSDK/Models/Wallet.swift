@@ -22,21 +22,32 @@ public struct Wallet: Sendable, Hashable, Decodable, Identifiable {
     /// The entity exactly as Dfns returned it, unknown fields included.
     public let raw: JSONValue
 
-    private enum CodingKeys: String, CodingKey {
-        case id, network, address, name, status, externalId, tags, dateCreated, signingKey
-    }
-
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        id = try container.decode(String.self, forKey: .id)
-        network = try container.decode(String.self, forKey: .network)
-        address = try container.decodeIfPresent(String.self, forKey: .address)
-        name = try container.decodeIfPresent(String.self, forKey: .name)
-        status = try container.decodeIfPresent(String.self, forKey: .status)
-        externalId = try container.decodeIfPresent(String.self, forKey: .externalId)
-        tags = try container.decodeIfPresent([String].self, forKey: .tags)
-        dateCreated = try container.decodeIfPresent(String.self, forKey: .dateCreated)
-        signingKey = try container.decodeIfPresent(SigningKey.self, forKey: .signingKey)
-        raw = try JSONValue(from: decoder)
+        try self.init(json: JSONValue(from: decoder))
+    }
+}
+
+extension Wallet: JSONValueDecodable {
+    init(json: JSONValue) throws {
+        id = try json.requiredString("id")
+        network = try json.requiredString("network")
+        address = try json.optionalString("address")
+        name = try json.optionalString("name")
+        status = try json.optionalString("status")
+        externalId = try json.optionalString("externalId")
+        tags = try json.optionalStrings("tags")
+        dateCreated = try json.optionalString("dateCreated")
+        switch json["signingKey"] {
+        case nil, .null?:
+            signingKey = nil
+        case let key? where key.objectValue != nil:
+            signingKey = SigningKey(
+                id: try key.optionalString("id"), scheme: try key.optionalString("scheme"),
+                curve: try key.optionalString("curve"), publicKey: try key.optionalString("publicKey")
+            )
+        default:
+            throw JSONFieldError(field: "signingKey", expected: "an object")
+        }
+        raw = json
     }
 }

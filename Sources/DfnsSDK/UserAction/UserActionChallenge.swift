@@ -9,16 +9,26 @@ public struct UserActionChallenge: Sendable, Hashable, Decodable {
     /// The whole response as Dfns sent it.
     public let raw: JSONValue
 
-    private enum CodingKeys: String, CodingKey { case challenge, challengeIdentifier, allowCredentials }
-    private struct AllowCredentials: Decodable { let key: [Credential]? }
-    private struct Credential: Decodable { let id: String }
-
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        challenge = try container.decode(String.self, forKey: .challenge)
-        challengeIdentifier = try container.decode(String.self, forKey: .challengeIdentifier)
-        let allow = try container.decodeIfPresent(AllowCredentials.self, forKey: .allowCredentials)
-        allowedKeyCredentialIds = allow?.key?.map(\.id) ?? []
-        raw = try JSONValue(from: decoder)
+        try self.init(json: JSONValue(from: decoder))
+    }
+}
+
+extension UserActionChallenge: JSONValueDecodable {
+    init(json: JSONValue) throws {
+        challenge = try json.requiredString("challenge")
+        challengeIdentifier = try json.requiredString("challengeIdentifier")
+        switch json["allowCredentials"]?["key"] {
+        case .array(let keys)?:
+            allowedKeyCredentialIds = try keys.map { key in
+                guard let id = key["id"]?.stringValue else { throw JSONFieldError(field: "allowCredentials.key[].id", expected: "a string") }
+                return id
+            }
+        case nil, .null?:
+            allowedKeyCredentialIds = []
+        default:
+            throw JSONFieldError(field: "allowCredentials.key", expected: "an array")
+        }
+        raw = json
     }
 }

@@ -47,9 +47,6 @@ public enum UserActionSigning {
     }
 
     private static func jsonString(_ value: String) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .withoutEscapingSlashes
-        let data = (try? encoder.encode(value)) ?? Data("\"\"".utf8)
-        return String(decoding: data, as: UTF8.self)
+        JSONValue.string(value).jsonString
     }
 }

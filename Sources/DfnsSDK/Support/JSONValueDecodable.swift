@@ -1,0 +1,42 @@
+/// An entity the SDK builds straight from a parsed ``JSONValue``, skipping `JSONDecoder` (see ``JSONParser``).
+/// Its `Decodable` conformance goes through the same initializer, so both paths read fields identically.
+protocol JSONValueDecodable {
+    init(json: JSONValue) throws
+}
+
+/// A response field that is missing or of the wrong type.
+struct JSONFieldError: Error, CustomStringConvertible {
+    let field: String
+    let expected: String
+    var description: String { "\(field) is missing or not \(expected)" }
+}
+
+extension JSONValue {
+    /// The string member `key`; fails naming it when absent or not a string.
+    func requiredString(_ key: String) throws -> String {
+        guard let value = self[key]?.stringValue else { throw JSONFieldError(field: key, expected: "a string") }
+        return value
+    }
+
+    /// The string member `key`, nil when absent or null; fails naming it when of another type.
+    func optionalString(_ key: String) throws -> String? {
+        switch self[key] {
+        case nil, .null?: return nil
+        case .string(let value)?: return value
+        default: throw JSONFieldError(field: key, expected: "a string")
+        }
+    }
+
+    /// The array-of-strings member `key`, nil when absent or null.
+    func optionalStrings(_ key: String) throws -> [String]? {
+        switch self[key] {
+        case nil, .null?: return nil
+        case .array(let items)?:
+            return try items.map { item in
+                guard let text = item.stringValue else { throw JSONFieldError(field: key, expected: "an array of strings") }
+                return text
+            }
+        default: throw JSONFieldError(field: key, expected: "an array of strings")
+        }
+    }
+}

@@ -1,0 +1,50 @@
+/// A request body the SDK serializes through ``JSONValue/jsonBytes()`` rather than `JSONEncoder` (same bytes:
+/// compact, sorted keys, absent optionals omitted), which is several times cheaper on the signed-request path.
+protocol JSONValueEncodable {
+    var jsonValue: JSONValue { get }
+}
+
+extension JSONValue: JSONValueEncodable {
+    var jsonValue: JSONValue { self }
+}
+
+extension Dictionary: JSONValueEncodable where Key == String, Value == String {
+    var jsonValue: JSONValue { .object(mapValues(JSONValue.string)) }
+}
+
+extension TransferRequest: JSONValueEncodable {
+    var jsonValue: JSONValue { json }
+}
+
+extension CreateWalletRequest: JSONValueEncodable {
+    var jsonValue: JSONValue {
+        var members: [String: JSONValue] = ["network": .string(network)]
+        if let name { members["name"] = .string(name) }
+        if let tags { members["tags"] = .array(tags.map(JSONValue.string)) }
+        if let externalId { members["externalId"] = .string(externalId) }
+        if let signingKey {
+            var key: [String: JSONValue] = [:]
+            if let scheme = signingKey.scheme { key["scheme"] = .string(scheme) }
+            if let curve = signingKey.curve { key["curve"] = .string(curve) }
+            members["signingKey"] = .object(key)
+        }
+        if let delegateTo { members["delegateTo"] = .string(delegateTo) }
+        return .object(members)
+    }
+}
+
+extension SignedChallenge: JSONValueEncodable {
+    var jsonValue: JSONValue {
+        let assertion = firstFactor.credentialAssertion
+        return .object([
+            "challengeIdentifier": .string(challengeIdentifier),
+            "firstFactor": .object([
+                "kind": .string(firstFactor.kind),
+                "credentialAssertion": .object([
+                    "credId": .string(assertion.credId), "clientData": .string(assertion.clientData),
+                    "signature": .string(assertion.signature),
+                ]),
+            ]),
+        ])
+    }
+}
