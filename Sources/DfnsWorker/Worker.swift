@@ -209,6 +209,10 @@ public final class Worker: Service, Sendable {
                             continue
                         }
                         for job in claimed { inFlight.add(job) }
+                        // Drop the started jobs first: a buffer refilled before it runs dry would otherwise keep
+                        // every job it ever held (about 1 KB each, seen as RSS growing with the jobs drained).
+                        buffer.removeFirst(bufferStart)
+                        bufferStart = 0
                         buffer += claimed
                         if !claimed.isEmpty { continue }
                     }
