@@ -130,10 +130,11 @@ public final class JobStore: Sendable {
             var unreadable: String?
             do {
                 parsed = try JSONValue(parsing: Array(payload.utf8))
+            } catch let error as JSONValue.ParseError {
+                // PostgreSQL stores deeper nesting than the parser reads; name the member it was in.
+                unreadable = "payload\(error.member.map { ".\($0)" } ?? "") could not be read: \(error.message)"
             } catch {
-                // The database holds only objects, so the parser's refusal is its nesting limit: name the member.
-                unreadable = PayloadText.deepestMember(of: payload).map { "payload.\($0.name) is nested \($0.depth) levels deep; the worker reads at most 500" }
-                    ?? "payload could not be read as JSON"
+                unreadable = "payload could not be read: \(error)"
             }
             jobs.append(ClaimedJob(
                 id: id, queue: queue, kind: kind,

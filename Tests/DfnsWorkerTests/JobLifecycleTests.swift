@@ -55,7 +55,7 @@ struct JobLifecycleTests {
             ("transfer", #"{"walletId":"wa-1","kind":"Native","to":"0xab","amount":"1","memo":"a\u001bb"}"#, "payload.memo"),
             // Deeper than the JSON parser reads: PostgreSQL stores it, the worker names the member instead of crashing.
             ("create_wallet", #"{"network":"Ethereum","name":"# + String(repeating: "[", count: 5000) + "1" + String(repeating: "]", count: 5000) + "}",
-             "payload.name is nested 5000 levels deep"),
+             "payload.name could not be read: nested deeper than 512 levels"),
         ]
     )
     func invalidPayloads(kind: String, payload: String, field: String) async throws {

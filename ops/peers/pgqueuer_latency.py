@@ -9,6 +9,8 @@ from datetime import datetime, timedelta, timezone
 import asyncpg
 from pgqueuer import AsyncpgDriver, QueueManager, Queries
 
+from pgqueuer_schema import fresh_queries
+
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
@@ -17,13 +19,7 @@ async def main() -> None:
     parser.add_argument("--seconds", type=int, default=30)
     args = parser.parse_args()
 
-    worker_connection = await asyncpg.connect(args.dsn)
-    queries = Queries(AsyncpgDriver(worker_connection))
-    try:
-        await queries.uninstall()
-    except Exception:
-        pass
-    await queries.install()
+    worker_connection, queries = await fresh_queries(args.dsn)
     manager = QueueManager(queries)
     samples: list[float] = []
 

@@ -6,9 +6,9 @@ import asyncio
 import time
 from datetime import timedelta
 
-import asyncpg
-from pgqueuer import AsyncpgDriver, QueueManager, Queries
-from pgqueuer import types
+from pgqueuer import QueueManager, types
+
+from pgqueuer_schema import fresh_queries
 
 
 async def main() -> None:
@@ -18,14 +18,7 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
 
-    connection = await asyncpg.connect(args.dsn)
-    driver = AsyncpgDriver(connection)
-    queries = Queries(driver)
-    try:
-        await queries.uninstall()
-    except Exception:
-        pass
-    await queries.install()
+    connection, queries = await fresh_queries(args.dsn)
     start = time.perf_counter()
     for offset in range(0, args.jobs, 5_000):
         count = min(5_000, args.jobs - offset)

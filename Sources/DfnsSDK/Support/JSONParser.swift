@@ -7,16 +7,13 @@ struct JSONParser {
     /// Deepest nesting accepted, as Foundation's parser.
     static let maximumDepth = 512
 
-    /// Why the bytes are not JSON, with the byte offset.
-    struct Failure: Error, CustomStringConvertible {
-        let message: String
-        let offset: Int
-        var description: String { "\(message) at byte \(offset)" }
-    }
+    typealias Failure = JSONValue.ParseError
 
     private let bytes: [UInt8]
     private var index = 0
     private var depth = 0
+    /// The top-level object member being read, so a failure can name it.
+    private var member: String?
 
     static func parse(_ bytes: [UInt8]) throws(Failure) -> JSONValue {
         var parser = JSONParser(bytes: bytes)
@@ -32,7 +29,7 @@ struct JSONParser {
     }
 
     private func failure(_ message: String) -> Failure {
-        Failure(message: message, offset: index)
+        Failure(message: message, offset: index, member: member)
     }
 
     private mutating func skipWhitespace() {
@@ -53,67 +50,59 @@ struct JSONParser {
         }
     }
 
-    private mutating func enter() throws(Failure) {
+    /// Steps into the container at `index`; true when it closes at once with `closing` (empty).
+    private mutating func enter(closing: UInt8) throws(Failure) -> Bool {
         depth += 1
         guard depth <= Self.maximumDepth else { throw failure("nested deeper than \(Self.maximumDepth) levels") }
         index += 1
         skipWhitespace()
+        return try atEnd(closing)
+    }
+
+    /// After an item: true when `closing` ends the container, false after a `,`.
+    private mutating func next(closing: UInt8) throws(Failure) -> Bool {
+        skipWhitespace()
+        guard index < bytes.count else { throw failure("unexpected end of input") }
+        guard bytes[index] == UInt8(ascii: ",") else {
+            guard try atEnd(closing) else { throw failure("expected ',' or '\(Character(Unicode.Scalar(closing)))'") }
+            return true
+        }
+        index += 1
+        skipWhitespace()
+        return false
+    }
+
+    private mutating func atEnd(_ closing: UInt8) throws(Failure) -> Bool {
+        guard index < bytes.count, bytes[index] == closing else { return false }
+        index += 1
+        depth -= 1
+        return true
     }
 
     private mutating func object() throws(Failure) -> JSONValue {
-        try enter()
         var members: [String: JSONValue] = [:]
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-            index += 1
-            depth -= 1
-            return .object(members)
-        }
-        while true {
+        if try enter(closing: UInt8(ascii: "}")) { return .object(members) }
+        repeat {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw failure("expected a member name") }
             let key = try string()
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("expected ':'") }
             index += 1
             skipWhitespace()
+            if depth == 1 { member = key }
             members[key] = try value()
-            skipWhitespace()
-            guard index < bytes.count else { throw failure("unexpected end of input in an object") }
-            if bytes[index] == UInt8(ascii: ",") {
-                index += 1
-                skipWhitespace()
-            } else if bytes[index] == UInt8(ascii: "}") {
-                index += 1
-                depth -= 1
-                return .object(members)
-            } else {
-                throw failure("expected ',' or '}'")
-            }
-        }
+            if depth == 1 { member = nil }
+        } while try !next(closing: UInt8(ascii: "}"))
+        return .object(members)
     }
 
     private mutating func array() throws(Failure) -> JSONValue {
-        try enter()
         var items: [JSONValue] = []
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-            index += 1
-            depth -= 1
-            return .array(items)
-        }
-        while true {
+        if try enter(closing: UInt8(ascii: "]")) { return .array(items) }
+        repeat {
             items.append(try value())
-            skipWhitespace()
-            guard index < bytes.count else { throw failure("unexpected end of input in an array") }
-            if bytes[index] == UInt8(ascii: ",") {
-                index += 1
-                skipWhitespace()
-            } else if bytes[index] == UInt8(ascii: "]") {
-                index += 1
-                depth -= 1
-                return .array(items)
-            } else {
-                throw failure("expected ',' or ']'")
-            }
-        }
+        } while try !next(closing: UInt8(ascii: "]"))
+        return .array(items)
     }
 
     private mutating func literal(_ text: String) throws(Failure) {
@@ -166,7 +155,7 @@ struct JSONParser {
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                let text = try Self.utf8(bytes[start..<index], at: start)
+                let text = try utf8(bytes[start..<index], at: start)
                 index += 1
                 return text
             }
@@ -180,7 +169,7 @@ struct JSONParser {
             switch byte {
             case UInt8(ascii: "\""):
                 index += 1
-                return try Self.utf8(scalars[...], at: start)
+                return try utf8(scalars[...], at: start)
             case UInt8(ascii: "\\"):
                 index += 1
                 guard index < bytes.count else { throw failure("unexpected end of input in a string") }
@@ -241,8 +230,20 @@ struct JSONParser {
         return code
     }
 
-    private static func utf8(_ slice: ArraySlice<UInt8>, at offset: Int) throws(Failure) -> String {
-        guard let text = String(validating: slice, as: UTF8.self) else { throw Failure(message: "invalid UTF-8 in a string", offset: offset) }
+    private func utf8(_ slice: ArraySlice<UInt8>, at offset: Int) throws(Failure) -> String {
+        guard let text = String(validating: slice, as: UTF8.self) else {
+            throw Failure(message: "invalid UTF-8 in a string", offset: offset, member: member)
+        }
         return text
+    }
+}
+
+extension JSONValue {
+    /// Why bytes are not JSON: the problem, the byte offset and, inside an object, the top-level member being read.
+    public struct ParseError: Error, CustomStringConvertible, Sendable {
+        public let message: String
+        public let offset: Int
+        public let member: String?
+        public var description: String { "\(message) at byte \(offset)" + (member.map { " (in member \($0))" } ?? "") }
     }
 }

@@ -4,6 +4,12 @@ protocol JSONValueDecodable {
     init(json: JSONValue) throws
 }
 
+extension JSONValue: JSONValueDecodable {
+    init(json: JSONValue) {
+        self = json
+    }
+}
+
 /// A response field that is missing or of the wrong type.
 struct JSONFieldError: Error, CustomStringConvertible {
     let field: String

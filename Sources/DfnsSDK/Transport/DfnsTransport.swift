@@ -88,7 +88,6 @@ final class DfnsTransport: Sendable {
     /// Decodes a response body, mapping failures to ``DfnsError/Code/decoding``.
     func decode<Value: Decodable>(_ type: Value.Type, from body: [UInt8]) throws -> Value {
         do {
-            if type == JSONValue.self { return try JSONParser.parse(body) as! Value }
             if let entity = type as? any JSONValueDecodable.Type { return try entity.init(json: JSONParser.parse(body)) as! Value }
             return try JSONCoding.decode(type, from: body)
         } catch {
