@@ -3,14 +3,14 @@ struct APIError: Error, Sendable {
     let status: Int
     let message: String
     let details: [String: any Sendable]?
-    /// Seconds for a `Retry-After` header (429).
-    let retryAfterSeconds: Int?
+    /// The `Retry-After` header value (429), sent verbatim.
+    let retryAfter: String?
 
-    init(_ status: Int, _ message: String, details: [String: any Sendable]? = nil, retryAfterSeconds: Int? = nil) {
+    init(_ status: Int, _ message: String, details: [String: any Sendable]? = nil, retryAfter: String? = nil) {
         self.status = status
         self.message = message
         self.details = details
-        self.retryAfterSeconds = retryAfterSeconds
+        self.retryAfter = retryAfter
     }
 
     static func badRequest(_ message: String) -> APIError { APIError(400, message) }

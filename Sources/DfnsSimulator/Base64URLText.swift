@@ -1,7 +1,8 @@
 /// base64url as the simulator reads and writes it (unpadded out, padding optional in), without Foundation's
-/// string round trips on the hot path.
+/// string round trips on the hot path; standard padded base64 out for page tokens.
 enum Base64URLText {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+    private static let standardAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
     private static let values: [UInt8] = {
         var table = [UInt8](repeating: 0xFF, count: 256)
         for (index, character) in alphabet.enumerated() { table[Int(character)] = UInt8(index) }
@@ -10,7 +11,9 @@ enum Base64URLText {
         return table
     }()
 
-    static func encode(_ bytes: [UInt8]) -> String {
+    /// base64url without padding, or with `standard` the `+`/`/` alphabet padded with `=`.
+    static func encode(_ bytes: [UInt8], standard: Bool = false) -> String {
+        let alphabet = standard ? standardAlphabet : alphabet
         var output = [UInt8]()
         output.reserveCapacity((bytes.count * 4 + 2) / 3)
         var index = 0
@@ -22,6 +25,7 @@ enum Base64URLText {
             }
             index += 3
         }
+        if standard { while output.count % 4 != 0 { output.append(UInt8(ascii: "=")) } }
         return String(decoding: output, as: UTF8.self)
     }
 

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import Synchronization
 
 /// A local Dfns API that verifies real user-action signatures: wallets, transfers with idempotency and a status
 /// lifecycle, the Dfns error envelope, a per-organisation rate limit and seeded fault injection.
@@ -96,32 +97,80 @@ public final class DfnsSimulator: Sendable {
         _ request: Request,
         _ context: Context,
         signed: Bool = false,
-        handler: Handler
+        handler: @escaping Handler
     ) async -> Response {
         guard let principal = store.principal(bearer: Self.bearer(request)) else { return Self.error(APIError.unauthorized) }
         if let retryAfter = store.admit(endpoint) {
-            return Self.error(APIError(429, "Rate limit exceeded", retryAfterSeconds: retryAfter))
+            return Self.error(APIError(429, "Rate limit exceeded", retryAfter: String(retryAfter)))
         }
         let faults = store.drawFaults(endpoint)
-        if faults.latency > .zero { try? await Task.sleep(for: faults.latency) }
-        if faults.rateLimited { return Self.error(APIError(429, "Rate limit exceeded", retryAfterSeconds: 1)) }
-        if let status = faults.serverErrorStatus { return Self.error(APIError(status, "Internal server error (injected)")) }
+        let body: [UInt8]
         do {
-            let body = try await Self.body(of: request)
+            body = try await Self.body(of: request)
+        } catch {
+            return Self.error(error)
+        }
+        let processing = Task { [self] in
+            await process(faults, principal, request, context, body, signed: signed, handler: handler)
+        }
+        guard let proxyTimeout = faults.proxyTimeout else { return await processing.value }
+        // A proxy in front of Dfns gives up first and answers 502, while the operation goes on and commits.
+        return await withCheckedContinuation { continuation in
+            let answered = Mutex(false)
+            let answer: @Sendable (Response) -> Void = { response in
+                if answered.withLock({ done in defer { done = true }; return !done }) { continuation.resume(returning: response) }
+            }
+            Task { answer(await processing.value) }
+            Task {
+                try? await Task.sleep(for: proxyTimeout)
+                answer(Response(status: .badGateway, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: "<html><body><h1>502 Bad Gateway</h1></body></html>"))))
+            }
+        }
+    }
+
+    /// Everything after authentication and the rate limit: injected faults, the user action, the handler.
+    private func process(
+        _ faults: SimulatorStore.FaultDecision, _ principal: Principal, _ request: Request, _ context: Context, _ body: [UInt8],
+        signed: Bool, handler: Handler
+    ) async -> Response {
+        if faults.latency > .zero { try? await Task.sleep(for: faults.latency) }
+        if faults.rateLimited { return Self.error(APIError(429, "Rate limit exceeded", retryAfter: faults.retryAfter)) }
+        if let status = faults.serverErrorStatus { return Self.error(APIError(status, "Internal server error (injected)")) }
+        if faults.notFound { return Self.error(APIError(404, "not found (injected: briefly invisible to a replica)")) }
+        do {
             if signed {
                 let token = request.headers[Self.userActionHeader]
                 try store.consumeUserAction(token, principal: principal, method: request.method.rawValue, path: request.uri.path, body: body)
             }
-            let result = try await handler(principal, request, context, body)
-            let response = Self.json(.ok, result)
+            var result = try await handler(principal, request, context, body)
+            var status = HTTPResponse.Status.ok
+            if let accepted = result as? Accepted {
+                // A request a policy holds for approval is accepted with 202 and the entity as body.
+                status = .accepted
+                result = accepted.entity
+            }
             if faults.loseResponse {
                 // The operation is recorded; the client never learns it.
                 try? await context.channel.close()
             }
-            return response
+            if faults.serverErrorAfterCommit {
+                // A proxy in front of Dfns fails after the operation committed and answers for it.
+                return Response(status: .badGateway, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: "<html><body><h1>502 Bad Gateway</h1></body></html>")))
+            }
+            var bytes = Self.jsonBytes(result)
+            if faults.garble {
+                // The operation is recorded; the client gets a 2xx whose body is cut in half.
+                bytes = Array(bytes.prefix(bytes.count / 2))
+            }
+            return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         } catch {
             return Self.error(error)
         }
+    }
+
+    /// A handler result answered HTTP 202: the entity exists and waits for a policy approval.
+    private struct Accepted {
+        let entity: Any
     }
 
     private func initUserAction(principal: Principal, request: Request, context: Context, body: [UInt8]) throws(APIError) -> Any {
@@ -190,13 +239,19 @@ public final class DfnsSimulator: Sendable {
         let object = try Self.object(body)
         if let problem = TransferValidation.problem(in: object) { throw .badRequest(problem) }
         let walletId = context.parameters.get("walletId") ?? ""
+        if store.isForbidden(walletId: walletId) {
+            throw APIError(403, "\(principal.userId) is not authorized to perform operation (Wallets:Transfers:Create) on \(walletId)")
+        }
         let creation = try store.createTransfer(
             principal: principal, walletId: walletId, body: SimulatorJSON.serialize(object, sorted: true),
             externalId: object["externalId"] as? String, destination: object["to"] as? String
         )
+        let now = Date()
         switch creation {
+        case .created(let transfer) where transfer.awaitsApproval(at: now):
+            return Accepted(entity: transfer.json(at: now, step: configuration.transferStep))
         case .created(let transfer), .replayed(let transfer):
-            return transfer.json(at: Date(), step: configuration.transferStep)
+            return transfer.json(at: now, step: configuration.transferStep)
         }
     }
 
@@ -222,7 +277,9 @@ public final class DfnsSimulator: Sendable {
             return Self.json(.ok, [
                 "requests": stats.requests, "unauthorized": stats.unauthorized, "rateLimited": stats.rateLimited,
                 "injectedServerErrors": stats.injectedServerErrors, "injectedRateLimits": stats.injectedRateLimits,
-                "lostResponses": stats.lostResponses, "signatureFailures": stats.signatureFailures,
+                "lostResponses": stats.lostResponses, "serverErrorsAfterCommit": stats.serverErrorsAfterCommit,
+                "garbledResponses": stats.garbledResponses, "injectedNotFound": stats.injectedNotFound,
+                "signatureFailures": stats.signatureFailures,
                 "walletsCreated": stats.walletCreates, "transfersCreated": stats.transferCreates,
                 "transferReplays": stats.transferReplays, "conflicts": stats.conflicts,
                 "transfersWithExternalId": transfers.count { $0.externalId != nil },
@@ -261,6 +318,30 @@ public final class DfnsSimulator: Sendable {
             store.setRevokedBearers(Set(tokens))
             return Self.json(.ok, ["revoked": tokens.count])
         }
+        group.put("/forbidden-wallets") { [store] request, _ in
+            // A JSON array of wallet ids whose transfers are answered 403 (a permission scoped to other wallets).
+            guard let ids = SimulatorJSON.parse(try await Self.body(of: request)) as? [String] else {
+                return Self.error(APIError.badRequest("the body must be a JSON array of wallet ids"))
+            }
+            store.setForbiddenWallets(Set(ids))
+            return Self.json(.ok, ["forbidden": ids.count])
+        }
+        group.post("/foreign-wallets") { [store] request, _ in
+            // A wallet another application of the organisation made: {network, externalId?, name?, oddShape?}.
+            do {
+                let object = try Self.object(await Self.body(of: request))
+                guard let network = object["network"] as? String, let principal = store.anyPrincipal else {
+                    throw APIError.badRequest("network is required")
+                }
+                let wallet = try store.createWallet(
+                    principal: principal, network: network, name: object["name"] as? String, externalId: object["externalId"] as? String,
+                    tags: [], foreign: true, oddShape: object["oddShape"] as? Bool ?? false
+                )
+                return Self.json(.ok, wallet)
+            } catch {
+                return Self.error(error)
+            }
+        }
         group.post("/approvals/:transferId") { [store] request, context in
             let object = (try? Self.object(await Self.body(of: request))) ?? [:]
             let approve = object["approve"] as? Bool ?? true
@@ -295,20 +376,36 @@ public final class DfnsSimulator: Sendable {
     }
 
     private static func page(_ request: Request) throws(APIError) -> (limit: Int, cursor: Int) {
-        let query = request.uri.queryParameters
+        let query = formQuery(request.uri.query ?? "")
         var limit = 50
         if let text = query["limit"] {
-            guard let value = Int(String(text)), (1...500).contains(value) else { throw .badRequest("limit must be an integer from 1 to 500") }
+            guard let value = Int(text), (1...500).contains(value) else { throw .badRequest("limit must be an integer from 1 to 500") }
             limit = value
         }
         var cursor = 0
         if let token = query["paginationToken"] {
-            guard let bytes = Base64URLText.decode(String(token)), let text = String(bytes: bytes, encoding: .utf8),
-                text.hasPrefix("cursor:"), let value = Int(text.dropFirst(7)), value >= 0
+            guard let bytes = Base64URLText.decode(token), bytes.starts(with: pageTokenPrefix),
+                let text = String(bytes: bytes.dropFirst(pageTokenPrefix.count), encoding: .utf8), text.hasPrefix("cursor:"),
+                let value = Int(text.dropFirst(7).prefix { $0 != "~" }), value >= 0
             else { throw .badRequest("paginationToken is not valid") }
             cursor = value
         }
         return (limit, cursor)
+    }
+
+    /// A query string decoded the way form-decoding servers (Node's `querystring` and `qs`) read it: `+` is a space,
+    /// then percent-escapes. A client that leaves `+` raw in a base64 page token loses it here, as at Dfns.
+    private static func formQuery(_ query: String) -> [String: String] {
+        var values: [String: String] = [:]
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ text: Substring) -> String {
+                String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(text)
+            }
+            let name = decode(parts[0])
+            if values[name] == nil { values[name] = parts.count > 1 ? decode(parts[1]) : "" }
+        }
+        return values
     }
 
     private static func pageJSON(_ items: [[String: Any]], next: Int?) -> [String: Any] {
@@ -317,8 +414,15 @@ public final class DfnsSimulator: Sendable {
         return json
     }
 
-    /// The opaque `nextPageToken` for a cursor.
-    private static func pageToken(_ cursor: Int) -> String { Base64URLText.encode(Array("cursor:\(cursor)".utf8)) }
+    /// Bytes that open every page token, so its standard base64 starts with `+/+/`.
+    private static let pageTokenPrefix: [UInt8] = [0xFB, 0xFF, 0xBF]
+
+    /// The opaque `nextPageToken` for a cursor: standard base64 with `+`, `/` and `=` padding, as Dfns's tokens are.
+    private static func pageToken(_ cursor: Int) -> String {
+        var bytes = pageTokenPrefix + Array("cursor:\(cursor)".utf8)
+        while bytes.count % 3 != 1 { bytes.append(UInt8(ascii: "~")) }
+        return Base64URLText.encode(bytes, standard: true)
+    }
 
     private struct WalletPage: Encodable {
         let items: [SimulatedWallet]
@@ -327,13 +431,12 @@ public final class DfnsSimulator: Sendable {
 
     /// Encodes `value` (an `Encodable`, or a JSONSerialization tree for dynamic shapes) as a JSON response.
     private static func json(_ status: HTTPResponse.Status, _ value: Any) -> Response {
-        let bytes: [UInt8]
-        if let encodable = value as? any Encodable, let data = try? encoder.encode(encodable) {
-            bytes = Array(data)
-        } else {
-            bytes = SimulatorJSON.serialize(value)
-        }
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: jsonBytes(value))))
+    }
+
+    private static func jsonBytes(_ value: Any) -> [UInt8] {
+        if let encodable = value as? any Encodable, let data = try? encoder.encode(encodable) { return Array(data) }
+        return SimulatorJSON.serialize(value)
     }
 
     private static let encoder: JSONEncoder = {
@@ -362,7 +465,7 @@ public final class DfnsSimulator: Sendable {
         ]
         if let details = apiError.details { envelope["details"] = details }
         var response = json(HTTPResponse.Status(code: apiError.status), ["error": envelope])
-        if let seconds = apiError.retryAfterSeconds { response.headers[.retryAfter] = String(seconds) }
+        if let retryAfter = apiError.retryAfter { response.headers[.retryAfter] = retryAfter }
         return response
     }
 }

@@ -29,9 +29,25 @@ struct SimulatedWallet: Sendable, Encodable {
     let dateCreated: String
     /// Not part of the Dfns object.
     let orgId: String
+    /// Encode `signingKey` as a bare key id, a shape the current API does not have (a client must not choke on it).
+    var oddShape = false
 
     private enum CodingKeys: String, CodingKey {
         case id, network, address, name, externalId, tags, signingKey, status, custodial, dateCreated
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(network, forKey: .network)
+        try container.encodeIfPresent(address, forKey: .address)
+        try container.encodeIfPresent(name, forKey: .name)
+        try container.encodeIfPresent(externalId, forKey: .externalId)
+        try container.encode(tags, forKey: .tags)
+        if oddShape { try container.encode(signingKey.id, forKey: .signingKey) } else { try container.encode(signingKey, forKey: .signingKey) }
+        try container.encode(status, forKey: .status)
+        try container.encode(custodial, forKey: .custodial)
+        try container.encode(dateCreated, forKey: .dateCreated)
     }
 }
 
@@ -54,16 +70,23 @@ struct SimulatedTransfer: Sendable {
     let txHash: String
     let fee: String
     let approvalId: String?
-    /// When an approval was decided (approve → the timeline restarts then; reject → Rejected).
+    /// When an approval is (or will be, with an automatic approval delay) decided: approve → the timeline restarts
+    /// then; reject → Rejected.
     var approvalDecision: (approved: Bool, at: Date)?
+
+    /// True while the transfer waits for an approval decision.
+    func awaitsApproval(at now: Date) -> Bool {
+        guard case .awaitingApproval = outcome else { return false }
+        return approvalDecision.map { now < $0.at } ?? true
+    }
 
     /// The status at `now`, and the dates that go with it.
     func state(at now: Date, step: Duration) -> (status: String, fields: [String: Any]) {
-        let stepSeconds = Double(step.components.seconds) + Double(step.components.attoseconds) / 1e18
+        let stepSeconds = step.secondsValue
         var start = dateRequested
         switch outcome {
         case .awaitingApproval:
-            guard let decision = approvalDecision else { return ("Pending", ["approvalId": approvalId ?? ""]) }
+            guard let decision = approvalDecision, now >= decision.at else { return ("Pending", ["approvalId": approvalId ?? ""]) }
             guard decision.approved else {
                 return ("Rejected", ["approvalId": approvalId ?? "", "datePolicyResolved": Self.format(decision.at), "reason": "Rejected by an approver"])
             }
@@ -111,4 +134,9 @@ struct SimulatedTransfer: Sendable {
     static func format(_ date: Date) -> String {
         date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
+}
+
+extension Duration {
+    /// The duration in seconds, fractions included.
+    var secondsValue: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -19,8 +19,13 @@ public struct SimulatorConfiguration: Sendable {
     public var failedFraction: Double
     /// Share of transfers that a policy ends `Rejected`. Default 0.
     public var rejectedFraction: Double
-    /// Share of transfers that wait in `Pending` for an approval decided through `/_sim/approvals`. Default 0.
+    /// Share of transfers that a `RequestApproval` policy holds in `Pending`: their creation is answered HTTP 202
+    /// (as the official SDKs expect: TS `PolicyPendingError`, Go and Python return the body), and an approval decided
+    /// through `/_sim/approvals`, or after ``approvalDelay``, releases or rejects them. Default 0.
     public var approvalFraction: Double
+    /// When set, a held transfer is approved automatically this long after its creation. Default nil (decided through
+    /// `/_sim/approvals` only).
+    public var approvalDelay: Duration?
     /// Destination addresses a deny-list policy rejects (the transfer ends `Rejected`).
     public var deniedDestinations: Set<String>
     /// Faults injected per endpoint.
@@ -46,6 +51,7 @@ public struct SimulatorConfiguration: Sendable {
         failedFraction: Double = 0,
         rejectedFraction: Double = 0,
         approvalFraction: Double = 0,
+        approvalDelay: Duration? = nil,
         deniedDestinations: Set<String> = [],
         faults: [SimulatorEndpoint: FaultRule] = [:],
         seed: UInt64 = 1,
@@ -63,6 +69,7 @@ public struct SimulatorConfiguration: Sendable {
         self.failedFraction = failedFraction
         self.rejectedFraction = rejectedFraction
         self.approvalFraction = approvalFraction
+        self.approvalDelay = approvalDelay
         self.deniedDestinations = deniedDestinations
         self.faults = faults
         self.seed = seed
@@ -83,6 +90,10 @@ public enum SimulatorEndpoint: String, Sendable, Hashable, CaseIterable, Codable
 }
 
 /// Faults for one endpoint; each rate is a probability per request, drawn from the seeded generator.
+///
+/// Besides the classic transport faults, it reproduces what a proxy or an evolving API does to a client: an answer
+/// lost or replaced by a 502 after the operation committed, a 2xx whose body is not the entity, a 404 on a read, an
+/// absurd `Retry-After`, a NUL character in text Dfns sends back.
 public struct FaultRule: Sendable, Hashable, Codable {
     /// Share of requests answered 500/502/503 before doing anything.
     public var serverErrorRate: Double
@@ -92,24 +103,71 @@ public struct FaultRule: Sendable, Hashable, Codable {
     public var rateLimitBurstRate: Double
     /// Length of a 429 burst, in requests.
     public var rateLimitBurstLength: Int
+    /// `Retry-After` of the injected 429s, sent verbatim (e.g. `1e300` or an HTTP date). Default `1`.
+    public var rateLimitRetryAfter: String
     /// Share of successful writes whose response is lost: the operation is recorded, then the connection closes.
     public var lostAfterCommitRate: Double
+    /// Share of successful writes answered 502 by a "proxy" after the operation was recorded.
+    public var serverErrorAfterCommitRate: Double
+    /// Share of successful requests answered 2xx with a body that is not the entity (cut in half), after commit.
+    public var garbledResponseRate: Double
+    /// Share of reads answered 404, as when an entity is briefly invisible to a replica.
+    public var notFoundRate: Double
+    /// Share of created transfers that a policy rejects with a reason containing a NUL character (U+0000).
+    public var nulReasonRate: Double
+    /// A proxy in front of the endpoint that answers 502 after this many milliseconds while the request goes on and
+    /// commits (combine with ``latencyMilliseconds``); 0 = no proxy.
+    public var proxyTimeoutMilliseconds: Int
 
     public init(
         serverErrorRate: Double = 0,
         latencyMilliseconds: Int = 0,
         rateLimitBurstRate: Double = 0,
         rateLimitBurstLength: Int = 3,
-        lostAfterCommitRate: Double = 0
+        rateLimitRetryAfter: String = "1",
+        lostAfterCommitRate: Double = 0,
+        serverErrorAfterCommitRate: Double = 0,
+        garbledResponseRate: Double = 0,
+        notFoundRate: Double = 0,
+        nulReasonRate: Double = 0,
+        proxyTimeoutMilliseconds: Int = 0
     ) {
         self.serverErrorRate = serverErrorRate
         self.latencyMilliseconds = latencyMilliseconds
         self.rateLimitBurstRate = rateLimitBurstRate
         self.rateLimitBurstLength = rateLimitBurstLength
+        self.rateLimitRetryAfter = rateLimitRetryAfter
         self.lostAfterCommitRate = lostAfterCommitRate
+        self.serverErrorAfterCommitRate = serverErrorAfterCommitRate
+        self.garbledResponseRate = garbledResponseRate
+        self.notFoundRate = notFoundRate
+        self.nulReasonRate = nulReasonRate
+        self.proxyTimeoutMilliseconds = proxyTimeoutMilliseconds
     }
 
-    /// Parses `key=value[,key=value…]` with keys `5xx`, `latency-ms`, `429-burst`, `429-length`, `lost`.
+    /// Decodes a rule from `/_sim/faults`; absent fields keep their defaults.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = FaultRule()
+        self.init(
+            serverErrorRate: try container.decodeIfPresent(Double.self, forKey: .serverErrorRate) ?? defaults.serverErrorRate,
+            latencyMilliseconds: try container.decodeIfPresent(Int.self, forKey: .latencyMilliseconds) ?? defaults.latencyMilliseconds,
+            rateLimitBurstRate: try container.decodeIfPresent(Double.self, forKey: .rateLimitBurstRate) ?? defaults.rateLimitBurstRate,
+            rateLimitBurstLength: try container.decodeIfPresent(Int.self, forKey: .rateLimitBurstLength) ?? defaults.rateLimitBurstLength,
+            rateLimitRetryAfter: try container.decodeIfPresent(String.self, forKey: .rateLimitRetryAfter) ?? defaults.rateLimitRetryAfter,
+            lostAfterCommitRate: try container.decodeIfPresent(Double.self, forKey: .lostAfterCommitRate) ?? defaults.lostAfterCommitRate,
+            serverErrorAfterCommitRate: try container.decodeIfPresent(Double.self, forKey: .serverErrorAfterCommitRate) ?? defaults.serverErrorAfterCommitRate,
+            garbledResponseRate: try container.decodeIfPresent(Double.self, forKey: .garbledResponseRate) ?? defaults.garbledResponseRate,
+            notFoundRate: try container.decodeIfPresent(Double.self, forKey: .notFoundRate) ?? defaults.notFoundRate,
+            nulReasonRate: try container.decodeIfPresent(Double.self, forKey: .nulReasonRate) ?? defaults.nulReasonRate,
+            proxyTimeoutMilliseconds: try container.decodeIfPresent(Int.self, forKey: .proxyTimeoutMilliseconds) ?? defaults.proxyTimeoutMilliseconds
+        )
+    }
+
+    /// The `--fault` keys, for help and error messages.
+    public static let keys = "5xx, latency-ms, 429-burst, 429-length, 429-retry-after, lost, 5xx-after-commit, garbled, 404, nul-reason, proxy-timeout-ms"
+
+    /// Parses `key=value[,key=value…]` with the keys of ``keys``.
     public init(parsing text: String) throws(SimulatorConfigurationError) {
         self.init()
         for item in text.split(separator: ",") {
@@ -120,14 +178,23 @@ public struct FaultRule: Sendable, Hashable, Codable {
             case "5xx": serverErrorRate = try Self.rate(key, value)
             case "429-burst": rateLimitBurstRate = try Self.rate(key, value)
             case "lost": lostAfterCommitRate = try Self.rate(key, value)
-            case "latency-ms":
-                guard let ms = Int(value), ms >= 0 else { throw SimulatorConfigurationError("latency-ms must be a non-negative integer") }
-                latencyMilliseconds = ms
+            case "5xx-after-commit": serverErrorAfterCommitRate = try Self.rate(key, value)
+            case "garbled": garbledResponseRate = try Self.rate(key, value)
+            case "404": notFoundRate = try Self.rate(key, value)
+            case "nul-reason": nulReasonRate = try Self.rate(key, value)
+            case "429-retry-after":
+                guard !value.isEmpty, value.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 0x20 }) else {
+                    throw SimulatorConfigurationError("429-retry-after must be printable ASCII")
+                }
+                rateLimitRetryAfter = value
+            case "latency-ms", "proxy-timeout-ms":
+                guard let ms = Int(value), ms >= 0 else { throw SimulatorConfigurationError("\(key) must be a non-negative integer") }
+                if key == "latency-ms" { latencyMilliseconds = ms } else { proxyTimeoutMilliseconds = ms }
             case "429-length":
                 guard let length = Int(value), length >= 1 else { throw SimulatorConfigurationError("429-length must be a positive integer") }
                 rateLimitBurstLength = length
             default:
-                throw SimulatorConfigurationError("unknown fault key \(key) (use 5xx, latency-ms, 429-burst, 429-length, lost)")
+                throw SimulatorConfigurationError("unknown fault key \(key) (use \(Self.keys))")
             }
         }
     }

@@ -29,7 +29,12 @@ final class SimulatorStore: Sendable {
         var latency: Duration = .zero
         var serverErrorStatus: Int?
         var rateLimited = false
+        var retryAfter = "1"
         var loseResponse = false
+        var serverErrorAfterCommit = false
+        var garble = false
+        var notFound = false
+        var proxyTimeout: Duration?
     }
 
     /// Counters for `/_sim/stats`.
@@ -40,6 +45,9 @@ final class SimulatorStore: Sendable {
         var injectedServerErrors = 0
         var injectedRateLimits = 0
         var lostResponses = 0
+        var serverErrorsAfterCommit = 0
+        var garbledResponses = 0
+        var injectedNotFound = 0
         var signatureFailures = 0
         var walletCreates = 0
         var transferCreates = 0
@@ -68,6 +76,8 @@ final class SimulatorStore: Sendable {
         var lastPrune = ContinuousClock.now
         /// Bearer tokens revoked through the control plane: answered 401 as Dfns does for a revoked token.
         var revokedBearers: Set<String> = []
+        /// Wallets whose transfers are refused with 403 (control plane).
+        var forbiddenWallets: Set<String> = []
     }
 
     let configuration: SimulatorConfiguration
@@ -117,7 +127,7 @@ final class SimulatorStore: Sendable {
             let capacity = max(1, rate.rounded(.down))
             let now = ContinuousClock.now
             let elapsed = state.bucketUpdated.duration(to: now)
-            state.bucketTokens = min(capacity, state.bucketTokens + (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18) * rate)
+            state.bucketTokens = min(capacity, state.bucketTokens + elapsed.secondsValue * rate)
             state.bucketUpdated = now
             if state.bucketTokens >= 1 {
                 state.bucketTokens -= 1
@@ -128,12 +138,15 @@ final class SimulatorStore: Sendable {
         }
     }
 
-    /// Draws the faults for one request to `endpoint`.
+    /// Draws the faults for one request to `endpoint`: at most one of a 429, a 5xx before processing, a 404 (reads),
+    /// or one of the after-commit faults (lost answer, 502, garbled body).
     func drawFaults(_ endpoint: SimulatorEndpoint) -> FaultDecision {
         state.withLock { state in
             var decision = FaultDecision()
             guard let rule = state.faults[endpoint] else { return decision }
             decision.latency = .milliseconds(rule.latencyMilliseconds)
+            decision.retryAfter = rule.rateLimitRetryAfter
+            if rule.proxyTimeoutMilliseconds > 0 { decision.proxyTimeout = .milliseconds(rule.proxyTimeoutMilliseconds) }
             if let remaining = state.burstRemaining[endpoint], remaining > 0 {
                 state.burstRemaining[endpoint] = remaining - 1
                 decision.rateLimited = true
@@ -142,12 +155,21 @@ final class SimulatorStore: Sendable {
                 decision.rateLimited = true
             } else if state.generator.chance(rule.serverErrorRate) {
                 decision.serverErrorStatus = [500, 502, 503].randomElement(using: &state.generator)
+            } else if endpoint == .read, state.generator.chance(rule.notFoundRate) {
+                decision.notFound = true
+            } else if state.generator.chance(rule.lostAfterCommitRate) {
+                decision.loseResponse = true
+            } else if state.generator.chance(rule.serverErrorAfterCommitRate) {
+                decision.serverErrorAfterCommit = true
             } else {
-                decision.loseResponse = state.generator.chance(rule.lostAfterCommitRate)
+                decision.garble = state.generator.chance(rule.garbledResponseRate)
             }
             if decision.rateLimited { state.stats.injectedRateLimits += 1 }
             if decision.serverErrorStatus != nil { state.stats.injectedServerErrors += 1 }
             if decision.loseResponse { state.stats.lostResponses += 1 }
+            if decision.serverErrorAfterCommit { state.stats.serverErrorsAfterCommit += 1 }
+            if decision.garble { state.stats.garbledResponses += 1 }
+            if decision.notFound { state.stats.injectedNotFound += 1 }
             return decision
         }
     }
@@ -229,7 +251,12 @@ final class SimulatorStore: Sendable {
 
     // MARK: Wallets
 
-    func createWallet(principal: Principal, network networkName: String, name: String?, externalId: String?, tags: [String]) throws(APIError) -> SimulatedWallet {
+    /// Creates a wallet. `foreign` ones stand for wallets another application of the organisation made (control
+    /// plane): they do not count as API creations, and `oddShape` gives them a shape this API version does not have.
+    func createWallet(
+        principal: Principal, network networkName: String, name: String?, externalId: String?, tags: [String],
+        foreign: Bool = false, oddShape: Bool = false
+    ) throws(APIError) -> SimulatedWallet {
         guard let network = NetworkCatalog.network(named: networkName) else {
             throw APIError.badRequest("network \(networkName) is not supported")
         }
@@ -250,12 +277,13 @@ final class SimulatorStore: Sendable {
                     publicKey: NetworkCatalog.publicKey(scheme: key.scheme, using: &state.generator)
                 ),
                 dateCreated: SimulatedTransfer.format(Date()),
-                orgId: principal.orgId
+                orgId: principal.orgId,
+                oddShape: oddShape
             )
             state.walletIndex[wallet.id] = state.wallets.count
             state.wallets.append(wallet)
             if let externalId { state.walletByExternalId[externalId] = wallet.id }
-            state.stats.walletCreates += 1
+            if !foreign { state.stats.walletCreates += 1 }
             return wallet
         }
     }
@@ -274,13 +302,22 @@ final class SimulatorStore: Sendable {
         }
     }
 
+    /// Wallets whose transfers this token may not create (403), as when a permission is scoped to some wallets.
+    func setForbiddenWallets(_ ids: Set<String>) { state.withLock { $0.forbiddenWallets = ids } }
+
+    func isForbidden(walletId: String) -> Bool { state.withLock { $0.forbiddenWallets.contains(walletId) } }
+
+    /// The principal of the organisation, for control-plane operations that act as one of its applications.
+    var anyPrincipal: Principal? { principals.values.first }
+
     // MARK: Transfers
 
     enum TransferCreation { case created(SimulatedTransfer), replayed(SimulatedTransfer) }
 
     /// Creates a transfer, or answers a replay of the same `externalId` and body with the original.
     func createTransfer(principal: Principal, walletId: String, body canonicalBody: [UInt8], externalId: String?, destination: String?) throws(APIError) -> TransferCreation {
-        try state.withLock { (state) throws(APIError) -> TransferCreation in
+        let nulReasonRate = state.withLock { $0.faults[.createTransfer]?.nulReasonRate ?? 0 }
+        return try state.withLock { (state) throws(APIError) -> TransferCreation in
             let wallet = try Self.wallet(walletId, principal, in: state)
             if let externalId, let index = state.transferByExternalId[principal.orgId + "\u{0}" + externalId] {
                 let existing = state.transfers[index]
@@ -295,7 +332,10 @@ final class SimulatorStore: Sendable {
                 throw APIError.badRequest("wallet network \(wallet.network) cannot transfer")
             }
             let outcome: SimulatedTransfer.Outcome
-            if let destination, configuration.deniedDestinations.contains(destination) {
+            if state.generator.chance(nulReasonRate) {
+                // Text Dfns sends back is not guaranteed to be storable as-is (PostgreSQL refuses U+0000 in jsonb).
+                outcome = .rejected(reason: "Blocked by policy \u{0}\"limits\": amount over the daily limit")
+            } else if let destination, configuration.deniedDestinations.contains(destination) {
                 outcome = .rejected(reason: "Blocked by policy: destination \(destination) is on the deny list")
             } else if state.generator.chance(configuration.rejectedFraction) {
                 outcome = .rejected(reason: "Blocked by policy: transfer amount limit exceeded")
@@ -320,7 +360,8 @@ final class SimulatorStore: Sendable {
                 outcome: outcome,
                 txHash: NetworkCatalog.transactionHash(for: network, using: &state.generator),
                 fee: String(UInt64.random(in: 21_000...2_000_000, using: &state.generator) * 1_000_000_000),
-                approvalId: isApproval ? "ap-" + Self.idBody(&state.generator) : nil
+                approvalId: isApproval ? "ap-" + Self.idBody(&state.generator) : nil,
+                approvalDecision: isApproval ? configuration.approvalDelay.map { (true, Date().addingTimeInterval($0.secondsValue)) } : nil
             )
             let index = state.transfers.count
             state.transfers.append(transfer)
@@ -362,7 +403,7 @@ final class SimulatorStore: Sendable {
     func decideApproval(transferId: String, approve: Bool) -> Bool {
         state.withLock { state in
             guard let index = state.transferIndex[transferId], case .awaitingApproval = state.transfers[index].outcome,
-                state.transfers[index].approvalDecision == nil
+                (state.transfers[index].approvalDecision.map { $0.at > Date() } ?? true)
             else { return false }
             state.transfers[index].approvalDecision = (approve, Date())
             return true

@@ -28,11 +28,14 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds each transfer stage (Pending, Executing, Broadcasted) lasts.") var transferStepMs = 500
     @Option(help: "Share of transfers that end Failed (0-1).") var failedFraction = 0.0
     @Option(help: "Share of transfers a policy ends Rejected (0-1).") var rejectedFraction = 0.0
-    @Option(help: "Share of transfers that wait in Pending for an approval (0-1).") var approvalFraction = 0.0
+    @Option(help: "Share of transfers a policy holds for approval: created with HTTP 202, Pending until decided (0-1).") var approvalFraction = 0.0
+    @Option(help: "Approve held transfers automatically this many milliseconds after creation (default: only through /_sim/approvals).")
+    var approvalDelayMs: Int?
     @Option(help: "Destination address a deny-list policy rejects (repeatable).") var denyTo: [String] = []
     @Option(help: """
         Fault for an endpoint, ENDPOINT:KEY=VALUE[,KEY=VALUE] (repeatable). Endpoints: init, action, create-wallet, \
-        create-transfer, read. Keys: 5xx, 429-burst, lost (probabilities), latency-ms, 429-length.
+        create-transfer, read. Keys: 5xx, 429-burst, lost, 5xx-after-commit, garbled, 404, nul-reason (probabilities), \
+        latency-ms, proxy-timeout-ms, 429-length, 429-retry-after (the header value, sent verbatim).
         """)
     var fault: [String] = []
     @Option(help: "Seed of every random decision.") var seed: UInt64 = 1
@@ -91,6 +94,7 @@ struct SimulatorCommand: AsyncParsableCommand {
             throw ValidationError("--\(name)-fraction must be between 0 and 1")
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535") }
+        if let approvalDelayMs, approvalDelayMs < 0 { throw ValidationError("--approval-delay-ms must not be negative") }
         guard transferStepMs >= 0 else { throw ValidationError("--transfer-step-ms must not be negative") }
         if let rateLimit, rateLimit <= 0 { throw ValidationError("--rate-limit must be positive") }
         return SimulatorConfiguration(
@@ -103,6 +107,7 @@ struct SimulatorCommand: AsyncParsableCommand {
             failedFraction: failedFraction,
             rejectedFraction: rejectedFraction,
             approvalFraction: approvalFraction,
+            approvalDelay: approvalDelayMs.map { .milliseconds($0) },
             deniedDestinations: Set(denyTo),
             faults: faults,
             seed: seed,

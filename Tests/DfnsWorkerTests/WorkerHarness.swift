@@ -22,7 +22,7 @@ struct BlockingJob: JobHandler {
 }
 
 enum WorkerHarness {
-    static let kinds = JobCatalog.registry().kinds + ["noop", "test_block"]
+    static let kinds = JobCatalog.registry().kinds + ["noop", "test_block", "test_record"]
 
     static var quietLogger: Logger {
         var logger = Logger(label: "test.worker")
@@ -32,7 +32,7 @@ enum WorkerHarness {
 
     /// A worker with fast timings against the simulator and the test database.
     static func worker(
-        _ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running, listen: Bool = false,
+        _ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running, listen: Bool = false, store: JobStore? = nil,
         configureClient: (inout DfnsClientConfiguration) -> Void = { _ in },
         handlers: [any JobHandler] = [],
         configure: (inout WorkerConfiguration) -> Void = { _ in }
@@ -53,7 +53,7 @@ enum WorkerHarness {
         registry.register(BlockingJob())
         for handler in handlers { registry.register(handler) }
         return Worker(
-            store: database.store, registry: registry,
+            store: store ?? database.store, registry: registry,
             gateway: DfnsGateway(client: sim.client(.p256, configure: configureClient), logger: quietLogger),
             configuration: configuration, databaseURL: listen ? database.url : nil, logger: quietLogger
         )

@@ -131,6 +131,32 @@ extension SimulatorHarness.Running {
     }
 }
 
+extension SimulatorHarness.Running {
+    /// Replaces the simulator's fault plan with typed rules, keyed by endpoint name (`create-transfer`, `read`, …).
+    public func setFaultRules(_ rules: [String: FaultRule]) async throws {
+        let response = try await raw("PUT", "/_sim/faults", body: Array(try JSONEncoder().encode(rules)), token: nil)
+        guard response.status == 200 else { throw SimulatorConfigurationError("setting faults failed: \(response.json)") }
+    }
+
+    /// `PUT`s a JSON body to the control plane and fails unless it answers 200; returns the answer.
+    @discardableResult
+    public func control(put path: String, _ body: Any) async throws -> [String: Any] {
+        try await control("PUT", path, body)
+    }
+
+    /// `POST`s a JSON body to the control plane and fails unless it answers 200; returns the answer.
+    @discardableResult
+    public func control(post path: String, _ body: Any) async throws -> [String: Any] {
+        try await control("POST", path, body)
+    }
+
+    private func control(_ method: String, _ path: String, _ body: Any) async throws -> [String: Any] {
+        let response = try await raw(method, "/_sim/" + path, body: Array(try JSONSerialization.data(withJSONObject: body)), token: nil)
+        guard response.status == 200 else { throw SimulatorConfigurationError("\(method) /_sim/\(path) failed: \(response.json)") }
+        return response.json
+    }
+}
+
 extension DfnsDelegatedClient {
     /// Runs init and `/auth/action` for a raw POST body and returns the user-action token, without sending it.
     public func userActionToken(path: String, body: [UInt8], signer: some CredentialSigner) async throws -> String {

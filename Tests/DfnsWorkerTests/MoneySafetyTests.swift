@@ -1,0 +1,397 @@
+import DfnsJobs
+import DfnsSDK
+import DfnsSimulator
+import DfnsTestSupport
+import DfnsWorker
+import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
+import Testing
+
+/// The money-safety promises (RELIABILITY.md, "The state machine"): no path sends an operation twice, and no row
+/// says failed or cancelled while its Dfns entity may still progress. Each test drives the real worker against a
+/// real PostgreSQL and the simulator over HTTP, through the failure that used to break the promise.
+@Suite("Money safety", .timeLimit(.minutes(3)))
+struct MoneySafetyTests {
+    static let address = "0x" + String(repeating: "cd", count: 20)
+
+    static func transferPayload(_ walletId: String, amount: Int = 1000, waitFor: String = "confirmed") -> String {
+        #"{"walletId":"\#(walletId)","kind":"Native","to":"\#(address)","amount":"\#(amount)","waitFor":"\#(waitFor)"}"#
+    }
+
+    @Test("a retry after an unknown outcome keeps the externalId: one transfer, and the job follows it")
+    func retryAfterUnknownOutcome() async throws {
+        try await SimulatorHarness.withSimulator { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) { $0.jobTimeout = .seconds(1) }
+                let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
+                try await sim.setFaultRules(["create-transfer": FaultRule(lostAfterCommitRate: 1)])
+                let id = try await database.store.enqueue(kind: "transfer", payload: Self.transferPayload(wallet.id), maxAttempts: 1)
+                _ = try await worker.drain(maxJobs: 1)
+                #expect(try await sim.stat("transfersCreated") == 1, "the only attempt reached Dfns and lost its answer")
+                try await sim.setFaultRules([:])
+                // What an operator does with a job whose attempts ran out: retry it (refused when nothing failed).
+                _ = try await database.store.retry(id)
+                try await WorkerHarness.drainUntilTerminal(worker, database)
+                let row = try await WorkerHarness.row(database, id)
+                #expect(row.state == "succeeded", "\(row)")
+                #expect(try await sim.stat("transfersCreated") == 1, "the transfer made by the lost attempt is the job's")
+                #expect(try await sim.stat("transferReplays") == 0, "found by a read-only look-up, not by sending it again")
+            }
+        }
+    }
+
+    @Test("a retry after Dfns rejected the transfer uses a new externalId, recorded on the row")
+    func retryAfterRejection() async throws {
+        try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .milliseconds(30), deniedDestinations: [Self.address])) { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let worker = WorkerHarness.worker(database, sim)
+                let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
+                let id = try await database.store.enqueue(kind: "transfer", payload: Self.transferPayload(wallet.id))
+                try await WorkerHarness.drainUntilTerminal(worker, database)
+                #expect(try await WorkerHarness.row(database, id).code == "dfns_rejected")
+                let first = try await database.column("SELECT result->>'externalId' FROM dfns_worker.jobs WHERE id = \(id)")
+                #expect(try await database.store.retry(id))
+                try await WorkerHarness.drainUntilTerminal(worker, database)
+                let second = try await database.column("SELECT result->>'externalId' FROM dfns_worker.jobs WHERE id = \(id)")
+                #expect(first != second && second.first??.hasSuffix("-r1") == true, "\(first) then \(second)")
+                #expect(try await sim.stat("transfersCreated") == 2)
+                #expect(try await sim.stat("distinctTransferExternalIds") == 2)
+            }
+        }
+    }
+
+    @Test("cancel refuses a job whose transfer was submitted; the job then succeeds and keeps its unique_key")
+    func cancelWhileWaiting() async throws {
+        try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .milliseconds(700))) { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let worker = WorkerHarness.worker(database, sim)
+                let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
+                let id = try await database.store.enqueue(kind: "transfer", payload: Self.transferPayload(wallet.id), uniqueKey: "order-7")
+                _ = try await worker.drain()
+                #expect(try await WorkerHarness.row(database, id).state == "waiting")
+                #expect(try await database.store.cancel(id) == false, "the transfer is at Dfns and may still move")
+                #expect(try await database.store.enqueue(kind: "transfer", payload: Self.transferPayload(wallet.id), uniqueKey: "order-7") == id)
+                try await WorkerHarness.drainUntilTerminal(worker, database)
+                #expect(try await WorkerHarness.row(database, id).state == "succeeded")
+                #expect(try await sim.stat("transfersCreated") == 1)
+            }
+        }
+    }
+
+    @Test("HTTP 202 (a policy holds the transfer for approval) is an accepted transfer, followed until Confirmed")
+    func acceptedForApproval() async throws {
+        let configuration = SimulatorConfiguration(transferStep: .milliseconds(50), approvalFraction: 1, approvalDelay: .milliseconds(1500))
+        try await SimulatorHarness.withSimulator(configuration) { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let worker = WorkerHarness.worker(database, sim)
+                let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
+                let id = try await database.store.enqueue(kind: "transfer", payload: Self.transferPayload(wallet.id))
+                _ = try await worker.drain()
+                let waiting = try await WorkerHarness.row(database, id)
+                #expect(waiting.state == "waiting" && waiting.code == nil, "\(waiting)")
+                #expect(try await database.column("SELECT (result->>'approvalId' IS NOT NULL)::text FROM dfns_worker.jobs WHERE id = \(id)") == ["true"])
+                try await WorkerHarness.drainUntilTerminal(worker, database)
+                #expect(try await WorkerHarness.row(database, id).state == "succeeded")
+                #expect(try await database.column("SELECT result->>'status' FROM dfns_worker.jobs WHERE id = \(id)") == ["Confirmed"])
+                #expect(try await sim.stat("transfersCreated") == 1)
+            }
+        }
+    }
+
+    @Test("a NUL in Dfns's rejection reason fails that job with the reason; every other outcome lands and drain ends")
+    func unstorableText() async throws {
+        try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .milliseconds(100))) { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let worker = WorkerHarness.worker(database, sim)
+                let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
+                try await sim.setFaultRules(["create-transfer": FaultRule(nulReasonRate: 1)])
+                let transfer = try await database.store.enqueue(kind: "transfer", payload: Self.transferPayload(wallet.id))
+                _ = try await worker.drain()
+                try await Task.sleep(for: .milliseconds(300))
+                // The poll that learns the rejection is written back in one batch with these.
+                try await database.execute("INSERT INTO dfns_worker.jobs (kind, payload) SELECT 'noop', '{}' FROM generate_series(1, 30)")
+                try await database.execute("UPDATE dfns_worker.jobs SET run_at = now() WHERE id = \(transfer)")
+                try await withTimeout(.seconds(30), "drain never ended") {
+                    try await WorkerHarness.drainUntilTerminal(worker, database)
+                }
+                let row = try await WorkerHarness.row(database, transfer)
+                #expect(row.state == "failed" && row.code == "dfns_rejected", "\(row)")
+                #expect(row.message?.contains("Blocked by policy") == true && row.message?.contains("daily limit") == true, "\(row)")
+                #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.jobs WHERE kind = 'noop' AND state = 'succeeded'") == ["30"])
+            }
+        }
+    }
+
+    @Test("an absurd Retry-After neither crashes the worker nor pauses it; the job is due again within the backoff cap")
+    func absurdRetryAfter() async throws {
+        try await SimulatorHarness.withSimulator { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) { $0.retryMaxDelay = .seconds(60) }
+                try await sim.setFaultRules(["init": FaultRule(rateLimitBurstRate: 1, rateLimitBurstLength: 1, rateLimitRetryAfter: "1e300")])
+                let id = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"Base"}"#)
+                _ = try await worker.drain(maxJobs: 1)
+                let row = try await WorkerHarness.row(database, id)
+                #expect(row.state == "retrying" && row.code == "rate_limited" && row.attempt == 0, "\(row)")
+                let delay = try await database.column("SELECT extract(epoch FROM run_at - now())::int::text FROM dfns_worker.jobs WHERE id = \(id)")
+                #expect((Int(delay.first.flatMap { $0 } ?? "") ?? -1) <= 60, "run_at \(delay) s away")
+            }
+        }
+    }
+
+    @Test("a proxy's 502 while Dfns goes on creating the wallet: the job waits for it and creates one wallet")
+    func proxyErrorDuringCreation() async throws {
+        try await SimulatorHarness.withSimulator { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) {
+                    $0.leaseDuration = .seconds(3)
+                    $0.jobTimeout = .seconds(2)
+                }
+                try await sim.setFaultRules(["create-wallet": FaultRule(latencyMilliseconds: 800, proxyTimeoutMilliseconds: 150)])
+                let id = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"Solana"}"#)
+                _ = try await worker.drain(maxJobs: 1)
+                #expect(try await WorkerHarness.row(database, id).code == "server_error")
+                try await sim.setFaultRules([:])
+                try await WorkerHarness.drainUntilTerminal(worker, database)
+                try await Task.sleep(for: .seconds(1))
+                #expect(try await WorkerHarness.row(database, id).state == "succeeded")
+                #expect(try await sim.stat("walletsCreated") == 1, "the wallet whose answer the proxy replaced is the job's")
+            }
+        }
+    }
+
+    @Test("two job tables against one Dfns organisation never share a derived externalId")
+    func twoInstallations() async throws {
+        try await SimulatorHarness.withSimulator { sim in
+            let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
+            let ids = try await withThrowingTaskGroup(of: String?.self) { group in
+                for _ in 0..<2 {
+                    group.addTask {
+                        try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                            let id = try await database.store.enqueue(kind: "transfer", payload: Self.transferPayload(wallet.id, waitFor: "submitted"))
+                            try await WorkerHarness.drainUntilTerminal(WorkerHarness.worker(database, sim), database)
+                            return try await database.column("SELECT result->>'id' FROM dfns_worker.jobs WHERE id = \(id)").first ?? nil
+                        }
+                    }
+                }
+                return try await group.reduce(into: [String?]()) { $0.append($1) }
+            }
+            #expect(Set(ids.compactMap { $0 }).count == 2, "each table's job made its own transfer: \(ids)")
+            #expect(try await sim.stat("transfersCreated") == 2)
+        }
+    }
+
+    @Test("a worker cut off from PostgreSQL stops its jobs before its leases expire: no job runs twice at once")
+    func databasePartition() async throws {
+        try await SimulatorHarness.withSimulator { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let log = ExecutionLog()
+                try await Self.runPartitioned(database, sim, log)
+                let runs = log.runs
+                #expect(Set(runs.filter { $0.tag == "cut-off" }.map(\.job)).count == 4, "the cut-off worker ran every job first")
+                for job in Set(runs.map(\.job)) {
+                    let ordered = runs.filter { $0.job == job }.sorted { $0.started < $1.started }
+                    for (earlier, later) in zip(ordered, ordered.dropFirst()) {
+                        #expect(earlier.ended <= later.started, "job \(job) ran on \(earlier.tag) until \(earlier.ended) and on \(later.tag) from \(later.started)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs four 8-second jobs on a worker whose database connections go through a proxy, cuts the proxy once they
+    /// run, and lets a second worker (connected directly) take them over.
+    static func runPartitioned(_ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running, _ log: ExecutionLog) async throws {
+        let proxy = try await TCPProxy.start(to: database.url.host, port: database.url.port)
+        defer { proxy.stop() }
+        var proxied = database.url
+        proxied.port = proxy.port
+        let client = PostgresClient(configuration: proxied.clientConfiguration(maximumConnections: 4), backgroundLogger: WorkerHarness.quietLogger)
+        let clientTask = Task { await client.run() }
+        defer { clientTask.cancel() }
+        let cutOff = WorkerHarness.worker(
+            database, sim, store: JobStore(client: client, logger: WorkerHarness.quietLogger),
+            handlers: [RecordingJob(tag: "cut-off", log: log)], configure: partitionTimings
+        )
+        let healthy = WorkerHarness.worker(database, sim, handlers: [RecordingJob(tag: "healthy", log: log)], configure: partitionTimings)
+        try await database.execute("INSERT INTO dfns_worker.jobs (kind, payload) SELECT 'test_record', '{\"seconds\":8}' FROM generate_series(1, 4)")
+        let first = Task { try await cutOff.run() }
+        try await waitFor(.seconds(20)) {
+            try await database.column("SELECT count(*)::text FROM dfns_worker.jobs WHERE state = 'running'") == ["4"]
+        }
+        proxy.cut()
+        let second = Task { try await healthy.run() }
+        try await waitFor(.seconds(60)) {
+            try await database.column("SELECT count(*)::text FROM dfns_worker.jobs WHERE state = 'succeeded'") == ["4"]
+        }
+        healthy.requestStop()
+        try await second.value
+        proxy.restore()
+        cutOff.requestStop()
+        _ = try? await first.value
+    }
+
+    /// A 3 s lease renewed every second, so a cut-off worker's leases expire quickly; jobs may run a minute.
+    static func partitionTimings(_ configuration: inout WorkerConfiguration) {
+        configuration.leaseDuration = .seconds(3)
+        configuration.heartbeatInterval = .seconds(1)
+        configuration.rescueInterval = .milliseconds(300)
+        configuration.jobTimeout = .seconds(60)
+    }
+
+    @Test("a 404, or a body that does not decode, while following a submitted transfer keeps it waiting; no attempt spent")
+    func pollErrorsKeepWaiting() async throws {
+        try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .milliseconds(300))) { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let worker = WorkerHarness.worker(database, sim)
+                let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
+                let id = try await database.store.enqueue(kind: "transfer", payload: Self.transferPayload(wallet.id))
+                _ = try await worker.drain()
+                for (rule, code) in [(FaultRule(notFoundRate: 1), "not_found"), (FaultRule(garbledResponseRate: 1), "decoding")] {
+                    try await sim.setFaultRules(["read": rule])
+                    for _ in 0..<3 {
+                        try await database.execute("UPDATE dfns_worker.jobs SET run_at = now() WHERE id = \(id)")
+                        _ = try await worker.drain()
+                    }
+                    let row = try await WorkerHarness.row(database, id)
+                    #expect(row.state == "waiting" && row.code == code && row.attempt == 1, "\(row)")
+                }
+                try await sim.setFaultRules([:])
+                try await database.execute("UPDATE dfns_worker.jobs SET run_at = now() WHERE id = \(id)")
+                try await WorkerHarness.drainUntilTerminal(worker, database)
+                #expect(try await WorkerHarness.row(database, id).state == "succeeded")
+                #expect(try await sim.stat("transfersCreated") == 1)
+            }
+        }
+    }
+
+    @Test("a 2xx whose body does not decode is an entity that exists: reconciled, never failed", arguments: ["create-transfer", "create-wallet"])
+    func undecodableCreation(endpoint: String) async throws {
+        try await SimulatorHarness.withSimulator { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) {
+                    $0.leaseDuration = .seconds(3)
+                    $0.jobTimeout = .seconds(2)
+                }
+                let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
+                try await sim.setFaultRules([endpoint: FaultRule(garbledResponseRate: 1)])
+                let id = endpoint == "create-wallet"
+                    ? try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"Tron"}"#)
+                    : try await database.store.enqueue(kind: "transfer", payload: Self.transferPayload(wallet.id, waitFor: "submitted"))
+                _ = try await worker.drain(maxJobs: 1)
+                #expect(try await WorkerHarness.row(database, id).state != "failed")
+                try await sim.setFaultRules([:])
+                try await WorkerHarness.drainUntilTerminal(worker, database)
+                #expect(try await WorkerHarness.row(database, id).state == "succeeded")
+                let created = try await sim.stat(endpoint == "create-wallet" ? "walletsCreated" : "transfersCreated")
+                #expect(created == (endpoint == "create-wallet" ? 2 : 1), "the harness's wallet plus the job's, or the one transfer")
+            }
+        }
+    }
+
+    @Test("a 403 that concerns one job fails it after a few tries while the others run; the worker is not left paused")
+    func forbiddenForOneJob() async throws {
+        try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .milliseconds(30))) { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let worker = WorkerHarness.worker(database, sim)
+                let denied = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
+                let allowed = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
+                try await sim.control(put: "forbidden-wallets", [denied.id])
+                let refused = try await database.store.enqueue(kind: "transfer", payload: Self.transferPayload(denied.id))
+                let fine = try await database.store.enqueue(kind: "transfer", payload: Self.transferPayload(allowed.id))
+                for _ in 0..<8 {
+                    if try await WorkerHarness.row(database, refused).state == "failed" { break }
+                    try await database.execute("UPDATE dfns_worker.jobs SET run_at = now() WHERE state IN ('retrying', 'waiting')")
+                    _ = try await worker.drain()
+                }
+                let row = try await WorkerHarness.row(database, refused)
+                #expect(row.state == "failed" && row.code == "forbidden", "\(row)")
+                #expect(row.message?.contains("Wallets:Transfers:Create") == true, "\(row)")
+                try await WorkerHarness.drainUntilTerminal(worker, database)
+                #expect(try await WorkerHarness.row(database, fine).state == "succeeded")
+                #expect(await worker.health.authFailure == nil)
+            }
+        }
+    }
+
+    @Test(
+        "the wallet look-up after an unknown outcome adopts only a wallet of the job's network, past wallets it cannot read",
+        arguments: [false, true]
+    )
+    func walletLookUp(oddWalletFirst: Bool) async throws {
+        try await SimulatorHarness.withSimulator { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) {
+                    $0.leaseDuration = .seconds(3)
+                    $0.jobTimeout = .seconds(2)
+                }
+                if oddWalletFirst { try await sim.control(post: "foreign-wallets", ["network": "Bitcoin", "oddShape": true]) }
+                try await sim.control(post: "foreign-wallets", ["network": "Ethereum", "externalId": "shared-7"])
+                try await sim.setFaultRules(["create-wallet": FaultRule(lostAfterCommitRate: 1)])
+                let id = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"Solana","externalId":"shared-7"}"#)
+                _ = try await worker.drain(maxJobs: 1)
+                try await sim.setFaultRules([:])
+                try await WorkerHarness.drainUntilTerminal(worker, database)
+                #expect(try await WorkerHarness.row(database, id).state == "succeeded")
+                #expect(try await database.column("SELECT result->>'network' FROM dfns_worker.jobs WHERE id = \(id)") == ["Solana"])
+                #expect(try await sim.stat("walletsCreated") == 1)
+            }
+        }
+    }
+}
+
+/// Runs `body`, failing with `message` when it takes longer than `limit`.
+func withTimeout<Result: Sendable>(_ limit: Duration, _ message: String, _ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
+    try await withThrowingTaskGroup(of: Result?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard case let result?? = try await group.next() else { throw WorkerError(.database, message) }
+        return result
+    }
+}
+
+/// Polls `condition` every 50 ms until it holds; fails after `limit`.
+func waitFor(_ limit: Duration, _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now.advanced(by: limit)
+    while try await !condition() {
+        guard ContinuousClock.now < deadline else { throw WorkerError(.database, "condition not met within \(limit)") }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+}
+
+/// When each job's handler ran, on which worker.
+final class ExecutionLog: Sendable {
+    struct Run: Sendable {
+        let job: Int64
+        let tag: String
+        let started: ContinuousClock.Instant
+        let ended: ContinuousClock.Instant
+    }
+
+    private let entries = Mutex<[Run]>([])
+
+    var runs: [Run] { entries.withLock { $0 } }
+
+    func record(_ run: Run) { entries.withLock { $0.append(run) } }
+}
+
+/// `test_record`: sleeps `payload.seconds` (until cancelled), recording when it ran.
+struct RecordingJob: JobHandler {
+    let kind = "test_record"
+    let tag: String
+    let log: ExecutionLog
+
+    func run(_ job: ClaimedJob, context: JobContext) async throws -> JobOutcome {
+        let started = ContinuousClock.now
+        defer { log.record(.init(job: job.id, tag: tag, started: started, ended: .now)) }
+        var seconds: Int64 = 1
+        if case .integer(let value)? = job.payload["seconds"] { seconds = value }
+        try await Task.sleep(for: .seconds(seconds))
+        return .succeeded(result: .object(["tag": .string(tag)]))
+    }
+}
