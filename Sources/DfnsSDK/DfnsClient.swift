@@ -47,7 +47,7 @@ public final class DfnsClient: Sendable {
     /// caller that saw `outcomeUnknown` should look the wallet up (by `externalId`) before creating it again.
     public func createWallet(_ request: CreateWalletRequest) async throws -> Wallet {
         let body = try await signedWrite(.POST, "/wallets", body: try JSONCoding.encode(request), repeatable: false)
-        return try transport.decode(Wallet.self, from: body)
+        return try transport.decode(Wallet.self, from: body, written: true)
     }
 
     /// `GET /wallets/{walletId}`.
@@ -65,6 +65,12 @@ public final class DfnsClient: Sendable {
         delegated.listWallets(pageSize: pageSize)
     }
 
+    /// Every wallet as Dfns returned it, page by page: for searching an organisation whose wallets this SDK version
+    /// may not all be able to read as ``Wallet``.
+    public func listWalletsJSON(pageSize: Int? = nil) -> PaginatedSequence<JSONValue> {
+        delegated.listWalletsJSON(pageSize: pageSize)
+    }
+
     // MARK: Transfers
 
     /// `POST /wallets/{walletId}/transfers`, validated before anything is sent. With an `externalId` the whole
@@ -72,7 +78,7 @@ public final class DfnsClient: Sendable {
     public func createTransfer(walletId: String, _ request: TransferRequest) async throws -> Transfer {
         let (path, body) = try DfnsDelegatedClient.transferWrite(walletId: walletId, request)
         let response = try await signedWrite(.POST, path, body: body, repeatable: request.externalId != nil)
-        return try transport.decode(Transfer.self, from: response)
+        return try transport.decode(Transfer.self, from: response, written: true)
     }
 
     /// `GET /wallets/{walletId}/transfers/{transferId}`.
@@ -90,13 +96,18 @@ public final class DfnsClient: Sendable {
         delegated.listTransfers(walletId: walletId, pageSize: pageSize)
     }
 
+    /// Every transfer of a wallet as Dfns returned it, page by page.
+    public func listTransfersJSON(walletId: String, pageSize: Int? = nil) -> PaginatedSequence<JSONValue> {
+        delegated.listTransfersJSON(walletId: walletId, pageSize: pageSize)
+    }
+
     // MARK: Any endpoint
 
     /// Sends a signed write to any endpoint and returns the raw JSON response, for operations the SDK does not model.
     /// - Parameter repeatable: true only when a replay of this exact body cannot act twice (it carries an idempotency key).
     public func signedRequest(method: HTTPMethod, path: String, body: JSONValue, repeatable: Bool = false) async throws -> JSONValue {
         let response = try await signedWrite(method, path, body: body.jsonBytes(), repeatable: repeatable)
-        return try transport.decode(JSONValue.self, from: response)
+        return try transport.decode(JSONValue.self, from: response, written: true)
     }
 
     private func signedWrite(_ method: HTTPMethod, _ path: String, body: [UInt8], repeatable: Bool) async throws -> [UInt8] {

@@ -29,7 +29,7 @@ public final class DfnsDelegatedClient: Sendable {
     /// Finishes `POST /wallets` with the signed challenge.
     public func createWalletComplete(_ request: CreateWalletRequest, signedChallenge: SignedChallenge) async throws -> Wallet {
         let body = try await complete(.POST, "/wallets", body: try JSONCoding.encode(request), signedChallenge: signedChallenge)
-        return try transport.decode(Wallet.self, from: body)
+        return try transport.decode(Wallet.self, from: body, written: true)
     }
 
     /// `GET /wallets/{walletId}`.
@@ -48,6 +48,13 @@ public final class DfnsDelegatedClient: Sendable {
         PaginatedSequence { [self] token in try await listWalletsPage(limit: pageSize, paginationToken: token) }
     }
 
+    /// Every wallet as Dfns returned it, page by page (see ``DfnsClient/listWalletsJSON(pageSize:)``).
+    public func listWalletsJSON(pageSize: Int? = nil) -> PaginatedSequence<JSONValue> {
+        PaginatedSequence { [self] token in
+            try await read(Page<JSONValue>.self, "/wallets", query: Self.pageQuery(pageSize, token))
+        }
+    }
+
     // MARK: Transfers
 
     /// Starts `POST /wallets/{walletId}/transfers`: validates the body, then returns the challenge to sign.
@@ -59,7 +66,7 @@ public final class DfnsDelegatedClient: Sendable {
     /// Finishes `POST /wallets/{walletId}/transfers` with the signed challenge.
     public func createTransferComplete(walletId: String, _ request: TransferRequest, signedChallenge: SignedChallenge) async throws -> Transfer {
         let (path, body) = try Self.transferWrite(walletId: walletId, request)
-        return try transport.decode(Transfer.self, from: try await complete(.POST, path, body: body, signedChallenge: signedChallenge))
+        return try transport.decode(Transfer.self, from: try await complete(.POST, path, body: body, signedChallenge: signedChallenge), written: true)
     }
 
     /// `GET /wallets/{walletId}/transfers/{transferId}`.
@@ -78,6 +85,14 @@ public final class DfnsDelegatedClient: Sendable {
     public func listTransfers(walletId: String, pageSize: Int? = nil) -> PaginatedSequence<Transfer> {
         PaginatedSequence { [self] token in
             try await listTransfersPage(walletId: walletId, limit: pageSize, paginationToken: token)
+        }
+    }
+
+    /// Every transfer of a wallet as Dfns returned it, page by page.
+    public func listTransfersJSON(walletId: String, pageSize: Int? = nil) -> PaginatedSequence<JSONValue> {
+        PaginatedSequence { [self] token in
+            let path = "/wallets/\(try Self.pathSegment(walletId, "walletId"))/transfers"
+            return try await read(Page<JSONValue>.self, path, query: Self.pageQuery(pageSize, token))
         }
     }
 
@@ -103,7 +118,7 @@ public final class DfnsDelegatedClient: Sendable {
 
     /// Finishes any signed request started with ``initUserAction(_:_:body:)``; returns the raw JSON response.
     public func completeUserAction(_ method: HTTPMethod, _ path: String, body: [UInt8], signedChallenge: SignedChallenge) async throws -> JSONValue {
-        try transport.decode(JSONValue.self, from: try await complete(method, path, body: body, signedChallenge: signedChallenge))
+        try transport.decode(JSONValue.self, from: try await complete(method, path, body: body, signedChallenge: signedChallenge), written: true)
     }
 
     /// `POST /auth/action`: trades a signed challenge for a single-use user-action token (`X-DFNS-USERACTION`).

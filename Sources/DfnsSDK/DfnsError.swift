@@ -33,7 +33,9 @@ public struct DfnsError: Error, Sendable, CustomStringConvertible {
         public static let conflict = Code(.conflict)
         /// HTTP 400/422, or a request the SDK refused to send because it is invalid.
         public static let validation = Code(.validation)
-        /// HTTP 202: the operation waits for a policy approval.
+        /// No longer produced: HTTP 202 (a policy holds the request for approval) is an accepted entity, returned like
+        /// any 2xx, as the Go and Python SDKs do (the TS SDK's `PolicyPendingError` carries the same body).
+        @available(*, deprecated, message: "HTTP 202 is returned as the accepted entity, not thrown")
         public static let policyPending = Code(.policyPending)
         /// A response that is not the JSON we expect.
         public static let decoding = Code(.decoding)
@@ -56,8 +58,12 @@ public struct DfnsError: Error, Sendable, CustomStringConvertible {
     public let details: JSONValue?
     /// The raw response body, when a response arrived.
     public let rawBody: String?
-    /// How long the server asked us to wait (429 `Retry-After`).
+    /// How long the server asked us to wait (429 `Retry-After`), at most ``retryAfterLimit``.
     public let retryAfter: Duration?
+    /// True when a write may have taken effect even though we saw no success: the real request (not the init or
+    /// action call) was sent and no definite answer came back (connection lost, timeout, 5xx), or Dfns answered 2xx
+    /// with a body that could not be read. Reconcile before repeating it.
+    public let outcomeUnknown: Bool
     /// The lower-level cause, for debugging; never shown in ``description``.
     public let underlying: (any Error)?
 
@@ -69,6 +75,7 @@ public struct DfnsError: Error, Sendable, CustomStringConvertible {
         details: JSONValue? = nil,
         rawBody: String? = nil,
         retryAfter: Duration? = nil,
+        outcomeUnknown: Bool = false,
         underlying: (any Error)? = nil
     ) {
         self.code = code
@@ -78,17 +85,13 @@ public struct DfnsError: Error, Sendable, CustomStringConvertible {
         self.details = details
         self.rawBody = rawBody
         self.retryAfter = retryAfter
+        self.outcomeUnknown = outcomeUnknown
         self.underlying = underlying
     }
 
     /// True for failures that may succeed when tried again: transport, timeout, 429 and 5xx.
     public var isRetryable: Bool {
         [.transport, .timeout, .rateLimited, .server].contains(code)
-    }
-
-    /// True when a write may have taken effect even though we saw no success: reconcile before repeating it.
-    public var outcomeUnknown: Bool {
-        [.transport, .timeout, .server].contains(code)
     }
 
     /// The id of the existing entity a 409 conflict points at (`details.duplicate.id`).
@@ -108,7 +111,8 @@ public struct DfnsError: Error, Sendable, CustomStringConvertible {
 extension DfnsError {
     /// Maps an HTTP error response to a typed error, parsing the Dfns envelope `{"error":{id,status,message,details}}`
     /// with fallbacks to a top-level `message` and to the raw text.
-    public init(httpStatus: Int, body: [UInt8], retryAfterHeader: String?, now: Date = Date()) {
+    /// - Parameter outcomeUnknown: true when the response answers a write that may have taken effect (a 5xx to it).
+    public init(httpStatus: Int, body: [UInt8], retryAfterHeader: String?, now: Date = Date(), outcomeUnknown: Bool = false) {
         let raw = String(decoding: body, as: UTF8.self)
         let json = try? JSONValue(parsing: body)
         let envelope = json?["error"]
@@ -128,14 +132,14 @@ extension DfnsError {
             dfnsErrorId: errorId,
             details: envelope?["details"],
             rawBody: raw,
-            retryAfter: retryAfterHeader.flatMap { Self.parseRetryAfter($0, now: now) }
+            retryAfter: retryAfterHeader.flatMap { Self.parseRetryAfter($0, now: now) },
+            outcomeUnknown: outcomeUnknown
         )
     }
 
-    /// The code for an HTTP status that is not a success.
+    /// The code for an HTTP status that is not a success (a 3xx or an unexpected status counts as `server`).
     public static func code(forStatus status: Int) -> Code {
         switch status {
-        case 202: .policyPending
         case 401: .unauthorized
         case 402, 403: .forbidden
         case 404: .notFound
@@ -146,18 +150,24 @@ extension DfnsError {
         }
     }
 
-    /// Parses `Retry-After` as delta-seconds (fractions accepted) or an HTTP date; nil when unparseable.
+    /// The longest `Retry-After` taken at its word: a day. A longer (or absurd, e.g. `1e300`) value is read as this.
+    public static let retryAfterLimit: Duration = .seconds(86_400)
+
+    /// Parses `Retry-After` as delta-seconds (fractions accepted) or an HTTP date, clamped to ``retryAfterLimit``;
+    /// nil when unparseable or negative.
     public static func parseRetryAfter(_ value: String, now: Date = Date()) -> Duration? {
         let trimmed = value.trimmingCharacters(in: .whitespaces)
-        if let seconds = Double(trimmed), seconds.isFinite, seconds >= 0 {
-            return .milliseconds(Int64((seconds * 1000).rounded(.up)))
+        let limit = Double(retryAfterLimit.components.seconds)
+        if let seconds = Double(trimmed), seconds.isFinite {
+            guard seconds >= 0 else { return nil }
+            return .milliseconds(Int64((min(seconds, limit) * 1000).rounded(.up)))
         }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         guard let date = formatter.date(from: trimmed) else { return nil }
-        let interval = max(0, date.timeIntervalSince(now))
+        let interval = min(max(0, date.timeIntervalSince(now)), limit)
         return .milliseconds(Int64((interval * 1000).rounded(.up)))
     }
 }

@@ -11,7 +11,7 @@ public struct ClaimedJob: Sendable, Identifiable {
     /// Why the stored payload could not be read (e.g. nested deeper than the JSON parser allows); such a job fails
     /// with `invalid_payload` before its handler runs.
     let unreadablePayload: String?
-    /// Attempts used, this one included (a poll of a waiting job does not count).
+    /// Attempts used, this one included (a poll of a waiting job, or a look-up after the attempts ran out, does not count).
     public let attempt: Int
     public let maxAttempts: Int
     /// What the handler stored on earlier attempts, e.g. the Dfns id it is polling.
@@ -22,26 +22,50 @@ public struct ClaimedJob: Sendable, Identifiable {
     public let claimedFrom: JobState
     /// The lease; every write about the job must present it.
     public let leaseToken: UUID
+    /// The Dfns `externalId` this job uses when its payload names none (`external_id`): namespaced by the
+    /// installation, stable across attempts, restarts and `retry()`; new only after Dfns reported the entity Failed
+    /// or Rejected.
+    public let derivedExternalId: String
+    /// What Dfns may hold for the job before this attempt.
+    public let dfnsEntity: DfnsEntity
+    /// How long ago, on the database's clock, an earlier attempt ended without a definite answer; nil when none did.
+    public let unknownOutcomeAge: Duration?
+    /// True when this claim spent an attempt (not for a poll, nor for a look-up after the attempts ran out).
+    let attemptSpent: Bool
+    /// Consecutive HTTP 403s this job got while the credentials worked for other requests.
+    let refusals: Int
+    /// How long (database clock) every attempt or poll of the job has been failing; nil when the last one got an answer.
+    let failingFor: Duration?
 
-    /// The Dfns `externalId` this job uses when its payload names none: stable across attempts and restarts,
-    /// new after a manual `dfns_worker.retry()` (Dfns answers a replay of a failed transfer with the failure).
-    public var derivedExternalId: String {
-        requeues == 0 ? "dfns-worker-job-\(id)" : "dfns-worker-job-\(id)-r\(requeues)"
+    init(
+        id: Int64, queue: String, kind: String, payload: JSONValue, unreadablePayload: String?, attempt: Int, maxAttempts: Int,
+        checkpoint: JSONValue?, requeues: Int, claimedFrom: JobState, leaseToken: UUID, derivedExternalId: String,
+        dfnsEntity: DfnsEntity, unknownOutcomeAge: Duration?, attemptSpent: Bool, refusals: Int, failingFor: Duration?
+    ) {
+        self.id = id
+        self.queue = queue
+        self.kind = kind
+        self.payload = payload
+        self.unreadablePayload = unreadablePayload
+        self.attempt = attempt
+        self.maxAttempts = maxAttempts
+        self.checkpoint = checkpoint
+        self.requeues = requeues
+        self.claimedFrom = claimedFrom
+        self.leaseToken = leaseToken
+        self.derivedExternalId = derivedExternalId
+        self.dfnsEntity = dfnsEntity
+        self.unknownOutcomeAge = unknownOutcomeAge
+        self.attemptSpent = attemptSpent
+        self.refusals = refusals
+        self.failingFor = failingFor
     }
 
-    /// True when an earlier attempt may have reached Dfns with an unknown outcome: the handler should reconcile
-    /// before creating anything that Dfns does not deduplicate.
-    public var mayHaveRunBefore: Bool {
-        attempt > 1 || checkpoint?["interrupted"] == .bool(true)
-    }
+    /// True when an earlier attempt may have reached Dfns with an unknown outcome: the handler must find what it
+    /// made before creating anything that Dfns does not deduplicate.
+    public var mayHaveRunBefore: Bool { dfnsEntity == .unknown }
 
-    /// When an earlier attempt last ended without an answer (connection lost, a timeout, a shutdown or a dead
-    /// worker): a request it sent may still be in progress at Dfns.
-    public var unknownOutcomeAt: Date? {
-        switch checkpoint?["unknownOutcomeAt"] {
-        case .number(let seconds)?: Date(timeIntervalSince1970: seconds)
-        case .integer(let seconds)?: Date(timeIntervalSince1970: Double(seconds))
-        default: nil
-        }
-    }
+    /// True when the attempts ran out while Dfns may hold the operation: the handler may only look it up (and
+    /// follow it when found, or fail proving nothing exists), never send it again.
+    public var reconcileOnly: Bool { dfnsEntity == .unknown && !attemptSpent && claimedFrom != .waiting }
 }

@@ -43,14 +43,4 @@ public actor DfnsGateway {
             return false
         }
     }
-
-    /// Looks a wallet up by `externalId` (Dfns cannot filter by it, so this pages through the wallets).
-    public func findWallet(externalId: String) async throws -> Wallet? {
-        try await call { client in
-            for try await wallet in client.listWallets(pageSize: 500) where wallet.externalId == externalId {
-                return wallet
-            }
-            return nil
-        }
-    }
 }

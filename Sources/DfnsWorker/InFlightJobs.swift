@@ -1,8 +1,9 @@
 import Foundation
 import Synchronization
 
-/// The jobs this worker is running: their leases (for heartbeats), start times (for timeouts) and a way to stop
-/// each one (at the timeout, the shutdown deadline, or when its lease is lost).
+/// The jobs this worker holds: their leases (for heartbeats, and when each was last known renewed), start times (for
+/// timeouts) and a way to stop each one (at the timeout, the shutdown deadline, or when its lease is lost or can no
+/// longer be renewed).
 final class InFlightJobs: Sendable {
     /// Why a running job was stopped.
     enum StopReason: Sendable { case timeout, shutdown, leaseLost }
@@ -10,6 +11,8 @@ final class InFlightJobs: Sendable {
     private struct Entry {
         let token: UUID
         var started: ContinuousClock.Instant
+        /// When the statement that last leased or renewed it was sent: the lease lasts at least until then + lease.
+        var renewed: ContinuousClock.Instant
         var stop: (@Sendable () -> Void)?
         var reason: StopReason?
     }
@@ -18,19 +21,21 @@ final class InFlightJobs: Sendable {
 
     var count: Int { entries.withLock { $0.count } }
 
-    func add(_ job: ClaimedJob) {
-        entries.withLock { $0[job.id] = Entry(token: job.leaseToken, started: .now) }
+    /// Records a claimed job; `leasedAt` is when the claim statement was sent.
+    func add(_ job: ClaimedJob, leasedAt: ContinuousClock.Instant) {
+        entries.withLock { $0[job.id] = Entry(token: job.leaseToken, started: .now, renewed: leasedAt) }
     }
 
-    /// Marks the job started and attaches the function that stops its handler; calls it at once if the job was
-    /// stopped meanwhile.
-    func attach(_ id: Int64, stop: @escaping @Sendable () -> Void) {
-        let stopNow = entries.withLock { entries -> Bool in
+    /// Marks the job started and attaches the function that stops its handler.
+    /// - Returns: false when the job was stopped before it started (its lease was lost, or the worker is stopping):
+    ///   the caller must not run it.
+    func attach(_ id: Int64, stop: @escaping @Sendable () -> Void) -> Bool {
+        entries.withLock { entries -> Bool in
+            guard entries[id]?.reason == nil else { return false }
             entries[id]?.started = .now
             entries[id]?.stop = stop
-            return entries[id]?.reason != nil
+            return true
         }
-        if stopNow { stop() }
     }
 
     /// Removes the job and returns why it was stopped, if it was.
@@ -43,9 +48,25 @@ final class InFlightJobs: Sendable {
         entries.withLock { $0.map { ($0.key, $0.value.token) } }
     }
 
-    /// Stops the jobs in `ids` (or all, when nil) that started before `startedBefore`, recording `reason`.
+    /// Records that the leases of `ids` were renewed by a statement sent at `sentAt`.
+    func renewed(_ ids: Set<Int64>, at sentAt: ContinuousClock.Instant) {
+        entries.withLock { entries in
+            for id in ids {
+                guard let renewed = entries[id]?.renewed else { continue }
+                entries[id]?.renewed = max(renewed, sentAt)
+            }
+        }
+    }
+
+    /// Stops the jobs in `ids` (or all, when nil) that match the filters, recording `reason`.
+    /// - Parameters:
+    ///   - startedBefore: only started jobs that started before this (timeouts).
+    ///   - renewedBefore: only jobs whose lease was last renewed before this (leases about to expire unrenewed).
     @discardableResult
-    func stop(_ reason: StopReason, ids: Set<Int64>? = nil, startedBefore: ContinuousClock.Instant? = nil) -> Int {
+    func stop(
+        _ reason: StopReason, ids: Set<Int64>? = nil, startedBefore: ContinuousClock.Instant? = nil,
+        renewedBefore: ContinuousClock.Instant? = nil
+    ) -> Int {
         let stops = entries.withLock { entries -> [@Sendable () -> Void] in
             var stops: [@Sendable () -> Void] = []
             for (id, entry) in entries where entry.reason == nil {
@@ -53,6 +74,7 @@ final class InFlightJobs: Sendable {
                 // Only started jobs can run too long; the buffered ones are handed back by the loop.
                 if startedBefore != nil, entry.stop == nil { continue }
                 if let startedBefore, entry.started >= startedBefore { continue }
+                if let renewedBefore, entry.renewed >= renewedBefore { continue }
                 entries[id]?.reason = reason
                 if let stop = entry.stop { stops.append(stop) }
             }

@@ -20,10 +20,15 @@ public struct JobContext: Sendable {
     public let dfns: DfnsGateway
     /// A logger carrying `job.id`, `job.kind` and `job.attempt`.
     public let logger: Logger
+    /// How long after an attempt ended without an answer a request it sent may still be in progress at Dfns: the
+    /// lease plus the job timeout (a worker that lost its lease stops its jobs before the lease expires, and no
+    /// attempt runs longer than the timeout). Compare it with ``ClaimedJob/unknownOutcomeAge``.
+    public let settleWindow: Duration
 
-    public init(dfns: DfnsGateway, logger: Logger) {
+    public init(dfns: DfnsGateway, logger: Logger, settleWindow: Duration) {
         self.dfns = dfns
         self.logger = logger
+        self.settleWindow = settleWindow
     }
 }
 
@@ -40,21 +45,40 @@ public enum JobOutcome: Sendable {
 }
 
 /// A permanent job failure with a stable code, e.g. `invalid_payload`.
+///
+/// A failure ends the job only when nothing at Dfns can still move: while Dfns holds (or may hold) the job's
+/// entity, the engine keeps following it unless the failure is Dfns's own verdict (``rejectedByDfns(code:message:entity:)``)
+/// or proves nothing was created (``nothingCreated(code:message:)``).
 public struct JobFailure: Error, Sendable, CustomStringConvertible {
     public let code: String
     public let message: String
     /// The entity Dfns returned, when the failure is Dfns's verdict (a Failed or Rejected transfer).
     public let result: JSONValue?
+    /// What the failure proves about Dfns: `.failed` (its verdict), `.none` (nothing of this job exists there), or
+    /// nil (nothing).
+    public let entity: DfnsEntity?
 
-    public init(code: String, message: String, result: JSONValue? = nil) {
+    public init(code: String, message: String, result: JSONValue? = nil, entity: DfnsEntity? = nil) {
         self.code = code
         self.message = message
         self.result = result
+        self.entity = entity
     }
 
-    /// The payload is unusable; `message` names the field.
+    /// The payload is unusable; `message` names the field. (It proves nothing about earlier attempts: a payload an
+    /// older version sent may fail a stricter check now.)
     public static func invalidPayload(_ message: String) -> JobFailure {
         JobFailure(code: "invalid_payload", message: message)
+    }
+
+    /// Dfns reported the job's entity `Failed` or `Rejected`: it will never move.
+    public static func rejectedByDfns(code: String, message: String, entity: JSONValue) -> JobFailure {
+        JobFailure(code: code, message: message, result: entity, entity: .failed)
+    }
+
+    /// The job failed and Dfns holds nothing of it (e.g. a look-up after the settle window found nothing).
+    public static func nothingCreated(code: String, message: String) -> JobFailure {
+        JobFailure(code: code, message: message, entity: DfnsEntity.none)
     }
 
     public var description: String { "\(code): \(message)" }

@@ -20,6 +20,14 @@ public final class JobStore: Sendable {
         let delay: Duration?
         /// 1 to give back the attempt this claim spent.
         let refund: Int32
+        /// The job's attempt number, for an error recorded later (a refused write).
+        var attempt = 0
+        /// What Dfns may hold afterwards; nil keeps `dfns_entity`. `.unknown` also stamps `outcome_unknown_at`.
+        var entity: DfnsEntity?
+        /// True starts (or continues) a run of failures (`failing_since`), false ends it, nil keeps it.
+        var failing: Bool?
+        /// True counts one more HTTP 403 for the job (`refusals`), false resets the count, nil keeps it.
+        var refused: Bool?
         /// The `last_error.code` recorded, for metrics.
         var errorCode: String?
         /// True when the job goes back unfinished (shutdown, lease lost, never started).
@@ -39,6 +47,22 @@ public final class JobStore: Sendable {
         /// A plain outcome for `job` (state and result), for tools that drive the store directly.
         public init(job: ClaimedJob, state: JobState, result: String? = nil) {
             self.init(jobId: job.id, leaseToken: job.leaseToken, state: state, result: result, error: nil, checkpoint: nil, delay: nil, refund: 0)
+            attempt = job.attempt
+        }
+
+        /// This outcome without its result and checkpoint, carrying `error` instead: what is written when PostgreSQL
+        /// refused the outcome itself, so the row still records what happened and releases its lease.
+        func replacingContent(error: String, code: String) -> Completion {
+            var replaced = Completion(
+                jobId: jobId, leaseToken: leaseToken, state: state, result: nil, error: error, checkpoint: nil, delay: delay, refund: refund
+            )
+            replaced.entity = entity
+            replaced.failing = failing
+            replaced.refused = refused
+            replaced.errorCode = code
+            replaced.attempt = attempt
+            replaced.handedBack = handedBack
+            return replaced
         }
     }
 
@@ -53,9 +77,10 @@ public final class JobStore: Sendable {
     // MARK: Schema
 
     /// Applies pending migrations and records `kinds` as known. Safe when several processes migrate at once.
+    /// - Parameter version: the newest version to apply (tests of upgrades); nil applies all.
     /// - Returns: the versions applied now (empty when up to date).
     @discardableResult
-    public func migrate(kinds: [String]) async throws -> [Int] {
+    public func migrate(kinds: [String], through version: Int? = nil) async throws -> [Int] {
         try await client.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(SchemaMigrations.advisoryLockKey))", logger: logger)
             try await connection.query("CREATE SCHEMA IF NOT EXISTS dfns_worker", logger: logger)
@@ -71,7 +96,7 @@ public final class JobStore: Sendable {
                 throw WorkerError(.migration, "the database schema is at version \(newest), newer than this dfns-worker knows; upgrade the binary")
             }
             var now: [Int] = []
-            for migration in SchemaMigrations.all where !applied.contains(migration.version) {
+            for migration in SchemaMigrations.all where !applied.contains(migration.version) && migration.version <= (version ?? .max) {
                 for statement in migration.statements {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
@@ -97,12 +122,14 @@ public final class JobStore: Sendable {
     // MARK: Claim, heartbeat, finish, rescue
 
     /// Claims up to `limit` due jobs of `queues` in one statement (`FOR UPDATE SKIP LOCKED`), highest priority then
-    /// oldest first, leasing each for `lease`.
+    /// oldest first, leasing each for `lease`. A claim spends an attempt, except for a poll of a waiting job and for a
+    /// job whose attempts ran out while Dfns may hold its operation (it may only look it up). The first claim records
+    /// the job's derived externalId.
     public func claim(queues: [String], kinds: [String], limit: Int, workerId: String, lease: Duration) async throws -> [ClaimedJob] {
         let leaseSeconds = lease.seconds
         let rows = try await client.query("""
             WITH due AS (
-                SELECT id, state FROM dfns_worker.jobs
+                SELECT id, state, attempt FROM dfns_worker.jobs
                 WHERE state IN ('queued', 'retrying', 'waiting') AND queue = ANY(\(queues)::text[]) AND run_at <= now()
                   AND kind = ANY(\(kinds)::text[])
                 ORDER BY priority DESC, run_at, id
@@ -111,7 +138,9 @@ public final class JobStore: Sendable {
             )
             UPDATE dfns_worker.jobs AS j
             SET state = 'running',
-                attempt = CASE WHEN due.state = 'waiting' THEN j.attempt ELSE j.attempt + 1 END,
+                attempt = CASE WHEN due.state = 'waiting' OR (j.dfns_entity = 'unknown' AND j.attempt >= j.max_attempts)
+                               THEN j.attempt ELSE j.attempt + 1 END,
+                external_id = coalesce(j.external_id, dfns_worker.derived_external_id(j.id)),
                 lease_token = gen_random_uuid(),
                 lease_expires_at = now() + make_interval(secs => \(leaseSeconds)),
                 worker_id = \(workerId),
@@ -120,11 +149,13 @@ public final class JobStore: Sendable {
             FROM due
             WHERE j.id = due.id
             RETURNING j.id, j.queue, j.kind, j.payload::text, j.attempt, j.max_attempts, j.checkpoint::text, j.requeues,
-                      due.state, j.lease_token
+                      due.state, j.lease_token, j.external_id, j.dfns_entity,
+                      extract(epoch FROM now() - j.outcome_unknown_at)::float8, j.attempt <> due.attempt, j.refusals,
+                      extract(epoch FROM now() - j.failing_since)::float8
             """, logger: logger)
         var jobs: [ClaimedJob] = []
-        for try await (id, queue, kind, payload, attempt, maxAttempts, checkpoint, requeues, previous, token)
-            in rows.decode((Int64, String, String, String, Int, Int, String?, Int, String, UUID).self)
+        for try await (id, queue, kind, payload, attempt, maxAttempts, checkpoint, requeues, previous, token, externalId, entity, unknownAge, spent, refusals, failingAge)
+            in rows.decode((Int64, String, String, String, Int, Int, String?, Int, String, UUID, String, String, Double?, Bool, Int, Double?).self)
         {
             var parsed = JSONValue.object([:])
             var unreadable: String?
@@ -141,7 +172,10 @@ public final class JobStore: Sendable {
                 payload: parsed, unreadablePayload: unreadable,
                 attempt: attempt, maxAttempts: maxAttempts,
                 checkpoint: checkpoint.flatMap { try? JSONValue(parsing: Array($0.utf8)) },
-                requeues: requeues, claimedFrom: JobState(rawValue: previous), leaseToken: token
+                requeues: requeues, claimedFrom: JobState(rawValue: previous), leaseToken: token,
+                derivedExternalId: externalId, dfnsEntity: DfnsEntity(rawValue: entity),
+                unknownOutcomeAge: unknownAge.map(Duration.clampedSeconds), attemptSpent: spent, refusals: refusals,
+                failingFor: failingAge.map(Duration.clampedSeconds)
             ))
         }
         return jobs.sorted { $0.id < $1.id }
@@ -176,22 +210,29 @@ public final class JobStore: Sendable {
                 checkpoint = CASE WHEN r.checkpoint = '' THEN j.checkpoint ELSE r.checkpoint::jsonb END,
                 run_at = CASE WHEN r.delay_ms < 0 THEN j.run_at ELSE now() + r.delay_ms * interval '1 millisecond' END,
                 attempt = j.attempt - r.refund,
+                dfns_entity = CASE WHEN r.entity = '' THEN j.dfns_entity ELSE r.entity END,
+                outcome_unknown_at = CASE WHEN r.entity = '' THEN j.outcome_unknown_at WHEN r.entity = 'unknown' THEN now() END,
+                failing_since = CASE r.failing WHEN 1 THEN coalesce(j.failing_since, now()) WHEN 0 THEN NULL ELSE j.failing_since END,
+                refusals = CASE r.refused WHEN 1 THEN j.refusals + 1 WHEN 0 THEN 0 ELSE j.refusals END,
                 finished_at = CASE WHEN r.state IN ('succeeded', 'failed') THEN now() END,
                 lease_token = NULL, lease_expires_at = NULL, worker_id = NULL, updated_at = now()
             FROM unnest(\(completions.map(\.jobId))::bigint[], \(completions.map(\.leaseToken))::uuid[],
                         \(completions.map(\.state.rawValue))::text[], \(completions.map { $0.result ?? "" })::text[],
                         \(completions.map { $0.error ?? "" })::text[], \(completions.map { $0.checkpoint ?? "" })::text[],
-                        \(completions.map { $0.delay.map { $0.milliseconds } ?? -1 })::bigint[], \(completions.map(\.refund))::int[])
-                 AS r(id, token, state, result, error, checkpoint, delay_ms, refund)
+                        \(completions.map { $0.delay.map { $0.milliseconds } ?? -1 })::bigint[], \(completions.map(\.refund))::int[],
+                        \(completions.map { $0.entity?.rawValue ?? "" })::text[], \(completions.map { Self.flag($0.failing) })::int[],
+                        \(completions.map { Self.flag($0.refused) })::int[])
+                 AS r(id, token, state, result, error, checkpoint, delay_ms, refund, entity, failing, refused)
             WHERE j.id = r.id AND j.lease_token = r.token AND j.state = 'running'
             RETURNING j.id
             """, logger: logger)
         return try await Self.ids(rows)
     }
 
-    /// Makes jobs whose lease expired claimable again (their worker died or was cut off); the attempt they spent
-    /// stays spent and the next attempt knows it may have run before. `run_at` is kept, so they go back to the
-    /// head of the queue rather than behind a backlog.
+    /// Makes jobs whose lease expired claimable again (their worker died or was cut off). The attempt they spent
+    /// stays spent, and whatever they may have sent to Dfns is unknown now: a job following a submitted entity goes
+    /// back to waiting, any other to retrying (never to failed: its operation may exist). `run_at` is kept, so they
+    /// go back to the head of the queue rather than behind a backlog.
     /// - Returns: the rescued job ids.
     public func rescueExpiredLeases() async throws -> [Int64] {
         let rows = try await client.query("""
@@ -204,12 +245,12 @@ public final class JobStore: Sendable {
                 FOR UPDATE SKIP LOCKED
             )
             UPDATE dfns_worker.jobs AS j
-            SET state = CASE WHEN j.attempt >= j.max_attempts THEN 'failed' ELSE 'retrying' END,
+            SET state = CASE WHEN j.dfns_entity = 'exists' THEN 'waiting' ELSE 'retrying' END,
+                dfns_entity = CASE WHEN j.dfns_entity IN ('exists', 'failed') THEN j.dfns_entity ELSE 'unknown' END,
+                outcome_unknown_at = CASE WHEN j.dfns_entity IN ('exists', 'failed') THEN j.outcome_unknown_at ELSE now() END,
+                failing_since = coalesce(j.failing_since, now()),
                 last_error = expired.error,
                 errors = (CASE WHEN jsonb_array_length(j.errors) >= 20 THEN j.errors - 0 ELSE j.errors END) || jsonb_build_array(expired.error),
-                checkpoint = coalesce(j.checkpoint, '{}'::jsonb)
-                             || jsonb_build_object('interrupted', true, 'unknownOutcomeAt', extract(epoch FROM now())),
-                finished_at = CASE WHEN j.attempt >= j.max_attempts THEN now() END,
                 lease_token = NULL, lease_expires_at = NULL, worker_id = NULL, updated_at = now()
             FROM expired
             WHERE j.id = expired.id
@@ -247,6 +288,14 @@ public final class JobStore: Sendable {
         try await booleanFunction("SELECT dfns_worker.cancel(\(id))")
     }
 
+    /// Why `cancel` refuses the job now (`dfns_worker.cancel_refusal`), or nil when it would cancel it or there is
+    /// no such job.
+    public func cancelRefusal(_ id: Int64) async throws -> String? {
+        let rows = try await client.query("SELECT dfns_worker.cancel_refusal(j) FROM dfns_worker.jobs j WHERE j.id = \(id)", logger: logger)
+        for try await reason in rows.decode(String?.self) { return reason }
+        return nil
+    }
+
     /// `dfns_worker.retry(id)`.
     public func retry(_ id: Int64) async throws -> Bool {
         try await booleanFunction("SELECT dfns_worker.retry(\(id))")
@@ -259,8 +308,9 @@ public final class JobStore: Sendable {
         return nil
     }
 
-    /// Counts by queue, kind and state, and the age of the oldest due job.
-    public func status() async throws -> QueueStatus {
+    /// Counts by queue, kind and state, the age of the oldest due job, and how many jobs are stuck: their Dfns
+    /// entity exists or may exist, and every attempt or poll has failed for longer than `stuckAfter`.
+    public func status(stuckAfter: Duration = WorkerConfiguration.defaultStuckAfter) async throws -> QueueStatus {
         var counts: [QueueStatus.Count] = []
         let rows = try await client.query("""
             SELECT queue, kind, state, count(*) FROM dfns_worker.jobs GROUP BY queue, kind, state ORDER BY queue, kind, state
@@ -274,8 +324,18 @@ public final class JobStore: Sendable {
             WHERE state IN ('queued', 'retrying', 'waiting') AND run_at <= now()
             """, logger: logger)
         for try await age in ages.decode(Double?.self) { oldest = age }
-        return QueueStatus(counts: counts, oldestDueAgeSeconds: oldest)
+        var stuck = 0
+        let stuckRows = try await client.query("""
+            SELECT count(*) FROM dfns_worker.jobs
+            WHERE failing_since < now() - make_interval(secs => \(stuckAfter.seconds))
+              AND state IN ('retrying', 'waiting') AND dfns_entity IN ('unknown', 'exists')
+            """, logger: logger)
+        for try await count in stuckRows.decode(Int64.self) { stuck = Int(count) }
+        return QueueStatus(counts: counts, oldestDueAgeSeconds: oldest, stuckJobs: stuck)
     }
+
+    /// 1, 0 or -1 (keep) for an optional flag column update.
+    private static func flag(_ value: Bool?) -> Int32 { value.map { $0 ? 1 : 0 } ?? -1 }
 
     private static func ids(_ rows: PostgresRowSequence) async throws -> Set<Int64> {
         var ids = Set<Int64>()

@@ -1,104 +1,176 @@
 import DfnsSDK
 import Foundation
 
-/// Turns how an attempt ended into the row's next state, deciding retries on typed errors only.
+/// Turns how an attempt ended into the row's next state, deciding on typed errors only, by the rules of
+/// RELIABILITY.md ("The state machine"): an operation is never sent twice, and a row never says `failed` while Dfns
+/// holds, or may hold, an entity that can still move.
+///
+/// - Dfns accepted it (`exists`): errors keep the job `waiting` and polling, spending nothing; only Dfns's verdict
+///   (`Failed`/`Rejected`) fails it.
+/// - A request may have reached Dfns without an answer (`unknown`): attempts are spent as usual, but when they run
+///   out the job keeps looking the operation up (spending nothing) instead of failing, until it finds it or proves
+///   nothing exists.
+/// - Nothing can exist (`none`): retryable errors retry with backoff until the attempts run out, others fail.
 struct OutcomePolicy: Sendable {
     let configuration: WorkerConfiguration
 
     func completion(for job: ClaimedJob, outcome: JobOutcome) -> JobStore.Completion {
         switch outcome {
         case .succeeded(let result):
-            return completion(job, .succeeded, result: result.jsonString)
+            var succeeded = completion(job, .succeeded, result: StorableJSON.text(result))
+            succeeded.entity = .exists
+            succeeded.failing = false
+            succeeded.refused = false
+            return succeeded
         case .waiting(let checkpoint, let pollAfter, let snapshot):
-            return completion(job, .waiting, result: snapshot?.jsonString, checkpoint: checkpoint.jsonString, delay: pollAfter)
+            var waiting = completion(
+                job, .waiting, result: snapshot.map(StorableJSON.text), checkpoint: StorableJSON.text(checkpoint), delay: pollAfter
+            )
+            waiting.entity = .exists
+            waiting.failing = false
+            waiting.refused = false
+            return waiting
         case .deferred(let after):
-            let state: JobState = job.claimedFrom == .waiting ? .waiting : .retrying
-            return completion(job, state, delay: after, refund: job.claimedFrom == .waiting ? 0 : 1)
+            return completion(job, job.claimedFrom == .waiting ? .waiting : .retrying, delay: after, refund: refund(job))
         }
     }
 
     /// A job claimed but never started, given back as it was: same state, attempt refunded, nothing recorded.
     func handBack(_ job: ClaimedJob) -> JobStore.Completion {
-        var handedBack = completion(job, job.claimedFrom, delay: .zero, refund: job.claimedFrom == .waiting ? 0 : 1)
+        var handedBack = completion(job, job.claimedFrom, delay: .zero, refund: refund(job))
         handedBack.handedBack = true
         return handedBack
     }
 
     func completion(for job: ClaimedJob, error: any Error, stopped: InFlightJobs.StopReason?) -> JobStore.Completion {
-        let isPoll = job.claimedFrom == .waiting
         switch stopped {
         case .shutdown, .leaseLost:
-            // Handed back unfinished: no attempt spent; the next attempt knows this one may have reached Dfns.
-            var handedBack = completion(job, job.claimedFrom, checkpoint: Self.markedUnknown(job), delay: .zero, refund: isPoll ? 0 : 1)
+            // Handed back unfinished, spending nothing; whatever it sent to Dfns is now unknown.
+            var handedBack = completion(job, job.claimedFrom, delay: .zero, refund: refund(job))
+            handedBack.entity = mayHaveSent(job)
             handedBack.handedBack = true
             return handedBack
         case .timeout:
-            return retryable(
-                job, code: "job_timeout", message: "the attempt ran longer than \(configuration.jobTimeout) and was abandoned", retryAfter: nil,
-                checkpoint: Self.markedUnknown(job)
+            return retry(
+                job, code: "job_timeout", message: "the attempt ran longer than \(configuration.jobTimeout) and was abandoned",
+                entity: mayHaveSent(job)
             )
         case nil:
             break
         }
         if let failure = error as? JobFailure {
-            return completion(job, .failed, result: failure.result?.jsonString, error: Self.errorJSON(job, code: failure.code, message: failure.message))
+            if failure.entity == .failed {
+                var verdict = completion(job, .failed, result: failure.result.map(StorableJSON.text), error: errorJSON(job, code: failure.code, message: failure.message))
+                verdict.entity = .failed
+                verdict.failing = false
+                return verdict
+            }
+            return retry(job, code: failure.code, message: failure.message, entity: failure.entity, permanent: true)
         }
         guard let error = error as? DfnsError else {
-            return retryable(job, code: "internal", message: "\(error)", retryAfter: nil)
+            // Not a Dfns answer (a handler's own error): whatever the attempt sent is unknown.
+            return retry(job, code: "internal", message: "\(error)", entity: mayHaveSent(job))
         }
         let code = Self.code(of: error)
-        let recorded = Self.errorJSON(job, code: code, message: error.message, httpStatus: error.httpStatus, dfnsErrorId: error.dfnsErrorId)
+        let recorded = errorJSON(job, code: code, message: error.message, httpStatus: error.httpStatus, dfnsErrorId: error.dfnsErrorId)
         switch error.code {
-        case .unauthorized, .forbidden:
+        case .unauthorized:
             // Not the job's fault: give the attempt back and wait while the worker is paused.
-            return completion(job, isPoll ? .waiting : .retrying, error: recorded, delay: configuration.authProbeInterval, refund: isPoll ? 0 : 1)
+            return paused(job, error: recorded, refused: nil)
+        case .forbidden:
+            guard job.dfnsEntity == .none, job.refusals + 1 >= configuration.forbiddenAttempts else {
+                return paused(job, error: recorded, refused: true)
+            }
+            // The probe between these refusals succeeded (the job ran again): a permission is missing for this job.
+            let message = "Dfns refused this job \(job.refusals + 1) times in a row (HTTP \(error.httpStatus ?? 403)) while the credentials "
+                + "worked for other requests: a permission is missing for it. Dfns said: \(error.message)"
+            var failed = completion(job, .failed, error: errorJSON(job, code: code, message: message, httpStatus: error.httpStatus, dfnsErrorId: error.dfnsErrorId))
+            failed.refused = true
+            failed.failing = false
+            return failed
         case .rateLimited:
-            return completion(job, isPoll ? .waiting : .retrying, error: recorded, delay: error.retryAfter ?? .seconds(1), refund: isPoll ? 0 : 1)
-        default:
-            guard error.isRetryable else { return completion(job, .failed, error: recorded) }
-            return retryable(
-                job, code: code, message: error.message, retryAfter: error.retryAfter, httpStatus: error.httpStatus, dfnsErrorId: error.dfnsErrorId,
-                // No answer at all: the request may still be in progress at Dfns. (A 5xx is an answer: reconciled by
-                // the next attempt, as every retry is, but nothing is left running.)
-                checkpoint: [.transport, .timeout].contains(error.code) ? Self.markedUnknown(job) : nil
-            )
-        }
-    }
-
-    private func retryable(
-        _ job: ClaimedJob, code: String, message: String, retryAfter: Duration?, httpStatus: Int? = nil, dfnsErrorId: String? = nil,
-        checkpoint: String? = nil
-    ) -> JobStore.Completion {
-        if job.claimedFrom == .waiting {
-            // A failed poll of a submitted operation: poll again later, spending nothing.
+            // Dfns did not process it: same state, nothing spent, due again after Retry-After (within the backoff cap).
             return completion(
-                job, .waiting, error: Self.errorJSON(job, code: code, message: message, httpStatus: httpStatus, dfnsErrorId: dfnsErrorId),
-                checkpoint: checkpoint, delay: backoff(job.attempt, retryAfter)
+                job, job.claimedFrom == .waiting ? .waiting : .retrying, error: recorded,
+                delay: min(error.retryAfter ?? .seconds(1), configuration.retryMaxDelay), refund: refund(job)
+            )
+        default:
+            return retry(
+                job, code: code, message: error.message, httpStatus: error.httpStatus, dfnsErrorId: error.dfnsErrorId,
+                retryAfter: error.retryAfter, entity: error.outcomeUnknown ? mayHaveSent(job) : nil,
+                permanent: !(error.isRetryable || error.outcomeUnknown)
             )
         }
-        guard job.attempt < job.maxAttempts else {
-            let final = "attempts exhausted (\(job.attempt) of \(job.maxAttempts)); last: \(message)"
-            return completion(job, .failed, error: Self.errorJSON(job, code: code, message: final, httpStatus: httpStatus, dfnsErrorId: dfnsErrorId))
-        }
-        return completion(
-            job, .retrying, error: Self.errorJSON(job, code: code, message: message, httpStatus: httpStatus, dfnsErrorId: dfnsErrorId),
-            checkpoint: checkpoint, delay: backoff(job.attempt, retryAfter)
-        )
     }
 
-    /// The job's checkpoint marked "this attempt may have reached Dfns and got no answer, as of now", so the next
-    /// attempt reconciles first and a handler can wait for a request Dfns may still be processing.
-    static func markedUnknown(_ job: ClaimedJob) -> String {
-        var checkpoint = job.checkpoint?.objectValue ?? [:]
-        checkpoint["interrupted"] = .bool(true)
-        checkpoint["unknownOutcomeAt"] = .number(Date().timeIntervalSince1970)
-        return JSONValue.object(checkpoint).jsonString
+    /// An attempt that failed. `entity` is what the failure says Dfns holds (nil: as before); `permanent` failures
+    /// end the job only when Dfns holds nothing of it.
+    private func retry(
+        _ job: ClaimedJob, code: String, message: String, httpStatus: Int? = nil, dfnsErrorId: String? = nil,
+        retryAfter: Duration? = nil, entity: DfnsEntity?, permanent: Bool = false
+    ) -> JobStore.Completion {
+        let held = entity ?? job.dfnsEntity
+        var next: JobStore.Completion
+        if job.claimedFrom == .waiting || held == .exists {
+            // Following an entity Dfns accepted: poll again later, spending nothing; only Dfns's verdict ends it.
+            next = completion(
+                job, .waiting, error: errorJSON(job, code: code, message: message, httpStatus: httpStatus, dfnsErrorId: dfnsErrorId),
+                delay: max(followBackoff(job), retryAfter ?? .zero), refund: refund(job)
+            )
+        } else if held == .unknown {
+            // Dfns may hold the operation: never failed. Once the attempts run out the job only looks it up.
+            let exhausted = job.attempt >= job.maxAttempts
+            let note = exhausted ? " (attempts exhausted, \(job.attempt) of \(job.maxAttempts): looking the operation up at Dfns before calling the job failed)" : ""
+            next = completion(
+                job, .retrying, error: errorJSON(job, code: code, message: message + note, httpStatus: httpStatus, dfnsErrorId: dfnsErrorId),
+                delay: exhausted ? max(followBackoff(job), retryAfter ?? .zero) : backoff(job.attempt, retryAfter)
+            )
+        } else if !permanent, job.attempt < job.maxAttempts {
+            next = completion(
+                job, .retrying, error: errorJSON(job, code: code, message: message, httpStatus: httpStatus, dfnsErrorId: dfnsErrorId),
+                delay: backoff(job.attempt, retryAfter)
+            )
+        } else {
+            let final = permanent ? message : "attempts exhausted (\(job.attempt) of \(job.maxAttempts)); last: \(message)"
+            next = completion(job, .failed, error: errorJSON(job, code: code, message: final, httpStatus: httpStatus, dfnsErrorId: dfnsErrorId))
+            next.failing = false
+            next.entity = entity
+            next.refused = false
+            return next
+        }
+        next.entity = entity
+        next.failing = true
+        next.refused = false
+        return next
     }
+
+    /// 401/403 while the worker pauses: not the job's fault; same state, the attempt given back, due after a probe.
+    private func paused(_ job: ClaimedJob, error: (json: String, code: String), refused: Bool?) -> JobStore.Completion {
+        var paused = completion(
+            job, job.claimedFrom == .waiting ? .waiting : .retrying, error: error, delay: configuration.authProbeInterval, refund: refund(job)
+        )
+        paused.refused = refused
+        return paused
+    }
+
+    /// `.unknown` unless Dfns already accepted or judged the job's entity (then nothing changes).
+    private func mayHaveSent(_ job: ClaimedJob) -> DfnsEntity? {
+        job.dfnsEntity == .exists || job.dfnsEntity == .failed ? nil : .unknown
+    }
+
+    /// 1 when the claim spent an attempt that must be given back.
+    private func refund(_ job: ClaimedJob) -> Int32 { job.attemptSpent ? 1 : 0 }
 
     /// Capped exponential backoff with 50 % jitter, at least Retry-After.
     func backoff(_ attempt: Int, _ retryAfter: Duration?) -> Duration {
         let policy = RetryPolicy(baseDelay: configuration.retryBaseDelay, maxDelay: configuration.retryMaxDelay, jitter: 0.5)
-        return policy.delay(afterAttempt: attempt, retryAfter: retryAfter)
+        return policy.delay(afterAttempt: attempt, retryAfter: retryAfter.map { min($0, configuration.retryMaxDelay) })
+    }
+
+    /// Backoff for a job that spends no attempts (polls, look-ups): half the time it has been failing, within the
+    /// retry bounds, so a job that fails for an hour is tried about every half hour at most.
+    private func followBackoff(_ job: ClaimedJob) -> Duration {
+        min(configuration.retryMaxDelay, max(configuration.retryBaseDelay, (job.failingFor ?? .zero) / 2))
     }
 
     private func completion(
@@ -110,18 +182,24 @@ struct OutcomePolicy: Sendable {
             delay: delay, refund: refund
         )
         completion.errorCode = error?.code
+        completion.attempt = job.attempt
         return completion
     }
 
-    /// The `last_error` object: `{code, message, httpStatus?, dfnsErrorId?, attempt, at}`.
-    static func errorJSON(_ job: ClaimedJob, code: String, message: String, httpStatus: Int? = nil, dfnsErrorId: String? = nil) -> (json: String, code: String) {
+    private func errorJSON(_ job: ClaimedJob, code: String, message: String, httpStatus: Int? = nil, dfnsErrorId: String? = nil) -> (json: String, code: String) {
+        (Self.errorJSON(attempt: job.attempt, code: code, message: message, httpStatus: httpStatus, dfnsErrorId: dfnsErrorId), code)
+    }
+
+    /// The `last_error` object: `{code, message, httpStatus?, dfnsErrorId?, attempt, at}`, the message at most 2,000
+    /// characters.
+    static func errorJSON(attempt: Int, code: String, message: String, httpStatus: Int? = nil, dfnsErrorId: String? = nil) -> String {
         var object: [String: JSONValue] = [
-            "code": .string(code), "message": .string(String(message.prefix(2000))), "attempt": .integer(Int64(job.attempt)),
+            "code": .string(code), "message": .string(String(message.prefix(2000))), "attempt": .integer(Int64(attempt)),
             "at": .string(Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))),
         ]
         if let httpStatus { object["httpStatus"] = .integer(Int64(httpStatus)) }
         if let dfnsErrorId { object["dfnsErrorId"] = .string(dfnsErrorId) }
-        return (JSONValue.object(object).jsonString, code)
+        return StorableJSON.text(.object(object))
     }
 
     /// The snake_case code stored in `last_error` for an SDK error.
@@ -130,7 +208,6 @@ struct OutcomePolicy: Sendable {
         case .rateLimited: "rate_limited"
         case .server: "server_error"
         case .notFound: "not_found"
-        case .policyPending: "policy_pending"
         default: "\(error.code)"
         }
     }

@@ -17,10 +17,14 @@ public struct QueueStatus: Sendable, Codable {
     public let counts: [Count]
     /// Seconds the oldest due (queued, retrying or waiting) job has been due; nil when none is.
     public let oldestDueAgeSeconds: Double?
+    /// Jobs whose Dfns entity exists or may exist and whose attempts or polls have all failed for longer than the
+    /// bound (`WorkerConfiguration.stuckAfter`): they cannot fail on their own, so an operator must look.
+    public let stuckJobs: Int
 
-    public init(counts: [Count], oldestDueAgeSeconds: Double?) {
+    public init(counts: [Count], oldestDueAgeSeconds: Double?, stuckJobs: Int = 0) {
         self.counts = counts
         self.oldestDueAgeSeconds = oldestDueAgeSeconds
+        self.stuckJobs = stuckJobs
     }
 
     /// Totals by state.

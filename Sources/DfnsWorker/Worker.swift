@@ -163,13 +163,15 @@ public final class Worker: Service, Sendable {
                     }
                     if await gateway.authFailure != nil {
                         await handBackBuffered()
-                        // A cron batch does not wait for credentials to be fixed: it stops and says why.
-                        if !isDaemon, inFlight.count == 0 { break }
-                        if inFlight.count == 0, await !gateway.probe() {
-                            try? await Task.sleep(for: configuration.authProbeInterval)
-                        } else {
+                        guard inFlight.count == 0 else {
                             _ = await iterator.next()
+                            continue
                         }
+                        // A probe that succeeds means the refusal concerned that job only (a 403 on one wallet): go on.
+                        if await gateway.probe() { continue }
+                        // A cron batch does not wait for credentials to be fixed: it stops and says why.
+                        if !isDaemon { break }
+                        try? await Task.sleep(for: configuration.authProbeInterval)
                         continue
                     }
                     // Start buffered jobs while slots are free.
@@ -196,6 +198,7 @@ public final class Worker: Service, Sendable {
                     if case .drain(let maxJobs?, _) = mode { want = min(want, maxJobs - summary.claimed - (buffer.count - bufferStart)) }
                     var claimed: [ClaimedJob] = []
                     if buffer.count - bufferStart < configuration.concurrency, want > 0 {
+                        let claimSent = ContinuousClock.now
                         do {
                             claimed = try await store.claim(
                                 queues: configuration.queues, kinds: registry.kinds, limit: want,
@@ -208,7 +211,7 @@ public final class Worker: Service, Sendable {
                             try? await Task.sleep(for: .seconds(1))
                             continue
                         }
-                        for job in claimed { inFlight.add(job) }
+                        for job in claimed { inFlight.add(job, leasedAt: claimSent) }
                         // Drop the started jobs first: a buffer refilled before it runs dry would otherwise keep
                         // every job it ever held (about 1 KB each, seen as RSS growing with the jobs drained).
                         buffer.removeFirst(bufferStart)
@@ -250,9 +253,18 @@ public final class Worker: Service, Sendable {
             _ = inFlight.remove(job.id)
             return policy.completion(for: job, error: JobFailure.invalidPayload(problem), stopped: nil)
         }
-        let context = JobContext(dfns: gateway, logger: jobLogger)
+        let context = JobContext(dfns: gateway, logger: jobLogger, settleWindow: configuration.settleWindow)
+        // Stopped before it started (its lease could not be renewed, or the worker is stopping): never run it.
+        let handlerTask = Mutex<(task: Task<JobOutcome, any Error>?, cancelled: Bool)>((nil, false))
+        guard inFlight.attach(job.id, stop: { handlerTask.withLock { $0.cancelled = true; $0.task?.cancel() } }) else {
+            _ = inFlight.remove(job.id)
+            return policy.handBack(job)
+        }
         let task = Task { try await handler.run(job, context: context) }
-        inFlight.attach(job.id) { task.cancel() }
+        handlerTask.withLock { state in
+            state.task = task
+            if state.cancelled { task.cancel() }
+        }
         let result = await task.result
         let stopped = inFlight.remove(job.id)
         switch result {
@@ -281,8 +293,10 @@ public final class Worker: Service, Sendable {
             try? await Task.sleep(for: configuration.heartbeatInterval)
             let leases = inFlight.leases()
             guard !leases.isEmpty else { continue }
+            let sent = ContinuousClock.now
             do {
                 let held = try await store.renewLeases(leases, lease: configuration.leaseDuration)
+                inFlight.renewed(held, at: sent)
                 metrics?.leasesRenewed(held.count)
                 let lost = Set(leases.map(\.id)).subtracting(held)
                 if !lost.isEmpty {
@@ -324,7 +338,7 @@ public final class Worker: Service, Sendable {
         var lastWait = Duration.zero
         while !Task.isCancelled {
             do {
-                metrics.record(try await store.status())
+                metrics.record(try await store.status(stuckAfter: configuration.stuckAfter))
                 healthState.withLock { $0.databaseReachable = true }
             } catch {
                 healthState.withLock { $0.databaseReachable = false }
@@ -339,10 +353,19 @@ public final class Worker: Service, Sendable {
         }
     }
 
+    /// Stops jobs that ran past the job timeout, and jobs whose lease could not be renewed for `lease - heartbeat`
+    /// (the database is unreachable): they stop before the lease expires and another worker may take them.
     private func watchdog(_ inFlight: InFlightJobs) async {
+        let unrenewedLimit = configuration.leaseDuration - configuration.heartbeatInterval
         while !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(500))
-            inFlight.stop(.timeout, startedBefore: ContinuousClock.now.advanced(by: .zero - configuration.jobTimeout))
+            try? await Task.sleep(for: .milliseconds(250))
+            let now = ContinuousClock.now
+            inFlight.stop(.timeout, startedBefore: now.advanced(by: .zero - configuration.jobTimeout))
+            let stopped = inFlight.stop(.leaseLost, renewedBefore: now.advanced(by: .zero - unrenewedLimit))
+            if stopped > 0 {
+                metrics?.leasesLost(stopped)
+                logger.error("leases not renewed for \(unrenewedLimit); stopping those jobs before the leases expire", metadata: ["job.count": "\(stopped)"])
+            }
         }
     }
 

@@ -12,7 +12,9 @@ public struct WorkerConfiguration: Sendable {
     public var claimAhead: Duration = .milliseconds(200)
     /// Lease of a claimed job; a worker that stops renewing loses it. Default 30 s.
     public var leaseDuration: Duration = .seconds(30)
-    /// How often leases of running jobs are renewed. Default 10 s.
+    /// How often leases of running jobs are renewed. Default 10 s. A worker whose last renewal is older than
+    /// `leaseDuration - heartbeatInterval` (the database is unreachable) stops those jobs, so they never run on
+    /// after their lease expired and another worker took them.
     public var heartbeatInterval: Duration = .seconds(10)
     /// How often expired leases are looked for. Default 5 s, so a dead worker's job is claimable again within 35 s
     /// (one lease after its last heartbeat, plus one interval).
@@ -28,10 +30,21 @@ public struct WorkerConfiguration: Sendable {
     public var retryMaxDelay: Duration = .seconds(600)
     /// How often a worker paused by 401/403 probes Dfns. Default 30 s.
     public var authProbeInterval: Duration = .seconds(30)
+    /// How many HTTP 403s in a row one job may get while the credentials work for other requests (a permission
+    /// missing for that job only) before it fails with `forbidden`. Default 3.
+    public var forbiddenAttempts: Int = 3
+    /// How long a job whose Dfns entity exists or may exist can keep failing (polls, look-ups) before it counts as
+    /// stuck (`dfns_worker_stuck_jobs`, `status`). Such a job never fails on its own. Default 15 minutes.
+    public var stuckAfter: Duration = Self.defaultStuckAfter
+    public static let defaultStuckAfter: Duration = .seconds(900)
     /// How often queue depth, in-flight jobs and the paused flag are sampled into metrics. Default 5 s.
     public var metricsSampleInterval: Duration = .seconds(5)
     /// This process's name in `worker_id`. Default `hostname:pid`.
     public var workerId: String
+
+    /// How long after an attempt ended without an answer a request it sent may still be in progress at Dfns:
+    /// `leaseDuration + jobTimeout`, measured on the database's clock (see ``JobContext/settleWindow``).
+    public var settleWindow: Duration { leaseDuration + jobTimeout }
 
     public init(workerId: String) {
         self.workerId = workerId

@@ -20,6 +20,7 @@ public final class WorkerMetrics: Sendable, DfnsRequestObserver {
     private let rateLimiterWait: FloatingPointCounter
     private let paused: Meter
     private let oldestDueAge: Meter
+    private let stuck: Meter
     private let errors = Mutex<[String: Counter]>([:])
     private let requests = Mutex<[String: CoreMetrics.Timer]>([:])
     private let depth = Mutex<[String: Meter]>([:])
@@ -46,6 +47,7 @@ public final class WorkerMetrics: Sendable, DfnsRequestObserver {
         rateLimiterWait = FloatingPointCounter(label: "dfns_worker_rate_limiter_wait_seconds_total", factory: factory)
         paused = Meter(label: "dfns_worker_paused", factory: factory)
         oldestDueAge = Meter(label: "dfns_worker_oldest_due_job_age_seconds", factory: factory)
+        stuck = Meter(label: "dfns_worker_stuck_jobs", factory: factory)
         Meter(label: "dfns_worker_build_info", dimensions: [("version", version)], factory: factory).set(1)
         record(QueueStatus(
             counts: queues.flatMap { queue in [JobState.queued, .running, .retrying, .waiting].map { .init(queue: queue, kind: "", state: $0, count: 0) } },
@@ -85,6 +87,7 @@ public final class WorkerMetrics: Sendable, DfnsRequestObserver {
             }.set(totals[key] ?? 0)
         }
         oldestDueAge.set(status.oldestDueAgeSeconds ?? 0)
+        stuck.set(status.stuckJobs)
     }
 
     public func dfnsRequestFinished(_ event: DfnsRequestEvent) {

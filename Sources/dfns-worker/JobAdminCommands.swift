@@ -2,16 +2,21 @@ import ArgumentParser
 import DfnsWorker
 import Foundation
 
-/// `dfns-worker cancel ID`: as `dfns_worker.cancel(id)`; exits 1 when the job could not be cancelled.
+/// `dfns-worker cancel ID`: as `dfns_worker.cancel(id)`; exits 1, saying why, when the job could not be cancelled
+/// (it is running or finished, or its operation exists or may exist at Dfns).
 struct CancelCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "cancel", abstract: "Cancel a queued, retrying or waiting job.")
+    static let configuration = CommandConfiguration(
+        commandName: "cancel", abstract: "Cancel a job that is not running and whose operation cannot exist at Dfns."
+    )
 
     @Argument(help: "Job id.") var id: Int64
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        try await changeState(id: id, verb: "cancelled", database: database, logging: logging) { try await $0.cancel($1) }
+        try await changeState(id: id, verb: "cancelled", database: database, logging: logging) { store, id in
+            try await store.cancel(id) ? nil : try await store.cancelRefusal(id)
+        }
     }
 }
 
@@ -24,23 +29,27 @@ struct RetryCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        try await changeState(id: id, verb: "re-queued", database: database, logging: logging) { try await $0.retry($1) }
+        try await changeState(id: id, verb: "re-queued", database: database, logging: logging) { store, id in
+            try await store.retry(id) ? nil : ""
+        }
     }
 }
 
+/// Runs `change`, which returns nil when it changed the job, else why not (empty: no particular reason).
 private func changeState(
-    id: Int64, verb: String, database: DatabaseOptions, logging: LoggingOptions, _ change: @escaping (JobStore, Int64) async throws -> Bool
+    id: Int64, verb: String, database: DatabaseOptions, logging: LoggingOptions, _ change: @escaping (JobStore, Int64) async throws -> String?
 ) async throws {
     let logger = try logging.bootstrap(label: "dfns.worker")
-    let (changed, state) = try await withDatabase(try database.resolved(), logger: logger) { store in
+    let (refusal, state) = try await withDatabase(try database.resolved(), logger: logger) { store in
         (try await change(store, id), try await store.state(of: id))
     }
     guard let state else {
         FileHandle.standardError.write(Data("job \(id) does not exist\n".utf8))
         throw ExitCode(1)
     }
-    guard changed else {
-        FileHandle.standardError.write(Data("job \(id) is \(state); not \(verb)\n".utf8))
+    if let refusal {
+        let why = refusal.isEmpty ? "" : ": \(refusal)"
+        FileHandle.standardError.write(Data("job \(id) is \(state); not \(verb)\(why)\n".utf8))
         throw ExitCode(1)
     }
     print("job \(id) \(verb)")
@@ -66,6 +75,10 @@ struct StatusCommand: AsyncParsableCommand {
         let totals = status.byState
         print(JobState.all.map { "\($0): \(totals[$0] ?? 0)" }.joined(separator: "  "))
         print("oldest due job: " + (status.oldestDueAgeSeconds.map { String(format: "%.1f s", $0) } ?? "none"))
+        if status.stuckJobs > 0 {
+            print("stuck: \(status.stuckJobs) job(s) whose Dfns operation exists or may exist have been failing for over 15 minutes; "
+                + "see last_error of jobs with failing_since set")
+        }
         guard !status.counts.isEmpty else { return }
         print("")
         print("queue".padding(toLength: 16, withPad: " ", startingAt: 0) + "kind".padding(toLength: 20, withPad: " ", startingAt: 0) + "state".padding(toLength: 12, withPad: " ", startingAt: 0) + "count")

@@ -148,6 +148,55 @@ struct DfnsClientTests {
         }
     }
 
+    @Test("a day-long Retry-After pauses the client no longer than the policy's limit; the error keeps the full value")
+    func longRetryAfter() async throws {
+        let configuration = SimulatorConfiguration(faults: [.actionInit: FaultRule(rateLimitBurstRate: 1, rateLimitBurstLength: 1, rateLimitRetryAfter: "86400")])
+        try await SimulatorHarness.withSimulator(configuration) { sim in
+            let client = sim.client { $0.retryPolicy = RetryPolicy(maxAttempts: 1, maxRetryAfter: .seconds(1)) }
+            let error = await #expect(throws: DfnsError.self) { try await client.createWallet(CreateWalletRequest(network: "Base")) }
+            #expect(error?.code == .rateLimited && error?.retryAfter == .seconds(86_400))
+            try await sim.setFaultRules([:])
+            let started = ContinuousClock.now
+            _ = try await client.listWalletsPage(limit: 1)
+            #expect(started.duration(to: .now) < .seconds(3), "held for the 1 s limit, not a day")
+        }
+    }
+
+    @Test("a 202 (a policy holds the transfer for approval) returns the accepted transfer")
+    func acceptedTransfer() async throws {
+        try await SimulatorHarness.withSimulator(SimulatorConfiguration(approvalFraction: 1)) { sim in
+            let client = sim.client()
+            let wallet = try await client.createWallet(CreateWalletRequest(network: "Ethereum"))
+            let transfer = try await client.createTransfer(walletId: wallet.id, .native(to: "0x" + String(repeating: "ab", count: 20), amount: "5"))
+            #expect(transfer.status == .pending && transfer.approvalId?.hasPrefix("ap-") == true)
+        }
+    }
+
+    @Test("a 2xx to a write whose body cannot be read says the outcome is unknown: the entity exists")
+    func undecodableWrite() async throws {
+        try await SimulatorHarness.withSimulator(SimulatorConfiguration(faults: [.createWallet: FaultRule(garbledResponseRate: 1)])) { sim in
+            let error = await #expect(throws: DfnsError.self) { try await sim.client().createWallet(CreateWalletRequest(network: "Base")) }
+            #expect(error?.code == .decoding && error?.outcomeUnknown == true)
+            #expect(error?.rawBody.map { !$0.isEmpty } == true)
+            let created = try await sim.stat("walletsCreated")
+            #expect(created == 1)
+        }
+    }
+
+    @Test("a failure before the real request was sent leaves the outcome known: nothing happened")
+    func failureBeforeTheWrite() async throws {
+        try await SimulatorHarness.withSimulator(SimulatorConfiguration(faults: [.action: FaultRule(serverErrorRate: 1)])) { sim in
+            let client = sim.client { $0.retryPolicy = .none }
+            let error = await #expect(throws: DfnsError.self) { try await client.createWallet(CreateWalletRequest(network: "Base")) }
+            #expect(error?.code == .server && error?.outcomeUnknown == false)
+        }
+        try await SimulatorHarness.withSimulator(SimulatorConfiguration(faults: [.createWallet: FaultRule(serverErrorRate: 1)])) { sim in
+            let client = sim.client { $0.retryPolicy = .none }
+            let error = await #expect(throws: DfnsError.self) { try await client.createWallet(CreateWalletRequest(network: "Base")) }
+            #expect(error?.code == .server && error?.outcomeUnknown == true, "a 5xx to the write itself may hide a created wallet")
+        }
+    }
+
     @Test("a transfer whose response was lost is replayed by externalId, never duplicated")
     func lostTransferResponse() async throws {
         try await SimulatorHarness.withSimulator { sim in

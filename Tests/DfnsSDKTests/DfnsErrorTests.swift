@@ -7,7 +7,7 @@ struct DfnsErrorTests {
     @Test(
         "each status class maps to its code and retryability",
         arguments: [
-            (202, DfnsError.Code.policyPending, false), (400, .validation, false), (401, .unauthorized, false),
+            (400, DfnsError.Code.validation, false), (401, .unauthorized, false),
             (402, .forbidden, false), (403, .forbidden, false), (404, .notFound, false), (409, .conflict, false),
             (422, .validation, false), (429, .rateLimited, true), (500, .server, true), (502, .server, true),
             (503, .server, true), (504, .server, true),
@@ -48,6 +48,13 @@ struct DfnsErrorTests {
         #expect(DfnsError.parseRetryAfter("Tue, 14 Nov 2023 22:13:00 GMT", now: now) == .zero)
         #expect(DfnsError.parseRetryAfter("soon") == nil)
         #expect(DfnsError.parseRetryAfter("-3") == nil)
+    }
+
+    @Test("an absurd Retry-After is clamped to a day instead of trapping", arguments: ["1e300", "99999999999999999999", "86400000"])
+    func absurdRetryAfter(value: String) {
+        #expect(DfnsError.parseRetryAfter(value) == DfnsError.retryAfterLimit)
+        #expect(DfnsError.parseRetryAfter("Fri, 31 Dec 9999 23:59:59 GMT") == DfnsError.retryAfterLimit)
+        #expect(DfnsError.parseRetryAfter("inf") == nil && DfnsError.parseRetryAfter("nan") == nil)
         let error = DfnsError(httpStatus: 429, body: [], retryAfterHeader: "2")
         #expect(error.retryAfter == .seconds(2))
     }

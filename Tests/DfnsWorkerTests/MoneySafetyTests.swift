@@ -42,6 +42,36 @@ struct MoneySafetyTests {
         }
     }
 
+    @Test(
+        "attempts used up without one answer: the job looks the operation up, and fails only once Dfns shows nothing was created",
+        arguments: ["create-transfer", "create-wallet"]
+    )
+    func attemptsExhaustedNothingCreated(endpoint: String) async throws {
+        try await SimulatorHarness.withSimulator { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) {
+                    $0.leaseDuration = .seconds(2)
+                    $0.jobTimeout = .seconds(1)
+                }
+                let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
+                // A 5xx before Dfns processes anything: the worker cannot know that nothing was made.
+                try await sim.setFaultRules([endpoint: FaultRule(serverErrorRate: 1)])
+                let id = endpoint == "create-wallet"
+                    ? try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"Tron"}"#, maxAttempts: 2)
+                    : try await database.store.enqueue(kind: "transfer", payload: Self.transferPayload(wallet.id), maxAttempts: 2)
+                let started = ContinuousClock.now
+                try await WorkerHarness.drainUntilTerminal(worker, database)
+                #expect(started.duration(to: .now) >= .seconds(3), "it waited the settle window (lease 2 s + timeout 1 s) before concluding")
+                let row = try await WorkerHarness.row(database, id)
+                #expect(row.state == "failed" && row.code == "attempts_exhausted" && row.attempt == 2, "\(row)")
+                #expect(row.message?.contains("nothing was created") == true)
+                #expect(try await database.column("SELECT dfns_entity FROM dfns_worker.jobs WHERE id = \(id)") == ["none"])
+                #expect(try await sim.stat("walletsCreated") == 1, "the harness's wallet only")
+                #expect(try await sim.stat("transfersCreated") == 0)
+            }
+        }
+    }
+
     @Test("a retry after Dfns rejected the transfer uses a new externalId, recorded on the row")
     func retryAfterRejection() async throws {
         try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .milliseconds(30), deniedDestinations: [Self.address])) { sim in
@@ -189,7 +219,7 @@ struct MoneySafetyTests {
                 let log = ExecutionLog()
                 try await Self.runPartitioned(database, sim, log)
                 let runs = log.runs
-                #expect(Set(runs.filter { $0.tag == "cut-off" }.map(\.job)).count == 4, "the cut-off worker ran every job first")
+                #expect(Set(runs.filter { $0.tag == "cut-off" }.map(\.job)).count == 4, "the cut-off worker ran every job first: \(runs)")
                 for job in Set(runs.map(\.job)) {
                     let ordered = runs.filter { $0.job == job }.sorted { $0.started < $1.started }
                     for (earlier, later) in zip(ordered, ordered.dropFirst()) {
@@ -217,9 +247,7 @@ struct MoneySafetyTests {
         let healthy = WorkerHarness.worker(database, sim, handlers: [RecordingJob(tag: "healthy", log: log)], configure: partitionTimings)
         try await database.execute("INSERT INTO dfns_worker.jobs (kind, payload) SELECT 'test_record', '{\"seconds\":8}' FROM generate_series(1, 4)")
         let first = Task { try await cutOff.run() }
-        try await waitFor(.seconds(20)) {
-            try await database.column("SELECT count(*)::text FROM dfns_worker.jobs WHERE state = 'running'") == ["4"]
-        }
+        try await waitFor(.seconds(20)) { log.running("cut-off") == 4 }
         proxy.cut()
         let second = Task { try await healthy.run() }
         try await waitFor(.seconds(60)) {
@@ -232,9 +260,9 @@ struct MoneySafetyTests {
         _ = try? await first.value
     }
 
-    /// A 3 s lease renewed every second, so a cut-off worker's leases expire quickly; jobs may run a minute.
+    /// A 4 s lease renewed every second, so a cut-off worker's leases expire quickly; jobs may run a minute.
     static func partitionTimings(_ configuration: inout WorkerConfiguration) {
-        configuration.leaseDuration = .seconds(3)
+        configuration.leaseDuration = .seconds(4)
         configuration.heartbeatInterval = .seconds(1)
         configuration.rescueInterval = .milliseconds(300)
         configuration.jobTimeout = .seconds(60)
@@ -373,11 +401,21 @@ final class ExecutionLog: Sendable {
         let ended: ContinuousClock.Instant
     }
 
-    private let entries = Mutex<[Run]>([])
+    private let entries = Mutex<(running: [String: Int], runs: [Run])>(([:], []))
 
-    var runs: [Run] { entries.withLock { $0 } }
+    var runs: [Run] { entries.withLock { $0.runs } }
 
-    func record(_ run: Run) { entries.withLock { $0.append(run) } }
+    /// Handlers of `tag` running now.
+    func running(_ tag: String) -> Int { entries.withLock { $0.running[tag] ?? 0 } }
+
+    func start(_ tag: String) { entries.withLock { $0.running[tag, default: 0] += 1 } }
+
+    func record(_ run: Run) {
+        entries.withLock {
+            $0.running[run.tag, default: 0] -= 1
+            $0.runs.append(run)
+        }
+    }
 }
 
 /// `test_record`: sleeps `payload.seconds` (until cancelled), recording when it ran.
@@ -388,6 +426,7 @@ struct RecordingJob: JobHandler {
 
     func run(_ job: ClaimedJob, context: JobContext) async throws -> JobOutcome {
         let started = ContinuousClock.now
+        log.start(tag)
         defer { log.record(.init(job: job.id, tag: tag, started: started, ended: .now)) }
         var seconds: Int64 = 1
         if case .integer(let value)? = job.payload["seconds"] { seconds = value }

@@ -14,7 +14,8 @@ struct SQLContractTests {
                 return try await group.reduce([], +)
             }
             #expect(applied.isEmpty, "the schema was migrated by the harness already")
-            #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.schema_migrations") == ["1"])
+            #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.schema_migrations") == ["2"])
+            #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.installation") == ["1"])
         }
     }
 
@@ -70,6 +71,73 @@ struct SQLContractTests {
             #expect(running.map(\.id) == [id])
             #expect(try await store.cancel(id) == false, "a running job is not cancelled under its worker")
             #expect(try await store.state(of: id) == .running)
+        }
+    }
+
+    @Test("cancel refuses, and says why, a job whose operation exists or may exist at Dfns; it frees nothing")
+    func cancelRefusals() async throws {
+        try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+            let store = database.store
+            let submitted = try await store.enqueue(kind: "noop", payload: "{}", uniqueKey: "k-1")
+            let unknown = try await store.enqueue(kind: "noop", payload: "{}")
+            try await database.execute("""
+                UPDATE dfns_worker.jobs SET state = 'waiting', dfns_entity = 'exists', result = '{"id":"xfr-1","status":"Pending"}' WHERE id = \(submitted);
+                """)
+            try await database.execute("UPDATE dfns_worker.jobs SET state = 'retrying', dfns_entity = 'unknown' WHERE id = \(unknown)")
+            #expect(try await store.cancel(submitted) == false)
+            #expect(try await store.cancelRefusal(submitted)?.contains("submitted to Dfns (xfr-1, Pending)") == true)
+            #expect(try await store.cancel(unknown) == false)
+            #expect(try await store.cancelRefusal(unknown)?.contains("without a definite answer") == true)
+            #expect(try await store.enqueue(kind: "noop", payload: "{}", uniqueKey: "k-1") == submitted, "the unique_key stays taken")
+            let fresh = try await store.enqueue(kind: "noop", payload: "{}")
+            #expect(try await store.cancelRefusal(fresh) == nil)
+            #expect(try await store.cancel(fresh))
+        }
+    }
+
+    @Test("a job's payload and kind cannot change once it may have reached Dfns, or while it runs")
+    func payloadFrozen() async throws {
+        try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+            let id = try await database.store.enqueue(kind: "noop", payload: "{}")
+            try await database.execute("UPDATE dfns_worker.jobs SET payload = '{\"a\":1}' WHERE id = \(id)")
+            try await database.execute("UPDATE dfns_worker.jobs SET dfns_entity = 'unknown' WHERE id = \(id)")
+            let error = await #expect(throws: PSQLError.self) {
+                try await database.execute("UPDATE dfns_worker.jobs SET payload = '{\"a\":2}' WHERE id = \(id)")
+            }
+            #expect(error?.serverInfo?[.message]?.contains("may already have reached Dfns") == true)
+            #expect(try await database.column("SELECT payload->>'a' FROM dfns_worker.jobs WHERE id = \(id)") == ["1"])
+        }
+    }
+
+    @Test("upgrading from schema version 1 keeps every externalId a job may have used, and what was known of its entity")
+    func upgradeFromVersion1() async throws {
+        try await TestDatabase.with(kinds: WorkerHarness.kinds, schemaVersion: 1) { database in
+            try await database.execute("""
+                INSERT INTO dfns_worker.jobs (kind, payload, state, attempt, requeues, checkpoint, last_error) VALUES
+                  ('noop', '{}', 'queued', 0, 0, NULL, NULL),
+                  ('noop', '{}', 'waiting', 1, 0, '{"transferId":"xfr-1","polls":3}', NULL),
+                  ('noop', '{}', 'retrying', 2, 1, '{"interrupted":true,"unknownOutcomeAt":1700000000}', '{"code":"transport"}'),
+                  ('noop', '{}', 'failed', 1, 0, NULL, '{"code":"dfns_rejected"}'),
+                  ('noop', '{}', 'failed', 1, 0, NULL, '{"code":"validation"}')
+                """)
+            #expect(try await database.store.migrate(kinds: WorkerHarness.kinds) == [2])
+            let rows = try await database.column("""
+                SELECT external_id || ' ' || dfns_entity || ' ' || coalesce(extract(epoch FROM outcome_unknown_at)::bigint::text, '-') || ' ' || coalesce(checkpoint::text, '-')
+                FROM dfns_worker.jobs ORDER BY id
+                """)
+            #expect(rows == [
+                "dfns-worker-job-1 none - -",
+                #"dfns-worker-job-2 exists - {"polls": 3, "transferId": "xfr-1"}"#,
+                "dfns-worker-job-3-r1 unknown 1700000000 {}",
+                "dfns-worker-job-4 failed - -",
+                "dfns-worker-job-5 none - -",
+            ])
+            // New jobs get the installation's namespace.
+            let id = try await database.store.enqueue(kind: "noop", payload: "{}")
+            let claimed = try await database.store.claim(queues: ["default"], kinds: ["noop"], limit: 10, workerId: "w", lease: .seconds(30))
+            let installation = try await database.column("SELECT id FROM dfns_worker.installation").first ?? nil
+            #expect(claimed.first { $0.id == id }?.derivedExternalId == "dfns-worker-\(installation ?? "?")-\(id)")
+            #expect(claimed.first { $0.id == 1 }?.derivedExternalId == "dfns-worker-job-1")
         }
     }
 

@@ -26,8 +26,10 @@ public enum TestDatabase {
         }
     }
 
+    /// - Parameter schemaVersion: migrate only this far (upgrade tests); nil migrates to the newest version.
     public static func with<Result: Sendable>(
         kinds: [String],
+        schemaVersion: Int? = nil,
         _ body: @Sendable (Handle) async throws -> Result
     ) async throws -> Result {
         guard let admin = ProcessInfo.processInfo.environment["DATABASE_URL"] else {
@@ -44,7 +46,7 @@ public enum TestDatabase {
         do {
             let result = try await withClient(url, logger: logger) { client in
                 let store = JobStore(client: client, logger: logger)
-                try await store.migrate(kinds: kinds)
+                try await store.migrate(kinds: kinds, through: schemaVersion)
                 return try await body(Handle(url: url, urlString: urlString, store: store))
             }
             try? await dropDatabase(String(name), adminURL, logger)

@@ -133,6 +133,10 @@ def sdk_scenarios(base, algorithm, cred_id, pem):
         if not token:
             break
     check("list wallets across pages", len(ids) == len(set(ids)) and wallet["id"] in ids and pages >= 3, f"{pages} pages, {len(ids)} ids")
+    first = client.wallets.list_wallets({"limit": 1})["nextPageToken"]
+    check("page tokens are standard base64 with +, / and =", all(c in first for c in "+/="), first)
+    status, _ = raw(base, "GET", "/wallets?limit=1&paginationToken=" + first)
+    check("a page token sent with a raw + is read as a space and refused, as by a form-decoding server", status == 400, str(status))
 
 
 def rejection_scenarios(base, cred_id, key):

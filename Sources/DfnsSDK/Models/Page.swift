@@ -21,6 +21,7 @@ public struct PaginatedSequence<Item: Decodable & Sendable>: AsyncSequence, Send
         private var buffer: [Item] = []
         private var index = 0
         private var token: String?
+        private var seenTokens: Set<String> = []
         private var finished = false
 
         init(fetch: @escaping Fetch) { self.fetch = fetch }
@@ -33,6 +34,10 @@ public struct PaginatedSequence<Item: Decodable & Sendable>: AsyncSequence, Send
                 index = 0
                 token = page.nextPageToken
                 finished = token == nil || token == ""
+                // A token seen before would walk the same pages forever.
+                if let token, !finished, !seenTokens.insert(token).inserted {
+                    throw DfnsError(code: .decoding, message: "Dfns returned page token \(token.prefix(40)) twice; stopping the listing instead of looping")
+                }
             }
             defer { index += 1 }
             return buffer[index]

@@ -24,7 +24,9 @@ public struct Transfer: Sendable, Hashable, Decodable, Identifiable {
 }
 
 extension Transfer: JSONValueDecodable {
-    init(json: JSONValue) throws {
+    /// Reads the entity from JSON Dfns returned (e.g. an item of a `…JSON` listing); throws when a field it types is
+    /// missing or of another type.
+    public init(json: JSONValue) throws {
         id = try json.requiredString("id")
         walletId = try json.requiredString("walletId")
         network = try json.optionalString("network")

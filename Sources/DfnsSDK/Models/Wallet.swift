@@ -28,7 +28,9 @@ public struct Wallet: Sendable, Hashable, Decodable, Identifiable {
 }
 
 extension Wallet: JSONValueDecodable {
-    init(json: JSONValue) throws {
+    /// Reads the entity from JSON Dfns returned (e.g. an item of a `…JSON` listing); throws when a field it types is
+    /// missing or of another type.
+    public init(json: JSONValue) throws {
         id = try json.requiredString("id")
         network = try json.requiredString("network")
         address = try json.optionalString("address")

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import NIOHTTP1
 
 /// One HTTP exchange with Dfns at a time: paced by the shared limiter, timed out, and mapped to ``DfnsError``.
@@ -22,7 +23,10 @@ final class DfnsTransport: Sendable {
         self.root = root
     }
 
-    /// Sends one request and returns the body of a 2xx response.
+    /// Sends one request and returns the body of a 2xx response (a 202 too: the entity a policy holds for approval).
+    ///
+    /// A request carrying a user action is a write that may take effect at Dfns: when it gets no definite answer
+    /// (connection lost, timeout, 5xx) its error says ``DfnsError/outcomeUnknown``. Init, action and read calls never do.
     /// - Parameters:
     ///   - path: the path without query, e.g. `/wallets`; also what a user action signs.
     ///   - query: query items, appended unsigned.
@@ -35,6 +39,7 @@ final class DfnsTransport: Sendable {
         userAction: String? = nil
     ) async throws -> [UInt8] {
         try await limiter.acquire()
+        let isWrite = userAction != nil
         var request = HTTPClientRequest(url: root + path + Self.encode(query))
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(configuration.authToken)")
@@ -57,7 +62,7 @@ final class DfnsTransport: Sendable {
         } catch let error as CancellationError {
             throw error
         } catch {
-            let mapped = Self.mapTransportError(error, method: method, path: path)
+            let mapped = Self.mapTransportError(error, method: method, path: path, isWrite: isWrite)
             observe(method, path, status: nil, error: mapped.code, started: started)
             logger.debug("dfns request failed", metadata: [
                 "dfns.method": "\(method.rawValue)", "dfns.path": "\(path)", "dfns.error": "\(mapped.code)",
@@ -69,10 +74,14 @@ final class DfnsTransport: Sendable {
             "dfns.method": "\(method.rawValue)", "dfns.path": "\(path)", "dfns.status": "\(status)",
             "dfns.duration_ms": "\(started.duration(to: .now).milliseconds)",
         ])
-        if (200..<300).contains(status) && status != 202 { return responseBody }
-        let error = DfnsError(httpStatus: status, body: responseBody, retryAfterHeader: retryAfterHeader)
+        if (200..<300).contains(status) { return responseBody }
+        let error = DfnsError(
+            httpStatus: status, body: responseBody, retryAfterHeader: retryAfterHeader, outcomeUnknown: isWrite && status >= 500
+        )
         if error.code == .rateLimited {
-            await limiter.pause(for: error.retryAfter ?? .seconds(1))
+            // The whole client waits, but never longer than the policy's limit: a huge Retry-After must not stall
+            // every job of the process (the caller still sees the full value in the error).
+            await limiter.pause(for: min(error.retryAfter ?? .seconds(1), configuration.retryPolicy.maxRetryAfter))
         }
         throw error
     }
@@ -86,15 +95,20 @@ final class DfnsTransport: Sendable {
     }
 
     /// Decodes a response body, mapping failures to ``DfnsError/Code/decoding``.
-    func decode<Value: Decodable>(_ type: Value.Type, from body: [UInt8]) throws -> Value {
+    /// - Parameter written: the body answers a write Dfns accepted (2xx): the entity exists even though it cannot be
+    ///   read, so the error says ``DfnsError/outcomeUnknown``.
+    func decode<Value: Decodable>(_ type: Value.Type, from body: [UInt8], written: Bool = false) throws -> Value {
         do {
             if let entity = type as? any JSONValueDecodable.Type { return try entity.init(json: JSONParser.parse(body)) as! Value }
             return try JSONCoding.decode(type, from: body)
         } catch {
             throw DfnsError(
                 code: .decoding,
-                message: "unexpected \(Value.self) response: \(error)",
+                message: written
+                    ? "Dfns accepted the request but its answer is not a \(Value.self) (\(error)); the entity exists"
+                    : "unexpected \(Value.self) response: \(error)",
                 rawBody: String(decoding: body.prefix(4096), as: UTF8.self),
+                outcomeUnknown: written,
                 underlying: error
             )
         }
@@ -126,21 +140,44 @@ final class DfnsTransport: Sendable {
         let error: any Error
     }
 
-    private static func encode(_ query: [(String, String)]) -> String {
+    /// `?name=value&…` with every byte outside the unreserved set (`A-Z a-z 0-9 - . _ ~`) percent-encoded, as the
+    /// official SDKs do (Go `url.Values.Encode`, Python `urlencode`, TS `encodeURIComponent`). Page tokens are
+    /// standard base64: a raw `+` would reach Dfns as a space.
+    static func encode(_ query: [(String, String)]) -> String {
         guard !query.isEmpty else { return "" }
-        var components = URLComponents()
-        components.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) }
-        return "?" + (components.percentEncodedQuery ?? "")
+        func escape(_ text: String) -> String {
+            var output = [UInt8]()
+            for byte in text.utf8 {
+                switch byte {
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                    UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                    output.append(byte)
+                default:
+                    output.append(contentsOf: "%\(String(byte, radix: 16, uppercase: true).leftPadded)".utf8)
+                }
+            }
+            return String(decoding: output, as: UTF8.self)
+        }
+        return "?" + query.map { escape($0.0) + "=" + escape($0.1) }.joined(separator: "&")
     }
 
-    private static func mapTransportError(_ error: any Error, method: HTTPMethod, path: String) -> DfnsError {
+    private static func mapTransportError(_ error: any Error, method: HTTPMethod, path: String, isWrite: Bool) -> DfnsError {
+        // A connection that was never made carried nothing: the outcome of the write is known (nothing happened).
+        let neverConnected = (error as? HTTPClientError) == .connectTimeout || error is NIOConnectionError
+            || (error as? ChannelError).map { if case .connectTimeout = $0 { true } else { false } } == true
+        let unknown = isWrite && !neverConnected
         if let error = error as? HTTPClientError,
             [HTTPClientError.deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout].contains(error)
         {
-            return DfnsError(code: .timeout, message: "no response to \(method.rawValue) \(path) in time", underlying: error)
+            return DfnsError(code: .timeout, message: "no response to \(method.rawValue) \(path) in time", outcomeUnknown: unknown, underlying: error)
         }
-        return DfnsError(code: .transport, message: "\(method.rawValue) \(path) failed: \(error)", underlying: error)
+        return DfnsError(code: .transport, message: "\(method.rawValue) \(path) failed: \(error)", outcomeUnknown: unknown, underlying: error)
     }
+}
+
+extension String {
+    /// Two characters, zero-padded (hex bytes).
+    fileprivate var leftPadded: String { count < 2 ? "0" + self : self }
 }
 
 extension Duration {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Capped exponential backoff with jitter, honouring Retry-After.
 public struct RetryPolicy: Sendable, Hashable {
     /// Attempts in all, the first included. Default 4; 1 disables retries.
@@ -39,11 +41,11 @@ public struct RetryPolicy: Sendable, Hashable {
         retryAfter: Duration? = nil,
         using generator: inout some RandomNumberGenerator
     ) -> Duration {
-        let exponent = min(max(attempt - 1, 0), 62)
-        let factor = Double(UInt64(1) << UInt64(exponent))
-        let capped = min(maxDelay, baseDelay * factor)
+        // In seconds, so no attempt count or configured delay can overflow Duration arithmetic.
+        let exponent = Double(min(max(attempt - 1, 0), 62))
+        let capped = min(Self.seconds(maxDelay), Self.seconds(baseDelay) * pow(2, exponent))
         let randomShare = jitter * Double.random(in: 0..<1, using: &generator)
-        let delay = capped * (1 - randomShare)
+        let delay = Duration.seconds(capped * (1 - randomShare))
         guard let retryAfter else { return delay }
         return max(delay, retryAfter)
     }
@@ -52,6 +54,10 @@ public struct RetryPolicy: Sendable, Hashable {
     public func delay(afterAttempt attempt: Int, retryAfter: Duration? = nil) -> Duration {
         var generator = SystemRandomNumberGenerator()
         return delay(afterAttempt: attempt, retryAfter: retryAfter, using: &generator)
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// Whether to try again after `error` ended attempt `attempt`.
