@@ -40,8 +40,8 @@ public struct CreateWalletJob: JobHandler {
             if job.reconcileOnly {
                 throw JobFailure.nothingCreated(
                     code: "attempts_exhausted",
-                    message: "no attempt got an answer from Dfns (\(job.attempt) of \(job.maxAttempts)), and it holds no \(request.network) "
-                        + "wallet with externalId \(externalId) \(age) after the last one: nothing was created"
+                    message: "the attempts are used up (\(job.attempt) of \(job.maxAttempts)) and Dfns holds no \(request.network) wallet with "
+                        + "externalId \(externalId) \(age) after the last attempt whose outcome was unknown: nothing was created"
                 )
             }
         }

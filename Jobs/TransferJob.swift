@@ -75,8 +75,8 @@ public struct TransferJob: JobHandler {
         if age < context.settleWindow { return nil }
         throw JobFailure.nothingCreated(
             code: "attempts_exhausted",
-            message: "no attempt got an answer from Dfns (\(job.attempt) of \(job.maxAttempts)), and wallet \(walletId) has no transfer "
-                + "with externalId \(externalId) \(age) after the last one: nothing was created"
+            message: "the attempts are used up (\(job.attempt) of \(job.maxAttempts)) and wallet \(walletId) has no transfer with externalId "
+                + "\(externalId) \(age) after the last attempt whose outcome was unknown: nothing was created"
         )
     }
 

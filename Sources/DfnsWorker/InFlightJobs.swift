@@ -58,7 +58,7 @@ final class InFlightJobs: Sendable {
         }
     }
 
-    /// Stops the jobs in `ids` (or all, when nil) that match the filters, recording `reason`.
+    /// Stops the jobs in `ids` (or all, when nil) that match the filters, recording `reason`; returns how many.
     /// - Parameters:
     ///   - startedBefore: only started jobs that started before this (timeouts).
     ///   - renewedBefore: only jobs whose lease was last renewed before this (leases about to expire unrenewed).
@@ -67,7 +67,8 @@ final class InFlightJobs: Sendable {
         _ reason: StopReason, ids: Set<Int64>? = nil, startedBefore: ContinuousClock.Instant? = nil,
         renewedBefore: ContinuousClock.Instant? = nil
     ) -> Int {
-        let stops = entries.withLock { entries -> [@Sendable () -> Void] in
+        let (marked, stops) = entries.withLock { entries -> (Int, [@Sendable () -> Void]) in
+            var marked = 0
             var stops: [@Sendable () -> Void] = []
             for (id, entry) in entries where entry.reason == nil {
                 if let ids, !ids.contains(id) { continue }
@@ -76,11 +77,12 @@ final class InFlightJobs: Sendable {
                 if let startedBefore, entry.started >= startedBefore { continue }
                 if let renewedBefore, entry.renewed >= renewedBefore { continue }
                 entries[id]?.reason = reason
+                marked += 1
                 if let stop = entry.stop { stops.append(stop) }
             }
-            return stops
+            return (marked, stops)
         }
         for stop in stops { stop() }
-        return stops.count
+        return marked
     }
 }

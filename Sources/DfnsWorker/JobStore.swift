@@ -28,6 +28,8 @@ public final class JobStore: Sendable {
         var failing: Bool?
         /// True counts one more HTTP 403 for the job (`refusals`), false resets the count, nil keeps it.
         var refused: Bool?
+        /// True uses up the job's attempts (`attempt = max_attempts`): from then on it may only look its operation up.
+        var exhaustAttempts = false
         /// The `last_error.code` recorded, for metrics.
         var errorCode: String?
         /// True when the job goes back unfinished (shutdown, lease lost, never started).
@@ -59,6 +61,7 @@ public final class JobStore: Sendable {
             replaced.entity = entity
             replaced.failing = failing
             replaced.refused = refused
+            replaced.exhaustAttempts = exhaustAttempts
             replaced.errorCode = code
             replaced.attempt = attempt
             replaced.handedBack = handedBack
@@ -209,7 +212,7 @@ public final class JobStore: Sendable {
                                    || jsonb_build_array(r.error::jsonb) END,
                 checkpoint = CASE WHEN r.checkpoint = '' THEN j.checkpoint ELSE r.checkpoint::jsonb END,
                 run_at = CASE WHEN r.delay_ms < 0 THEN j.run_at ELSE now() + r.delay_ms * interval '1 millisecond' END,
-                attempt = j.attempt - r.refund,
+                attempt = CASE WHEN r.exhaust THEN greatest(j.attempt, j.max_attempts) ELSE j.attempt - r.refund END,
                 dfns_entity = CASE WHEN r.entity = '' THEN j.dfns_entity ELSE r.entity END,
                 outcome_unknown_at = CASE WHEN r.entity = '' THEN j.outcome_unknown_at WHEN r.entity = 'unknown' THEN now() END,
                 failing_since = CASE r.failing WHEN 1 THEN coalesce(j.failing_since, now()) WHEN 0 THEN NULL ELSE j.failing_since END,
@@ -219,10 +222,10 @@ public final class JobStore: Sendable {
             FROM unnest(\(completions.map(\.jobId))::bigint[], \(completions.map(\.leaseToken))::uuid[],
                         \(completions.map(\.state.rawValue))::text[], \(completions.map { $0.result ?? "" })::text[],
                         \(completions.map { $0.error ?? "" })::text[], \(completions.map { $0.checkpoint ?? "" })::text[],
-                        \(completions.map { $0.delay.map { $0.milliseconds } ?? -1 })::bigint[], \(completions.map(\.refund))::int[],
+                        \(completions.map { $0.delay.map(Self.delayMilliseconds) ?? -1 })::bigint[], \(completions.map(\.refund))::int[],
                         \(completions.map { $0.entity?.rawValue ?? "" })::text[], \(completions.map { Self.flag($0.failing) })::int[],
-                        \(completions.map { Self.flag($0.refused) })::int[])
-                 AS r(id, token, state, result, error, checkpoint, delay_ms, refund, entity, failing, refused)
+                        \(completions.map { Self.flag($0.refused) })::int[], \(completions.map(\.exhaustAttempts))::boolean[])
+                 AS r(id, token, state, result, error, checkpoint, delay_ms, refund, entity, failing, refused, exhaust)
             WHERE j.id = r.id AND j.lease_token = r.token AND j.state = 'running'
             RETURNING j.id
             """, logger: logger)
@@ -332,6 +335,11 @@ public final class JobStore: Sendable {
             """, logger: logger)
         for try await count in stuckRows.decode(Int64.self) { stuck = Int(count) }
         return QueueStatus(counts: counts, oldestDueAgeSeconds: oldest, stuckJobs: stuck)
+    }
+
+    /// A delay for `run_at`, within 0 ms and a year, whatever a handler returned.
+    private static func delayMilliseconds(_ delay: Duration) -> Int64 {
+        min(max(delay.milliseconds, 0), 366 * 86_400_000)
     }
 
     /// 1, 0 or -1 (keep) for an optional flag column update.

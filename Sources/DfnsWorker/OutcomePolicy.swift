@@ -42,18 +42,20 @@ struct OutcomePolicy: Sendable {
         return handedBack
     }
 
-    func completion(for job: ClaimedJob, error: any Error, stopped: InFlightJobs.StopReason?) -> JobStore.Completion {
+    /// - Parameter writeSent: the attempt sent a write Dfns may act on (``DfnsWriteRecord``): when it is cut short,
+    ///   or ends in an error that is no answer from Dfns, what Dfns holds is unknown.
+    func completion(for job: ClaimedJob, error: any Error, stopped: InFlightJobs.StopReason?, writeSent: Bool) -> JobStore.Completion {
+        let interrupted = writeSent ? mayHaveSent(job) : nil
         switch stopped {
         case .shutdown, .leaseLost:
-            // Handed back unfinished, spending nothing; whatever it sent to Dfns is now unknown.
+            // Handed back unfinished, spending nothing.
             var handedBack = completion(job, job.claimedFrom, delay: .zero, refund: refund(job))
-            handedBack.entity = mayHaveSent(job)
+            handedBack.entity = interrupted
             handedBack.handedBack = true
             return handedBack
         case .timeout:
             return retry(
-                job, code: "job_timeout", message: "the attempt ran longer than \(configuration.jobTimeout) and was abandoned",
-                entity: mayHaveSent(job)
+                job, code: "job_timeout", message: "the attempt ran longer than \(configuration.jobTimeout) and was abandoned", entity: interrupted
             )
         case nil:
             break
@@ -69,7 +71,7 @@ struct OutcomePolicy: Sendable {
         }
         guard let error = error as? DfnsError else {
             // Not a Dfns answer (a handler's own error): whatever the attempt sent is unknown.
-            return retry(job, code: "internal", message: "\(error)", entity: mayHaveSent(job))
+            return retry(job, code: "internal", message: "\(error)", entity: interrupted)
         }
         let code = Self.code(of: error)
         let recorded = errorJSON(job, code: code, message: error.message, httpStatus: error.httpStatus, dfnsErrorId: error.dfnsErrorId)
@@ -78,21 +80,31 @@ struct OutcomePolicy: Sendable {
             // Not the job's fault: give the attempt back and wait while the worker is paused.
             return paused(job, error: recorded, refused: nil)
         case .forbidden:
-            guard job.dfnsEntity == .none, job.refusals + 1 >= configuration.forbiddenAttempts else {
-                return paused(job, error: recorded, refused: true)
-            }
+            guard job.refusals + 1 >= configuration.forbiddenAttempts else { return paused(job, error: recorded, refused: true) }
             // The probe between these refusals succeeded (the job ran again): a permission is missing for this job.
             let message = "Dfns refused this job \(job.refusals + 1) times in a row (HTTP \(error.httpStatus ?? 403)) while the credentials "
                 + "worked for other requests: a permission is missing for it. Dfns said: \(error.message)"
-            var failed = completion(job, .failed, error: errorJSON(job, code: code, message: message, httpStatus: error.httpStatus, dfnsErrorId: error.dfnsErrorId))
-            failed.refused = true
-            failed.failing = false
-            return failed
+            switch job.dfnsEntity {
+            case .none:
+                var failed = completion(job, .failed, error: errorJSON(job, code: code, message: message, httpStatus: error.httpStatus, dfnsErrorId: error.dfnsErrorId))
+                failed.refused = true
+                failed.failing = false
+                return failed
+            case .unknown where job.claimedFrom != .waiting:
+                // An earlier attempt may have created it: stop sending, use up the attempts, so the job only looks it
+                // up from now on (and fails once Dfns shows nothing was created).
+                var exhausted = retry(job, code: code, message: message, httpStatus: error.httpStatus, dfnsErrorId: error.dfnsErrorId, entity: nil)
+                exhausted.exhaustAttempts = true
+                exhausted.refused = true
+                return exhausted
+            default:
+                return retry(job, code: code, message: message, httpStatus: error.httpStatus, dfnsErrorId: error.dfnsErrorId, entity: nil)
+            }
         case .rateLimited:
-            // Dfns did not process it: same state, nothing spent, due again after Retry-After (within the backoff cap).
+            // Dfns did not process it: same state, nothing spent, due again after Retry-After (capped).
             return completion(
                 job, job.claimedFrom == .waiting ? .waiting : .retrying, error: recorded,
-                delay: min(error.retryAfter ?? .seconds(1), configuration.retryMaxDelay), refund: refund(job)
+                delay: min(error.retryAfter ?? .seconds(1), configuration.rateLimitDelayCap), refund: refund(job)
             )
         default:
             return retry(

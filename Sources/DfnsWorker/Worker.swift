@@ -247,11 +247,11 @@ public final class Worker: Service, Sendable {
         jobLogger[metadataKey: "job.attempt"] = "\(job.attempt)"
         guard let handler = registry.handler(for: job.kind) else {
             _ = inFlight.remove(job.id)
-            return policy.completion(for: job, error: JobFailure(code: "unknown_kind", message: "no handler for kind \(job.kind)"), stopped: nil)
+            return policy.completion(for: job, error: JobFailure(code: "unknown_kind", message: "no handler for kind \(job.kind)"), stopped: nil, writeSent: false)
         }
         if let problem = job.unreadablePayload {
             _ = inFlight.remove(job.id)
-            return policy.completion(for: job, error: JobFailure.invalidPayload(problem), stopped: nil)
+            return policy.completion(for: job, error: JobFailure.invalidPayload(problem), stopped: nil, writeSent: false)
         }
         let context = JobContext(dfns: gateway, logger: jobLogger, settleWindow: configuration.settleWindow)
         // Stopped before it started (its lease could not be renewed, or the worker is stopping): never run it.
@@ -260,7 +260,9 @@ public final class Worker: Service, Sendable {
             _ = inFlight.remove(job.id)
             return policy.handBack(job)
         }
-        let task = Task { try await handler.run(job, context: context) }
+        // Tells whether the attempt sent a write Dfns may act on (the SDK marks it), for an attempt that is cut short.
+        let writes = DfnsWriteRecord()
+        let task = Task { try await DfnsWriteRecord.$current.withValue(writes) { try await handler.run(job, context: context) } }
         handlerTask.withLock { state in
             state.task = task
             if state.cancelled { task.cancel() }
@@ -271,9 +273,9 @@ public final class Worker: Service, Sendable {
         case .success(let outcome) where stopped == nil || stopped == .timeout:
             return policy.completion(for: job, outcome: outcome)
         case .success:
-            return policy.completion(for: job, error: CancellationError(), stopped: stopped)
+            return policy.completion(for: job, error: CancellationError(), stopped: stopped, writeSent: writes.writeSent)
         case .failure(let error):
-            let completion = policy.completion(for: job, error: error, stopped: stopped)
+            let completion = policy.completion(for: job, error: error, stopped: stopped, writeSent: writes.writeSent)
             jobLogger.info("job attempt failed", metadata: ["job.next_state": "\(completion.state)", "job.error": "\(error)"])
             return completion
         }

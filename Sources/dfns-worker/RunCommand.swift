@@ -68,7 +68,7 @@ struct DrainCommand: AsyncParsableCommand {
 
     func run() async throws {
         if let maxJobs, maxJobs < 1 { throw ValidationError("--max-jobs must be positive") }
-        if let maxDuration, maxDuration < 1 { throw ValidationError("--max-duration must be positive") }
+        if let maxDuration, !(1...31 * 86_400).contains(maxDuration) { throw ValidationError("--max-duration must be 1-2678400 seconds") }
         let logger = try logging.bootstrap(label: "dfns.worker")
         let runtime = try WorkerRuntime(database: database, dfns: dfns, options: worker, logger: logger, listen: false)
         try await runtime.checkDatabase(logger: logger)

@@ -15,12 +15,16 @@ struct WorkerOptions: ParsableArguments {
     @Option(help: "Seconds in-flight jobs get to finish after SIGTERM/SIGINT before they are handed back.") var shutdownGrace = 20
     @Option(help: "Seconds a claimed job's lease lasts; leases are renewed every third of it and dead workers' jobs looked for every sixth.")
     var lease = 30
+    @Option(help: "Seconds between probes of Dfns while it refuses the credentials (401/403), and before a refused job runs again.")
+    var authProbeInterval = 30
 
     func configuration() throws -> WorkerConfiguration {
         guard (1...10_000).contains(concurrency) else { throw ValidationError("--concurrency must be 1-10000") }
         guard (1...10_000).contains(claimBatch) else { throw ValidationError("--claim-batch must be 1-10000") }
-        guard jobTimeout > 0, shutdownGrace >= 0 else { throw ValidationError("--job-timeout must be positive and --shutdown-grace not negative") }
+        guard (1...86_400).contains(jobTimeout) else { throw ValidationError("--job-timeout must be 1-86400 seconds") }
+        guard (0...3600).contains(shutdownGrace) else { throw ValidationError("--shutdown-grace must be 0-3600 seconds") }
         guard (3...3600).contains(lease) else { throw ValidationError("--lease must be 3-3600 seconds") }
+        guard (1...3600).contains(authProbeInterval) else { throw ValidationError("--auth-probe-interval must be 1-3600 seconds") }
         let names = queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !names.isEmpty else { throw ValidationError("--queues must name at least one queue") }
         var configuration = WorkerConfiguration(workerId: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)")
@@ -32,6 +36,7 @@ struct WorkerOptions: ParsableArguments {
         configuration.leaseDuration = .seconds(lease)
         configuration.heartbeatInterval = .seconds(lease) / 3
         configuration.rescueInterval = .seconds(lease) / 6
+        configuration.authProbeInterval = .seconds(authProbeInterval)
         return configuration
     }
 }

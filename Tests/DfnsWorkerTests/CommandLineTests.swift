@@ -66,6 +66,14 @@ struct CommandLineTests {
                 let status = try await Self.run(["status", "--json"], environment: environment)
                 let report = try JSONDecoder().decode(QueueStatus.self, from: Data(status.stdout.utf8))
                 #expect(report.byState[.succeeded] == 1 && report.byState[.failed] == 1)
+
+                let submitted = try await database.store.enqueue(kind: "noop", payload: "{}")
+                try await database.execute("""
+                    UPDATE dfns_worker.jobs SET state = 'waiting', dfns_entity = 'exists', result = '{"id":"xfr-9","status":"Broadcasted"}' WHERE id = \(submitted)
+                    """)
+                let cancel = try await Self.run(["cancel", "\(submitted)"], environment: environment)
+                #expect(cancel.status == 1, "\(cancel.stdout) \(cancel.stderr)")
+                #expect(cancel.stderr.contains("job \(submitted) is waiting; not cancelled: it was submitted to Dfns (xfr-9, Broadcasted)"), "\(cancel.stderr)")
             }
         }
     }

@@ -65,6 +65,22 @@ struct LeaseTests {
         }
     }
 
+    @Test("a rescued job whose Dfns entity exists goes back to waiting, attempts unspent, even at max_attempts")
+    func rescueKeepsFollowing() async throws {
+        try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+            let store = database.store
+            let id = try await store.enqueue(kind: "noop", payload: "{}", maxAttempts: 1)
+            try await database.execute("UPDATE dfns_worker.jobs SET state = 'waiting', attempt = 1, dfns_entity = 'exists' WHERE id = \(id)")
+            let claimed = try await store.claim(queues: ["default"], kinds: ["noop"], limit: 1, workerId: "dies", lease: .seconds(1))
+            #expect(claimed.first?.attempt == 1 && claimed.first?.claimedFrom == .waiting)
+            try await Task.sleep(for: .milliseconds(1300))
+            #expect(try await store.rescueExpiredLeases() == [id])
+            let row = try await WorkerHarness.row(database, id)
+            #expect(row.state == "waiting" && row.attempt == 1 && row.code == "lease_expired", "\(row)")
+            #expect(try await database.column("SELECT dfns_entity FROM dfns_worker.jobs WHERE id = \(id)") == ["exists"])
+        }
+    }
+
     @Test("heartbeats keep a lease alive past its duration")
     func heartbeat() async throws {
         try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in

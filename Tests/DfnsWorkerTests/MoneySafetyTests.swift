@@ -72,6 +72,25 @@ struct MoneySafetyTests {
         }
     }
 
+    @Test("a 409 (the payload's externalId belongs to another transfer) fails the job: nothing of its own was created")
+    func conflictingExternalId() async throws {
+        try await SimulatorHarness.withSimulator { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let client = sim.client()
+                let wallet = try await client.createWallet(CreateWalletRequest(network: "Ethereum"))
+                let other = try await client.createTransfer(walletId: wallet.id, .native(to: Self.address, amount: "1", externalId: "order-9"))
+                let id = try await database.store.enqueue(
+                    kind: "transfer", payload: #"{"walletId":"\#(wallet.id)","kind":"Native","to":"\#(Self.address)","amount":"2","externalId":"order-9"}"#
+                )
+                try await WorkerHarness.drainUntilTerminal(WorkerHarness.worker(database, sim), database)
+                let row = try await WorkerHarness.row(database, id)
+                #expect(row.state == "failed" && row.code == "conflict" && row.message?.contains(other.id) == true, "\(row)")
+                #expect(try await database.column("SELECT dfns_entity FROM dfns_worker.jobs WHERE id = \(id)") == ["none"])
+                #expect(try await sim.stat("transfersCreated") == 1)
+            }
+        }
+    }
+
     @Test("a retry after Dfns rejected the transfer uses a new externalId, recorded on the row")
     func retryAfterRejection() async throws {
         try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .milliseconds(30), deniedDestinations: [Self.address])) { sim in
@@ -150,6 +169,32 @@ struct MoneySafetyTests {
                 #expect(row.state == "failed" && row.code == "dfns_rejected", "\(row)")
                 #expect(row.message?.contains("Blocked by policy") == true && row.message?.contains("daily limit") == true, "\(row)")
                 #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.jobs WHERE kind = 'noop' AND state = 'succeeded'") == ["30"])
+            }
+        }
+    }
+
+    @Test("an outcome PostgreSQL refuses anyway is written without its content and says why; the rest of its batch lands")
+    func refusedOutcome() async throws {
+        try await SimulatorHarness.withSimulator { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                try await database.execute("INSERT INTO dfns_worker.jobs (kind, payload) SELECT 'noop', '{}' FROM generate_series(1, 40)")
+                // A check of the application's that refuses one job's result (SQLSTATE 22023, a data exception).
+                try await database.execute("""
+                    CREATE FUNCTION public.refuse_job_7() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN
+                        IF NEW.id = 7 AND NEW.result IS DISTINCT FROM OLD.result THEN
+                            RAISE EXCEPTION 'job 7 may not have a result' USING ERRCODE = '22023';
+                        END IF;
+                        RETURN NEW;
+                    END $$
+                    """)
+                try await database.execute("CREATE TRIGGER refuse_job_7 BEFORE UPDATE ON dfns_worker.jobs FOR EACH ROW EXECUTE FUNCTION public.refuse_job_7()")
+                let summary = try await withTimeout(.seconds(30), "drain never ended") { try await WorkerHarness.worker(database, sim).drain() }
+                #expect(summary.written[.succeeded] == 40)
+                let row = try await WorkerHarness.row(database, 7)
+                #expect(row.state == "succeeded" && row.code == "write_refused", "\(row)")
+                #expect(row.message?.contains("job 7 may not have a result") == true)
+                #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.jobs WHERE state = 'succeeded' AND result IS NOT NULL") == ["39"])
             }
         }
     }
@@ -339,6 +384,34 @@ struct MoneySafetyTests {
                 try await WorkerHarness.drainUntilTerminal(worker, database)
                 #expect(try await WorkerHarness.row(database, fine).state == "succeeded")
                 #expect(await worker.health.authFailure == nil)
+            }
+        }
+    }
+
+    @Test("403s after an unknown outcome stop the sending: the job looks the transfer up and fails once Dfns shows none was made")
+    func forbiddenAfterUnknownOutcome() async throws {
+        try await SimulatorHarness.withSimulator { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) {
+                    $0.leaseDuration = .seconds(2)
+                    $0.jobTimeout = .seconds(1)
+                }
+                let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
+                try await sim.setFaultRules(["create-transfer": FaultRule(serverErrorRate: 1)])
+                let id = try await database.store.enqueue(kind: "transfer", payload: Self.transferPayload(wallet.id))
+                _ = try await worker.drain(maxJobs: 1)
+                #expect(try await database.column("SELECT dfns_entity FROM dfns_worker.jobs WHERE id = \(id)") == ["unknown"])
+                try await sim.setFaultRules([:])
+                try await sim.control(put: "forbidden-wallets", [wallet.id])
+                for _ in 0..<40 {
+                    if try await WorkerHarness.row(database, id).state == "failed" { break }
+                    try await database.execute("UPDATE dfns_worker.jobs SET run_at = now() WHERE id = \(id)")
+                    _ = try await worker.drain()
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+                let row = try await WorkerHarness.row(database, id)
+                #expect(row.state == "failed" && row.code == "attempts_exhausted" && row.message?.contains("nothing was created") == true, "\(row)")
+                #expect(try await sim.stat("transfersCreated") == 0)
             }
         }
     }

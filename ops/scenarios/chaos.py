@@ -15,6 +15,7 @@ import asyncio
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -23,8 +24,8 @@ import time
 import asyncpg
 
 import badinput
-from harness import (Cluster, ScenarioFailure, Secrets, Simulator, WorkerProcess, require, run_command, scan_rows,
-                     verify, wait_until_settled, worker_env)
+from harness import (Cluster, ScenarioFailure, Secrets, Simulator, TcpProxy, WorkerProcess, require, run_command,
+                     scan_rows, verify, wait_until_settled, worker_env)
 
 NETWORKS = ["EthereumSepolia", "Solana", "Bitcoin", "Polygon", "Tron"]
 EVM_ADDRESS = "0x" + "cd" * 20
@@ -55,6 +56,11 @@ class Run:
         self.leaks = {}
         self.processes = []
         self.workers = []
+
+    def timings(self):
+        """Lease and job timeout of the workers. A job whose attempt got no answer waits their sum (the settle window)
+        before creating a wallet again; the short form keeps it at 16 s."""
+        return (["--lease", "6", "--job-timeout", "10"] if self.quick else ["--job-timeout", "20"]) + ["--auth-probe-interval", "2"]
 
     def log_path(self, name):
         path = os.path.join(self.workdir, name + ".log")
@@ -143,7 +149,7 @@ async def crash(run):
     wallets = await run.setup_wallets("crash", connection, env, 10)
     env["DFNS_REQUESTS_PER_MINUTE"] = "3000" if run.quick else "4000"
     await insert_mixed(connection, wallets, jobs)
-    workers = [run.worker("crash", index, env, "--lease", str(lease)).start() for index in range(3)]
+    workers = [run.worker("crash", index, env, "--lease", str(lease), "--job-timeout", "10" if run.quick else "30").start() for index in range(3)]
     killed = []
     next_kill = time.monotonic() + every
 
@@ -254,7 +260,7 @@ async def api_faults(run):
         + [dict(serverErrorRate=0.2, rateLimitBurstRate=0.005, rateLimitBurstLength=4, latencyMilliseconds=10, lostAfterCommitRate=0.1)] * 2)}
     simulator.set_faults(restore)
     await insert_mixed(connection, wallets, jobs)
-    workers = [run.worker("api-faults", index, env).start() for index in range(2)]
+    workers = [run.worker("api-faults", index, env, *run.timings()).start() for index in range(2)]
     started = time.monotonic()
     await wait_until_settled(connection, 600)
     lost, duplicated, states = await verify(connection, simulator, jobs + 5)
@@ -386,7 +392,7 @@ async def shutdown(run):
     # Wallet creations take longer than the grace period: they must be handed back, not cut off.
     simulator.set_faults({"create-wallet": {"latencyMilliseconds": (grace + 2) * 1000}})
     await insert_mixed(connection, wallets, jobs, confirmed_share=0, wallet_share=0.3)
-    worker = run.worker("shutdown", 0, env, "--shutdown-grace", str(grace)).start()
+    worker = run.worker("shutdown", 0, env, "--shutdown-grace", str(grace), *run.timings()).start()
     while await connection.fetchval("SELECT count(*) FROM dfns_worker.jobs WHERE kind = 'transfer' AND state = 'succeeded'") < 20:
         await asyncio.sleep(0.1)
     running = dict(await connection.fetch("SELECT id, attempt FROM dfns_worker.jobs WHERE state = 'running'"))
@@ -403,7 +409,7 @@ async def shutdown(run):
     require(not spent, f"handed-back jobs spent an attempt or recorded an error: {spent[:5]}")
     require(returned, "no job was in flight long enough to be handed back")
     simulator.set_faults({})
-    resumed = run.worker("shutdown", 1, env).start()
+    resumed = run.worker("shutdown", 1, env, *run.timings()).start()
     await wait_until_settled(connection, 300)
     lost, duplicated, states = await verify(connection, simulator, jobs + 5)
     await run.finish("shutdown", connection, [resumed])
@@ -415,8 +421,137 @@ async def shutdown(run):
     }
 
 
+async def dfns_quirks(run):
+    """Dfns's inconvenient parts at once: 202 approvals, unreadable 2xx bodies, proxy 502s after commit, 404 reads, a
+    NUL in rejection reasons, an absurd Retry-After, a permission missing on one wallet. Meanwhile an operator tries to
+    cancel every waiting job and retries every failed one."""
+    jobs = 150 if run.quick else 1000
+    simulator = run.simulator("dfns-quirks", "--transfer-step-ms", "200", "--approval-fraction", "0.2", "--approval-delay-ms", "1500")
+    connection, env = await run.database("dfns-quirks", simulator, 600_000)
+    wallets = await run.setup_wallets("dfns-quirks", connection, env, 6)
+    forbidden = wallets[0]
+    simulator.forbid([forbidden])
+    faults = {
+        "create-wallet": {"garbledResponseRate": 0.05, "serverErrorAfterCommitRate": 0.05, "lostAfterCommitRate": 0.03},
+        "create-transfer": {"garbledResponseRate": 0.05, "serverErrorAfterCommitRate": 0.05, "nulReasonRate": 0.15},
+        "read": {"notFoundRate": 0.05, "garbledResponseRate": 0.02},
+    }
+    # One 429 with an absurd Retry-After: it must neither crash a worker nor pause it for longer than a minute.
+    simulator.set_faults(dict(faults, init={"rateLimitBurstRate": 1, "rateLimitBurstLength": 1, "rateLimitRetryAfter": "1e300"}))
+    await insert_mixed(connection, wallets, jobs, confirmed_share=0.6)
+    workers = [run.worker("dfns-quirks", index, env, *run.timings()).start() for index in range(2)]
+    while simulator.stats()["injectedRateLimits"] < 1:
+        await asyncio.sleep(0.05)
+    simulator.set_faults(faults)
+    cancels = {"tried": 0, "refused": 0, "cancelled": []}
+    retried = set()
+
+    async def operator():
+        for (job_id,) in await connection.fetch("SELECT id FROM dfns_worker.jobs WHERE state = 'waiting' ORDER BY random() LIMIT 5"):
+            cancels["tried"] += 1
+            if await connection.fetchval("SELECT dfns_worker.cancel($1)", job_id):
+                cancels["cancelled"].append(job_id)
+            else:
+                cancels["refused"] += 1
+        for (job_id,) in await connection.fetch(
+                "SELECT id FROM dfns_worker.jobs WHERE state = 'failed' AND last_error->>'code' = 'dfns_rejected' AND requeues = 0"):
+            if await connection.fetchval("SELECT dfns_worker.retry($1)", job_id):
+                retried.add(job_id)
+
+    started = time.monotonic()
+    await wait_until_settled(connection, 300 if run.quick else 900, on_tick=operator)
+    for index, worker in enumerate(workers):
+        require(worker.alive(), f"worker {index} exited (an absurd Retry-After must not crash it); see {worker.log_path}")
+    require(cancels["tried"] > 0 and not cancels["cancelled"], f"cancel accepted jobs whose transfer was at Dfns: {cancels['cancelled'][:5]}")
+    rows = await connection.fetch("SELECT state, count(*) FROM dfns_worker.jobs GROUP BY state")
+    states = {row[0]: row[1] for row in rows}
+    require(sum(states.values()) == jobs + 6, f"jobs lost: {states}")
+    failures = await connection.fetch(
+        "SELECT id, kind, payload->>'walletId', last_error->>'code', last_error->>'message' FROM dfns_worker.jobs WHERE state = 'failed'")
+    wrong = [tuple(row) for row in failures
+             if not ((row[2] == forbidden and row[3] == "forbidden" and "Wallets:Transfers:Create" in row[4])
+                     # An earlier attempt's outcome was unknown: looked up after the settle window, nothing was created.
+                     or (row[2] == forbidden and row[3] == "attempts_exhausted" and "nothing was created" in row[4])
+                     or (row[3] == "dfns_rejected" and "Blocked by policy" in row[4]))]
+    require(not wrong, f"jobs failed for another reason than Dfns's verdict or the missing permission: {wrong[:3]}")
+    on_forbidden = await connection.fetchval(
+        "SELECT count(*) FROM dfns_worker.jobs WHERE kind = 'transfer' AND payload->>'walletId' = $1 AND state <> 'failed'", forbidden)
+    require(on_forbidden == 0, f"{on_forbidden} transfers from the forbidden wallet did not fail with forbidden")
+    stats = simulator.stats()
+    transfers = simulator.transfers()
+    job_ids = {row[0]: row[1] for row in await connection.fetch("SELECT external_id, id FROM dfns_worker.jobs WHERE kind = 'transfer'")}
+    bases = {re.sub(r"-r[0-9]+$", "", external_id) for external_id in job_ids}
+    strays = [t.get("externalId") for t in transfers if re.sub(r"-r[0-9]+$", "", t.get("externalId") or "") not in bases]
+    require(not strays, f"transfers at Dfns that belong to no job: {strays[:5]}")
+    results = await connection.fetch("SELECT id, result->>'id', result->>'externalId', external_id FROM dfns_worker.jobs "
+                                     "WHERE kind = 'transfer' AND result IS NOT NULL")
+    by_id = {t["id"]: t for t in transfers}
+    mismatched = [tuple(row) for row in results if by_id.get(row[1], {}).get("externalId") != row[3]]
+    require(not mismatched, f"jobs whose result is not the transfer of their externalId: {mismatched[:3]}")
+    duplicated = {
+        "transfers with a repeated externalId": stats["transfersWithExternalId"] - stats["distinctTransferExternalIds"],
+        "wallets with a repeated externalId": stats["walletsWithExternalId"] - stats["distinctWalletExternalIds"],
+        "wallets created beyond succeeded jobs": stats["walletsCreated"] - await connection.fetchval(
+            "SELECT count(DISTINCT result->>'id') FROM dfns_worker.jobs WHERE kind = 'create_wallet' AND state = 'succeeded'"),
+    }
+    require(not any(duplicated.values()), f"duplicates at the simulator: {duplicated}")
+    approved = await connection.fetchval("SELECT count(*) FROM dfns_worker.jobs WHERE state = 'succeeded' AND result ? 'approvalId'")
+    rejected_nul = await connection.fetchval(
+        "SELECT count(*) FROM dfns_worker.jobs WHERE last_error->>'code' = 'dfns_rejected' AND result->>'reason' LIKE '%' || chr(65533) || '%'")
+    require(approved > 0, "no transfer went through a 202 approval")
+    await run.finish("dfns-quirks", connection, workers)
+    simulator.stop()
+    return {
+        "jobs": jobs,
+        "faults": f"{approved} transfers approved after a 202, {rejected_nul} rejections with a NUL in the reason, "
+                  f"{stats['garbledResponses']} unreadable 2xx, {stats['serverErrorsAfterCommit']} 502s after commit, "
+                  f"{stats['injectedNotFound']} 404 reads, a 429 with Retry-After 1e300, "
+                  f"{len(failures)} failed by Dfns's verdict or the forbidden wallet; operator: {cancels['refused']} of "
+                  f"{cancels['tried']} cancels refused (0 accepted), {len(retried)} rejected jobs retried",
+        "lost": 0, "duplicated": 0, "longest rescue": "—", "time to ready": "—", "seconds": time.monotonic() - started,
+    }
+
+
+async def partition(run):
+    """One worker loses PostgreSQL (a TCP proxy drops its connections) for longer than its lease while slow wallet
+    creations run; another worker takes the jobs over. The cut-off worker must stop them before its leases expire."""
+    jobs, lease, timeout = (40, 6, 10) if run.quick else (200, 30, 40)
+    simulator = run.simulator("partition", "--transfer-step-ms", "200")
+    connection, env = await run.database("partition", simulator, 600_000)
+    await run.setup_wallets("partition", connection, env, 1)
+    # The cut-off worker's creations outlast its lease; once it is cut off, creations are quick again.
+    simulator.set_faults({"create-wallet": {"latencyMilliseconds": (lease + 2) * 1000}})
+    await connection.execute(
+        "INSERT INTO dfns_worker.jobs (kind, payload) SELECT 'create_wallet', jsonb_build_object('network', 'Solana') FROM generate_series(1, $1)", jobs)
+    port = int(env["DATABASE_URL"].split("@", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
+    proxy = TcpProxy("127.0.0.1", port)
+    cut_env = dict(env, DATABASE_URL=proxy.url(env["DATABASE_URL"]))
+    timings = ["--lease", str(lease), "--job-timeout", str(timeout), "--concurrency", "8"]
+    cut_off = run.worker("partition", 0, cut_env, *timings).start()
+    while await connection.fetchval("SELECT count(*) FROM dfns_worker.jobs WHERE state = 'running'") < 8:
+        await asyncio.sleep(0.05)
+    held = await connection.fetchval("SELECT count(*) FROM dfns_worker.jobs WHERE state = 'running'")
+    proxy.cut()
+    cut_at = time.monotonic()
+    simulator.set_faults({"create-wallet": {"latencyMilliseconds": 200}})
+    healthy = run.worker("partition", 1, env, *timings).start()
+    await asyncio.sleep(lease * 2)
+    proxy.restore()
+    await wait_until_settled(connection, 300)
+    lost, duplicated, states = await verify(connection, simulator, jobs + 1)
+    stopped = any("leases not renewed" in line for line in open(cut_off.log_path, errors="replace"))
+    require(stopped, f"the cut-off worker never stopped its jobs for want of a lease; see {cut_off.log_path}")
+    require(cut_off.alive(), f"the cut-off worker exited; see {cut_off.log_path}")
+    await run.finish("partition", connection, [cut_off, healthy])
+    simulator.stop()
+    return {
+        "jobs": jobs, "faults": f"one of 2 workers cut off from PostgreSQL for {lease * 2} s (lease {lease} s) holding {held} slow wallet creations",
+        "lost": lost, "duplicated": duplicated, "longest rescue": "—", "time to ready": "—", "seconds": time.monotonic() - cut_at,
+    }
+
+
 SCENARIOS = {"bad-input": bad_input, "api-faults": api_faults, "auth": auth_failure, "shutdown": shutdown,
-             "db-restart": database_restart, "crash": crash}
+             "db-restart": database_restart, "crash": crash, "dfns-quirks": dfns_quirks, "partition": partition}
 
 
 def scan_logs_and_metrics(run):

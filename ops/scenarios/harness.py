@@ -10,6 +10,7 @@ import os
 import re
 import signal
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -147,6 +148,11 @@ class Simulator:
         status, text = http("PUT", self.url + "/_sim/faults", rules)
         require(status == 200, f"simulator faults: {status} {text}")
 
+    def forbid(self, wallet_ids):
+        """Transfers from these wallets are answered 403 (a permission scoped to other wallets)."""
+        status, text = http("PUT", self.url + "/_sim/forbidden-wallets", list(wallet_ids))
+        require(status == 200, f"simulator forbid: {status} {text}")
+
     def revoke(self, tokens):
         status, text = http("PUT", self.url + "/_sim/revoked-tokens", list(tokens))
         require(status == 200, f"simulator revoke: {status} {text}")
@@ -157,6 +163,62 @@ class Simulator:
     def stop(self):
         self.process.terminate()
         self.process.wait(10)
+
+
+class TcpProxy:
+    """A TCP proxy to PostgreSQL on its own thread and event loop, so blocking scenario code never stalls it; `cut()`
+    drops every connection and refuses new ones (a network partition of the workers that use it), `restore()` ends it."""
+
+    def __init__(self, target_host, target_port):
+        self.target = (target_host, target_port)
+        self.is_cut = False
+        self.connections = set()
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, daemon=True).start()
+        server = asyncio.run_coroutine_threadsafe(asyncio.start_server(self._handle, "127.0.0.1", 0), self.loop).result(10)
+        self.port = server.sockets[0].getsockname()[1]
+
+    async def _handle(self, reader, writer):
+        if self.is_cut:
+            writer.transport.abort()
+            return
+        try:
+            upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            writer.transport.abort()
+            return
+        pair = (writer, upstream_writer)
+        self.connections.add(pair)
+
+        async def pipe(source, sink):
+            try:
+                while data := await source.read(65536):
+                    sink.write(data)
+                    await sink.drain()
+            except (OSError, asyncio.IncompleteReadError):
+                pass
+            finally:
+                sink.transport.abort()
+
+        await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
+        self.connections.discard(pair)
+
+    def _cut(self):
+        self.is_cut = True
+        for client, upstream in list(self.connections):
+            client.transport.abort()
+            upstream.transport.abort()
+        self.connections.clear()
+
+    def cut(self):
+        self.loop.call_soon_threadsafe(self._cut)
+
+    def restore(self):
+        self.loop.call_soon_threadsafe(setattr, self, "is_cut", False)
+
+    def url(self, database_url):
+        """`database_url` with its host and port replaced by the proxy's."""
+        return re.sub(r"@[^/]+/", f"@127.0.0.1:{self.port}/", database_url, count=1)
 
 
 class WorkerProcess:

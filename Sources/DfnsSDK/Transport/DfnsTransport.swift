@@ -49,6 +49,7 @@ final class DfnsTransport: Sendable {
         if let userAction { request.headers.add(name: "X-DFNS-USERACTION", value: userAction) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
 
+        if isWrite { DfnsWriteRecord.current?.markSent() }
         let started = ContinuousClock.now
         let status: Int
         let responseBody: [UInt8]
@@ -181,8 +182,11 @@ extension String {
 }
 
 extension Duration {
+    /// Whole nanoseconds, saturating at `Int64.max` (about 292 years) instead of overflowing.
     var nanoseconds: Int64 {
-        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
+        let (seconds, overflow) = components.seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        guard !overflow else { return components.seconds < 0 ? .min : .max }
+        return seconds.addingReportingOverflow(components.attoseconds / 1_000_000_000).overflow ? .max : seconds + components.attoseconds / 1_000_000_000
     }
 
     var milliseconds: Int64 { nanoseconds / 1_000_000 }
