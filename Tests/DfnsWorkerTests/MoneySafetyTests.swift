@@ -49,10 +49,7 @@ struct MoneySafetyTests {
     func attemptsExhaustedNothingCreated(endpoint: String) async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) {
-                    $0.leaseDuration = .seconds(2)
-                    $0.jobTimeout = .seconds(1)
-                }
+                let worker = WorkerHarness.settlingWorker(database, sim)
                 let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
                 // A 5xx before Dfns processes anything: the worker cannot know that nothing was made.
                 try await sim.setFaultRules([endpoint: FaultRule(serverErrorRate: 1)])
@@ -61,7 +58,7 @@ struct MoneySafetyTests {
                     : try await database.store.enqueue(kind: "transfer", payload: Self.transferPayload(wallet.id), maxAttempts: 2)
                 let started = ContinuousClock.now
                 try await WorkerHarness.drainUntilTerminal(worker, database)
-                #expect(started.duration(to: .now) >= .seconds(3), "it waited the settle window (lease 2 s + timeout 1 s) before concluding")
+                #expect(started.duration(to: .now) >= .seconds(4), "it waited the settle window (lease 2 s + timeout 2 s) before concluding")
                 let row = try await WorkerHarness.row(database, id)
                 #expect(row.state == "failed" && row.code == "attempts_exhausted" && row.attempt == 2, "\(row)")
                 #expect(row.message?.contains("nothing was created") == true)
@@ -219,10 +216,7 @@ struct MoneySafetyTests {
     func proxyErrorDuringCreation() async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) {
-                    $0.leaseDuration = .seconds(3)
-                    $0.jobTimeout = .seconds(2)
-                }
+                let worker = WorkerHarness.settlingWorker(database, sim)
                 try await sim.setFaultRules(["create-wallet": FaultRule(latencyMilliseconds: 800, proxyTimeoutMilliseconds: 150)])
                 let id = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"Solana"}"#)
                 _ = try await worker.drain(maxJobs: 1)
@@ -343,10 +337,7 @@ struct MoneySafetyTests {
     func undecodableCreation(endpoint: String) async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) {
-                    $0.leaseDuration = .seconds(3)
-                    $0.jobTimeout = .seconds(2)
-                }
+                let worker = WorkerHarness.settlingWorker(database, sim)
                 let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
                 try await sim.setFaultRules([endpoint: FaultRule(garbledResponseRate: 1)])
                 let id = endpoint == "create-wallet"
@@ -392,10 +383,7 @@ struct MoneySafetyTests {
     func forbiddenAfterUnknownOutcome() async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) {
-                    $0.leaseDuration = .seconds(2)
-                    $0.jobTimeout = .seconds(1)
-                }
+                let worker = WorkerHarness.settlingWorker(database, sim)
                 let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
                 try await sim.setFaultRules(["create-transfer": FaultRule(serverErrorRate: 1)])
                 let id = try await database.store.enqueue(kind: "transfer", payload: Self.transferPayload(wallet.id))
@@ -423,10 +411,7 @@ struct MoneySafetyTests {
     func walletLookUp(oddWalletFirst: Bool) async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) {
-                    $0.leaseDuration = .seconds(3)
-                    $0.jobTimeout = .seconds(2)
-                }
+                let worker = WorkerHarness.settlingWorker(database, sim)
                 if oddWalletFirst { try await sim.control(post: "foreign-wallets", ["network": "Bitcoin", "oddShape": true]) }
                 try await sim.control(post: "foreign-wallets", ["network": "Ethereum", "externalId": "shared-7"])
                 try await sim.setFaultRules(["create-wallet": FaultRule(lostAfterCommitRate: 1)])

@@ -59,6 +59,15 @@ enum WorkerHarness {
         )
     }
 
+    /// A worker whose settle window is short (lease 2 s + job timeout 2 s) and whose client does not retry: each
+    /// unknown outcome reaches the engine, and a wallet creation waits 4 s for an earlier request before repeating it.
+    static func settlingWorker(_ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running) -> Worker {
+        worker(database, sim, configureClient: { $0.retryPolicy = .none }) {
+            $0.leaseDuration = .seconds(2)
+            $0.jobTimeout = .seconds(2)
+        }
+    }
+
     /// Runs `drain` until every job is terminal (polls waiting and retrying jobs as they come due).
     static func drainUntilTerminal(_ worker: Worker, _ database: TestDatabase.Handle, timeout: Duration = .seconds(30)) async throws {
         let deadline = ContinuousClock.now.advanced(by: timeout)
