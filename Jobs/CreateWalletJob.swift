@@ -39,7 +39,7 @@ public struct CreateWalletJob: JobHandler {
             }
             if job.reconcileOnly {
                 throw JobFailure.nothingCreated(
-                    code: "attempts_exhausted",
+                    code: .attemptsExhausted,
                     message: "the attempts are used up (\(job.attempt) of \(job.maxAttempts)) and Dfns holds no \(request.network) wallet with "
                         + "externalId \(externalId) \(age) after the last attempt whose outcome was unknown: nothing was created"
                 )

@@ -13,6 +13,10 @@ import DfnsWorker
 public struct TransferJob: JobHandler {
     public let kind = "transfer"
 
+    /// When to poll a submitted transfer again: 0.5 s, 1 s, 2 s … capped at 30 s, quick for fast chains and gentle
+    /// on the rate limit for slow ones.
+    static let polls = RetryPolicy(baseDelay: .milliseconds(500), maxDelay: .seconds(30), jitter: 0)
+
     /// How far a transfer must get for the job to succeed.
     enum WaitFor: String { case submitted, broadcasted, confirmed }
 
@@ -51,7 +55,7 @@ public struct TransferJob: JobHandler {
                 } catch let error as DfnsError where error.code == .conflict {
                     // The externalId is bound to another body or wallet, so no transfer of this job's body exists.
                     throw JobFailure.nothingCreated(
-                        code: "conflict",
+                        code: .conflict,
                         message: "externalId \(externalId) is already used by transfer \(error.duplicateId ?? "?") with another body or wallet"
                     )
                 }
@@ -74,7 +78,7 @@ public struct TransferJob: JobHandler {
         let age = job.unknownOutcomeAge ?? context.settleWindow
         if age < context.settleWindow { return nil }
         throw JobFailure.nothingCreated(
-            code: "attempts_exhausted",
+            code: .attemptsExhausted,
             message: "the attempts are used up (\(job.attempt) of \(job.maxAttempts)) and wallet \(walletId) has no transfer with externalId "
                 + "\(externalId) \(age) after the last attempt whose outcome was unknown: nothing was created"
         )
@@ -83,9 +87,9 @@ public struct TransferJob: JobHandler {
     private func outcome(of transfer: Transfer, waitFor: WaitFor, polls: Int) throws -> JobOutcome {
         switch transfer.status {
         case .failed:
-            throw JobFailure.rejectedByDfns(code: "dfns_failed", message: "Dfns reports the transfer Failed: \(transfer.reason ?? "no reason given")", entity: transfer.raw)
+            throw JobFailure.rejectedByDfns(code: .dfnsFailed, message: "Dfns reports the transfer Failed: \(transfer.reason ?? "no reason given")", entity: transfer.raw)
         case .rejected:
-            throw JobFailure.rejectedByDfns(code: "dfns_rejected", message: "Dfns reports the transfer Rejected: \(transfer.reason ?? "no reason given")", entity: transfer.raw)
+            throw JobFailure.rejectedByDfns(code: .dfnsRejected, message: "Dfns reports the transfer Rejected: \(transfer.reason ?? "no reason given")", entity: transfer.raw)
         case .confirmed:
             return .succeeded(result: transfer.raw)
         case .broadcasted where waitFor != .confirmed:
@@ -96,8 +100,7 @@ public struct TransferJob: JobHandler {
             let checkpoint: JSONValue = .object([
                 "transferId": .string(transfer.id), "walletId": .string(transfer.walletId), "polls": .integer(Int64(polls + 1)),
             ])
-            // 0.5 s, 1 s, 2 s … capped at 30 s: quick for fast chains, gentle on the rate limit for slow ones.
-            let pollAfter = min(Duration.seconds(30), .milliseconds(500) * (1 << min(polls, 6)))
+            let pollAfter = Self.polls.delay(afterAttempt: polls + 1)
             return .waiting(checkpoint: checkpoint, pollAfter: pollAfter, snapshot: transfer.raw)
         }
     }

@@ -110,11 +110,14 @@ public final class DfnsSimulator: Sendable {
         } catch {
             return Self.error(error)
         }
+        guard let proxyTimeout = faults.proxyTimeout else {
+            return await process(faults, principal, request, context, body, signed: signed, handler: handler)
+        }
+        // A proxy in front of Dfns gives up first and answers 502, while the operation goes on (outside this request's
+        // task, so the client's departure does not cancel it) and commits.
         let processing = Task { [self] in
             await process(faults, principal, request, context, body, signed: signed, handler: handler)
         }
-        guard let proxyTimeout = faults.proxyTimeout else { return await processing.value }
-        // A proxy in front of Dfns gives up first and answers 502, while the operation goes on and commits.
         return await withCheckedContinuation { continuation in
             let answered = Mutex(false)
             let answer: @Sendable (Response) -> Void = { response in

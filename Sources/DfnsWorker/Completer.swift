@@ -1,3 +1,4 @@
+import DfnsSDK
 import Foundation
 import Logging
 import PostgresNIO
@@ -50,7 +51,7 @@ actor Completer {
                 // Outcomes are never dropped because the database is unreachable: keep them and try again with backoff.
                 failures += 1
                 logger.error("writing job outcomes failed; will retry", metadata: ["db.error": "\(String(reflecting: error))", "job.count": "\(batch.count)"])
-                try? await Task.sleep(for: .milliseconds(min(5000, 100 << min(failures, 6))))
+                try? await Task.sleep(for: RetryPolicy.database.delay(afterAttempt: failures))
             }
             pending.removeAll { settled.contains($0.leaseToken) }
             settled = []
@@ -78,7 +79,7 @@ actor Completer {
             logger.error("a job outcome was refused by PostgreSQL; writing it without its content", metadata: [
                 "job.id": "\(batch[0].jobId)", "db.error": "\(error.serverInfo?[.message] ?? "")",
             ])
-            let fallback = batch[0].replacingContent(error: OutcomePolicy.errorJSON(attempt: batch[0].attempt, code: "write_refused", message: refusal), code: "write_refused")
+            let fallback = batch[0].replacingContent(error: OutcomePolicy.errorJSON(attempt: batch[0].attempt, code: .writeRefused, message: refusal), code: .writeRefused)
             do {
                 record([fallback], accepted: try await store.finish([fallback]))
             } catch let error as PSQLError where Self.isRefusedData(error) {

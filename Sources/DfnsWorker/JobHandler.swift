@@ -50,7 +50,7 @@ public enum JobOutcome: Sendable {
 /// entity, the engine keeps following it unless the failure is Dfns's own verdict (``rejectedByDfns(code:message:entity:)``)
 /// or proves nothing was created (``nothingCreated(code:message:)``).
 public struct JobFailure: Error, Sendable, CustomStringConvertible {
-    public let code: String
+    public let code: FailureCode
     public let message: String
     /// The entity Dfns returned, when the failure is Dfns's verdict (a Failed or Rejected transfer).
     public let result: JSONValue?
@@ -58,7 +58,7 @@ public struct JobFailure: Error, Sendable, CustomStringConvertible {
     /// nil (nothing).
     public let entity: DfnsEntity?
 
-    public init(code: String, message: String, result: JSONValue? = nil, entity: DfnsEntity? = nil) {
+    public init(code: FailureCode, message: String, result: JSONValue? = nil, entity: DfnsEntity? = nil) {
         self.code = code
         self.message = message
         self.result = result
@@ -68,16 +68,16 @@ public struct JobFailure: Error, Sendable, CustomStringConvertible {
     /// The payload is unusable; `message` names the field. (It proves nothing about earlier attempts: a payload an
     /// older version sent may fail a stricter check now.)
     public static func invalidPayload(_ message: String) -> JobFailure {
-        JobFailure(code: "invalid_payload", message: message)
+        JobFailure(code: .invalidPayload, message: message)
     }
 
     /// Dfns reported the job's entity `Failed` or `Rejected`: it will never move.
-    public static func rejectedByDfns(code: String, message: String, entity: JSONValue) -> JobFailure {
+    public static func rejectedByDfns(code: FailureCode, message: String, entity: JSONValue) -> JobFailure {
         JobFailure(code: code, message: message, result: entity, entity: .failed)
     }
 
     /// The job failed and Dfns holds nothing of it (e.g. a look-up after the settle window found nothing).
-    public static func nothingCreated(code: String, message: String) -> JobFailure {
+    public static func nothingCreated(code: FailureCode, message: String) -> JobFailure {
         JobFailure(code: code, message: message, entity: DfnsEntity.none)
     }
 

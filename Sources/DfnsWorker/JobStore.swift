@@ -30,8 +30,8 @@ public final class JobStore: Sendable {
         var refused: Bool?
         /// True uses up the job's attempts (`attempt = max_attempts`): from then on it may only look its operation up.
         var exhaustAttempts = false
-        /// The `last_error.code` recorded, for metrics.
-        var errorCode: String?
+        /// The `last_error.code` recorded, for logs and metrics.
+        var errorCode: FailureCode?
         /// True when the job goes back unfinished (shutdown, lease lost, never started).
         var handedBack = false
 
@@ -54,7 +54,7 @@ public final class JobStore: Sendable {
 
         /// This outcome without its result and checkpoint, carrying `error` instead: what is written when PostgreSQL
         /// refused the outcome itself, so the row still records what happened and releases its lease.
-        func replacingContent(error: String, code: String) -> Completion {
+        func replacingContent(error: String, code: FailureCode) -> Completion {
             var replaced = Completion(
                 jobId: jobId, leaseToken: leaseToken, state: state, result: nil, error: error, checkpoint: nil, delay: delay, refund: refund
             )
@@ -71,10 +71,20 @@ public final class JobStore: Sendable {
 
     public let client: PostgresClient
     private let logger: Logger
+    /// How long a statement of the engine (claim, renewal, outcome write, rescue, look-ups) may go unanswered before
+    /// it is given up as lost (``StatementDeadline``). Default 30 s: far above a healthy batch, well below a lease
+    /// a stuck worker should not outlive.
+    public let statementTimeout: Duration
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: PostgresClient, logger: Logger, statementTimeout: Duration = .seconds(30)) {
         self.client = client
         self.logger = logger
+        self.statementTimeout = statementTimeout
+    }
+
+    /// Runs one engine statement under ``statementTimeout``.
+    private func bounded<Value: Sendable>(_ statement: String, _ operation: @escaping @Sendable () async throws -> Value) async throws -> Value {
+        try await StatementDeadline.run(statementTimeout, statement, operation)
     }
 
     // MARK: Schema
@@ -129,6 +139,10 @@ public final class JobStore: Sendable {
     /// job whose attempts ran out while Dfns may hold its operation (it may only look it up). The first claim records
     /// the job's derived externalId.
     public func claim(queues: [String], kinds: [String], limit: Int, workerId: String, lease: Duration) async throws -> [ClaimedJob] {
+        try await bounded("the claim") { try await self.claimStatement(queues: queues, kinds: kinds, limit: limit, workerId: workerId, lease: lease) }
+    }
+
+    private func claimStatement(queues: [String], kinds: [String], limit: Int, workerId: String, lease: Duration) async throws -> [ClaimedJob] {
         let leaseSeconds = lease.seconds
         let rows = try await client.query("""
             WITH due AS (
@@ -187,6 +201,10 @@ public final class JobStore: Sendable {
     /// Extends the leases of jobs still held; returns the ids whose lease this worker still holds.
     public func renewLeases(_ jobs: [(id: Int64, token: UUID)], lease: Duration) async throws -> Set<Int64> {
         guard !jobs.isEmpty else { return [] }
+        return try await bounded("the lease renewal") { try await self.renewStatement(jobs, lease: lease) }
+    }
+
+    private func renewStatement(_ jobs: [(id: Int64, token: UUID)], lease: Duration) async throws -> Set<Int64> {
         let rows = try await client.query("""
             UPDATE dfns_worker.jobs AS j
             SET lease_expires_at = now() + make_interval(secs => \(lease.seconds)), updated_at = now()
@@ -202,6 +220,10 @@ public final class JobStore: Sendable {
     /// - Returns: the ids written; a missing id lost its lease and its outcome was discarded.
     public func finish(_ completions: [Completion]) async throws -> Set<Int64> {
         guard !completions.isEmpty else { return [] }
+        return try await bounded("the outcome write") { try await self.finishStatement(completions) }
+    }
+
+    private func finishStatement(_ completions: [Completion]) async throws -> Set<Int64> {
         let rows = try await client.query("""
             UPDATE dfns_worker.jobs AS j
             SET state = r.state,
@@ -238,10 +260,14 @@ public final class JobStore: Sendable {
     /// go back to the head of the queue rather than behind a backlog.
     /// - Returns: the rescued job ids.
     public func rescueExpiredLeases() async throws -> [Int64] {
+        try await bounded("the lease rescue") { try await self.rescueStatement() }
+    }
+
+    private func rescueStatement() async throws -> [Int64] {
         let rows = try await client.query("""
             WITH expired AS (
                 SELECT id, jsonb_build_object(
-                           'code', 'lease_expired',
+                           'code', \(FailureCode.leaseExpired.rawValue)::text,
                            'message', 'the worker holding the job stopped renewing its lease; the attempt''s outcome is unknown',
                            'attempt', attempt, 'at', now()) AS error
                 FROM dfns_worker.jobs WHERE state = 'running' AND lease_expires_at < now()
@@ -264,6 +290,10 @@ public final class JobStore: Sendable {
 
     /// True when a job of `queues` and `kinds` is due now and not locked by a claim in progress.
     public func hasDueJobs(queues: [String], kinds: [String]) async throws -> Bool {
+        try await bounded("the due-jobs check") { try await self.hasDueJobsStatement(queues: queues, kinds: kinds) }
+    }
+
+    private func hasDueJobsStatement(queues: [String], kinds: [String]) async throws -> Bool {
         try await booleanFunction("""
             SELECT EXISTS (SELECT 1 FROM dfns_worker.jobs
                            WHERE state IN ('queued', 'retrying', 'waiting') AND queue = ANY(\(queues)::text[])
@@ -314,6 +344,10 @@ public final class JobStore: Sendable {
     /// Counts by queue, kind and state, the age of the oldest due job, and how many jobs are stuck: their Dfns
     /// entity exists or may exist, and every attempt or poll has failed for longer than `stuckAfter`.
     public func status(stuckAfter: Duration = WorkerConfiguration.defaultStuckAfter) async throws -> QueueStatus {
+        try await bounded("the queue status") { try await self.statusStatements(stuckAfter: stuckAfter) }
+    }
+
+    private func statusStatements(stuckAfter: Duration) async throws -> QueueStatus {
         var counts: [QueueStatus.Count] = []
         let rows = try await client.query("""
             SELECT queue, kind, state, count(*) FROM dfns_worker.jobs GROUP BY queue, kind, state ORDER BY queue, kind, state

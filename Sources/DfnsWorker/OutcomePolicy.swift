@@ -55,7 +55,7 @@ struct OutcomePolicy: Sendable {
             return handedBack
         case .timeout:
             return retry(
-                job, code: "job_timeout", message: "the attempt ran longer than \(configuration.jobTimeout) and was abandoned", entity: interrupted
+                job, code: .jobTimeout, message: "the attempt ran longer than \(configuration.jobTimeout) and was abandoned", entity: interrupted
             )
         case nil:
             break
@@ -71,9 +71,9 @@ struct OutcomePolicy: Sendable {
         }
         guard let error = error as? DfnsError else {
             // Not a Dfns answer (a handler's own error): whatever the attempt sent is unknown.
-            return retry(job, code: "internal", message: "\(error)", entity: interrupted)
+            return retry(job, code: .internal, message: "\(error)", entity: interrupted)
         }
-        let code = Self.code(of: error)
+        let code = FailureCode(error)
         let recorded = errorJSON(job, code: code, message: error.message, httpStatus: error.httpStatus, dfnsErrorId: error.dfnsErrorId)
         switch error.code {
         case .unauthorized:
@@ -118,7 +118,7 @@ struct OutcomePolicy: Sendable {
     /// An attempt that failed. `entity` is what the failure says Dfns holds (nil: as before); `permanent` failures
     /// end the job only when Dfns holds nothing of it.
     private func retry(
-        _ job: ClaimedJob, code: String, message: String, httpStatus: Int? = nil, dfnsErrorId: String? = nil,
+        _ job: ClaimedJob, code: FailureCode, message: String, httpStatus: Int? = nil, dfnsErrorId: String? = nil,
         retryAfter: Duration? = nil, entity: DfnsEntity?, permanent: Bool = false
     ) -> JobStore.Completion {
         let held = entity ?? job.dfnsEntity
@@ -157,7 +157,7 @@ struct OutcomePolicy: Sendable {
     }
 
     /// 401/403 while the worker pauses: not the job's fault; same state, the attempt given back, due after a probe.
-    private func paused(_ job: ClaimedJob, error: (json: String, code: String), refused: Bool?) -> JobStore.Completion {
+    private func paused(_ job: ClaimedJob, error: (json: String, code: FailureCode), refused: Bool?) -> JobStore.Completion {
         var paused = completion(
             job, job.claimedFrom == .waiting ? .waiting : .retrying, error: error, delay: configuration.authProbeInterval, refund: refund(job)
         )
@@ -186,7 +186,7 @@ struct OutcomePolicy: Sendable {
     }
 
     private func completion(
-        _ job: ClaimedJob, _ state: JobState, result: String? = nil, error: (json: String, code: String)? = nil,
+        _ job: ClaimedJob, _ state: JobState, result: String? = nil, error: (json: String, code: FailureCode)? = nil,
         checkpoint: String? = nil, delay: Duration? = nil, refund: Int32 = 0
     ) -> JobStore.Completion {
         var completion = JobStore.Completion(
@@ -198,15 +198,15 @@ struct OutcomePolicy: Sendable {
         return completion
     }
 
-    private func errorJSON(_ job: ClaimedJob, code: String, message: String, httpStatus: Int? = nil, dfnsErrorId: String? = nil) -> (json: String, code: String) {
+    private func errorJSON(_ job: ClaimedJob, code: FailureCode, message: String, httpStatus: Int? = nil, dfnsErrorId: String? = nil) -> (json: String, code: FailureCode) {
         (Self.errorJSON(attempt: job.attempt, code: code, message: message, httpStatus: httpStatus, dfnsErrorId: dfnsErrorId), code)
     }
 
     /// The `last_error` object: `{code, message, httpStatus?, dfnsErrorId?, attempt, at}`, the message at most 2,000
     /// characters.
-    static func errorJSON(attempt: Int, code: String, message: String, httpStatus: Int? = nil, dfnsErrorId: String? = nil) -> String {
+    static func errorJSON(attempt: Int, code: FailureCode, message: String, httpStatus: Int? = nil, dfnsErrorId: String? = nil) -> String {
         var object: [String: JSONValue] = [
-            "code": .string(code), "message": .string(String(message.prefix(2000))), "attempt": .integer(Int64(attempt)),
+            "code": .string(code.rawValue), "message": .string(String(message.prefix(2000))), "attempt": .integer(Int64(attempt)),
             "at": .string(Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))),
         ]
         if let httpStatus { object["httpStatus"] = .integer(Int64(httpStatus)) }
@@ -214,13 +214,4 @@ struct OutcomePolicy: Sendable {
         return StorableJSON.text(.object(object))
     }
 
-    /// The snake_case code stored in `last_error` for an SDK error.
-    static func code(of error: DfnsError) -> String {
-        switch error.code {
-        case .rateLimited: "rate_limited"
-        case .server: "server_error"
-        case .notFound: "not_found"
-        default: "\(error.code)"
-        }
-    }
 }

@@ -171,7 +171,8 @@ enum SchemaMigrations {
         );
         --;
         -- The derived externalId of a job: 'dfns-worker-<installation>-<job id>', plus '-r<n>' for the n-th retry
-        -- after Dfns reported the earlier entity Failed or Rejected. Built with the id inlined, so it is IMMUTABLE.
+        -- after Dfns reported the earlier entity Failed or Rejected. Built with the id inlined and only immutable
+        -- operators (text casts, not `text || bigint`), so PostgreSQL inlines it into the claim.
         DO $$
         DECLARE
             installation text := substr(md5(gen_random_uuid()::text || clock_timestamp()::text), 1, 12);
@@ -180,7 +181,7 @@ enum SchemaMigrations {
             EXECUTE format($function$
                 CREATE FUNCTION dfns_worker.derived_external_id(job_id bigint, generation integer DEFAULT 0) RETURNS text
                 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $body$
-                    SELECT 'dfns-worker-' || %L || '-' || job_id || CASE WHEN generation > 0 THEN '-r' || generation ELSE '' END
+                    SELECT 'dfns-worker-' || %L || '-' || job_id::text || CASE WHEN generation > 0 THEN '-r' || generation::text ELSE '' END
                 $body$
             $function$, installation);
         END $$;

@@ -247,7 +247,7 @@ public final class Worker: Service, Sendable {
         jobLogger[metadataKey: "job.attempt"] = "\(job.attempt)"
         guard let handler = registry.handler(for: job.kind) else {
             _ = inFlight.remove(job.id)
-            return policy.completion(for: job, error: JobFailure(code: "unknown_kind", message: "no handler for kind \(job.kind)"), stopped: nil, writeSent: false)
+            return policy.completion(for: job, error: JobFailure(code: .unknownKind, message: "no handler for kind \(job.kind)"), stopped: nil, writeSent: false)
         }
         if let problem = job.unreadablePayload {
             _ = inFlight.remove(job.id)
@@ -276,7 +276,9 @@ public final class Worker: Service, Sendable {
             return policy.completion(for: job, error: CancellationError(), stopped: stopped, writeSent: writes.writeSent)
         case .failure(let error):
             let completion = policy.completion(for: job, error: error, stopped: stopped, writeSent: writes.writeSent)
-            jobLogger.info("job attempt failed", metadata: ["job.next_state": "\(completion.state)", "job.error": "\(error)"])
+            jobLogger.info("job attempt failed", metadata: [
+                "job.next_state": "\(completion.state)", "job.error_code": "\(completion.errorCode?.rawValue ?? "")", "job.error": "\(error)",
+            ])
             return completion
         }
     }
@@ -332,7 +334,7 @@ public final class Worker: Service, Sendable {
         guard let metrics else { return }
         let outcome = completion.handedBack ? "handed_back" : completion.state.rawValue
         metrics.jobFinished(kind: job.kind, outcome: outcome, duration: duration)
-        if let code = completion.errorCode { metrics.attemptError(code: code) }
+        if let code = completion.errorCode { metrics.attemptError(code: code.rawValue) }
     }
 
     /// Samples queue depth and worker state into gauges on an interval (not per scrape), and checks the database.
@@ -358,7 +360,8 @@ public final class Worker: Service, Sendable {
     /// Stops jobs that ran past the job timeout, and jobs whose lease could not be renewed for `lease - heartbeat`
     /// (the database is unreachable): they stop before the lease expires and another worker may take them.
     private func watchdog(_ inFlight: InFlightJobs) async {
-        let unrenewedLimit = configuration.leaseDuration - configuration.heartbeatInterval
+        // Two missed heartbeats at the usual third of a lease; never more than two thirds, whatever the heartbeat.
+        let unrenewedLimit = configuration.leaseDuration - min(configuration.heartbeatInterval, configuration.leaseDuration / 3)
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(250))
             let now = ContinuousClock.now
@@ -395,7 +398,7 @@ public final class Worker: Service, Sendable {
                 logger.warning("LISTEN connection lost; reconnecting", metadata: ["db.error": "\(String(reflecting: error))"])
             }
             healthState.withLock { $0.listenerConnected = false }
-            try? await Task.sleep(for: .milliseconds(min(5000, 200 << min(failures, 5))))
+            try? await Task.sleep(for: RetryPolicy.database.delay(afterAttempt: failures))
         }
     }
 }

@@ -12,9 +12,9 @@ public struct WorkerConfiguration: Sendable {
     public var claimAhead: Duration = .milliseconds(200)
     /// Lease of a claimed job; a worker that stops renewing loses it. Default 30 s.
     public var leaseDuration: Duration = .seconds(30)
-    /// How often leases of running jobs are renewed. Default 10 s. A worker whose last renewal is older than
-    /// `leaseDuration - heartbeatInterval` (the database is unreachable) stops those jobs, so they never run on
-    /// after their lease expired and another worker took them.
+    /// How often leases of running jobs are renewed; keep it at most a third of the lease. Default 10 s. A worker
+    /// whose last renewal is older than `leaseDuration - heartbeatInterval` (the database is unreachable) stops those
+    /// jobs, so they never run on after their lease expired and another worker took them.
     public var heartbeatInterval: Duration = .seconds(10)
     /// How often expired leases are looked for. Default 5 s, so a dead worker's job is claimable again within 35 s
     /// (one lease after its last heartbeat, plus one interval).

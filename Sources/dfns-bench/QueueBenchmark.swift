@@ -33,7 +33,7 @@ struct QueueBenchmark: AsyncParsableCommand {
             ?? KeySigner(credentialId: credentialId, privateKeyPEM: KeyGenerator.generate(.ed25519).privateKeyPEM)
         let client = DfnsClient(
             configuration: DfnsClientConfiguration(baseURL: url, authToken: "sim-token", requestsPerMinute: nil),
-            signer: SigningActor(signer)
+            signer: signer
         )
         var registry = JobCatalog.registry()
         registry.register(NoopJob())

@@ -61,7 +61,7 @@ struct DfnsOptions: ParsableArguments {
     @Option(help: "Requests per minute this process sends to Dfns, init and action calls included (default: $DFNS_REQUESTS_PER_MINUTE or 1000).") var dfnsRequestsPerMinute: Int?
 
     /// Builds the signer and client; every problem is a clear configuration error that names no secret.
-    func makeClient(logger: Logger, observer: (any DfnsRequestObserver)? = nil) throws -> (DfnsClient, SigningActor) {
+    func makeClient(logger: Logger, observer: (any DfnsRequestObserver)? = nil) throws -> DfnsClient {
         let environment = ProcessInfo.processInfo.environment
         guard let token = environment["DFNS_AUTH_TOKEN"], !token.isEmpty else { throw ValidationError("set DFNS_AUTH_TOKEN") }
         guard let credentialId = dfnsCredId ?? environment["DFNS_CRED_ID"], !credentialId.isEmpty else {
@@ -82,7 +82,6 @@ struct DfnsOptions: ParsableArguments {
         }
         let perMinute = dfnsRequestsPerMinute ?? environment["DFNS_REQUESTS_PER_MINUTE"].flatMap { Int($0) } ?? 1000
         guard perMinute > 0 else { throw ValidationError("--dfns-requests-per-minute must be positive") }
-        let signingActor = SigningActor(signer)
         let configuration = DfnsClientConfiguration(
             baseURL: dfnsApiUrl ?? environment["DFNS_API_URL"] ?? "https://api.dfns.io",
             authToken: token,
@@ -90,7 +89,8 @@ struct DfnsOptions: ParsableArguments {
             requestsPerMinute: perMinute,
             observer: observer
         )
-        return (DfnsClient(configuration: configuration, signer: signingActor, logger: logger), signingActor)
+        // KeySigner is safe to share: each signature uses its own OpenSSL context, so jobs sign in parallel.
+        return DfnsClient(configuration: configuration, signer: signer, logger: logger)
     }
 }
 

@@ -60,7 +60,7 @@ struct WorkerRuntime {
     init(database: DatabaseOptions, dfns: DfnsOptions, options: WorkerOptions, logger: Logger, listen: Bool, metrics: WorkerMetrics? = nil) throws {
         url = try database.resolved()
         let configuration = try options.configuration()
-        let (dfnsClient, _) = try dfns.makeClient(logger: logger, observer: metrics)
+        let dfnsClient = try dfns.makeClient(logger: logger, observer: metrics)
         client = PostgresClient(
             configuration: url.clientConfiguration(maximumConnections: min(configuration.concurrency, 8) + 2),
             backgroundLogger: logger

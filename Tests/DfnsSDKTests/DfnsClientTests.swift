@@ -29,8 +29,8 @@ struct DfnsClientTests {
 
     @Test("a transfer is polled through its lifecycle to Confirmed")
     func lifecycle() async throws {
-        // Stages long enough that polls every 10 ms see each one even on a loaded machine.
-        try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .milliseconds(400))) { sim in
+        // Stages long enough that polls every 10 ms see each one while the whole suite starts at once (400 ms was missed).
+        try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .seconds(1))) { sim in
             let client = sim.client(.ed25519)
             let wallet = try await client.createWallet(CreateWalletRequest(network: "Solana"))
             let created = try await client.createTransfer(walletId: wallet.id, .native(to: "So1ana", amount: "5"))

@@ -7,33 +7,14 @@ import Testing
 
 @Suite("The dfns-worker command line", .timeLimit(.minutes(3)))
 struct CommandLineTests {
-    struct Output {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
     /// Runs `dfns-worker arguments…` with `environment` added to the test's own, and waits for it.
-    static func run(_ arguments: [String], environment: [String: String] = [:], signalAfter: (Duration, Int32)? = nil) async throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: MultiProcessTests.binary)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
+    static func run(_ arguments: [String], environment: [String: String] = [:], signalAfter: (Duration, Int32)? = nil) async throws -> ChildProcess.Output {
+        let child = try ChildProcess(MultiProcessTests.binary, arguments, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
         if let (delay, signal) = signalAfter {
             try await Task.sleep(for: delay)
-            kill(process.processIdentifier, signal)
+            child.signal(signal)
         }
-        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
-        return Output(
-            status: process.terminationStatus,
-            stdout: String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
-            stderr: String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        )
+        return try await child.exit()
     }
 
     static func environment(_ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running, keyFile: URL) throws -> [String: String] {

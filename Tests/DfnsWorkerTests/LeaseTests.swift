@@ -1,6 +1,7 @@
 import DfnsTestSupport
 import DfnsWorker
 import Foundation
+import PostgresNIO
 import Testing
 
 @Suite("Claims and leases", .timeLimit(.minutes(2)))
@@ -92,6 +93,29 @@ struct LeaseTests {
                 #expect(try await store.renewLeases([(job.id, job.leaseToken)], lease: .seconds(1)) == [id])
             }
             #expect(try await store.rescueExpiredLeases().isEmpty)
+        }
+    }
+    @Test("a statement PostgreSQL does not answer in time is given up with an error instead of waited for forever")
+    func statementDeadline() async throws {
+        try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+            let id = try await database.store.enqueue(kind: "noop", payload: "{}")
+            let job = try #require(try await database.store.claim(queues: ["default"], kinds: ["noop"], limit: 1, workerId: "w", lease: .seconds(30)).first)
+            let bounded = JobStore(client: database.store.client, logger: WorkerHarness.quietLogger, statementTimeout: .milliseconds(500))
+            // Another session holds the row for 4 s, so the renewal cannot be answered before then.
+            let holder = Task {
+                try await database.store.client.withTransaction(logger: WorkerHarness.quietLogger) { connection in
+                    try await connection.query("SELECT id FROM dfns_worker.jobs WHERE id = \(id) FOR UPDATE", logger: WorkerHarness.quietLogger)
+                    try await connection.query("SELECT pg_sleep(4)", logger: WorkerHarness.quietLogger)
+                }
+            }
+            try await waitFor(.seconds(10)) {
+                try await database.column("SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND query = 'SELECT pg_sleep(4)'") == ["1"]
+            }
+            await #expect(throws: WorkerError.self) {
+                try await bounded.renewLeases([(id, job.leaseToken)], lease: .seconds(30))
+            }
+            try await holder.value
+            #expect(try await database.store.state(of: id) == .running, "the renewal given up on ran later: it only extended the lease")
         }
     }
 

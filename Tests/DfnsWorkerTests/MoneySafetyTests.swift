@@ -280,15 +280,23 @@ struct MoneySafetyTests {
         let clientTask = Task { await client.run() }
         defer { clientTask.cancel() }
         let cutOff = WorkerHarness.worker(
-            database, sim, store: JobStore(client: client, logger: WorkerHarness.quietLogger),
+            database, sim, store: JobStore(client: client, logger: WorkerHarness.quietLogger, statementTimeout: .seconds(3)),
             handlers: [RecordingJob(tag: "cut-off", log: log)], configure: partitionTimings
         )
         let healthy = WorkerHarness.worker(database, sim, handlers: [RecordingJob(tag: "healthy", log: log)], configure: partitionTimings)
         try await database.execute("INSERT INTO dfns_worker.jobs (kind, payload) SELECT 'test_record', '{\"seconds\":8}' FROM generate_series(1, 4)")
         let first = Task { try await cutOff.run() }
-        try await waitFor(.seconds(20)) { log.running("cut-off") == 4 }
-        proxy.cut()
-        let second = Task { try await healthy.run() }
+        let second = Task<Void, any Error> {
+            try await waitFor(.seconds(20)) { log.running("cut-off") == 4 }
+            proxy.cut()
+            try await healthy.run()
+        }
+        // Whatever happens, both workers stop (a worker left running would hold the database open).
+        defer {
+            proxy.restore()
+            healthy.requestStop()
+            cutOff.requestStop()
+        }
         try await waitFor(.seconds(60)) {
             try await database.column("SELECT count(*)::text FROM dfns_worker.jobs WHERE state = 'succeeded'") == ["4"]
         }

@@ -34,18 +34,12 @@ struct MultiProcessTests {
                 environment["DFNS_CRED_ID"] = "cr-test-ed25519"
                 environment["DFNS_PRIVATE_KEY_FILE"] = keyFile.path
                 environment["DFNS_REQUESTS_PER_MINUTE"] = "1000000"
-                let processes = try (0..<3).map { _ in
-                    let process = Process()
-                    process.executableURL = URL(fileURLWithPath: Self.binary)
-                    process.arguments = ["drain", "--concurrency", "8", "--claim-batch", "5", "--log-level", "error"]
-                    process.environment = environment
-                    process.standardOutput = Pipe()
-                    try process.run()
-                    return process
+                let children = try (0..<3).map { _ in
+                    try ChildProcess(Self.binary, ["drain", "--concurrency", "8", "--claim-batch", "5", "--log-level", "error"], environment: environment)
                 }
-                for process in processes {
-                    while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
-                    #expect(process.terminationStatus == 0)
+                for child in children {
+                    let output = try await child.exit()
+                    #expect(output.status == 0, "\(output.stderr)")
                 }
                 #expect(try await database.column("SELECT state || ':' || count(*) FROM dfns_worker.jobs GROUP BY state") == ["succeeded:\(jobs)"])
                 #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.jobs WHERE attempt <> 1") == ["0"])

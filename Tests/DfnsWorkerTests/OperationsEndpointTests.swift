@@ -26,7 +26,7 @@ struct OperationsEndpointTests {
         configuration.authProbeInterval = .seconds(30)
         let client = DfnsClient(
             configuration: DfnsClientConfiguration(baseURL: sim.baseURL, authToken: token, requestsPerMinute: nil, retryPolicy: .none, observer: metrics),
-            signer: SigningActor(sim.signers[.p256]!)
+            signer: sim.signers[.p256]!
         )
         let worker = Worker(
             store: database.store, registry: JobCatalog.registry(), gateway: DfnsGateway(client: client, logger: WorkerHarness.quietLogger),

@@ -9,22 +9,11 @@ public enum OpenSSLCommand {
     /// Runs `openssl arguments…` in `directory` and returns its standard output.
     @discardableResult
     public static func run(_ arguments: [String], in directory: URL) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl"] + arguments
-        process.currentDirectoryURL = directory
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "openssl \(arguments.joined(separator: " ")) failed: \(errorText)")
+        let output = try ChildProcess("/usr/bin/env", ["openssl"] + arguments, in: directory).exitBlocking()
+        guard output.status == 0 else {
+            throw Failure(description: "openssl \(arguments.joined(separator: " ")) failed: \(output.stderr)")
         }
-        return String(decoding: data, as: UTF8.self)
+        return output.stdout
     }
 
     /// A fresh temporary directory.

@@ -1,0 +1,161 @@
+import DfnsSDK
+@testable import DfnsWorker
+import Foundation
+import Testing
+
+/// The state machine of RELIABILITY.md, row by row, as the engine decides it: how an attempt ended (and what Dfns
+/// held before) → the row's next state, what Dfns holds afterwards, the attempt given back or not, the code. No
+/// database: `OutcomePolicy` is a pure function of the claimed job and the attempt's end.
+@Suite("Outcome of an attempt")
+struct OutcomePolicyTests {
+    /// How an attempt ended.
+    enum End: Sendable, CustomStringConvertible {
+        case succeeded, waiting, deferred
+        case verdict, nothingCreated, plainFailure
+        case dfns(DfnsError.Code, status: Int?, unknown: Bool)
+        case stopped(InFlightJobs.StopReason, writeSent: Bool)
+        case rateLimited(retryAfter: Duration)
+        case internalError(writeSent: Bool)
+
+        var description: String {
+            switch self {
+            case .succeeded: "succeeded"
+            case .waiting: "waiting"
+            case .deferred: "deferred"
+            case .verdict: "Dfns's verdict"
+            case .nothingCreated: "nothing created"
+            case .plainFailure: "plain failure"
+            case .dfns(let code, let status, let unknown): "\(code) \(status.map(String.init) ?? "-")\(unknown ? " unknown" : "")"
+            case .stopped(let reason, let sent): "\(reason)\(sent ? " after a write" : "")"
+            case .rateLimited(let after): "429 \(after)"
+            case .internalError(let sent): "internal\(sent ? " after a write" : "")"
+            }
+        }
+    }
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        let from: JobState
+        let entity: DfnsEntity
+        let attempt: Int
+        let spent: Bool
+        var refusals = 0
+        let end: End
+        let state: JobState
+        /// What the row's `dfns_entity` becomes; nil: unchanged.
+        let entityAfter: DfnsEntity?
+        let refund: Int32
+        let code: String?
+
+        var testDescription: String { "\(from)/\(entity) attempt \(attempt) of 3, \(end) → \(state)" }
+    }
+
+    static let cases: [Case] = [
+        // Answers.
+        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .succeeded, state: .succeeded, entityAfter: .exists, refund: 0, code: nil),
+        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .waiting, state: .waiting, entityAfter: .exists, refund: 0, code: nil),
+        Case(from: .retrying, entity: .unknown, attempt: 2, spent: true, end: .deferred, state: .retrying, entityAfter: nil, refund: 1, code: nil),
+        Case(from: .waiting, entity: .exists, attempt: 1, spent: false, end: .deferred, state: .waiting, entityAfter: nil, refund: 0, code: nil),
+        // Failures the handler names.
+        Case(from: .waiting, entity: .exists, attempt: 1, spent: false, end: .verdict, state: .failed, entityAfter: .failed, refund: 0, code: "dfns_rejected"),
+        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .plainFailure, state: .failed, entityAfter: nil, refund: 0, code: "invalid_payload"),
+        Case(from: .retrying, entity: .unknown, attempt: 2, spent: true, end: .plainFailure, state: .retrying, entityAfter: nil, refund: 0, code: "invalid_payload"),
+        Case(from: .waiting, entity: .exists, attempt: 1, spent: false, end: .plainFailure, state: .waiting, entityAfter: nil, refund: 0, code: "invalid_payload"),
+        Case(from: .retrying, entity: .unknown, attempt: 3, spent: false, end: .nothingCreated, state: .failed, entityAfter: DfnsEntity.none, refund: 0, code: "attempts_exhausted"),
+        // Dfns errors before anything was created.
+        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .dfns(.validation, status: 400, unknown: false), state: .failed, entityAfter: nil, refund: 0, code: "validation"),
+        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .dfns(.server, status: 503, unknown: false), state: .retrying, entityAfter: nil, refund: 0, code: "server_error"),
+        Case(from: .retrying, entity: .none, attempt: 3, spent: true, end: .dfns(.server, status: 503, unknown: false), state: .failed, entityAfter: nil, refund: 0, code: "server_error"),
+        // A write that got no definite answer.
+        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .dfns(.transport, status: nil, unknown: true), state: .retrying, entityAfter: .unknown, refund: 0, code: "transport"),
+        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .dfns(.server, status: 502, unknown: true), state: .retrying, entityAfter: .unknown, refund: 0, code: "server_error"),
+        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .dfns(.decoding, status: nil, unknown: true), state: .retrying, entityAfter: .unknown, refund: 0, code: "decoding"),
+        Case(from: .retrying, entity: .none, attempt: 3, spent: true, end: .dfns(.timeout, status: nil, unknown: true), state: .retrying, entityAfter: .unknown, refund: 0, code: "timeout"),
+        Case(from: .retrying, entity: .unknown, attempt: 3, spent: false, end: .dfns(.server, status: 500, unknown: false), state: .retrying, entityAfter: nil, refund: 0, code: "server_error"),
+        Case(from: .retrying, entity: .unknown, attempt: 3, spent: false, end: .dfns(.notFound, status: 404, unknown: false), state: .retrying, entityAfter: nil, refund: 0, code: "not_found"),
+        // Following an entity Dfns accepted: never failed.
+        Case(from: .waiting, entity: .exists, attempt: 1, spent: false, end: .dfns(.notFound, status: 404, unknown: false), state: .waiting, entityAfter: nil, refund: 0, code: "not_found"),
+        Case(from: .waiting, entity: .exists, attempt: 3, spent: false, end: .dfns(.decoding, status: nil, unknown: false), state: .waiting, entityAfter: nil, refund: 0, code: "decoding"),
+        Case(from: .waiting, entity: .exists, attempt: 1, spent: false, end: .dfns(.server, status: 500, unknown: false), state: .waiting, entityAfter: nil, refund: 0, code: "server_error"),
+        // Authentication and rate limits: not the job's fault.
+        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .dfns(.unauthorized, status: 401, unknown: false), state: .retrying, entityAfter: nil, refund: 1, code: "unauthorized"),
+        Case(from: .waiting, entity: .exists, attempt: 1, spent: false, end: .dfns(.unauthorized, status: 401, unknown: false), state: .waiting, entityAfter: nil, refund: 0, code: "unauthorized"),
+        Case(from: .queued, entity: .none, attempt: 1, spent: true, refusals: 0, end: .dfns(.forbidden, status: 403, unknown: false), state: .retrying, entityAfter: nil, refund: 1, code: "forbidden"),
+        Case(from: .retrying, entity: .none, attempt: 1, spent: true, refusals: 2, end: .dfns(.forbidden, status: 403, unknown: false), state: .failed, entityAfter: nil, refund: 0, code: "forbidden"),
+        Case(from: .retrying, entity: .unknown, attempt: 2, spent: true, refusals: 2, end: .dfns(.forbidden, status: 403, unknown: false), state: .retrying, entityAfter: nil, refund: 0, code: "forbidden"),
+        Case(from: .waiting, entity: .exists, attempt: 1, spent: false, refusals: 5, end: .dfns(.forbidden, status: 403, unknown: false), state: .waiting, entityAfter: nil, refund: 0, code: "forbidden"),
+        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .rateLimited(retryAfter: .seconds(86_400)), state: .retrying, entityAfter: nil, refund: 1, code: "rate_limited"),
+        // Interrupted attempts.
+        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .stopped(.shutdown, writeSent: false), state: .queued, entityAfter: nil, refund: 1, code: nil),
+        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .stopped(.shutdown, writeSent: true), state: .queued, entityAfter: .unknown, refund: 1, code: nil),
+        Case(from: .waiting, entity: .exists, attempt: 1, spent: false, end: .stopped(.leaseLost, writeSent: true), state: .waiting, entityAfter: nil, refund: 0, code: nil),
+        Case(from: .retrying, entity: .none, attempt: 3, spent: true, end: .stopped(.timeout, writeSent: false), state: .failed, entityAfter: nil, refund: 0, code: "job_timeout"),
+        Case(from: .retrying, entity: .none, attempt: 3, spent: true, end: .stopped(.timeout, writeSent: true), state: .retrying, entityAfter: .unknown, refund: 0, code: "job_timeout"),
+        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .internalError(writeSent: true), state: .retrying, entityAfter: .unknown, refund: 0, code: "internal"),
+    ]
+
+    static let configuration: WorkerConfiguration = {
+        var configuration = WorkerConfiguration(workerId: "table")
+        configuration.retryBaseDelay = .seconds(2)
+        configuration.retryMaxDelay = .seconds(600)
+        return configuration
+    }()
+
+    @Test("each row of the state machine", arguments: cases)
+    func row(_ row: Case) {
+        let job = ClaimedJob(
+            id: 1, queue: "default", kind: "transfer", payload: .object([:]), unreadablePayload: nil, attempt: row.attempt, maxAttempts: 3,
+            checkpoint: nil, requeues: 0, claimedFrom: row.from, leaseToken: UUID(), derivedExternalId: "dfns-worker-0123456789ab-1",
+            dfnsEntity: row.entity, unknownOutcomeAge: nil, attemptSpent: row.spent, refusals: row.refusals, failingFor: nil
+        )
+        let policy = OutcomePolicy(configuration: Self.configuration)
+        let completion: JobStore.Completion
+        switch row.end {
+        case .succeeded: completion = policy.completion(for: job, outcome: .succeeded(result: .object([:])))
+        case .waiting: completion = policy.completion(for: job, outcome: .waiting(checkpoint: .object([:]), pollAfter: .seconds(1), snapshot: nil))
+        case .deferred: completion = policy.completion(for: job, outcome: .deferred(after: .seconds(5)))
+        case .verdict:
+            completion = policy.completion(
+                for: job, error: JobFailure.rejectedByDfns(code: "dfns_rejected", message: "Rejected", entity: .object([:])), stopped: nil, writeSent: false
+            )
+        case .nothingCreated:
+            completion = policy.completion(for: job, error: JobFailure.nothingCreated(code: "attempts_exhausted", message: "none"), stopped: nil, writeSent: false)
+        case .plainFailure:
+            completion = policy.completion(for: job, error: JobFailure.invalidPayload("payload.x is required"), stopped: nil, writeSent: false)
+        case .dfns(let code, let status, let unknown):
+            completion = policy.completion(
+                for: job, error: DfnsError(code: code, message: "m", httpStatus: status, outcomeUnknown: unknown), stopped: nil, writeSent: unknown
+            )
+        case .rateLimited(let after):
+            completion = policy.completion(
+                for: job, error: DfnsError(code: .rateLimited, message: "m", httpStatus: 429, retryAfter: after), stopped: nil, writeSent: false
+            )
+            #expect(completion.delay == Self.configuration.rateLimitDelayCap, "a day-long Retry-After is capped")
+        case .stopped(let reason, let sent):
+            completion = policy.completion(for: job, error: CancellationError(), stopped: reason, writeSent: sent)
+        case .internalError(let sent):
+            struct HandlerBug: Error {}
+            completion = policy.completion(for: job, error: HandlerBug(), stopped: nil, writeSent: sent)
+        }
+        #expect(completion.state == row.state)
+        #expect(completion.entity == row.entityAfter)
+        #expect(completion.refund == row.refund)
+        #expect(completion.errorCode?.rawValue == row.code)
+        if row.state == .failed { #expect(completion.failing != true) }
+        if row.state == .waiting || row.state == .retrying {
+            #expect(completion.delay.map { $0 >= .zero && $0 <= .seconds(600) } ?? false, "due again within the backoff bounds")
+        }
+    }
+
+    @Test("403s: a job with an unknown outcome uses up its attempts instead of failing")
+    func forbiddenAfterUnknown() {
+        let job = ClaimedJob(
+            id: 1, queue: "default", kind: "transfer", payload: .object([:]), unreadablePayload: nil, attempt: 1, maxAttempts: 20,
+            checkpoint: nil, requeues: 0, claimedFrom: .retrying, leaseToken: UUID(), derivedExternalId: "x", dfnsEntity: .unknown,
+            unknownOutcomeAge: .seconds(1), attemptSpent: true, refusals: 2, failingFor: nil
+        )
+        let completion = OutcomePolicy(configuration: Self.configuration).completion(
+            for: job, error: DfnsError(code: .forbidden, message: "not authorized", httpStatus: 403), stopped: nil, writeSent: false
+        )
+        #expect(completion.state == .retrying && completion.exhaustAttempts && completion.refused == true)
+    }
+}
