@@ -1,3 +1,4 @@
+import DequeModule
 import DfnsSDK
 import Foundation
 import Logging
@@ -124,17 +125,14 @@ public final class Worker: Service, Sendable {
                 var iterator = wakes.makeAsyncIterator()
                 // Claimed but not started yet: leased (and heartbeated) in `inFlight`, run as slots free up. Claiming
                 // ahead of the slots keeps claims large (one round trip for many jobs) when jobs are short.
-                var buffer: [ClaimedJob] = []
-                var bufferStart = 0
-                var shutdownAt: ContinuousClock.Instant?
+                var buffer = Deque<ClaimedJob>()
                 func handBackBuffered() async {
-                    for job in buffer[bufferStart...] {
+                    while let job = buffer.popFirst() {
                         _ = inFlight.remove(job.id)
                         await completer.add(policy.handBack(job))
                     }
-                    buffer = []
-                    bufferStart = 0
                 }
+                var shutdownAt: ContinuousClock.Instant?
                 while true {
                     if stopRequested.load(ordering: .sequentiallyConsistent) {
                         if shutdownAt == nil {
@@ -174,10 +172,9 @@ public final class Worker: Service, Sendable {
                         try? await Task.sleep(for: configuration.authProbeInterval)
                         continue
                     }
-                    // Start buffered jobs while slots are free.
-                    while bufferStart < buffer.count, inFlight.count - (buffer.count - bufferStart) < configuration.concurrency {
-                        let job = buffer[bufferStart]
-                        bufferStart += 1
+                    // Start buffered jobs while slots are free (`inFlight` counts the buffered ones too).
+                    while !buffer.isEmpty, inFlight.count - buffer.count < configuration.concurrency {
+                        let job = buffer.removeFirst()
                         summary.claimed += 1
                         jobs.addTask {
                             let started = ContinuousClock.now
@@ -189,16 +186,12 @@ public final class Worker: Service, Sendable {
                             wake.yield()
                         }
                     }
-                    if bufferStart == buffer.count {
-                        buffer = []
-                        bufferStart = 0
-                    }
                     // Refill the buffer when it runs low.
-                    var want = pace.claimSize - (buffer.count - bufferStart)
-                    if case .drain(let maxJobs?, _) = mode { want = min(want, maxJobs - summary.claimed - (buffer.count - bufferStart)) }
-                    var claimed: [ClaimedJob] = []
-                    if buffer.count - bufferStart < configuration.concurrency, want > 0 {
+                    var want = pace.claimSize - buffer.count
+                    if case .drain(let maxJobs?, _) = mode { want = min(want, maxJobs - summary.claimed - buffer.count) }
+                    if buffer.count < configuration.concurrency, want > 0 {
                         let claimSent = ContinuousClock.now
+                        let claimed: [ClaimedJob]
                         do {
                             claimed = try await store.claim(
                                 queues: configuration.queues, kinds: registry.kinds, limit: want,
@@ -212,14 +205,10 @@ public final class Worker: Service, Sendable {
                             continue
                         }
                         for job in claimed { inFlight.add(job, leasedAt: claimSent) }
-                        // Drop the started jobs first: a buffer refilled before it runs dry would otherwise keep
-                        // every job it ever held (about 1 KB each, seen as RSS growing with the jobs drained).
-                        buffer.removeFirst(bufferStart)
-                        bufferStart = 0
-                        buffer += claimed
+                        buffer.append(contentsOf: claimed)
                         if !claimed.isEmpty { continue }
                     }
-                    if case .drain = mode, buffer.count == bufferStart, inFlight.count == 0 {
+                    if case .drain = mode, buffer.isEmpty, inFlight.count == 0 {
                         // Outcomes written may have made jobs due again (a hand-back, a zero delay): look once more.
                         await completer.waitUntilIdle()
                         if (try? await store.hasDueJobs(queues: configuration.queues, kinds: registry.kinds)) == true { continue }

@@ -52,4 +52,12 @@ public struct WorkerConfiguration: Sendable {
     public init(workerId: String) {
         self.workerId = workerId
     }
+
+    /// Sets the lease and the intervals that follow from it: heartbeats every third of it (two may be missed before
+    /// the watchdog stops a job), rescues every sixth (a dead worker's jobs are claimable within 1.17 leases).
+    public mutating func setLease(_ lease: Duration) {
+        leaseDuration = lease
+        heartbeatInterval = lease / 3
+        rescueInterval = lease / 6
+    }
 }

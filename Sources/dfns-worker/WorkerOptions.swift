@@ -33,9 +33,7 @@ struct WorkerOptions: ParsableArguments {
         configuration.claimBatchSize = claimBatch
         configuration.jobTimeout = .seconds(jobTimeout)
         configuration.shutdownGracePeriod = .seconds(shutdownGrace)
-        configuration.leaseDuration = .seconds(lease)
-        configuration.heartbeatInterval = .seconds(lease) / 3
-        configuration.rescueInterval = .seconds(lease) / 6
+        configuration.setLease(.seconds(lease))
         configuration.authProbeInterval = .seconds(authProbeInterval)
         return configuration
     }
