@@ -201,13 +201,13 @@ public final class DfnsSimulator: Sendable {
             let clientDataText = assertion.clientData, let signatureText = assertion.signature
         else { throw .badRequest("firstFactor.credentialAssertion needs credId, clientData and signature strings") }
         guard let verifier = verifiers[credentialId] else { throw APIError(401, "credential \(credentialId) is not an active key credential of this user") }
-        guard let clientData = Base64URLText.decode(clientDataText),
+        guard let clientData = Base64Text.decodeURL(clientDataText),
             let client = try? JSONDecoder().decode(ClientData.self, from: Data(clientData))
         else { throw .badRequest("clientData must be base64url-encoded JSON") }
         guard client.type == "key.get" else { throw .badRequest("clientData.type must be key.get") }
         guard client.challenge == expected else { throw .challengeInvalid }
         guard client.crossOrigin != true else { throw .badRequest("clientData.crossOrigin must be false") }
-        guard let signature = Base64URLText.decode(signatureText),
+        guard let signature = Base64Text.decodeURL(signatureText),
             verifier.verify(signature: signature, message: clientData, acceptRawECDSA: configuration.acceptRawECDSA)
         else {
             store.recordSignatureFailure()
@@ -387,7 +387,7 @@ public final class DfnsSimulator: Sendable {
         }
         var cursor = 0
         if let token = query["paginationToken"] {
-            guard let bytes = Base64URLText.decode(token), bytes.starts(with: pageTokenPrefix),
+            guard let bytes = Base64Text.decodeStandard(token), bytes.starts(with: pageTokenPrefix),
                 let text = String(bytes: bytes.dropFirst(pageTokenPrefix.count), encoding: .utf8), text.hasPrefix("cursor:"),
                 let value = Int(text.dropFirst(7).prefix { $0 != "~" }), value >= 0
             else { throw .badRequest("paginationToken is not valid") }
@@ -424,7 +424,7 @@ public final class DfnsSimulator: Sendable {
     private static func pageToken(_ cursor: Int) -> String {
         var bytes = pageTokenPrefix + Array("cursor:\(cursor)".utf8)
         while bytes.count % 3 != 1 { bytes.append(UInt8(ascii: "~")) }
-        return Base64URLText.encode(bytes, standard: true)
+        return Base64Text.standard(bytes)
     }
 
     private struct WalletPage: Encodable {

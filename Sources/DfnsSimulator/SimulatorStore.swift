@@ -186,7 +186,7 @@ final class SimulatorStore: Sendable {
     /// Stores a new challenge for `method path payload` and returns it with its identifier.
     func issueChallenge(principal: Principal, method: String, path: String, payload: String) -> (challenge: String, identifier: String) {
         state.withLock { state in
-            let challenge = Base64URLText.encode(Array(state.generator.string(64, from: Array("0123456789abcdef")).utf8))
+            let challenge = Base64Text.url(Array(state.generator.string(64, from: Array("0123456789abcdef")).utf8))
             let identifier = "ch-" + Self.idBody(&state.generator) + "." + state.generator.string(24, from: Self.tokenAlphabet)
             state.challenges[identifier] = Challenge(
                 challenge: challenge, principal: principal, method: method, path: path, payload: payload,

@@ -1,3 +1,4 @@
+import DfnsSDK
 import Synchronization
 
 /// Sizes claims from how long jobs take: a claim holds about `claimAhead` of work for all slots, between

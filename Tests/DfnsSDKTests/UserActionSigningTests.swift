@@ -60,5 +60,15 @@ struct UserActionSigningTests {
         let text = Base64URL.encode(bytes)
         #expect(!text.contains("="))
         #expect(Base64URL.decode(text) == bytes)
+        let padded = text + String(repeating: "=", count: (4 - text.utf8.count % 4) % 4)
+        #expect(Base64URL.decode(padded) == bytes, "padding is accepted on input")
+    }
+
+    @Test("base64url decoding refuses the standard alphabet, stray padding and impossible lengths")
+    func base64urlRefusals() {
+        #expect(Base64URL.decode("-_8") == [0xFB, 0xFF])
+        for text in ["+/8", "AAA===", "A", "AA=A", "AB CD"] {
+            #expect(Base64URL.decode(text) == nil, "\(text)")
+        }
     }
 }

@@ -180,14 +180,3 @@ extension String {
     /// Two characters, zero-padded (hex bytes).
     fileprivate var leftPadded: String { count < 2 ? "0" + self : self }
 }
-
-extension Duration {
-    /// Whole nanoseconds, saturating at `Int64.max` (about 292 years) instead of overflowing.
-    var nanoseconds: Int64 {
-        let (seconds, overflow) = components.seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        guard !overflow else { return components.seconds < 0 ? .min : .max }
-        return seconds.addingReportingOverflow(components.attoseconds / 1_000_000_000).overflow ? .max : seconds + components.attoseconds / 1_000_000_000
-    }
-
-    var milliseconds: Int64 { nanoseconds / 1_000_000 }
-}

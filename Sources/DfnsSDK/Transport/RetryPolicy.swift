@@ -43,7 +43,7 @@ public struct RetryPolicy: Sendable, Hashable {
     ) -> Duration {
         // In seconds, so no attempt count or configured delay can overflow Duration arithmetic.
         let exponent = Double(min(max(attempt - 1, 0), 62))
-        let capped = min(Self.seconds(maxDelay), Self.seconds(baseDelay) * pow(2, exponent))
+        let capped = min(maxDelay.seconds, baseDelay.seconds * pow(2, exponent))
         let randomShare = jitter * Double.random(in: 0..<1, using: &generator)
         let delay = Duration.seconds(capped * (1 - randomShare))
         guard let retryAfter else { return delay }
@@ -54,10 +54,6 @@ public struct RetryPolicy: Sendable, Hashable {
     public func delay(afterAttempt attempt: Int, retryAfter: Duration? = nil) -> Duration {
         var generator = SystemRandomNumberGenerator()
         return delay(afterAttempt: attempt, retryAfter: retryAfter, using: &generator)
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// Whether to try again after `error` ended attempt `attempt`.

@@ -39,8 +39,7 @@ public struct TokenBucket<Instant: InstantProtocol>: Sendable where Instant.Dura
     private mutating func refill(at now: Instant) {
         guard now > updatedAt else { return }
         let elapsed = updatedAt.duration(to: now)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        tokens = min(capacity, tokens + seconds * refillPerSecond)
+        tokens = min(capacity, tokens + elapsed.seconds * refillPerSecond)
         updatedAt = now
     }
 }
