@@ -1,5 +1,6 @@
 /// What `dfns-worker status` reports.
 public struct QueueStatus: Sendable, Codable {
+    /// How many jobs of one queue and kind are in one state.
     public struct Count: Sendable, Codable {
         public let queue: String
         public let kind: String

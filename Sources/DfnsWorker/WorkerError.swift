@@ -1,5 +1,6 @@
 /// A failure of the worker itself (not of a job): configuration, database, migrations.
 public struct WorkerError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure: a struct over a private enum, so codes can be added without breaking callers' switches.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable { case configuration, database, migration, notFound }
         private let base: Base

@@ -16,6 +16,7 @@ public struct PaginatedSequence<Item: Decodable & Sendable>: AsyncSequence, Send
 
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(fetch: fetch) }
 
+    /// Fetches the next page only when the items of the current one are used up.
     public struct AsyncIterator: AsyncIteratorProtocol {
         private let fetch: Fetch
         private var buffer: [Item] = []
