@@ -143,6 +143,13 @@ let package = Package(
             dependencies: ["DfnsSDK", "DfnsSimulator", "DfnsTestSupport"],
             swiftSettings: swiftSettings
         ),
+        // The engine's rules that need no database (the outcome of an attempt, row by row).
+        .testTarget(
+            name: "DfnsEngineTests",
+            dependencies: ["DfnsSDK", "DfnsWorker"],
+            swiftSettings: swiftSettings
+        ),
+        // The suites that need PostgreSQL (DATABASE_URL) and the simulator.
         .testTarget(
             name: "DfnsWorkerTests",
             dependencies: [
