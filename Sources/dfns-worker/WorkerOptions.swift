@@ -17,6 +17,8 @@ struct WorkerOptions: ParsableArguments {
     var lease = 30
     @Option(help: "Seconds between probes of Dfns while it refuses the credentials (401/403), and before a refused job runs again.")
     var authProbeInterval = 30
+    @Option(help: "Seconds the worker waits for PostgreSQL to answer one statement before it gives it up as lost and tries again.")
+    var statementTimeout = 30
 
     func configuration() throws -> WorkerConfiguration {
         guard (1...10_000).contains(concurrency) else { throw ValidationError("--concurrency must be 1-10000") }
@@ -25,6 +27,7 @@ struct WorkerOptions: ParsableArguments {
         guard (0...3600).contains(shutdownGrace) else { throw ValidationError("--shutdown-grace must be 0-3600 seconds") }
         guard (3...3600).contains(lease) else { throw ValidationError("--lease must be 3-3600 seconds") }
         guard (1...3600).contains(authProbeInterval) else { throw ValidationError("--auth-probe-interval must be 1-3600 seconds") }
+        guard (1...3600).contains(statementTimeout) else { throw ValidationError("--statement-timeout must be 1-3600 seconds") }
         let names = queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !names.isEmpty else { throw ValidationError("--queues must name at least one queue") }
         var configuration = WorkerConfiguration(workerId: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)")
@@ -63,7 +66,7 @@ struct WorkerRuntime {
             configuration: url.clientConfiguration(maximumConnections: min(configuration.concurrency, 8) + 2),
             backgroundLogger: logger
         )
-        store = JobStore(client: client, logger: logger)
+        store = JobStore(client: client, logger: logger, statementTimeout: .seconds(options.statementTimeout))
         worker = Worker(
             store: store, registry: JobCatalog.registry(), gateway: DfnsGateway(client: dfnsClient, logger: logger),
             configuration: configuration, databaseURL: listen ? url : nil, metrics: metrics, logger: logger

@@ -72,6 +72,11 @@ struct CommandLineTests {
                 let notObject = try await Self.run(["enqueue", "create_wallet", "--payload", "[1]"], environment: environment)
                 #expect(notObject.status == 1 && notObject.stderr.contains("JSON object"))
 
+                for (option, value) in [("--statement-timeout", "0"), ("--lease", "2"), ("--job-timeout", "86401")] {
+                    let refused = try await Self.run(["drain", option, value], environment: environment)
+                    #expect(refused.status != 0 && refused.stderr.contains("\(option) must be"), "\(option) \(value): \(refused.stderr)")
+                }
+
                 var noToken = environment
                 noToken["DFNS_AUTH_TOKEN"] = ""
                 let missing = try await Self.run(["drain"], environment: noToken)
