@@ -1,4 +1,3 @@
-import DequeModule
 import DfnsSDK
 import Foundation
 import Logging
@@ -123,21 +122,13 @@ public final class Worker: Service, Sendable {
 
             await withDiscardingTaskGroup { jobs in
                 var iterator = wakes.makeAsyncIterator()
-                // Claimed but not started yet: leased (and heartbeated) in `inFlight`, run as slots free up. Claiming
-                // ahead of the slots keeps claims large (one round trip for many jobs) when jobs are short.
-                var buffer = Deque<ClaimedJob>()
-                func handBackBuffered() async {
-                    while let job = buffer.popFirst() {
-                        _ = inFlight.remove(job.id)
-                        await completer.add(policy.handBack(job))
-                    }
-                }
+                var claims = ClaimBuffer(store: store, configuration: configuration, kinds: registry.kinds, inFlight: inFlight, pace: pace)
                 var shutdownAt: ContinuousClock.Instant?
                 while true {
                     if stopRequested.load(ordering: .sequentiallyConsistent) {
                         if shutdownAt == nil {
                             shutdownAt = .now
-                            await handBackBuffered()
+                            await claims.handBack(through: completer, policy: policy)
                             logger.info("stopping: no new claims", metadata: ["job.in_flight": "\(inFlight.count)"])
                             // In the background group, so an early finish cancels the timer instead of waiting it out.
                             background.addTask {
@@ -153,14 +144,14 @@ public final class Worker: Service, Sendable {
                     if case .drain(let maxJobs, let deadline) = mode {
                         let limitReached = (maxJobs.map { summary.claimed >= $0 } ?? false) || (deadline.map { ContinuousClock.now >= $0 } ?? false)
                         if limitReached {
-                            await handBackBuffered()
+                            await claims.handBack(through: completer, policy: policy)
                             if inFlight.count == 0 { break }
                             _ = await iterator.next()
                             continue
                         }
                     }
                     if await gateway.authFailure != nil {
-                        await handBackBuffered()
+                        await claims.handBack(through: completer, policy: policy)
                         guard inFlight.count == 0 else {
                             _ = await iterator.next()
                             continue
@@ -172,9 +163,7 @@ public final class Worker: Service, Sendable {
                         try? await Task.sleep(for: configuration.authProbeInterval)
                         continue
                     }
-                    // Start buffered jobs while slots are free (`inFlight` counts the buffered ones too).
-                    while !buffer.isEmpty, inFlight.count - buffer.count < configuration.concurrency {
-                        let job = buffer.removeFirst()
+                    while let job = claims.nextToStart() {
                         summary.claimed += 1
                         jobs.addTask {
                             let started = ContinuousClock.now
@@ -187,28 +176,19 @@ public final class Worker: Service, Sendable {
                         }
                     }
                     // Refill the buffer when it runs low.
-                    var want = pace.claimSize - buffer.count
-                    if case .drain(let maxJobs?, _) = mode { want = min(want, maxJobs - summary.claimed - buffer.count) }
-                    if buffer.count < configuration.concurrency, want > 0 {
-                        let claimSent = ContinuousClock.now
-                        let claimed: [ClaimedJob]
-                        do {
-                            claimed = try await store.claim(
-                                queues: configuration.queues, kinds: registry.kinds, limit: want,
-                                workerId: configuration.workerId, lease: configuration.leaseDuration
-                            )
+                    let limit: Int? = if case .drain(let maxJobs?, _) = mode { maxJobs - summary.claimed } else { nil }
+                    do {
+                        if let claimed = try await claims.refill(limit: limit) {
                             healthState.withLock { $0.databaseReachable = true }
-                        } catch {
-                            healthState.withLock { $0.databaseReachable = false }
-                            logger.error("claiming jobs failed", metadata: ["db.error": "\(String(reflecting: error))"])
-                            try? await Task.sleep(for: .seconds(1))
-                            continue
+                            if claimed > 0 { continue }
                         }
-                        for job in claimed { inFlight.add(job, leasedAt: claimSent) }
-                        buffer.append(contentsOf: claimed)
-                        if !claimed.isEmpty { continue }
+                    } catch {
+                        healthState.withLock { $0.databaseReachable = false }
+                        logger.error("claiming jobs failed", metadata: ["db.error": "\(String(reflecting: error))"])
+                        try? await Task.sleep(for: .seconds(1))
+                        continue
                     }
-                    if case .drain = mode, buffer.isEmpty, inFlight.count == 0 {
+                    if case .drain = mode, claims.isEmpty, inFlight.count == 0 {
                         // Outcomes written may have made jobs due again (a hand-back, a zero delay): look once more.
                         await completer.waitUntilIdle()
                         if (try? await store.hasDueJobs(queues: configuration.queues, kinds: registry.kinds)) == true { continue }
