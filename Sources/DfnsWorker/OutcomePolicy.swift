@@ -213,5 +213,4 @@ struct OutcomePolicy: Sendable {
         if let dfnsErrorId { object["dfnsErrorId"] = .string(dfnsErrorId) }
         return StorableJSON.text(.object(object))
     }
-
 }

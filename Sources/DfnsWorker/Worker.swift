@@ -326,11 +326,10 @@ public final class Worker: Service, Sendable {
         }
     }
 
-    /// Stops jobs that ran past the job timeout, and jobs whose lease could not be renewed for `lease - heartbeat`
+    /// Stops jobs that ran past the job timeout, and jobs whose lease went `WorkerConfiguration.unrenewedLimit` unrenewed
     /// (the database is unreachable): they stop before the lease expires and another worker may take them.
     private func watchdog(_ inFlight: InFlightJobs) async {
-        // Two missed heartbeats at the usual third of a lease; never more than two thirds, whatever the heartbeat.
-        let unrenewedLimit = configuration.leaseDuration - min(configuration.heartbeatInterval, configuration.leaseDuration / 3)
+        let unrenewedLimit = configuration.unrenewedLimit
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(250))
             let now = ContinuousClock.now

@@ -12,9 +12,9 @@ public struct WorkerConfiguration: Sendable {
     public var claimAhead: Duration = .milliseconds(200)
     /// Lease of a claimed job; a worker that stops renewing loses it. Default 30 s.
     public var leaseDuration: Duration = .seconds(30)
-    /// How often leases of running jobs are renewed; keep it at most a third of the lease. Default 10 s. A worker
-    /// whose last renewal is older than `leaseDuration - heartbeatInterval` (the database is unreachable) stops those
-    /// jobs, so they never run on after their lease expired and another worker took them.
+    /// How often leases of running jobs are renewed; keep it at most a third of the lease. Default 10 s. A job whose
+    /// lease went ``unrenewedLimit`` without a renewal (the database is unreachable) is stopped, so it never runs on
+    /// after its lease expired and another worker took it.
     public var heartbeatInterval: Duration = .seconds(10)
     /// How often expired leases are looked for. Default 5 s, so a dead worker's job is claimable again within 35 s
     /// (one lease after its last heartbeat, plus one interval).
@@ -49,12 +49,17 @@ public struct WorkerConfiguration: Sendable {
     /// `leaseDuration + jobTimeout`, measured on the database's clock (see ``JobContext/settleWindow``).
     public var settleWindow: Duration { leaseDuration + jobTimeout }
 
+    /// How long a held lease may go without a successful renewal before the watchdog stops its job: the lease minus one
+    /// heartbeat (two missed renewals at the usual third of a lease), and never more than two thirds of the lease
+    /// whatever the heartbeat, so the job stops well before the lease can expire.
+    public var unrenewedLimit: Duration { leaseDuration - min(heartbeatInterval, leaseDuration / 3) }
+
     public init(workerId: String) {
         self.workerId = workerId
     }
 
-    /// Sets the lease and the intervals that follow from it: heartbeats every third of it (two may be missed before
-    /// the watchdog stops a job), rescues every sixth (a dead worker's jobs are claimable within 1.17 leases).
+    /// Sets the lease and the intervals that follow from it: heartbeats every third of it (see ``unrenewedLimit``),
+    /// rescues every sixth (a dead worker's jobs are claimable within 1.17 leases).
     public mutating func setLease(_ lease: Duration) {
         leaseDuration = lease
         heartbeatInterval = lease / 3

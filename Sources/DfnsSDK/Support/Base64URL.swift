@@ -1,7 +1,8 @@
 import ExtrasBase64
 
-/// Base64url without padding, the encoding Dfns uses for challenges, client data and signatures (swift-extras-base64
-/// does the work; this names the one form Dfns uses).
+/// Base64url without padding, the encoding Dfns uses for challenges, client data and signatures, as the official SDKs
+/// write it (dfns-sdk-go `signer/key.go`: `base64.RawURLEncoding`; dfns-sdk 1.0.4 `auth.py`: `urlsafe_b64encode`
+/// with `=` stripped). swift-extras-base64 does the work; this names the one form Dfns uses.
 public enum Base64URL {
     /// Encodes bytes as base64url with no `=` padding.
     public static func encode(_ bytes: some Collection<UInt8>) -> String {
