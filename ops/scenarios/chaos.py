@@ -527,8 +527,12 @@ async def partition(run):
     proxy = TcpProxy("127.0.0.1", port)
     cut_env = dict(env, DATABASE_URL=proxy.url(env["DATABASE_URL"]))
     timings = ["--lease", str(lease), "--job-timeout", str(timeout), "--concurrency", "8"]
+    actions_before = simulator.stats()["requestsByEndpoint"].get("action", 0)
     cut_off = run.worker("partition", 0, cut_env, *timings).start()
-    while await connection.fetchval("SELECT count(*) FROM dfns_worker.jobs WHERE state = 'running'") < 8:
+    # Cut once the worker is running its jobs (their signed requests reached Dfns), not merely once the rows say
+    # running: a cut between the claim's commit and its answer leaves the worker with nothing to stop.
+    while (await connection.fetchval("SELECT count(*) FROM dfns_worker.jobs WHERE state = 'running'") < 8
+           or simulator.stats()["requestsByEndpoint"].get("action", 0) - actions_before < 8):
         await asyncio.sleep(0.05)
     held = await connection.fetchval("SELECT count(*) FROM dfns_worker.jobs WHERE state = 'running'")
     proxy.cut()
