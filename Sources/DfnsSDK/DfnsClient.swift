@@ -6,9 +6,10 @@ import NIOHTTP1
 ///
 /// Every signed write runs init → sign client data → `/auth/action` → the request with `X-DFNS-USERACTION`, the
 /// body serialized once. Everything the client sends shares one rate limiter; a 429 pauses all of it until
-/// Retry-After. The client retries on its own only what is safe: reads, failures before the real request was sent,
-/// and writes whose body carries an `externalId` (each retry with a fresh challenge). Everything else surfaces as a
-/// ``DfnsError``.
+/// Retry-After. The client retries on its own only what is safe: reads, failures before the real request was sent
+/// (init, action, a connection never made), and — unless ``DfnsClientConfiguration/writeReplay`` says
+/// ``DfnsClientConfiguration/WriteReplay/unsentOnly`` — writes whose body carries an `externalId` (each retry with a
+/// fresh challenge). Everything else surfaces as a ``DfnsError``.
 public final class DfnsClient: Sendable {
     /// The signer-less client this one drives.
     public let delegated: DfnsDelegatedClient
@@ -119,8 +120,11 @@ public final class DfnsClient: Sendable {
             let token = try await delegated.authorize(signed)
             do {
                 return try await transport.exchange(method, path, body: body, userAction: token)
+            } catch let error as DfnsError where !error.outcomeUnknown && [.transport, .timeout].contains(error.code) {
+                throw error  // The connection was never made: nothing was sent, a retry is safe.
             } catch {
-                throw repeatable ? error : DfnsTransport.Unrepeatable(error: error)
+                let replay = repeatable && transport.configuration.writeReplay == .idempotent
+                throw replay ? error : DfnsTransport.Unrepeatable(error: error)
             }
         }
     }

@@ -13,8 +13,11 @@ public struct DfnsClientConfiguration: Sendable, CustomStringConvertible {
     /// Request budget of this client per minute, init and action calls included; nil = unpaced. Default 1000, the
     /// Dfns limit of a paid organisation (use 100 on a trial).
     public var requestsPerMinute: Int?
-    /// Backoff for what the SDK retries on its own: reads, and signed writes whose body carries an `externalId`.
+    /// Backoff for what the SDK retries on its own: reads, the init and action steps of a signed write, a write
+    /// whose connection was never made, and (see ``writeReplay``) writes whose body carries an `externalId`.
     public var retryPolicy: RetryPolicy
+    /// Which signed writes that may have reached Dfns the client sends again on its own. Default ``WriteReplay/idempotent``.
+    public var writeReplay: WriteReplay
     /// Largest response body accepted. Default 8 MiB.
     public var maxResponseBytes: Int
     /// Told about every HTTP exchange (endpoint template, status, duration), e.g. for metrics. Default nil.
@@ -31,6 +34,7 @@ public struct DfnsClientConfiguration: Sendable, CustomStringConvertible {
         userAgent: String = "dfns-worker-swift/\(DfnsClientConfiguration.sdkVersion)",
         requestsPerMinute: Int? = 1000,
         retryPolicy: RetryPolicy = .default,
+        writeReplay: WriteReplay = .idempotent,
         maxResponseBytes: Int = 8 << 20,
         observer: (any DfnsRequestObserver)? = nil
     ) {
@@ -41,8 +45,18 @@ public struct DfnsClientConfiguration: Sendable, CustomStringConvertible {
         self.userAgent = userAgent
         self.requestsPerMinute = requestsPerMinute
         self.retryPolicy = retryPolicy
+        self.writeReplay = writeReplay
         self.maxResponseBytes = maxResponseBytes
         self.observer = observer
+    }
+
+    /// Which signed writes the client repeats after a failure that may hide an effect at Dfns (a 5xx, a lost answer).
+    public enum WriteReplay: Sendable {
+        /// Those whose body carries an idempotency key (`externalId`): Dfns answers a replay with the entity it made.
+        case idempotent
+        /// None: only a write whose connection was never made is sent again. For a caller that owns those retries
+        /// (the worker: its attempts, backoff and look-ups decide, and a retry inside an attempt would hide them).
+        case unsentOnly
     }
 
     public var description: String {

@@ -22,6 +22,7 @@ struct ClaimBuffer {
     }
 
     var isEmpty: Bool { jobs.isEmpty }
+    var count: Int { jobs.count }
 
     /// The next buffered job, when a slot is free (`inFlight` counts the buffered jobs too).
     mutating func nextToStart() -> ClaimedJob? {

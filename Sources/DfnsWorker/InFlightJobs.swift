@@ -1,16 +1,15 @@
 import Foundation
 import Synchronization
 
-/// The jobs this worker holds: their leases (for heartbeats, and when each was last known renewed), start times (for
-/// timeouts) and a way to stop each one (at the timeout, the shutdown deadline, or when its lease is lost or can no
-/// longer be renewed).
+/// The jobs this worker holds, buffered or running: their leases (for heartbeats, and when each was last known
+/// renewed) and a way to stop each running one (at its timeout, the shutdown deadline, or when its lease is lost or
+/// can no longer be renewed).
 final class InFlightJobs: Sendable {
     /// Why a running job was stopped.
     enum StopReason: Sendable { case timeout, shutdown, leaseLost }
 
     private struct Entry {
         let token: UUID
-        var started: ContinuousClock.Instant
         /// When the statement that last leased or renewed it was sent: the lease lasts at least until then + lease.
         var renewed: ContinuousClock.Instant
         var stop: (@Sendable () -> Void)?
@@ -23,7 +22,7 @@ final class InFlightJobs: Sendable {
 
     /// Records a claimed job; `leasedAt` is when the claim statement was sent.
     func add(_ job: ClaimedJob, leasedAt: ContinuousClock.Instant) {
-        entries.withLock { $0[job.id] = Entry(token: job.leaseToken, started: .now, renewed: leasedAt) }
+        entries.withLock { $0[job.id] = Entry(token: job.leaseToken, renewed: leasedAt) }
     }
 
     /// Marks the job started and attaches the function that stops its handler.
@@ -32,7 +31,6 @@ final class InFlightJobs: Sendable {
     func attach(_ id: Int64, stop: @escaping @Sendable () -> Void) -> Bool {
         entries.withLock { entries -> Bool in
             guard entries[id]?.reason == nil else { return false }
-            entries[id]?.started = .now
             entries[id]?.stop = stop
             return true
         }
@@ -48,6 +46,11 @@ final class InFlightJobs: Sendable {
         entries.withLock { $0.map { ($0.key, $0.value.token) } }
     }
 
+    /// The oldest last renewal among the held leases (nil when none is held): the next lease that can run out.
+    func oldestRenewal() -> ContinuousClock.Instant? {
+        entries.withLock { $0.values.lazy.filter { $0.reason == nil }.map(\.renewed).min() }
+    }
+
     /// Records that the leases of `ids` were renewed by a statement sent at `sentAt`.
     func renewed(_ ids: Set<Int64>, at sentAt: ContinuousClock.Instant) {
         entries.withLock { entries in
@@ -58,23 +61,25 @@ final class InFlightJobs: Sendable {
         }
     }
 
-    /// Stops the jobs in `ids` (or all, when nil) that match the filters, recording `reason`; returns how many.
-    /// - Parameters:
-    ///   - startedBefore: only started jobs that started before this (timeouts).
-    ///   - renewedBefore: only jobs whose lease was last renewed before this (leases about to expire unrenewed).
+    /// Stops one job unless it was stopped already, recording `reason`.
+    func stop(_ reason: StopReason, id: Int64) {
+        let stop = entries.withLock { entries -> (@Sendable () -> Void)? in
+            guard let entry = entries[id], entry.reason == nil else { return nil }
+            entries[id]?.reason = reason
+            return entry.stop
+        }
+        stop?()
+    }
+
+    /// Stops the jobs in `ids` (or all, when nil) not stopped yet, recording `reason`; returns how many.
+    /// - Parameter renewedBefore: only jobs whose lease was last renewed before this (leases about to expire unrenewed).
     @discardableResult
-    func stop(
-        _ reason: StopReason, ids: Set<Int64>? = nil, startedBefore: ContinuousClock.Instant? = nil,
-        renewedBefore: ContinuousClock.Instant? = nil
-    ) -> Int {
+    func stop(_ reason: StopReason, ids: Set<Int64>? = nil, renewedBefore: ContinuousClock.Instant? = nil) -> Int {
         let (marked, stops) = entries.withLock { entries -> (Int, [@Sendable () -> Void]) in
             var marked = 0
             var stops: [@Sendable () -> Void] = []
             for (id, entry) in entries where entry.reason == nil {
                 if let ids, !ids.contains(id) { continue }
-                // Only started jobs can run too long; the buffered ones are handed back by the loop.
-                if startedBefore != nil, entry.stop == nil { continue }
-                if let startedBefore, entry.started >= startedBefore { continue }
                 if let renewedBefore, entry.renewed >= renewedBefore { continue }
                 entries[id]?.reason = reason
                 marked += 1

@@ -31,7 +31,7 @@ public enum OperationsServer {
             json(.ok, ["status": "live"])
         }
         router.get("/health/ready") { _, _ in
-            let health = await worker.health
+            let health = worker.health
             let checks: [String: String] = [
                 "database": health.databaseReachable ? "ok" : "unreachable",
                 "listener": health.listenerConnected ? "ok" : "disconnected",

@@ -51,7 +51,7 @@ struct LatencyBenchmark: AsyncParsableCommand {
                 configuration: configuration, databaseURL: databaseURL, logger: logger
             )
             group.addTask { try await worker.run() }
-            while await !worker.health.listenerConnected { try await Task.sleep(for: .milliseconds(20)) }
+            while !worker.health.listenerConnected { try await Task.sleep(for: .milliseconds(20)) }
             try await Task.sleep(for: .milliseconds(500))
             let inserts = seconds * 1000 / intervalMs
             let clock = ContinuousClock()

@@ -32,7 +32,7 @@ struct QueueBenchmark: AsyncParsableCommand {
         let signer = try privateKey.map { try KeySigner(credentialId: credentialId, privateKeyFile: $0) }
             ?? KeySigner(credentialId: credentialId, privateKeyPEM: KeyGenerator.generate(.ed25519).privateKeyPEM)
         let client = DfnsClient(
-            configuration: DfnsClientConfiguration(baseURL: url, authToken: "sim-token", requestsPerMinute: nil),
+            configuration: DfnsClientConfiguration(baseURL: url, authToken: "sim-token", requestsPerMinute: nil, writeReplay: .unsentOnly),
             signer: signer
         )
         var registry = JobCatalog.registry()

@@ -87,6 +87,8 @@ struct DfnsOptions: ParsableArguments {
             authToken: token,
             appOrigin: dfnsAppOrigin ?? environment["DFNS_APP_ORIGIN"] ?? UserActionSigning.defaultOrigin,
             requestsPerMinute: perMinute,
+            // The engine owns every retry of a write that may have reached Dfns (attempts, backoff, look-ups).
+            writeReplay: .unsentOnly,
             observer: observer
         )
         // KeySigner is safe to share: each signature uses its own OpenSSL context, so jobs sign in parallel.

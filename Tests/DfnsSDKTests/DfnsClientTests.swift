@@ -215,6 +215,29 @@ struct DfnsClientTests {
         }
     }
 
+    @Test("with writeReplay unsentOnly (the worker's wiring) a write that may have reached Dfns is never sent twice by the SDK")
+    func unsentOnlyWrites() async throws {
+        try await SimulatorHarness.withSimulator { sim in
+            let client = sim.client {
+                $0.retryPolicy = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(1))
+                $0.writeReplay = .unsentOnly
+            }
+            let wallet = try await client.createWallet(CreateWalletRequest(network: "Polygon"))
+            try await sim.setFaults(["create-transfer": ["lostAfterCommitRate": 1]])
+            let lost = await #expect(throws: DfnsError.self) {
+                try await client.createTransfer(walletId: wallet.id, .native(to: "0xdef", amount: "1", externalId: "order-1"))
+            }
+            #expect(lost?.code == .transport && lost?.outcomeUnknown == true)
+            #expect(try await sim.stat("lostResponses") == 1, "one send: the caller owns the retry")
+            try await sim.setFaults(["create-transfer": ["serverErrorRate": 1]])
+            let refused = await #expect(throws: DfnsError.self) {
+                try await client.createTransfer(walletId: wallet.id, .native(to: "0xdef", amount: "2", externalId: "order-2"))
+            }
+            #expect(refused?.code == .server && refused?.outcomeUnknown == true)
+            #expect(try await sim.stat("transfersCreated") == 1, "only the lost one was created, once")
+        }
+    }
+
     @Test("a wallet create whose response was lost is not repeated by the SDK")
     func lostWalletResponse() async throws {
         try await SimulatorHarness.withSimulator { sim in

@@ -4,6 +4,7 @@ import DfnsTestSupport
 import DfnsWorker
 import DfnsJobs
 import Foundation
+import Synchronization
 import Testing
 
 @Suite("Jobs against the simulator", .timeLimit(.minutes(3)))
@@ -186,8 +187,8 @@ struct JobLifecycleTests {
                 for _ in 0..<5 { _ = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"Base"}"#) }
                 let summary = try await worker.drain(maxDuration: .seconds(1))
                 #expect(summary.claimed >= 1)
-                #expect(await gateway.authFailure != nil)
-                #expect(await worker.health.isReady == false)
+                #expect(gateway.authFailure != nil)
+                #expect(worker.health.isReady == false)
                 let attempts = try await database.column("SELECT sum(attempt)::text FROM dfns_worker.jobs")
                 #expect(attempts == ["0"], "no attempt was spent on 401s")
                 #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.jobs WHERE state = 'failed'") == ["0"])
@@ -225,8 +226,8 @@ struct JobLifecycleTests {
                 let blocked = try await database.store.enqueue(kind: "test_block", payload: "{}")
                 let running = Task { try await worker.run() }
                 while try await WorkerHarness.row(database, blocked).state != "running" { try await Task.sleep(for: .milliseconds(20)) }
-                while await !worker.health.listenerConnected { try await Task.sleep(for: .milliseconds(20)) }
-                #expect(await worker.health.isReady)
+                while !worker.health.listenerConnected { try await Task.sleep(for: .milliseconds(20)) }
+                #expect(worker.health.isReady)
                 worker.requestStop()
                 try await running.value
                 let row = try await WorkerHarness.row(database, blocked)
@@ -239,13 +240,41 @@ struct JobLifecycleTests {
         }
     }
 
+    @Test("cancelling the worker's task reaches every running handler at once; their jobs go back unspent")
+    func cancellation() async throws {
+        try await SimulatorHarness.withSimulator { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let worker = WorkerHarness.worker(database, sim, configure: {
+                    $0.concurrency = 2
+                    $0.jobTimeout = .seconds(3600)
+                    $0.shutdownGracePeriod = .seconds(3600)
+                })
+                var ids: [Int64] = []
+                for _ in 0..<5 { ids.append(try await database.store.enqueue(kind: "test_block", payload: "{}")) }
+                let running = Task { try await worker.run() }
+                while try await database.column("SELECT count(*)::text FROM dfns_worker.jobs WHERE state = 'running'") != ["4"] {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                running.cancel()
+                // The handlers sleep for an hour: only cancellation reaching them ends the run in time.
+                let ended = Mutex(false)
+                Task { _ = try? await running.value; ended.withLock { $0 = true } }
+                let deadline = ContinuousClock.now.advanced(by: .seconds(15))
+                while !ended.withLock({ $0 }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+                try #require(ended.withLock { $0 }, "the worker's run did not end within 15 s of being cancelled")
+                let rows = try await database.column("SELECT state || ' ' || attempt FROM dfns_worker.jobs ORDER BY id")
+                #expect(rows == Array(repeating: "queued 0", count: 5), "two running and two buffered, all handed back, attempts unspent: \(rows)")
+            }
+        }
+    }
+
     @Test("a plain INSERT wakes a running worker at once")
     func notifyWakes() async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
                 let worker = WorkerHarness.worker(database, sim, listen: true, configure: { $0.pollInterval = .seconds(60) })
                 let running = Task { try await worker.run() }
-                while await !worker.health.listenerConnected { try await Task.sleep(for: .milliseconds(20)) }
+                while !worker.health.listenerConnected { try await Task.sleep(for: .milliseconds(20)) }
                 let started = ContinuousClock.now
                 try await database.execute("INSERT INTO dfns_worker.jobs (kind, payload) VALUES ('noop', '{}')")
                 while try await database.column("SELECT state FROM dfns_worker.jobs") != ["succeeded"] {

@@ -382,7 +382,7 @@ struct MoneySafetyTests {
                 #expect(row.message?.contains("Wallets:Transfers:Create") == true, "\(row)")
                 try await WorkerHarness.drainUntilTerminal(worker, database)
                 #expect(try await WorkerHarness.row(database, fine).state == "succeeded")
-                #expect(await worker.health.authFailure == nil)
+                #expect(worker.health.authFailure == nil)
             }
         }
     }

@@ -66,7 +66,7 @@ struct OperationsEndpointTests {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
                 try await Self.withEndpoint(database, sim) { base, worker in
-                    try await Self.waitUntil { await worker.health.isReady }
+                    try await Self.waitUntil { worker.health.isReady }
                     let live = try await Self.get(base + "/health/live")
                     #expect(live.status == 200 && live.body.contains("live"))
                     let ready = try await Self.get(base + "/health/ready")
@@ -102,7 +102,7 @@ struct OperationsEndpointTests {
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
                 try await Self.withEndpoint(database, sim, token: "revoked-token") { base, worker in
                     _ = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"EthereumSepolia"}"#)
-                    try await Self.waitUntil { await worker.health.authFailure != nil }
+                    try await Self.waitUntil { worker.health.authFailure != nil }
                     let ready = try await Self.get(base + "/health/ready")
                     #expect(ready.status == 503 && ready.body.contains(#""failing":["dfnsCredentials"]"#), "\(ready.body)")
                     #expect(!ready.body.contains("revoked-token"))

@@ -54,7 +54,10 @@ enum WorkerHarness {
         for handler in handlers { registry.register(handler) }
         return Worker(
             store: store ?? database.store, registry: registry,
-            gateway: DfnsGateway(client: sim.client(.p256, configure: configureClient), logger: quietLogger),
+            gateway: DfnsGateway(client: sim.client(.p256) { client in
+                client.writeReplay = .unsentOnly  // as `run` wires it
+                configureClient(&client)
+            }, logger: quietLogger),
             configuration: configuration, databaseURL: listen ? database.url : nil, logger: quietLogger
         )
     }

@@ -1,0 +1,119 @@
+import DfnsSDK
+import Logging
+import Synchronization
+
+/// Runs the jobs a ``JobSource`` yields, each in a child task of one task group (bounded by the source, which yields
+/// only into a free slot), and writes back how each ended.
+///
+/// A running job's handler is raced, in child tasks of its own, against its timeout and its stop signal (lease lost,
+/// shutdown deadline), so every stop — and cancellation of the worker — reaches the handler as task cancellation.
+/// How it ended goes through ``OutcomePolicy`` to the ``Completer``. `run` and `drain` share this type; they differ
+/// only in when their source ends.
+struct JobProcessor: Sendable {
+    let registry: JobRegistry
+    let gateway: DfnsGateway
+    let configuration: WorkerConfiguration
+    let policy: OutcomePolicy
+    let inFlight: InFlightJobs
+    let completer: Completer
+    let pace: ClaimPace
+    let metrics: WorkerMetrics?
+    let logger: Logger
+    /// Wakes the source: a finished job frees a slot and may have made another job due.
+    let wake: AsyncStream<Void>.Continuation
+
+    /// Runs every job `source` yields; returns once the source ended and every started job was handed to the completer.
+    /// - Returns: how many jobs were started.
+    func run(_ source: JobSource) async -> Int {
+        await withDiscardingTaskGroup(returning: Int.self) { group in
+            var started = 0
+            for await job in source {
+                started += 1
+                group.addTask { await self.process(job) }
+            }
+            return started
+        }
+    }
+
+    private func process(_ job: ClaimedJob) async {
+        let started = ContinuousClock.now
+        let completion = await execute(job)
+        let duration = started.duration(to: .now)
+        pace.record(duration)
+        if let metrics {
+            metrics.jobFinished(kind: job.kind, outcome: completion.handedBack ? "handed_back" : completion.state.rawValue, duration: duration)
+            if let code = completion.errorCode { metrics.attemptError(code: code.rawValue) }
+        }
+        await completer.add(completion)
+        wake.yield()
+    }
+
+    /// How a raced child task ended.
+    private enum Lap: Sendable {
+        case finished(Result<JobOutcome, any Error>)
+        case guardEnded
+    }
+
+    /// Runs one claimed job under its timeout and returns how to write it back.
+    private func execute(_ job: ClaimedJob) async -> JobStore.Completion {
+        guard let handler = registry.handler(for: job.kind) else {
+            _ = inFlight.remove(job.id)
+            return policy.completion(for: job, error: JobFailure(code: .unknownKind, message: "no handler for kind \(job.kind)"), stopped: nil, writeSent: false)
+        }
+        if let problem = job.unreadablePayload {
+            _ = inFlight.remove(job.id)
+            return policy.completion(for: job, error: JobFailure.invalidPayload(problem), stopped: nil, writeSent: false)
+        }
+        let stop = StopSignal()
+        // Stopped before it started (its lease could not be renewed, or the worker is stopping): never run it.
+        guard inFlight.attach(job.id, stop: stop.fire) else {
+            _ = inFlight.remove(job.id)
+            return policy.handBack(job)
+        }
+        var jobLogger = logger
+        jobLogger[metadataKey: "job.id"] = "\(job.id)"
+        jobLogger[metadataKey: "job.kind"] = "\(job.kind)"
+        jobLogger[metadataKey: "job.attempt"] = "\(job.attempt)"
+        let context = JobContext(dfns: gateway, logger: jobLogger, settleWindow: configuration.settleWindow)
+        // Tells whether the attempt sent a write Dfns may act on (the SDK marks it), for an attempt that is cut short.
+        let writes = DfnsWriteRecord()
+        let result = await withTaskGroup(of: Lap.self, returning: Result<JobOutcome, any Error>.self) { race in
+            race.addTask {
+                do {
+                    return .finished(.success(try await DfnsWriteRecord.$current.withValue(writes) { try await handler.run(job, context: context) }))
+                } catch {
+                    return .finished(.failure(error))
+                }
+            }
+            race.addTask {
+                await stop.wait()
+                return .guardEnded
+            }
+            race.addTask { [inFlight, timeout = configuration.jobTimeout] in
+                if (try? await Task.sleep(for: timeout)) != nil { inFlight.stop(.timeout, id: job.id) }
+                return .guardEnded
+            }
+            var result: Result<JobOutcome, any Error> = .failure(CancellationError())
+            // The first lap to end cancels the others: a stop or timeout cancels the handler, whose own end is awaited.
+            while let lap = await race.next() {
+                race.cancelAll()
+                if case .finished(let finished) = lap { result = finished }
+            }
+            return result
+        }
+        // Cancellation of the worker's task reaches here as a stop without a recorded reason: a shutdown.
+        let stopped = inFlight.remove(job.id) ?? (Task.isCancelled ? .shutdown : nil)
+        switch result {
+        case .success(let outcome) where stopped == nil || stopped == .timeout:
+            return policy.completion(for: job, outcome: outcome)
+        case .success:
+            return policy.completion(for: job, error: CancellationError(), stopped: stopped, writeSent: writes.writeSent)
+        case .failure(let error):
+            let completion = policy.completion(for: job, error: error, stopped: stopped, writeSent: writes.writeSent)
+            jobLogger.info("job attempt failed", metadata: [
+                "job.next_state": "\(completion.state)", "job.error_code": "\(completion.errorCode?.rawValue ?? "")", "job.error": "\(error)",
+            ])
+            return completion
+        }
+    }
+}
