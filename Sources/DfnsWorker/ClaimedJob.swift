@@ -1,3 +1,4 @@
+import Logging
 import DfnsSDK
 import Foundation
 
@@ -68,4 +69,13 @@ public struct ClaimedJob: Sendable, Identifiable {
     /// True when the attempts ran out while Dfns may hold the operation: the handler may only look it up (and
     /// follow it when found, or fail proving nothing exists), never send it again.
     public var reconcileOnly: Bool { dfnsEntity == .unknown && !attemptSpent && claimedFrom != .waiting }
+
+    /// `logger` with this job's `job.id`, `job.kind` and `job.attempt`.
+    func logger(from logger: Logger) -> Logger {
+        var logger = logger
+        logger[metadataKey: "job.id"] = "\(id)"
+        logger[metadataKey: "job.kind"] = "\(kind)"
+        logger[metadataKey: "job.attempt"] = "\(attempt)"
+        return logger
+    }
 }

@@ -10,6 +10,8 @@ final class InFlightJobs: Sendable {
 
     private struct Entry {
         let token: UUID
+        /// When the job started running; nil while it waits in the claim buffer.
+        var started: ContinuousClock.Instant?
         /// When the statement that last leased or renewed it was sent: the lease lasts at least until then + lease.
         var renewed: ContinuousClock.Instant
         var stop: (@Sendable () -> Void)?
@@ -31,6 +33,7 @@ final class InFlightJobs: Sendable {
     func attach(_ id: Int64, stop: @escaping @Sendable () -> Void) -> Bool {
         entries.withLock { entries -> Bool in
             guard entries[id]?.reason == nil else { return false }
+            entries[id]?.started = .now
             entries[id]?.stop = stop
             return true
         }
@@ -51,6 +54,11 @@ final class InFlightJobs: Sendable {
         entries.withLock { $0.values.lazy.filter { $0.reason == nil }.map(\.renewed).min() }
     }
 
+    /// The earliest start among the running jobs not stopped yet (nil when none runs): the next one that can time out.
+    func oldestStart() -> ContinuousClock.Instant? {
+        entries.withLock { $0.values.lazy.filter { $0.reason == nil }.compactMap(\.started).min() }
+    }
+
     /// Records that the leases of `ids` were renewed by a statement sent at `sentAt`.
     func renewed(_ ids: Set<Int64>, at sentAt: ContinuousClock.Instant) {
         entries.withLock { entries in
@@ -61,25 +69,21 @@ final class InFlightJobs: Sendable {
         }
     }
 
-    /// Stops one job unless it was stopped already, recording `reason`.
-    func stop(_ reason: StopReason, id: Int64) {
-        let stop = entries.withLock { entries -> (@Sendable () -> Void)? in
-            guard let entry = entries[id], entry.reason == nil else { return nil }
-            entries[id]?.reason = reason
-            return entry.stop
-        }
-        stop?()
-    }
-
     /// Stops the jobs in `ids` (or all, when nil) not stopped yet, recording `reason`; returns how many.
-    /// - Parameter renewedBefore: only jobs whose lease was last renewed before this (leases about to expire unrenewed).
+    /// - Parameters:
+    ///   - startedBefore: only running jobs that started before this (timeouts).
+    ///   - renewedBefore: only jobs whose lease was last renewed before this (leases about to expire unrenewed).
     @discardableResult
-    func stop(_ reason: StopReason, ids: Set<Int64>? = nil, renewedBefore: ContinuousClock.Instant? = nil) -> Int {
+    func stop(
+        _ reason: StopReason, ids: Set<Int64>? = nil, startedBefore: ContinuousClock.Instant? = nil,
+        renewedBefore: ContinuousClock.Instant? = nil
+    ) -> Int {
         let (marked, stops) = entries.withLock { entries -> (Int, [@Sendable () -> Void]) in
             var marked = 0
             var stops: [@Sendable () -> Void] = []
             for (id, entry) in entries where entry.reason == nil {
                 if let ids, !ids.contains(id) { continue }
+                if let startedBefore, !(entry.started.map { $0 < startedBefore } ?? false) { continue }
                 if let renewedBefore, entry.renewed >= renewedBefore { continue }
                 entries[id]?.reason = reason
                 marked += 1

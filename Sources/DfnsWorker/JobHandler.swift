@@ -18,8 +18,13 @@ public protocol JobHandler: Sendable {
 public struct JobContext: Sendable {
     /// The process-wide Dfns client (one rate limiter, one signer).
     public let dfns: DfnsGateway
-    /// A logger carrying `job.id`, `job.kind` and `job.attempt`.
-    public let logger: Logger
+    /// A logger carrying `job.id`, `job.kind` and `job.attempt`, made when asked for (most attempts never log).
+    public var logger: Logger {
+        guard let job else { return baseLogger }
+        return job.logger(from: baseLogger)
+    }
+    private let baseLogger: Logger
+    private let job: ClaimedJob?
     /// How long after an attempt ended without an answer a request it sent may still be in progress at Dfns: the
     /// lease plus the job timeout (a worker that lost its lease stops its jobs before the lease expires, and no
     /// attempt runs longer than the timeout). Compare it with ``ClaimedJob/unknownOutcomeAge``.
@@ -27,7 +32,16 @@ public struct JobContext: Sendable {
 
     public init(dfns: DfnsGateway, logger: Logger, settleWindow: Duration) {
         self.dfns = dfns
-        self.logger = logger
+        self.baseLogger = logger
+        self.job = nil
+        self.settleWindow = settleWindow
+    }
+
+    /// The context of one claimed job: its logger gets the job's metadata.
+    init(dfns: DfnsGateway, job: ClaimedJob, logger: Logger, settleWindow: Duration) {
+        self.dfns = dfns
+        self.baseLogger = logger
+        self.job = job
         self.settleWindow = settleWindow
     }
 }

@@ -5,8 +5,8 @@ import Synchronization
 /// Runs the jobs a ``JobSource`` yields, each in a child task of one task group (bounded by the source, which yields
 /// only into a free slot), and writes back how each ended.
 ///
-/// A running job's handler is raced, in child tasks of its own, against its timeout and its stop signal (lease lost,
-/// shutdown deadline), so every stop — and cancellation of the worker — reaches the handler as task cancellation.
+/// A running job's handler is raced, in a child task of its own, against its stop signal (its timeout, a lost lease,
+/// the shutdown deadline), so every stop — and cancellation of the worker — reaches the handler as task cancellation.
 /// How it ended goes through ``OutcomePolicy`` to the ``Completer``. `run` and `drain` share this type; they differ
 /// only in when their source ends.
 struct JobProcessor: Sendable {
@@ -25,13 +25,30 @@ struct JobProcessor: Sendable {
     /// Runs every job `source` yields; returns once the source ended and every started job was handed to the completer.
     /// - Returns: how many jobs were started.
     func run(_ source: JobSource) async -> Int {
-        await withDiscardingTaskGroup(returning: Int.self) { group in
-            var started = 0
-            for await job in source {
-                started += 1
-                group.addTask { await self.process(job) }
+        await withTaskGroup(of: Void.self, returning: Int.self) { timeouts in
+            timeouts.addTask { await self.stopJobsPastTheirTimeout() }
+            let started = await withDiscardingTaskGroup(returning: Int.self) { jobs in
+                var started = 0
+                for await job in source {
+                    started += 1
+                    jobs.addTask { await self.process(job) }
+                }
+                return started
             }
+            timeouts.cancelAll()
             return started
+        }
+    }
+
+    /// Fires the stop signal of each running job at its timeout. One timer for all jobs: it sleeps until the oldest
+    /// running job's deadline (jobs share one timeout, so no later start can be due earlier). A timer per job cost a
+    /// sixth of the engine's no-op throughput (BENCHMARKS.md).
+    private func stopJobsPastTheirTimeout() async {
+        let timeout = configuration.jobTimeout
+        while !Task.isCancelled {
+            let due = (inFlight.oldestStart() ?? .now).advanced(by: timeout)
+            try? await Task.sleep(until: due, clock: .continuous)
+            inFlight.stop(.timeout, startedBefore: ContinuousClock.now.advanced(by: .zero - timeout))
         }
     }
 
@@ -48,13 +65,7 @@ struct JobProcessor: Sendable {
         wake.yield()
     }
 
-    /// How a raced child task ended.
-    private enum Lap: Sendable {
-        case finished(Result<JobOutcome, any Error>)
-        case guardEnded
-    }
-
-    /// Runs one claimed job under its timeout and returns how to write it back.
+    /// Runs one claimed job until its handler ends or it is stopped, and returns how to write it back.
     private func execute(_ job: ClaimedJob) async -> JobStore.Completion {
         guard let handler = registry.handler(for: job.kind) else {
             _ = inFlight.remove(job.id)
@@ -70,36 +81,24 @@ struct JobProcessor: Sendable {
             _ = inFlight.remove(job.id)
             return policy.handBack(job)
         }
-        var jobLogger = logger
-        jobLogger[metadataKey: "job.id"] = "\(job.id)"
-        jobLogger[metadataKey: "job.kind"] = "\(job.kind)"
-        jobLogger[metadataKey: "job.attempt"] = "\(job.attempt)"
-        let context = JobContext(dfns: gateway, logger: jobLogger, settleWindow: configuration.settleWindow)
+        let context = JobContext(dfns: gateway, job: job, logger: logger, settleWindow: configuration.settleWindow)
         // Tells whether the attempt sent a write Dfns may act on (the SDK marks it), for an attempt that is cut short.
         let writes = DfnsWriteRecord()
-        let result = await withTaskGroup(of: Lap.self, returning: Result<JobOutcome, any Error>.self) { race in
+        let result = await withTaskGroup(of: Result<JobOutcome, any Error>.self) { race in
             race.addTask {
+                // The handler's end fires the signal too, so the wait below ends on whichever comes first.
+                defer { stop.fire() }
                 do {
-                    return .finished(.success(try await DfnsWriteRecord.$current.withValue(writes) { try await handler.run(job, context: context) }))
+                    return .success(try await DfnsWriteRecord.$current.withValue(writes) { try await handler.run(job, context: context) })
                 } catch {
-                    return .finished(.failure(error))
+                    return .failure(error)
                 }
             }
-            race.addTask {
-                await stop.wait()
-                return .guardEnded
-            }
-            race.addTask { [inFlight, timeout = configuration.jobTimeout] in
-                if (try? await Task.sleep(for: timeout)) != nil { inFlight.stop(.timeout, id: job.id) }
-                return .guardEnded
-            }
-            var result: Result<JobOutcome, any Error> = .failure(CancellationError())
-            // The first lap to end cancels the others: a stop or timeout cancels the handler, whose own end is awaited.
-            while let lap = await race.next() {
-                race.cancelAll()
-                if case .finished(let finished) = lap { result = finished }
-            }
-            return result
+            // Ends when the handler finished, the job was stopped (timeout, lost lease, shutdown), or the worker's task
+            // was cancelled; a stop cancels the handler, whose own end is still awaited.
+            await stop.wait()
+            race.cancelAll()
+            return await race.next() ?? .failure(CancellationError())
         }
         // Cancellation of the worker's task reaches here as a stop without a recorded reason: a shutdown.
         let stopped = inFlight.remove(job.id) ?? (Task.isCancelled ? .shutdown : nil)
@@ -110,7 +109,7 @@ struct JobProcessor: Sendable {
             return policy.completion(for: job, error: CancellationError(), stopped: stopped, writeSent: writes.writeSent)
         case .failure(let error):
             let completion = policy.completion(for: job, error: error, stopped: stopped, writeSent: writes.writeSent)
-            jobLogger.info("job attempt failed", metadata: [
+            job.logger(from: logger).info("job attempt failed", metadata: [
                 "job.next_state": "\(completion.state)", "job.error_code": "\(completion.errorCode?.rawValue ?? "")", "job.error": "\(error)",
             ])
             return completion

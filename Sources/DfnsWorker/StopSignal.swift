@@ -1,7 +1,8 @@
 import Synchronization
 
 /// A one-shot signal: ``wait()`` returns once ``fire()`` was called (before or after), or when the waiting task is
-/// cancelled. It lets a job's stop (lease lost, shutdown) reach the child task that races the handler.
+/// cancelled. A running job has one: its handler's end fires it, and so does a stop (timeout, lost lease, shutdown),
+/// so the task waiting on it learns of whichever comes first and cancels the handler if it is still running.
 final class StopSignal: Sendable {
     private enum State {
         case idle
