@@ -18,8 +18,8 @@ public final class JobStore: Sendable {
         let checkpoint: String?
         /// Delay until due again (retrying, waiting, handed back); nil keeps `run_at`.
         let delay: Duration?
-        /// 1 to give back the attempt this claim spent.
-        let refund: Int32
+        /// What becomes of the attempt the claim counted.
+        var attemptUse: AttemptUse
         /// The job's attempt number, for an error recorded later (a refused write).
         var attempt = 0
         /// What Dfns may hold afterwards; nil keeps `dfns_entity`. `.unknown` also stamps `outcome_unknown_at`.
@@ -28,14 +28,12 @@ public final class JobStore: Sendable {
         var failing: Bool?
         /// True counts one more HTTP 403 for the job (`refusals`), false resets the count, nil keeps it.
         var refused: Bool?
-        /// True uses up the job's attempts (`attempt = max_attempts`): from then on it may only look its operation up.
-        var exhaustAttempts = false
         /// The `last_error.code` recorded, for logs and metrics.
         var errorCode: FailureCode?
         /// True when the job goes back unfinished (shutdown, lease lost, never started).
         var handedBack = false
 
-        init(jobId: Int64, leaseToken: UUID, state: JobState, result: String?, error: String?, checkpoint: String?, delay: Duration?, refund: Int32) {
+        init(jobId: Int64, leaseToken: UUID, state: JobState, result: String?, error: String?, checkpoint: String?, delay: Duration?, attemptUse: AttemptUse) {
             self.jobId = jobId
             self.leaseToken = leaseToken
             self.state = state
@@ -43,12 +41,12 @@ public final class JobStore: Sendable {
             self.error = error
             self.checkpoint = checkpoint
             self.delay = delay
-            self.refund = refund
+            self.attemptUse = attemptUse
         }
 
         /// A plain outcome for `job` (state and result), for tools that drive the store directly.
         public init(job: ClaimedJob, state: JobState, result: String? = nil) {
-            self.init(jobId: job.id, leaseToken: job.leaseToken, state: state, result: result, error: nil, checkpoint: nil, delay: nil, refund: 0)
+            self.init(jobId: job.id, leaseToken: job.leaseToken, state: state, result: result, error: nil, checkpoint: nil, delay: nil, attemptUse: .kept)
             attempt = job.attempt
         }
 
@@ -56,12 +54,11 @@ public final class JobStore: Sendable {
         /// refused the outcome itself, so the row still records what happened and releases its lease.
         func replacingContent(error: String, code: FailureCode) -> Completion {
             var replaced = Completion(
-                jobId: jobId, leaseToken: leaseToken, state: state, result: nil, error: error, checkpoint: nil, delay: delay, refund: refund
+                jobId: jobId, leaseToken: leaseToken, state: state, result: nil, error: error, checkpoint: nil, delay: delay, attemptUse: attemptUse
             )
             replaced.entity = entity
             replaced.failing = failing
             replaced.refused = refused
-            replaced.exhaustAttempts = exhaustAttempts
             replaced.errorCode = code
             replaced.attempt = attempt
             replaced.handedBack = handedBack
@@ -234,7 +231,8 @@ public final class JobStore: Sendable {
                                    || jsonb_build_array(r.error::jsonb) END,
                 checkpoint = CASE WHEN r.checkpoint = '' THEN j.checkpoint ELSE r.checkpoint::jsonb END,
                 run_at = CASE WHEN r.delay_ms < 0 THEN j.run_at ELSE now() + r.delay_ms * interval '1 millisecond' END,
-                attempt = CASE WHEN r.exhaust THEN greatest(j.attempt, j.max_attempts) ELSE j.attempt - r.refund END,
+                attempt = CASE r.attempt_use WHEN 'exhausted' THEN greatest(j.attempt, j.max_attempts)
+                                             WHEN 'given_back' THEN j.attempt - 1 ELSE j.attempt END,
                 dfns_entity = CASE WHEN r.entity = '' THEN j.dfns_entity ELSE r.entity END,
                 outcome_unknown_at = CASE WHEN r.entity = '' THEN j.outcome_unknown_at WHEN r.entity = 'unknown' THEN now() END,
                 failing_since = CASE r.failing WHEN 1 THEN coalesce(j.failing_since, now()) WHEN 0 THEN NULL ELSE j.failing_since END,
@@ -244,10 +242,10 @@ public final class JobStore: Sendable {
             FROM unnest(\(completions.map(\.jobId))::bigint[], \(completions.map(\.leaseToken))::uuid[],
                         \(completions.map(\.state.rawValue))::text[], \(completions.map { $0.result ?? "" })::text[],
                         \(completions.map { $0.error ?? "" })::text[], \(completions.map { $0.checkpoint ?? "" })::text[],
-                        \(completions.map { $0.delay.map(Self.delayMilliseconds) ?? -1 })::bigint[], \(completions.map(\.refund))::int[],
+                        \(completions.map { $0.delay.map(Self.delayMilliseconds) ?? -1 })::bigint[], \(completions.map(\.attemptUse.rawValue))::text[],
                         \(completions.map { $0.entity?.rawValue ?? "" })::text[], \(completions.map { Self.flag($0.failing) })::int[],
-                        \(completions.map { Self.flag($0.refused) })::int[], \(completions.map(\.exhaustAttempts))::boolean[])
-                 AS r(id, token, state, result, error, checkpoint, delay_ms, refund, entity, failing, refused, exhaust)
+                        \(completions.map { Self.flag($0.refused) })::int[])
+                 AS r(id, token, state, result, error, checkpoint, delay_ms, attempt_use, entity, failing, refused)
             WHERE j.id = r.id AND j.lease_token = r.token AND j.state = 'running'
             RETURNING j.id
             """, logger: logger)

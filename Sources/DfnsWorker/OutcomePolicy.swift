@@ -31,13 +31,13 @@ struct OutcomePolicy: Sendable {
             waiting.refused = false
             return waiting
         case .deferred(let after):
-            return completion(job, job.claimedFrom == .waiting ? .waiting : .retrying, delay: after, refund: refund(job))
+            return completion(job, job.claimedFrom == .waiting ? .waiting : .retrying, delay: after, attemptUse: .givenBack(by: job))
         }
     }
 
     /// A job claimed but never started, given back as it was: same state, attempt refunded, nothing recorded.
     func handBack(_ job: ClaimedJob) -> JobStore.Completion {
-        var handedBack = completion(job, job.claimedFrom, delay: .zero, refund: refund(job))
+        var handedBack = completion(job, job.claimedFrom, delay: .zero, attemptUse: .givenBack(by: job))
         handedBack.handedBack = true
         return handedBack
     }
@@ -49,7 +49,7 @@ struct OutcomePolicy: Sendable {
         switch stopped {
         case .shutdown, .leaseLost:
             // Handed back unfinished, spending nothing.
-            var handedBack = completion(job, job.claimedFrom, delay: .zero, refund: refund(job))
+            var handedBack = completion(job, job.claimedFrom, delay: .zero, attemptUse: .givenBack(by: job))
             handedBack.entity = interrupted
             handedBack.handedBack = true
             return handedBack
@@ -94,7 +94,7 @@ struct OutcomePolicy: Sendable {
                 // An earlier attempt may have created it: stop sending, use up the attempts, so the job only looks it
                 // up from now on (and fails once Dfns shows nothing was created).
                 var exhausted = retry(job, code: code, message: message, httpStatus: error.httpStatus, dfnsErrorId: error.dfnsErrorId, entity: nil)
-                exhausted.exhaustAttempts = true
+                exhausted.attemptUse = .exhausted
                 exhausted.refused = true
                 return exhausted
             default:
@@ -104,7 +104,7 @@ struct OutcomePolicy: Sendable {
             // Dfns did not process it: same state, nothing spent, due again after Retry-After (capped).
             return completion(
                 job, job.claimedFrom == .waiting ? .waiting : .retrying, error: recorded,
-                delay: min(error.retryAfter ?? .seconds(1), configuration.rateLimitDelayCap), refund: refund(job)
+                delay: min(error.retryAfter ?? .seconds(1), configuration.rateLimitDelayCap), attemptUse: .givenBack(by: job)
             )
         default:
             return retry(
@@ -127,7 +127,7 @@ struct OutcomePolicy: Sendable {
             // Following an entity Dfns accepted: poll again later, spending nothing; only Dfns's verdict ends it.
             next = completion(
                 job, .waiting, error: errorJSON(job, code: code, message: message, httpStatus: httpStatus, dfnsErrorId: dfnsErrorId),
-                delay: max(followBackoff(job), retryAfter ?? .zero), refund: refund(job)
+                delay: max(followBackoff(job), retryAfter ?? .zero), attemptUse: .givenBack(by: job)
             )
         } else if held == .unknown {
             // Dfns may hold the operation: never failed. Once the attempts run out the job only looks it up.
@@ -159,7 +159,7 @@ struct OutcomePolicy: Sendable {
     /// 401/403 while the worker pauses: not the job's fault; same state, the attempt given back, due after a probe.
     private func paused(_ job: ClaimedJob, error: (json: String, code: FailureCode), refused: Bool?) -> JobStore.Completion {
         var paused = completion(
-            job, job.claimedFrom == .waiting ? .waiting : .retrying, error: error, delay: configuration.authProbeInterval, refund: refund(job)
+            job, job.claimedFrom == .waiting ? .waiting : .retrying, error: error, delay: configuration.authProbeInterval, attemptUse: .givenBack(by: job)
         )
         paused.refused = refused
         return paused
@@ -171,7 +171,6 @@ struct OutcomePolicy: Sendable {
     }
 
     /// 1 when the claim spent an attempt that must be given back.
-    private func refund(_ job: ClaimedJob) -> Int32 { job.attemptSpent ? 1 : 0 }
 
     /// Capped exponential backoff with 50 % jitter, at least Retry-After.
     func backoff(_ attempt: Int, _ retryAfter: Duration?) -> Duration {
@@ -187,11 +186,11 @@ struct OutcomePolicy: Sendable {
 
     private func completion(
         _ job: ClaimedJob, _ state: JobState, result: String? = nil, error: (json: String, code: FailureCode)? = nil,
-        checkpoint: String? = nil, delay: Duration? = nil, refund: Int32 = 0
+        checkpoint: String? = nil, delay: Duration? = nil, attemptUse: AttemptUse = .kept
     ) -> JobStore.Completion {
         var completion = JobStore.Completion(
             jobId: job.id, leaseToken: job.leaseToken, state: state, result: result, error: error?.json, checkpoint: checkpoint,
-            delay: delay, refund: refund
+            delay: delay, attemptUse: attemptUse
         )
         completion.errorCode = error?.code
         completion.attempt = job.attempt

@@ -43,7 +43,7 @@ struct OutcomePolicyTests {
         let state: JobState
         /// What the row's `dfns_entity` becomes; nil: unchanged.
         let entityAfter: DfnsEntity?
-        let refund: Int32
+        let attemptUse: AttemptUse
         let code: String?
 
         var testDescription: String { "\(from)/\(entity) attempt \(attempt) of 3, \(end) → \(state)" }
@@ -51,46 +51,46 @@ struct OutcomePolicyTests {
 
     static let cases: [Case] = [
         // Answers.
-        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .succeeded, state: .succeeded, entityAfter: .exists, refund: 0, code: nil),
-        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .waiting, state: .waiting, entityAfter: .exists, refund: 0, code: nil),
-        Case(from: .retrying, entity: .unknown, attempt: 2, spent: true, end: .deferred, state: .retrying, entityAfter: nil, refund: 1, code: nil),
-        Case(from: .waiting, entity: .exists, attempt: 1, spent: false, end: .deferred, state: .waiting, entityAfter: nil, refund: 0, code: nil),
+        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .succeeded, state: .succeeded, entityAfter: .exists, attemptUse: .kept, code: nil),
+        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .waiting, state: .waiting, entityAfter: .exists, attemptUse: .kept, code: nil),
+        Case(from: .retrying, entity: .unknown, attempt: 2, spent: true, end: .deferred, state: .retrying, entityAfter: nil, attemptUse: .givenBack, code: nil),
+        Case(from: .waiting, entity: .exists, attempt: 1, spent: false, end: .deferred, state: .waiting, entityAfter: nil, attemptUse: .kept, code: nil),
         // Failures the handler names.
-        Case(from: .waiting, entity: .exists, attempt: 1, spent: false, end: .verdict, state: .failed, entityAfter: .failed, refund: 0, code: "dfns_rejected"),
-        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .plainFailure, state: .failed, entityAfter: nil, refund: 0, code: "invalid_payload"),
-        Case(from: .retrying, entity: .unknown, attempt: 2, spent: true, end: .plainFailure, state: .retrying, entityAfter: nil, refund: 0, code: "invalid_payload"),
-        Case(from: .waiting, entity: .exists, attempt: 1, spent: false, end: .plainFailure, state: .waiting, entityAfter: nil, refund: 0, code: "invalid_payload"),
-        Case(from: .retrying, entity: .unknown, attempt: 3, spent: false, end: .nothingCreated, state: .failed, entityAfter: DfnsEntity.none, refund: 0, code: "attempts_exhausted"),
+        Case(from: .waiting, entity: .exists, attempt: 1, spent: false, end: .verdict, state: .failed, entityAfter: .failed, attemptUse: .kept, code: "dfns_rejected"),
+        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .plainFailure, state: .failed, entityAfter: nil, attemptUse: .kept, code: "invalid_payload"),
+        Case(from: .retrying, entity: .unknown, attempt: 2, spent: true, end: .plainFailure, state: .retrying, entityAfter: nil, attemptUse: .kept, code: "invalid_payload"),
+        Case(from: .waiting, entity: .exists, attempt: 1, spent: false, end: .plainFailure, state: .waiting, entityAfter: nil, attemptUse: .kept, code: "invalid_payload"),
+        Case(from: .retrying, entity: .unknown, attempt: 3, spent: false, end: .nothingCreated, state: .failed, entityAfter: DfnsEntity.none, attemptUse: .kept, code: "attempts_exhausted"),
         // Dfns errors before anything was created.
-        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .dfns(.validation, status: 400, unknown: false), state: .failed, entityAfter: nil, refund: 0, code: "validation"),
-        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .dfns(.server, status: 503, unknown: false), state: .retrying, entityAfter: nil, refund: 0, code: "server_error"),
-        Case(from: .retrying, entity: .none, attempt: 3, spent: true, end: .dfns(.server, status: 503, unknown: false), state: .failed, entityAfter: nil, refund: 0, code: "server_error"),
+        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .dfns(.validation, status: 400, unknown: false), state: .failed, entityAfter: nil, attemptUse: .kept, code: "validation"),
+        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .dfns(.server, status: 503, unknown: false), state: .retrying, entityAfter: nil, attemptUse: .kept, code: "server_error"),
+        Case(from: .retrying, entity: .none, attempt: 3, spent: true, end: .dfns(.server, status: 503, unknown: false), state: .failed, entityAfter: nil, attemptUse: .kept, code: "server_error"),
         // A write that got no definite answer.
-        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .dfns(.transport, status: nil, unknown: true), state: .retrying, entityAfter: .unknown, refund: 0, code: "transport"),
-        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .dfns(.server, status: 502, unknown: true), state: .retrying, entityAfter: .unknown, refund: 0, code: "server_error"),
-        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .dfns(.decoding, status: nil, unknown: true), state: .retrying, entityAfter: .unknown, refund: 0, code: "decoding"),
-        Case(from: .retrying, entity: .none, attempt: 3, spent: true, end: .dfns(.timeout, status: nil, unknown: true), state: .retrying, entityAfter: .unknown, refund: 0, code: "timeout"),
-        Case(from: .retrying, entity: .unknown, attempt: 3, spent: false, end: .dfns(.server, status: 500, unknown: false), state: .retrying, entityAfter: nil, refund: 0, code: "server_error"),
-        Case(from: .retrying, entity: .unknown, attempt: 3, spent: false, end: .dfns(.notFound, status: 404, unknown: false), state: .retrying, entityAfter: nil, refund: 0, code: "not_found"),
+        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .dfns(.transport, status: nil, unknown: true), state: .retrying, entityAfter: .unknown, attemptUse: .kept, code: "transport"),
+        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .dfns(.server, status: 502, unknown: true), state: .retrying, entityAfter: .unknown, attemptUse: .kept, code: "server_error"),
+        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .dfns(.decoding, status: nil, unknown: true), state: .retrying, entityAfter: .unknown, attemptUse: .kept, code: "decoding"),
+        Case(from: .retrying, entity: .none, attempt: 3, spent: true, end: .dfns(.timeout, status: nil, unknown: true), state: .retrying, entityAfter: .unknown, attemptUse: .kept, code: "timeout"),
+        Case(from: .retrying, entity: .unknown, attempt: 3, spent: false, end: .dfns(.server, status: 500, unknown: false), state: .retrying, entityAfter: nil, attemptUse: .kept, code: "server_error"),
+        Case(from: .retrying, entity: .unknown, attempt: 3, spent: false, end: .dfns(.notFound, status: 404, unknown: false), state: .retrying, entityAfter: nil, attemptUse: .kept, code: "not_found"),
         // Following an entity Dfns accepted: never failed.
-        Case(from: .waiting, entity: .exists, attempt: 1, spent: false, end: .dfns(.notFound, status: 404, unknown: false), state: .waiting, entityAfter: nil, refund: 0, code: "not_found"),
-        Case(from: .waiting, entity: .exists, attempt: 3, spent: false, end: .dfns(.decoding, status: nil, unknown: false), state: .waiting, entityAfter: nil, refund: 0, code: "decoding"),
-        Case(from: .waiting, entity: .exists, attempt: 1, spent: false, end: .dfns(.server, status: 500, unknown: false), state: .waiting, entityAfter: nil, refund: 0, code: "server_error"),
+        Case(from: .waiting, entity: .exists, attempt: 1, spent: false, end: .dfns(.notFound, status: 404, unknown: false), state: .waiting, entityAfter: nil, attemptUse: .kept, code: "not_found"),
+        Case(from: .waiting, entity: .exists, attempt: 3, spent: false, end: .dfns(.decoding, status: nil, unknown: false), state: .waiting, entityAfter: nil, attemptUse: .kept, code: "decoding"),
+        Case(from: .waiting, entity: .exists, attempt: 1, spent: false, end: .dfns(.server, status: 500, unknown: false), state: .waiting, entityAfter: nil, attemptUse: .kept, code: "server_error"),
         // Authentication and rate limits: not the job's fault.
-        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .dfns(.unauthorized, status: 401, unknown: false), state: .retrying, entityAfter: nil, refund: 1, code: "unauthorized"),
-        Case(from: .waiting, entity: .exists, attempt: 1, spent: false, end: .dfns(.unauthorized, status: 401, unknown: false), state: .waiting, entityAfter: nil, refund: 0, code: "unauthorized"),
-        Case(from: .queued, entity: .none, attempt: 1, spent: true, refusals: 0, end: .dfns(.forbidden, status: 403, unknown: false), state: .retrying, entityAfter: nil, refund: 1, code: "forbidden"),
-        Case(from: .retrying, entity: .none, attempt: 1, spent: true, refusals: 2, end: .dfns(.forbidden, status: 403, unknown: false), state: .failed, entityAfter: nil, refund: 0, code: "forbidden"),
-        Case(from: .retrying, entity: .unknown, attempt: 2, spent: true, refusals: 2, end: .dfns(.forbidden, status: 403, unknown: false), state: .retrying, entityAfter: nil, refund: 0, code: "forbidden"),
-        Case(from: .waiting, entity: .exists, attempt: 1, spent: false, refusals: 5, end: .dfns(.forbidden, status: 403, unknown: false), state: .waiting, entityAfter: nil, refund: 0, code: "forbidden"),
-        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .rateLimited(retryAfter: .seconds(86_400)), state: .retrying, entityAfter: nil, refund: 1, code: "rate_limited"),
+        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .dfns(.unauthorized, status: 401, unknown: false), state: .retrying, entityAfter: nil, attemptUse: .givenBack, code: "unauthorized"),
+        Case(from: .waiting, entity: .exists, attempt: 1, spent: false, end: .dfns(.unauthorized, status: 401, unknown: false), state: .waiting, entityAfter: nil, attemptUse: .kept, code: "unauthorized"),
+        Case(from: .queued, entity: .none, attempt: 1, spent: true, refusals: 0, end: .dfns(.forbidden, status: 403, unknown: false), state: .retrying, entityAfter: nil, attemptUse: .givenBack, code: "forbidden"),
+        Case(from: .retrying, entity: .none, attempt: 1, spent: true, refusals: 2, end: .dfns(.forbidden, status: 403, unknown: false), state: .failed, entityAfter: nil, attemptUse: .kept, code: "forbidden"),
+        Case(from: .retrying, entity: .unknown, attempt: 2, spent: true, refusals: 2, end: .dfns(.forbidden, status: 403, unknown: false), state: .retrying, entityAfter: nil, attemptUse: .exhausted, code: "forbidden"),
+        Case(from: .waiting, entity: .exists, attempt: 1, spent: false, refusals: 5, end: .dfns(.forbidden, status: 403, unknown: false), state: .waiting, entityAfter: nil, attemptUse: .kept, code: "forbidden"),
+        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .rateLimited(retryAfter: .seconds(86_400)), state: .retrying, entityAfter: nil, attemptUse: .givenBack, code: "rate_limited"),
         // Interrupted attempts.
-        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .stopped(.shutdown, writeSent: false), state: .queued, entityAfter: nil, refund: 1, code: nil),
-        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .stopped(.shutdown, writeSent: true), state: .queued, entityAfter: .unknown, refund: 1, code: nil),
-        Case(from: .waiting, entity: .exists, attempt: 1, spent: false, end: .stopped(.leaseLost, writeSent: true), state: .waiting, entityAfter: nil, refund: 0, code: nil),
-        Case(from: .retrying, entity: .none, attempt: 3, spent: true, end: .stopped(.timeout, writeSent: false), state: .failed, entityAfter: nil, refund: 0, code: "job_timeout"),
-        Case(from: .retrying, entity: .none, attempt: 3, spent: true, end: .stopped(.timeout, writeSent: true), state: .retrying, entityAfter: .unknown, refund: 0, code: "job_timeout"),
-        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .internalError(writeSent: true), state: .retrying, entityAfter: .unknown, refund: 0, code: "internal"),
+        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .stopped(.shutdown, writeSent: false), state: .queued, entityAfter: nil, attemptUse: .givenBack, code: nil),
+        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .stopped(.shutdown, writeSent: true), state: .queued, entityAfter: .unknown, attemptUse: .givenBack, code: nil),
+        Case(from: .waiting, entity: .exists, attempt: 1, spent: false, end: .stopped(.leaseLost, writeSent: true), state: .waiting, entityAfter: nil, attemptUse: .kept, code: nil),
+        Case(from: .retrying, entity: .none, attempt: 3, spent: true, end: .stopped(.timeout, writeSent: false), state: .failed, entityAfter: nil, attemptUse: .kept, code: "job_timeout"),
+        Case(from: .retrying, entity: .none, attempt: 3, spent: true, end: .stopped(.timeout, writeSent: true), state: .retrying, entityAfter: .unknown, attemptUse: .kept, code: "job_timeout"),
+        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .internalError(writeSent: true), state: .retrying, entityAfter: .unknown, attemptUse: .kept, code: "internal"),
     ]
 
     static let configuration: WorkerConfiguration = {
@@ -138,7 +138,7 @@ struct OutcomePolicyTests {
         }
         #expect(completion.state == row.state)
         #expect(completion.entity == row.entityAfter)
-        #expect(completion.refund == row.refund)
+        #expect(completion.attemptUse == row.attemptUse)
         #expect(completion.errorCode?.rawValue == row.code)
         if row.state == .failed { #expect(completion.failing != true) }
         if row.state == .waiting || row.state == .retrying {
@@ -156,6 +156,6 @@ struct OutcomePolicyTests {
         let completion = OutcomePolicy(configuration: Self.configuration).completion(
             for: job, error: DfnsError(code: .forbidden, message: "not authorized", httpStatus: 403), stopped: nil, writeSent: false
         )
-        #expect(completion.state == .retrying && completion.exhaustAttempts && completion.refused == true)
+        #expect(completion.state == .retrying && completion.attemptUse == .exhausted && completion.refused == true)
     }
 }
