@@ -7,18 +7,12 @@ import DequeModule
 /// their attempt given back, when the worker stops, reaches a drain limit or is paused.
 struct ClaimBuffer {
     private var jobs = Deque<ClaimedJob>()
-    private let store: JobStore
-    private let configuration: WorkerConfiguration
+    private let shared: WorkerRun
     private let kinds: [String]
-    private let inFlight: InFlightJobs
-    private let pace: ClaimPace
 
-    init(store: JobStore, configuration: WorkerConfiguration, kinds: [String], inFlight: InFlightJobs, pace: ClaimPace) {
-        self.store = store
-        self.configuration = configuration
+    init(shared: WorkerRun, kinds: [String]) {
+        self.shared = shared
         self.kinds = kinds
-        self.inFlight = inFlight
-        self.pace = pace
     }
 
     var isEmpty: Bool { jobs.isEmpty }
@@ -26,31 +20,31 @@ struct ClaimBuffer {
 
     /// The next buffered job, when a slot is free (`inFlight` counts the buffered jobs too).
     mutating func nextToStart() -> ClaimedJob? {
-        guard !jobs.isEmpty, inFlight.count - jobs.count < configuration.concurrency else { return nil }
+        guard !jobs.isEmpty, shared.inFlight.count - jobs.count < shared.configuration.concurrency else { return nil }
         return jobs.removeFirst()
     }
 
     /// Claims when fewer jobs than slots are buffered: as many as ``ClaimPace`` asks for, and no more than `limit`.
     /// - Returns: how many jobs were claimed; nil when no claim was due.
     mutating func refill(limit: Int?) async throws -> Int? {
-        var want = pace.claimSize - jobs.count
+        var want = shared.pace.claimSize - jobs.count
         if let limit { want = min(want, limit - jobs.count) }
-        guard jobs.count < configuration.concurrency, want > 0 else { return nil }
+        guard jobs.count < shared.configuration.concurrency, want > 0 else { return nil }
         let sent = ContinuousClock.now
-        let claimed = try await store.claim(
-            queues: configuration.queues, kinds: kinds, limit: want, workerId: configuration.workerId, lease: configuration.leaseDuration
+        let claimed = try await shared.store.claim(
+            queues: shared.configuration.queues, kinds: kinds, limit: want, workerId: shared.configuration.workerId, lease: shared.configuration.leaseDuration
         )
-        // The lease lasts at least from when the claim was sent: the watchdog measures from there.
-        for job in claimed { inFlight.add(job, leasedAt: sent) }
+        // The lease lasts at least from when the claim was sent: the LeaseKeeper measures from there.
+        for job in claimed { shared.inFlight.add(job, leasedAt: sent) }
         jobs.append(contentsOf: claimed)
         return claimed.count
     }
 
     /// Hands every buffered job back unstarted.
-    mutating func handBack(through completer: Completer, policy: OutcomePolicy) async {
+    mutating func handBack() async {
         while let job = jobs.popFirst() {
-            _ = inFlight.remove(job.id)
-            await completer.add(policy.handBack(job))
+            _ = shared.inFlight.remove(job.id)
+            await shared.completer.add(shared.policy.handBack(job))
         }
     }
 }

@@ -10,17 +10,9 @@ import Synchronization
 /// How it ended goes through ``OutcomePolicy`` to the ``Completer``. `run` and `drain` share this type; they differ
 /// only in when their source ends.
 struct JobProcessor: Sendable {
+    let shared: WorkerRun
     let registry: JobRegistry
     let gateway: DfnsGateway
-    let configuration: WorkerConfiguration
-    let policy: OutcomePolicy
-    let inFlight: InFlightJobs
-    let completer: Completer
-    let pace: ClaimPace
-    let metrics: WorkerMetrics?
-    let logger: Logger
-    /// Wakes the source: a finished job frees a slot and may have made another job due.
-    let wake: AsyncStream<Void>.Continuation
 
     /// Runs every job `source` yields; returns once the source ended and every started job was handed to the completer.
     /// - Returns: how many jobs were started.
@@ -44,11 +36,11 @@ struct JobProcessor: Sendable {
     /// running job's deadline (jobs share one timeout, so no later start can be due earlier). A timer per job cost a
     /// sixth of the engine's no-op throughput (BENCHMARKS.md).
     private func stopJobsPastTheirTimeout() async {
-        let timeout = configuration.jobTimeout
+        let timeout = shared.configuration.jobTimeout
         while !Task.isCancelled {
-            let due = (inFlight.oldestStart() ?? .now).advanced(by: timeout)
+            let due = (shared.inFlight.oldestStart() ?? .now).advanced(by: timeout)
             try? await Task.sleep(until: due, clock: .continuous)
-            inFlight.stop(.timeout, startedBefore: ContinuousClock.now.advanced(by: .zero - timeout))
+            shared.inFlight.stop(.timeout, startedBefore: ContinuousClock.now.advanced(by: .zero - timeout))
         }
     }
 
@@ -56,32 +48,32 @@ struct JobProcessor: Sendable {
         let started = ContinuousClock.now
         let completion = await execute(job)
         let duration = started.duration(to: .now)
-        pace.record(duration)
-        if let metrics {
+        shared.pace.record(duration)
+        if let metrics = shared.metrics {
             metrics.jobFinished(kind: job.kind, outcome: completion.handedBack ? "handed_back" : completion.state.rawValue, duration: duration)
             if let code = completion.errorCode { metrics.attemptError(code: code.rawValue) }
         }
-        await completer.add(completion)
-        wake.yield()
+        await shared.completer.add(completion)
+        shared.wake.yield()
     }
 
     /// Runs one claimed job until its handler ends or it is stopped, and returns how to write it back.
     private func execute(_ job: ClaimedJob) async -> JobStore.Completion {
         guard let handler = registry.handler(for: job.kind) else {
-            _ = inFlight.remove(job.id)
-            return policy.completion(for: job, error: JobFailure(code: .unknownKind, message: "no handler for kind \(job.kind)"), stopped: nil, writeSent: false)
+            _ = shared.inFlight.remove(job.id)
+            return shared.policy.completion(for: job, error: JobFailure(code: .unknownKind, message: "no handler for kind \(job.kind)"), stopped: nil, writeSent: false)
         }
         if let problem = job.unreadablePayload {
-            _ = inFlight.remove(job.id)
-            return policy.completion(for: job, error: JobFailure.invalidPayload(problem), stopped: nil, writeSent: false)
+            _ = shared.inFlight.remove(job.id)
+            return shared.policy.completion(for: job, error: JobFailure.invalidPayload(problem), stopped: nil, writeSent: false)
         }
         let stop = StopSignal()
         // Stopped before it started (its lease could not be renewed, or the worker is stopping): never run it.
-        guard inFlight.attach(job.id, stop: stop.fire) else {
-            _ = inFlight.remove(job.id)
-            return policy.handBack(job)
+        guard shared.inFlight.attach(job.id, stop: stop.fire) else {
+            _ = shared.inFlight.remove(job.id)
+            return shared.policy.handBack(job)
         }
-        let context = JobContext(dfns: gateway, job: job, logger: logger, settleWindow: configuration.settleWindow)
+        let context = JobContext(dfns: gateway, job: job, logger: shared.logger, settleWindow: shared.configuration.settleWindow)
         // Tells whether the attempt sent a write Dfns may act on (the SDK marks it), for an attempt that is cut short.
         let writes = DfnsWriteRecord()
         let result = await withTaskGroup(of: Result<JobOutcome, any Error>.self) { race in
@@ -101,15 +93,15 @@ struct JobProcessor: Sendable {
             return await race.next() ?? .failure(CancellationError())
         }
         // Cancellation of the worker's task reaches here as a stop without a recorded reason: a shutdown.
-        let stopped = inFlight.remove(job.id) ?? (Task.isCancelled ? .shutdown : nil)
+        let stopped = shared.inFlight.remove(job.id) ?? (Task.isCancelled ? .shutdown : nil)
         switch result {
         case .success(let outcome) where stopped == nil || stopped == .timeout:
-            return policy.completion(for: job, outcome: outcome)
+            return shared.policy.completion(for: job, outcome: outcome)
         case .success:
-            return policy.completion(for: job, error: CancellationError(), stopped: stopped, writeSent: writes.writeSent)
+            return shared.policy.completion(for: job, error: CancellationError(), stopped: stopped, writeSent: writes.writeSent)
         case .failure(let error):
-            let completion = policy.completion(for: job, error: error, stopped: stopped, writeSent: writes.writeSent)
-            job.logger(from: logger).info("job attempt failed", metadata: [
+            let completion = shared.policy.completion(for: job, error: error, stopped: stopped, writeSent: writes.writeSent)
+            job.logger(from: shared.logger).info("job attempt failed", metadata: [
                 "job.next_state": "\(completion.state)", "job.error_code": "\(completion.errorCode?.rawValue ?? "")", "job.error": "\(error)",
             ])
             return completion

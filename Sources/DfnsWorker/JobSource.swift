@@ -29,17 +29,9 @@ struct JobSource: AsyncSequence, Sendable {
         case end
     }
 
-    let store: JobStore
-    let configuration: WorkerConfiguration
+    let shared: WorkerRun
     let kinds: [String]
-    let inFlight: InFlightJobs
-    let pace: ClaimPace
-    /// Where the hand-back goes.
-    let completer: Completer
-    let policy: OutcomePolicy
     let limits: Limits
-    let health: HealthBoard
-    let logger: Logger
     let wakes: AsyncStream<Void>
     /// True once the worker was asked to stop.
     let isStopping: @Sendable () -> Bool
@@ -47,7 +39,7 @@ struct JobSource: AsyncSequence, Sendable {
     let admission: @Sendable (_ idle: Bool) async -> Admission
 
     func makeAsyncIterator() -> Iterator {
-        Iterator(source: self, buffer: ClaimBuffer(store: store, configuration: configuration, kinds: kinds, inFlight: inFlight, pace: pace), wakes: wakes.makeAsyncIterator())
+        Iterator(source: self, buffer: ClaimBuffer(shared: shared, kinds: kinds), wakes: wakes.makeAsyncIterator())
     }
 
     struct Iterator: AsyncIteratorProtocol {
@@ -61,13 +53,13 @@ struct JobSource: AsyncSequence, Sendable {
                 if Task.isCancelled || source.isStopping() || limitReached {
                     return await end()
                 }
-                switch await source.admission(source.inFlight.count == buffer.count) {
+                switch await source.admission(source.shared.inFlight.count == buffer.count) {
                 case .open:
                     break
                 case .end:
                     return await end()
                 case .hold(let retryAfter):
-                    await buffer.handBack(through: source.completer, policy: source.policy)
+                    await buffer.handBack()
                     if let retryAfter { try? await Task.sleep(for: retryAfter) } else { _ = await wakes.next() }
                     continue
                 }
@@ -77,19 +69,19 @@ struct JobSource: AsyncSequence, Sendable {
                 }
                 do {
                     if let claimed = try await buffer.refill(limit: source.limits.maxJobs.map { $0 - yielded }) {
-                        source.health.update { $0.databaseReachable = true }
+                        source.shared.health.update { $0.databaseReachable = true }
                         if claimed > 0 { continue }
                     }
                 } catch {
-                    source.health.update { $0.databaseReachable = false }
-                    source.logger.error("claiming jobs failed", metadata: ["db.error": "\(String(reflecting: error))"])
+                    source.shared.health.update { $0.databaseReachable = false }
+                    source.shared.logger.error("claiming jobs failed", metadata: ["db.error": "\(String(reflecting: error))"])
                     try? await Task.sleep(for: .seconds(1))
                     continue
                 }
-                if source.limits.endsWhenIdle, buffer.isEmpty, source.inFlight.count == 0 {
+                if source.limits.endsWhenIdle, buffer.isEmpty, source.shared.inFlight.count == 0 {
                     // Outcomes written may have made jobs due again (a hand-back, a zero delay): look once more.
-                    await source.completer.waitUntilIdle()
-                    if (try? await source.store.hasDueJobs(queues: source.configuration.queues, kinds: source.kinds)) == true { continue }
+                    await source.shared.completer.waitUntilIdle()
+                    if (try? await source.shared.store.hasDueJobs(queues: source.shared.configuration.queues, kinds: source.kinds)) == true { continue }
                     return nil
                 }
                 _ = await wakes.next()
@@ -101,7 +93,7 @@ struct JobSource: AsyncSequence, Sendable {
         }
 
         private mutating func end() async -> ClaimedJob? {
-            await buffer.handBack(through: source.completer, policy: source.policy)
+            await buffer.handBack()
             return nil
         }
     }

@@ -6,13 +6,7 @@ import Logging
 ///   unreachable), so it never runs on after its lease expired and another worker took it;
 /// - every ``WorkerConfiguration/rescueInterval``, makes the jobs of expired leases (dead workers) claimable again.
 struct LeaseKeeper: Sendable {
-    let store: JobStore
-    let inFlight: InFlightJobs
-    let configuration: WorkerConfiguration
-    let metrics: WorkerMetrics?
-    let logger: Logger
-    /// Wakes the source after a rescue: the rescued jobs are due.
-    let wake: AsyncStream<Void>.Continuation
+    let shared: WorkerRun
 
     /// Renews, guards and rescues until cancelled.
     func run() async {
@@ -25,36 +19,36 @@ struct LeaseKeeper: Sendable {
 
     private func heartbeats() async {
         while !Task.isCancelled {
-            try? await Task.sleep(for: configuration.heartbeatInterval)
-            let leases = inFlight.leases()
+            try? await Task.sleep(for: shared.configuration.heartbeatInterval)
+            let leases = shared.inFlight.leases()
             guard !leases.isEmpty else { continue }
             let sent = ContinuousClock.now
             do {
-                let held = try await store.renewLeases(leases, lease: configuration.leaseDuration)
-                inFlight.renewed(held, at: sent)
-                metrics?.leasesRenewed(held.count)
+                let held = try await shared.store.renewLeases(leases, lease: shared.configuration.leaseDuration)
+                shared.inFlight.renewed(held, at: sent)
+                shared.metrics?.leasesRenewed(held.count)
                 let lost = Set(leases.map(\.id)).subtracting(held)
                 if !lost.isEmpty {
-                    metrics?.leasesLost(lost.count)
-                    logger.warning("leases lost; stopping those jobs", metadata: ["job.ids": "\(lost.sorted())"])
-                    inFlight.stop(.leaseLost, ids: lost)
+                    shared.metrics?.leasesLost(lost.count)
+                    shared.logger.warning("leases lost; stopping those jobs", metadata: ["job.ids": "\(lost.sorted())"])
+                    shared.inFlight.stop(.leaseLost, ids: lost)
                 }
             } catch {
-                logger.error("renewing leases failed", metadata: ["db.error": "\(String(reflecting: error))"])
+                shared.logger.error("renewing leases failed", metadata: ["db.error": "\(String(reflecting: error))"])
             }
         }
     }
 
     /// Sleeps until the oldest unrenewed lease reaches the limit, then stops the jobs past it.
     private func guardUnrenewed() async {
-        let limit = configuration.unrenewedLimit
+        let limit = shared.configuration.unrenewedLimit
         while !Task.isCancelled {
-            let due = (inFlight.oldestRenewal() ?? .now).advanced(by: limit)
+            let due = (shared.inFlight.oldestRenewal() ?? .now).advanced(by: limit)
             try? await Task.sleep(until: due, clock: .continuous)
-            let stopped = inFlight.stop(.leaseLost, renewedBefore: ContinuousClock.now.advanced(by: .zero - limit))
+            let stopped = shared.inFlight.stop(.leaseLost, renewedBefore: ContinuousClock.now.advanced(by: .zero - limit))
             if stopped > 0 {
-                metrics?.leasesLost(stopped)
-                logger.error("leases not renewed for \(limit); stopping those jobs before the leases expire", metadata: ["job.count": "\(stopped)"])
+                shared.metrics?.leasesLost(stopped)
+                shared.logger.error("leases not renewed for \(limit); stopping those jobs before the leases expire", metadata: ["job.count": "\(stopped)"])
             }
         }
     }
@@ -62,16 +56,16 @@ struct LeaseKeeper: Sendable {
     private func rescues() async {
         while !Task.isCancelled {
             do {
-                let rescued = try await store.rescueExpiredLeases()
-                metrics?.leasesRescued(rescued.count)
+                let rescued = try await shared.store.rescueExpiredLeases()
+                shared.metrics?.leasesRescued(rescued.count)
                 if !rescued.isEmpty {
-                    logger.warning("rescued jobs whose lease expired", metadata: ["job.ids": "\(rescued.sorted())"])
-                    wake.yield()
+                    shared.logger.warning("rescued jobs whose lease expired", metadata: ["job.ids": "\(rescued.sorted())"])
+                    shared.wake.yield()
                 }
             } catch {
-                logger.error("rescuing expired leases failed", metadata: ["db.error": "\(String(reflecting: error))"])
+                shared.logger.error("rescuing expired leases failed", metadata: ["db.error": "\(String(reflecting: error))"])
             }
-            try? await Task.sleep(for: configuration.rescueInterval)
+            try? await Task.sleep(for: shared.configuration.rescueInterval)
         }
     }
 }

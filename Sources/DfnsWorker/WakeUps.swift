@@ -6,12 +6,9 @@ import PostgresNIO
 /// (from the insert trigger, on a LISTEN connection outside the pool), and the fallback poll. Finished jobs and
 /// rescued leases wake it through the same continuation.
 struct WakeUps: Sendable {
-    let wake: AsyncStream<Void>.Continuation
-    let configuration: WorkerConfiguration
+    let shared: WorkerRun
     /// Where the LISTEN connection goes; nil polls only.
     let databaseURL: DatabaseURL?
-    let health: HealthBoard
-    let logger: Logger
 
     /// Polls and listens until cancelled.
     func run() async {
@@ -23,8 +20,8 @@ struct WakeUps: Sendable {
 
     private func poll() async {
         while !Task.isCancelled {
-            try? await Task.sleep(for: configuration.pollInterval)
-            wake.yield()
+            try? await Task.sleep(for: shared.configuration.pollInterval)
+            shared.wake.yield()
         }
     }
 
@@ -35,23 +32,23 @@ struct WakeUps: Sendable {
         while !Task.isCancelled {
             do {
                 let connection = try await PostgresConnection.connect(
-                    configuration: databaseURL.connectionConfiguration(), id: 0, logger: logger
+                    configuration: databaseURL.connectionConfiguration(), id: 0, logger: shared.logger
                 )
                 defer { Task { try? await connection.close() } }
                 try await connection.listen(on: "dfns_worker_jobs") { notifications in
-                    health.update { $0.listenerConnected = true }
+                    shared.health.update { $0.listenerConnected = true }
                     failures = 0
-                    wake.yield()
-                    for try await notification in notifications where configuration.queues.contains(notification.payload) {
-                        wake.yield()
+                    shared.wake.yield()
+                    for try await notification in notifications where shared.configuration.queues.contains(notification.payload) {
+                        shared.wake.yield()
                     }
                 }
             } catch {
                 if Task.isCancelled { break }
                 failures += 1
-                logger.warning("LISTEN connection lost; reconnecting", metadata: ["db.error": "\(String(reflecting: error))"])
+                shared.logger.warning("LISTEN connection lost; reconnecting", metadata: ["db.error": "\(String(reflecting: error))"])
             }
-            health.update { $0.listenerConnected = false }
+            shared.health.update { $0.listenerConnected = false }
             try? await Task.sleep(for: RetryPolicy.database.delay(afterAttempt: failures))
         }
     }

@@ -109,10 +109,12 @@ public final class Worker: Service, Sendable {
         defer { stopListeners.withLock { $0 = nil } }
         let inFlight = InFlightJobs()
         let completer = Completer(store: store, logger: logger)
-        let pace = ClaimPace(configuration: configuration)
+        let shared = WorkerRun(
+            store: store, configuration: configuration, inFlight: inFlight, completer: completer, policy: policy,
+            pace: ClaimPace(configuration: configuration), health: healthBoard, metrics: metrics, logger: logger, wake: wake
+        )
         let source = JobSource(
-            store: store, configuration: configuration, kinds: registry.kinds, inFlight: inFlight, pace: pace,
-            completer: completer, policy: policy, limits: limits, health: healthBoard, logger: logger, wakes: wakes,
+            shared: shared, kinds: registry.kinds, limits: limits, wakes: wakes,
             isStopping: { self.stopRequested.load(ordering: .sequentiallyConsistent) },
             admission: { [gateway, configuration] idle in
                 guard gateway.authFailure != nil else { return .open }
@@ -123,15 +125,10 @@ public final class Worker: Service, Sendable {
                 return limits.endsWhenIdle ? .end : .hold(retryAfter: configuration.authProbeInterval)
             }
         )
-        let processor = JobProcessor(
-            registry: registry, gateway: gateway, configuration: configuration, policy: policy, inFlight: inFlight,
-            completer: completer, pace: pace, metrics: metrics, logger: logger, wake: wake
-        )
+        let processor = JobProcessor(shared: shared, registry: registry, gateway: gateway)
         if limits.endsWhenIdle { healthBoard.update { $0.listenerConnected = true } }
-        let wakeUps = WakeUps(
-            wake: wake, configuration: configuration, databaseURL: limits.endsWhenIdle ? nil : databaseURL, health: healthBoard, logger: logger
-        )
-        let leases = LeaseKeeper(store: store, inFlight: inFlight, configuration: configuration, metrics: metrics, logger: logger, wake: wake)
+        let wakeUps = WakeUps(shared: shared, databaseURL: limits.endsWhenIdle ? nil : databaseURL)
+        let leases = LeaseKeeper(shared: shared)
 
         let claimed = await withDiscardingTaskGroup(returning: Int.self) { background in
             background.addTask { await wakeUps.run() }

@@ -1,29 +1,28 @@
 /// A failure of the worker itself (not of a job): configuration, database, migrations.
 public struct WorkerError: Error, Sendable, CustomStringConvertible {
-    /// What kind of failure: a struct over a private enum, so codes can be added without breaking callers' switches.
-    public struct Code: Sendable, Hashable, CustomStringConvertible {
-        private enum Base: String, Sendable { case configuration, database, migration, notFound }
-        private let base: Base
-        private init(_ base: Base) { self.base = base }
+    /// What kind of failure; a struct so codes can be added without breaking callers' switches.
+    public struct Code: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
 
         /// A flag, variable or key cannot be used.
-        public static let configuration = Code(.configuration)
+        public static let configuration = Code(rawValue: "configuration")
         /// PostgreSQL is unreachable or refused a statement.
-        public static let database = Code(.database)
+        public static let database = Code(rawValue: "database")
         /// The schema is missing or newer than this binary.
-        public static let migration = Code(.migration)
+        public static let migration = Code(rawValue: "migration")
         /// A job id that does not exist.
-        public static let notFound = Code(.notFound)
+        public static let notFound = Code(rawValue: "not_found")
 
-        public var description: String { base.rawValue }
+        public var description: String { rawValue }
     }
 
     public let code: Code
+    /// What an operator reads: what failed and what to do about it.
     public let message: String
 
     public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
+        (self.code, self.message) = (code, message)
     }
 
     public var description: String { message }

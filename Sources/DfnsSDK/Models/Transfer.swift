@@ -1,22 +1,24 @@
-/// A Dfns transfer request. Typed fields cover what the worker uses; ``raw`` keeps everything Dfns returned.
+/// A Dfns transfer request: ``raw`` keeps everything Dfns returned; the identity and status are checked when it is
+/// read, the other fields are read from ``raw`` when asked for (nil when absent, null or of another type).
 public struct Transfer: Sendable, Hashable, Decodable, Identifiable {
     public let id: String
     public let walletId: String
-    public let network: String?
     public let status: TransferStatus
-    /// Why it failed or was rejected.
-    public let reason: String?
-    public let txHash: String?
-    public let fee: String?
-    public let externalId: String?
-    public let approvalId: String?
-    public let dateRequested: String?
-    public let dateBroadcasted: String?
-    public let dateConfirmed: String?
-    /// The body that was submitted, as Dfns echoes it.
-    public let requestBody: JSONValue?
     /// The entity exactly as Dfns returned it, unknown fields included.
     public let raw: JSONValue
+
+    public var network: String? { raw["network"]?.stringValue }
+    /// Why it failed or was rejected.
+    public var reason: String? { raw["reason"]?.stringValue }
+    public var txHash: String? { raw["txHash"]?.stringValue }
+    public var fee: String? { raw["fee"]?.stringValue }
+    public var externalId: String? { raw["externalId"]?.stringValue }
+    public var approvalId: String? { raw["approvalId"]?.stringValue }
+    public var dateRequested: String? { raw["dateRequested"]?.stringValue }
+    public var dateBroadcasted: String? { raw["dateBroadcasted"]?.stringValue }
+    public var dateConfirmed: String? { raw["dateConfirmed"]?.stringValue }
+    /// The body that was submitted, as Dfns echoes it.
+    public var requestBody: JSONValue? { raw["requestBody"].flatMap { $0 == .null ? nil : $0 } }
 
     public init(from decoder: any Decoder) throws {
         try self.init(json: JSONValue(from: decoder))
@@ -24,22 +26,12 @@ public struct Transfer: Sendable, Hashable, Decodable, Identifiable {
 }
 
 extension Transfer: JSONValueDecodable {
-    /// Reads the entity from JSON Dfns returned (e.g. an item of a `…JSON` listing); throws when a field it types is
-    /// missing or of another type.
+    /// Reads the entity from JSON Dfns returned (e.g. an item of a `…JSON` listing); throws when its id, wallet id or
+    /// status is missing or not a string.
     public init(json: JSONValue) throws {
         id = try json.requiredString("id")
         walletId = try json.requiredString("walletId")
-        network = try json.optionalString("network")
         status = TransferStatus(rawValue: try json.requiredString("status"))
-        reason = try json.optionalString("reason")
-        txHash = try json.optionalString("txHash")
-        fee = try json.optionalString("fee")
-        externalId = try json.optionalString("externalId")
-        approvalId = try json.optionalString("approvalId")
-        dateRequested = try json.optionalString("dateRequested")
-        dateBroadcasted = try json.optionalString("dateBroadcasted")
-        dateConfirmed = try json.optionalString("dateConfirmed")
-        requestBody = json["requestBody"].flatMap { $0 == .null ? nil : $0 }
         raw = json
     }
 }

@@ -1,26 +1,34 @@
-/// A Dfns wallet. Typed fields cover what the worker uses; ``raw`` keeps everything Dfns returned.
+/// A Dfns wallet: ``raw`` keeps everything Dfns returned; the identity and network are checked when it is read, the
+/// other fields are read from ``raw`` when asked for (nil when absent, null or of another type).
 public struct Wallet: Sendable, Hashable, Decodable, Identifiable {
-    /// The wallet's signing key.
-    public struct SigningKey: Sendable, Hashable, Decodable {
-        public let id: String?
-        public let scheme: String?
-        public let curve: String?
-        public let publicKey: String?
+    /// The wallet's signing key, as far as Dfns described it.
+    public struct SigningKey: Sendable, Hashable {
+        /// The key object as Dfns returned it.
+        public let raw: JSONValue
+        public var id: String? { raw["id"]?.stringValue }
+        public var scheme: String? { raw["scheme"]?.stringValue }
+        public var curve: String? { raw["curve"]?.stringValue }
+        public var publicKey: String? { raw["publicKey"]?.stringValue }
     }
 
     public let id: String
     public let network: String
-    /// Absent for the `Key*` pseudo-networks.
-    public let address: String?
-    public let name: String?
-    /// `Active`, `Inactive` or `Archived`.
-    public let status: String?
-    public let externalId: String?
-    public let tags: [String]?
-    public let dateCreated: String?
-    public let signingKey: SigningKey?
     /// The entity exactly as Dfns returned it, unknown fields included.
     public let raw: JSONValue
+
+    /// Absent for the deprecated `Key*` pseudo-networks.
+    public var address: String? { raw["address"]?.stringValue }
+    public var name: String? { raw["name"]?.stringValue }
+    /// `Active`, `Inactive` or `Archived`.
+    public var status: String? { raw["status"]?.stringValue }
+    public var externalId: String? { raw["externalId"]?.stringValue }
+    /// The tags, when Dfns sent an array (non-string items left out).
+    public var tags: [String]? {
+        guard case .array(let items)? = raw["tags"] else { return nil }
+        return items.compactMap(\.stringValue)
+    }
+    public var dateCreated: String? { raw["dateCreated"]?.stringValue }
+    public var signingKey: SigningKey? { raw["signingKey"]?.objectValue.map { SigningKey(raw: .object($0)) } }
 
     public init(from decoder: any Decoder) throws {
         try self.init(json: JSONValue(from: decoder))
@@ -28,28 +36,11 @@ public struct Wallet: Sendable, Hashable, Decodable, Identifiable {
 }
 
 extension Wallet: JSONValueDecodable {
-    /// Reads the entity from JSON Dfns returned (e.g. an item of a `…JSON` listing); throws when a field it types is
-    /// missing or of another type.
+    /// Reads the entity from JSON Dfns returned (e.g. an item of a `…JSON` listing); throws when its id or network is
+    /// missing or not a string.
     public init(json: JSONValue) throws {
         id = try json.requiredString("id")
         network = try json.requiredString("network")
-        address = try json.optionalString("address")
-        name = try json.optionalString("name")
-        status = try json.optionalString("status")
-        externalId = try json.optionalString("externalId")
-        tags = try json.optionalStrings("tags")
-        dateCreated = try json.optionalString("dateCreated")
-        switch json["signingKey"] {
-        case nil, .null?:
-            signingKey = nil
-        case let key? where key.objectValue != nil:
-            signingKey = SigningKey(
-                id: try key.optionalString("id"), scheme: try key.optionalString("scheme"),
-                curve: try key.optionalString("curve"), publicKey: try key.optionalString("publicKey")
-            )
-        default:
-            throw JSONFieldError(field: "signingKey", expected: "an object")
-        }
         raw = json
     }
 }

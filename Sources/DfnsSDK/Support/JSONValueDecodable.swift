@@ -23,26 +23,4 @@ extension JSONValue {
         guard let value = self[key]?.stringValue else { throw JSONFieldError(field: key, expected: "a string") }
         return value
     }
-
-    /// The string member `key`, nil when absent or null; fails naming it when of another type.
-    func optionalString(_ key: String) throws -> String? {
-        switch self[key] {
-        case nil, .null?: return nil
-        case .string(let value)?: return value
-        default: throw JSONFieldError(field: key, expected: "a string")
-        }
-    }
-
-    /// The array-of-strings member `key`, nil when absent or null.
-    func optionalStrings(_ key: String) throws -> [String]? {
-        switch self[key] {
-        case nil, .null?: return nil
-        case .array(let items)?:
-            return try items.map { item in
-                guard let text = item.stringValue else { throw JSONFieldError(field: key, expected: "an array of strings") }
-                return text
-            }
-        default: throw JSONFieldError(field: key, expected: "an array of strings")
-        }
-    }
 }
