@@ -42,7 +42,7 @@ public final class DfnsSimulator: Sendable {
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         Application(
-            router: router(),
+            responder: ProxyTimeoutResponder(inner: router().buildResponder(), store: store),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "dfns-simulator"),
             onServerRunning: onServerRunning,
             logger: logger
@@ -52,132 +52,38 @@ public final class DfnsSimulator: Sendable {
     // MARK: Routes
 
     private typealias Context = SimulatorRequestContext
-    private typealias Handler = @Sendable (Principal, Request, Context, [UInt8]) async throws(APIError) -> Any
 
     private func router() -> Router<Context> {
         let router = Router(context: Context.self)
-        router.post("/auth/action/init") { [self] request, context in
-            await api(.actionInit, request, context, handler: initUserAction)
-        }
-        router.post("/auth/action") { [self] request, context in
-            await api(.action, request, context, handler: completeUserAction)
-        }
-        router.post("/wallets") { [self] request, context in
-            await api(.createWallet, request, context, signed: true, handler: createWallet)
-        }
-        router.get("/wallets") { [self] request, context in
-            await api(.read, request, context, handler: listWallets)
-        }
-        router.get("/wallets/:walletId") { [self] request, context in
-            await api(.read, request, context) { [store] principal, _, context, _ throws(APIError) in
-                try store.wallet(context.parameters.get("walletId") ?? "", principal: principal)
-            }
-        }
-        router.post("/wallets/:walletId/transfers") { [self] request, context in
-            await api(.createTransfer, request, context, signed: true, handler: createTransfer)
-        }
-        router.get("/wallets/:walletId/transfers") { [self] request, context in
-            await api(.read, request, context, handler: listTransfers)
-        }
-        router.get("/wallets/:walletId/transfers/:transferId") { [self] request, context in
-            await api(.read, request, context) { [store, configuration] principal, _, context, _ throws(APIError) in
-                let walletId = context.parameters.get("walletId") ?? ""
-                let transfer = try store.transfer(context.parameters.get("transferId") ?? "", walletId: walletId, principal: principal)
-                return transfer.json(at: Date(), step: configuration.transferStep)
-            }
-        }
+        api(router, .actionInit).post("/auth/action/init", use: initUserAction)
+        api(router, .action).post("/auth/action", use: completeUserAction)
+        api(router, .createWallet, signed: true).post("/wallets", use: createWallet)
+        api(router, .createTransfer, signed: true).post("/wallets/:walletId/transfers", use: createTransfer)
+        api(router, .read)
+            .get("/wallets", use: listWallets)
+            .get("/wallets/:walletId", use: getWallet)
+            .get("/wallets/:walletId/transfers", use: listTransfers)
+            .get("/wallets/:walletId/transfers/:transferId", use: getTransfer)
         addControlPlane(to: router)
         return router
     }
 
-    /// Authenticates, rate-limits, injects faults, checks the user action of signed writes, runs `handler` and
-    /// answers its result as JSON (or its error in the Dfns envelope).
-    private func api(
-        _ endpoint: SimulatorEndpoint,
-        _ request: Request,
-        _ context: Context,
-        signed: Bool = false,
-        handler: @escaping Handler
-    ) async -> Response {
-        guard let principal = store.principal(bearer: Self.bearer(request)) else { return Self.error(APIError.unauthorized) }
-        if let retryAfter = store.admit(endpoint) {
-            return Self.error(APIError(429, "Rate limit exceeded", retryAfter: String(retryAfter)))
-        }
-        let faults = store.drawFaults(endpoint)
-        let body: [UInt8]
-        do {
-            body = try await Self.body(of: request)
-        } catch {
-            return Self.error(error)
-        }
-        guard let proxyTimeout = faults.proxyTimeout else {
-            return await process(faults, principal, request, context, body, signed: signed, handler: handler)
-        }
-        // A proxy in front of Dfns gives up first and answers 502, while the operation goes on (outside this request's
-        // task, so the client's departure does not cancel it) and commits.
-        let processing = Task { [self] in
-            await process(faults, principal, request, context, body, signed: signed, handler: handler)
-        }
-        return await withCheckedContinuation { continuation in
-            let answered = Mutex(false)
-            let answer: @Sendable (Response) -> Void = { response in
-                if answered.withLock({ done in defer { done = true }; return !done }) { continuation.resume(returning: response) }
-            }
-            Task { answer(await processing.value) }
-            Task {
-                try? await Task.sleep(for: proxyTimeout)
-                answer(Response(status: .badGateway, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: "<html><body><h1>502 Bad Gateway</h1></body></html>"))))
-            }
-        }
+    /// The routes of one endpoint class behind the pipeline every Dfns request goes through, in Dfns's order:
+    /// authentication (401), the organisation's rate limit (429), injected faults, then for a signed write the user
+    /// action (403/400). Errors anywhere are answered in the Dfns envelope (``APIError``).
+    private func api(_ router: Router<Context>, _ endpoint: SimulatorEndpoint, signed: Bool = false) -> RouterGroup<Context> {
+        let group = router.group()
+            .add(middleware: AuthenticationMiddleware(store: store))
+            .add(middleware: RateLimitMiddleware(store: store, endpoint: endpoint))
+            .add(middleware: FaultMiddleware(store: store, endpoint: endpoint))
+        return signed ? group.add(middleware: UserActionMiddleware(store: store)) : group
     }
 
-    /// Everything after authentication and the rate limit: injected faults, the user action, the handler.
-    private func process(
-        _ faults: SimulatorStore.FaultDecision, _ principal: Principal, _ request: Request, _ context: Context, _ body: [UInt8],
-        signed: Bool, handler: Handler
-    ) async -> Response {
-        if faults.latency > .zero { try? await Task.sleep(for: faults.latency) }
-        if faults.rateLimited { return Self.error(APIError(429, "Rate limit exceeded", retryAfter: faults.retryAfter)) }
-        if let status = faults.serverErrorStatus { return Self.error(APIError(status, "Internal server error (injected)")) }
-        if faults.notFound { return Self.error(APIError(404, "not found (injected: briefly invisible to a replica)")) }
-        do {
-            if signed {
-                let token = request.headers[Self.userActionHeader]
-                try store.consumeUserAction(token, principal: principal, method: request.method.rawValue, path: request.uri.path, body: body)
-            }
-            var result = try await handler(principal, request, context, body)
-            var status = HTTPResponse.Status.ok
-            if let accepted = result as? Accepted {
-                // A request a policy holds for approval is accepted with 202 and the entity as body.
-                status = .accepted
-                result = accepted.entity
-            }
-            if faults.loseResponse {
-                // The operation is recorded; the client never learns it.
-                try? await context.channel.close()
-            }
-            if faults.serverErrorAfterCommit {
-                // A proxy in front of Dfns fails after the operation committed and answers for it.
-                return Response(status: .badGateway, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: "<html><body><h1>502 Bad Gateway</h1></body></html>")))
-            }
-            var bytes = Self.jsonBytes(result)
-            if faults.garble {
-                // The operation is recorded; the client gets a 2xx whose body is cut in half.
-                bytes = Array(bytes.prefix(bytes.count / 2))
-            }
-            return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
-        } catch {
-            return Self.error(error)
-        }
-    }
+    // MARK: Handlers
 
-    /// A handler result answered HTTP 202: the entity exists and waits for a policy approval.
-    private struct Accepted {
-        let entity: Any
-    }
-
-    private func initUserAction(principal: Principal, request: Request, context: Context, body: [UInt8]) throws(APIError) -> Any {
-        let input = try Self.decode(UserActionInitRequest.self, body)
+    @Sendable private func initUserAction(_ request: Request, context: Context) throws(APIError) -> APIResponse {
+        let principal = try context.caller()
+        let input = try Self.decode(UserActionInitRequest.self, context.requestBody)
         guard let payload = input.userActionPayload else { throw .badRequest("userActionPayload must be a string") }
         guard let method = input.userActionHttpMethod, ["POST", "PUT", "DELETE", "GET"].contains(method) else {
             throw .badRequest("userActionHttpMethod must be one of POST, PUT, DELETE, GET")
@@ -187,11 +93,12 @@ public final class DfnsSimulator: Sendable {
         }
         if let kind = input.userActionServerKind, kind != "Api" { throw .badRequest("userActionServerKind must be Api") }
         let issued = store.issueChallenge(principal: principal, method: method, path: path, payload: payload)
-        return UserActionChallengeResponse(challenge: issued.challenge, challengeIdentifier: issued.identifier, credentialIds: credentialIds)
+        return APIResponse(json: UserActionChallengeResponse(challenge: issued.challenge, challengeIdentifier: issued.identifier, credentialIds: credentialIds))
     }
 
-    private func completeUserAction(principal: Principal, request: Request, context: Context, body: [UInt8]) throws(APIError) -> Any {
-        let input = try Self.decode(UserActionSignatureRequest.self, body)
+    @Sendable private func completeUserAction(_ request: Request, context: Context) throws(APIError) -> APIResponse {
+        let principal = try context.caller()
+        let input = try Self.decode(UserActionSignatureRequest.self, context.requestBody)
         guard let identifier = input.challengeIdentifier, let expected = store.pendingChallenge(identifier, principal: principal) else {
             throw .challengeInvalid
         }
@@ -213,11 +120,12 @@ public final class DfnsSimulator: Sendable {
             store.recordSignatureFailure()
             throw APIError(401, "invalid signature")
         }
-        return ["userAction": try store.consumeChallenge(identifier, principal: principal)]
+        return APIResponse(json: ["userAction": try store.consumeChallenge(identifier, principal: principal)])
     }
 
-    private func createWallet(principal: Principal, request: Request, context: Context, body: [UInt8]) throws(APIError) -> Any {
-        let object = try Self.object(body)
+    @Sendable private func createWallet(_ request: Request, context: Context) throws(APIError) -> APIResponse {
+        let principal = try context.caller()
+        let object = try Self.object(context.requestBody)
         guard let network = object["network"] as? String else { throw .badRequest("network is required and must be a string") }
         if let name = object["name"], !(name is String) { throw .badRequest("name must be a string") }
         if let externalId = object["externalId"], !(externalId is String) { throw .badRequest("externalId must be a string") }
@@ -226,20 +134,25 @@ public final class DfnsSimulator: Sendable {
             guard let strings = value as? [String] else { throw .badRequest("tags must be an array of strings") }
             tags = strings
         }
-        return try store.createWallet(
+        return APIResponse(json: try store.createWallet(
             principal: principal, network: network, name: object["name"] as? String,
             externalId: object["externalId"] as? String, tags: tags
-        )
+        ))
     }
 
-    private func listWallets(principal: Principal, request: Request, context: Context, body: [UInt8]) throws(APIError) -> Any {
+    @Sendable private func getWallet(_ request: Request, context: Context) throws(APIError) -> APIResponse {
+        APIResponse(json: try store.wallet(context.parameters.get("walletId") ?? "", principal: context.caller()))
+    }
+
+    @Sendable private func listWallets(_ request: Request, context: Context) throws(APIError) -> APIResponse {
         let (limit, cursor) = try Self.page(request)
-        let page = store.listWallets(principal: principal, limit: limit, after: cursor)
-        return WalletPage(items: page.items, nextPageToken: page.next.map(Self.pageToken))
+        let page = store.listWallets(principal: try context.caller(), limit: limit, after: cursor)
+        return APIResponse(json: WalletPage(items: page.items, nextPageToken: page.next.map(Self.pageToken)))
     }
 
-    private func createTransfer(principal: Principal, request: Request, context: Context, body: [UInt8]) throws(APIError) -> Any {
-        let object = try Self.object(body)
+    @Sendable private func createTransfer(_ request: Request, context: Context) throws(APIError) -> APIResponse {
+        let principal = try context.caller()
+        let object = try Self.object(context.requestBody)
         if let problem = TransferValidation.problem(in: object) { throw .badRequest(problem) }
         let walletId = context.parameters.get("walletId") ?? ""
         if store.isForbidden(walletId: walletId) {
@@ -252,128 +165,31 @@ public final class DfnsSimulator: Sendable {
         let now = Date()
         switch creation {
         case .created(let transfer) where transfer.awaitsApproval(at: now):
-            return Accepted(entity: transfer.json(at: now, step: configuration.transferStep))
+            return .accepted(transfer.json(at: now, step: configuration.transferStep))
         case .created(let transfer), .replayed(let transfer):
-            return transfer.json(at: now, step: configuration.transferStep)
+            return APIResponse(json: transfer.json(at: now, step: configuration.transferStep))
         }
     }
 
-    private func listTransfers(principal: Principal, request: Request, context: Context, body: [UInt8]) throws(APIError) -> Any {
+    @Sendable private func getTransfer(_ request: Request, context: Context) throws(APIError) -> APIResponse {
+        let walletId = context.parameters.get("walletId") ?? ""
+        let transfer = try store.transfer(context.parameters.get("transferId") ?? "", walletId: walletId, principal: context.caller())
+        return APIResponse(json: transfer.json(at: Date(), step: configuration.transferStep))
+    }
+
+    @Sendable private func listTransfers(_ request: Request, context: Context) throws(APIError) -> APIResponse {
         let (limit, cursor) = try Self.page(request)
         let walletId = context.parameters.get("walletId") ?? ""
-        let page = try store.listTransfers(walletId: walletId, principal: principal, limit: limit, after: cursor)
+        let page = try store.listTransfers(walletId: walletId, principal: context.caller(), limit: limit, after: cursor)
         let now = Date()
         var json = Self.pageJSON(page.items.map { $0.json(at: now, step: configuration.transferStep) }, next: page.next)
         json["walletId"] = walletId
-        return json
-    }
-
-    // MARK: Control plane
-
-    private func addControlPlane(to router: Router<Context>) {
-        let group = router.group("/_sim")
-        group.get("/health") { _, _ in Self.json(.ok, ["status": "ok"]) }
-        group.get("/stats") { [store] _, _ in
-            let stats = store.stats()
-            let transfers = store.allTransfers()
-            let walletExternalIds = store.allWallets().compactMap(\.externalId)
-            return Self.json(.ok, [
-                "requests": stats.requests, "unauthorized": stats.unauthorized, "rateLimited": stats.rateLimited,
-                "injectedServerErrors": stats.injectedServerErrors, "injectedRateLimits": stats.injectedRateLimits,
-                "lostResponses": stats.lostResponses, "serverErrorsAfterCommit": stats.serverErrorsAfterCommit,
-                "garbledResponses": stats.garbledResponses, "injectedNotFound": stats.injectedNotFound,
-                "signatureFailures": stats.signatureFailures,
-                "walletsCreated": stats.walletCreates, "transfersCreated": stats.transferCreates,
-                "transferReplays": stats.transferReplays, "conflicts": stats.conflicts,
-                "transfersWithExternalId": transfers.count { $0.externalId != nil },
-                "distinctTransferExternalIds": Set(transfers.compactMap(\.externalId)).count,
-                "walletsWithExternalId": walletExternalIds.count,
-                "distinctWalletExternalIds": Set(walletExternalIds).count,
-                "requestsByEndpoint": Dictionary(uniqueKeysWithValues: stats.byEndpoint.map { ($0.key.rawValue, $0.value) }),
-            ] as [String: Any])
-        }
-        group.get("/transfers") { [store, configuration] _, _ in
-            let now = Date()
-            return Self.json(.ok, ["items": store.allTransfers().map { $0.json(at: now, step: configuration.transferStep) }])
-        }
-        group.put("/faults") { [store] request, _ in
-            do {
-                let body = try await Self.body(of: request)
-                let faults = try JSONDecoder().decode([String: FaultRule].self, from: Data(body))
-                var plan: [SimulatorEndpoint: FaultRule] = [:]
-                for (name, rule) in faults {
-                    guard let endpoint = SimulatorEndpoint(rawValue: name) else {
-                        throw APIError.badRequest("unknown endpoint \(name) (use \(SimulatorEndpoint.allCases.map(\.rawValue).joined(separator: ", ")))")
-                    }
-                    plan[endpoint] = rule
-                }
-                store.setFaults(plan)
-                return Self.json(.ok, ["endpoints": plan.count])
-            } catch {
-                return Self.error(error)
-            }
-        }
-        group.put("/revoked-tokens") { [store] request, _ in
-            // A JSON array of bearer tokens to answer 401 from now on, as Dfns does once a token is revoked; [] restores.
-            guard let tokens = SimulatorJSON.parse(try await Self.body(of: request)) as? [String] else {
-                return Self.error(APIError.badRequest("the body must be a JSON array of bearer tokens"))
-            }
-            store.setRevokedBearers(Set(tokens))
-            return Self.json(.ok, ["revoked": tokens.count])
-        }
-        group.put("/forbidden-wallets") { [store] request, _ in
-            // A JSON array of wallet ids whose transfers are answered 403 (a permission scoped to other wallets).
-            guard let ids = SimulatorJSON.parse(try await Self.body(of: request)) as? [String] else {
-                return Self.error(APIError.badRequest("the body must be a JSON array of wallet ids"))
-            }
-            store.setForbiddenWallets(Set(ids))
-            return Self.json(.ok, ["forbidden": ids.count])
-        }
-        group.post("/foreign-wallets") { [store] request, _ in
-            // A wallet another application of the organisation made: {network, externalId?, name?, oddShape?}.
-            do {
-                let object = try Self.object(await Self.body(of: request))
-                guard let network = object["network"] as? String, let principal = store.anyPrincipal else {
-                    throw APIError.badRequest("network is required")
-                }
-                let wallet = try store.createWallet(
-                    principal: principal, network: network, name: object["name"] as? String, externalId: object["externalId"] as? String,
-                    tags: [], foreign: true, oddShape: object["oddShape"] as? Bool ?? false
-                )
-                return Self.json(.ok, wallet)
-            } catch {
-                return Self.error(error)
-            }
-        }
-        group.post("/approvals/:transferId") { [store] request, context in
-            let object = (try? Self.object(await Self.body(of: request))) ?? [:]
-            let approve = object["approve"] as? Bool ?? true
-            guard store.decideApproval(transferId: context.parameters.get("transferId") ?? "", approve: approve) else {
-                return Self.error(APIError(404, "no transfer waiting for approval with that id"))
-            }
-            return Self.json(.ok, ["approved": approve])
-        }
+        return APIResponse(json: json)
     }
 
     // MARK: Helpers
 
-    private static let userActionHeader = HTTPField.Name("X-DFNS-USERACTION")!
-
-    private static func bearer(_ request: Request) -> String? {
-        guard let value = request.headers[.authorization], value.hasPrefix("Bearer ") else { return nil }
-        return String(value.dropFirst(7))
-    }
-
-    private static func body(of request: Request) async throws(APIError) -> [UInt8] {
-        do {
-            var buffer = try await request.body.collect(upTo: 1 << 20)
-            return buffer.readBytes(length: buffer.readableBytes) ?? []
-        } catch {
-            throw APIError(413, "request body too large or unreadable")
-        }
-    }
-
-    private static func object(_ body: [UInt8]) throws(APIError) -> [String: Any] {
+    static func object(_ body: [UInt8]) throws(APIError) -> [String: Any] {
         guard let object = SimulatorJSON.parse(body) as? [String: Any] else { throw .badRequest("the body must be a JSON object") }
         return object
     }
@@ -432,22 +248,6 @@ public final class DfnsSimulator: Sendable {
         let nextPageToken: String?
     }
 
-    /// Encodes `value` (an `Encodable`, or a JSONSerialization tree for dynamic shapes) as a JSON response.
-    private static func json(_ status: HTTPResponse.Status, _ value: Any) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: jsonBytes(value))))
-    }
-
-    private static func jsonBytes(_ value: Any) -> [UInt8] {
-        if let encodable = value as? any Encodable, let data = try? encoder.encode(encodable) { return Array(data) }
-        return SimulatorJSON.serialize(value)
-    }
-
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .withoutEscapingSlashes
-        return encoder
-    }()
-
     /// Decodes a request body, naming the field of a type mismatch.
     private static func decode<Body: Decodable>(_ type: Body.Type, _ body: [UInt8]) throws(APIError) -> Body {
         do {
@@ -457,18 +257,5 @@ public final class DfnsSimulator: Sendable {
         } catch {
             throw .badRequest("the body must be a JSON object")
         }
-    }
-
-    private static func error(_ error: any Error) -> Response {
-        let apiError = error as? APIError ?? APIError(500, "internal error")
-        var envelope: [String: Any] = [
-            "id": String(UInt64.random(in: 1_000_000_000_000_000_000...9_999_999_999_999_999_999)),
-            "status": apiError.status,
-            "message": apiError.message,
-        ]
-        if let details = apiError.details { envelope["details"] = details }
-        var response = json(HTTPResponse.Status(code: apiError.status), ["error": envelope])
-        if let retryAfter = apiError.retryAfter { response.headers[.retryAfter] = retryAfter }
-        return response
     }
 }

@@ -34,7 +34,6 @@ final class SimulatorStore: Sendable {
         var serverErrorAfterCommit = false
         var garble = false
         var notFound = false
-        var proxyTimeout: Duration?
     }
 
     /// Counters for `/_sim/stats`.
@@ -138,6 +137,14 @@ final class SimulatorStore: Sendable {
         }
     }
 
+    /// How long a proxy in front of `endpoint` waits for the answer before it gives up with a 502; nil for none.
+    func proxyTimeout(_ endpoint: SimulatorEndpoint) -> Duration? {
+        state.withLock { state in
+            guard let milliseconds = state.faults[endpoint]?.proxyTimeoutMilliseconds, milliseconds > 0 else { return nil }
+            return .milliseconds(milliseconds)
+        }
+    }
+
     /// Draws the faults for one request to `endpoint`: at most one of a 429, a 5xx before processing, a 404 (reads),
     /// or one of the after-commit faults (lost answer, 502, garbled body).
     func drawFaults(_ endpoint: SimulatorEndpoint) -> FaultDecision {
@@ -146,7 +153,6 @@ final class SimulatorStore: Sendable {
             guard let rule = state.faults[endpoint] else { return decision }
             decision.latency = .milliseconds(rule.latencyMilliseconds)
             decision.retryAfter = rule.rateLimitRetryAfter
-            if rule.proxyTimeoutMilliseconds > 0 { decision.proxyTimeout = .milliseconds(rule.proxyTimeoutMilliseconds) }
             if let remaining = state.burstRemaining[endpoint], remaining > 0 {
                 state.burstRemaining[endpoint] = remaining - 1
                 decision.rateLimited = true

@@ -1,0 +1,101 @@
+import Foundation
+import Hummingbird
+
+/// The test-only control plane under `/_sim/`: health, stats, every transfer, and the knobs tests and `ops/chaos`
+/// turn (faults, revoked tokens, forbidden wallets, foreign wallets, approval decisions). No authentication, no
+/// faults: it is not part of the Dfns API.
+extension DfnsSimulator {
+    func addControlPlane(to router: Router<SimulatorRequestContext>) {
+        let group = router.group("/_sim")
+        group.get("/health") { _, _ in APIResponse(json: ["status": "ok"]) }
+        group.get("/stats") { [store] _, _ in
+            let stats = store.stats()
+            let transfers = store.allTransfers()
+            let walletExternalIds = store.allWallets().compactMap(\.externalId)
+            return APIResponse(json: [
+                "requests": stats.requests, "unauthorized": stats.unauthorized, "rateLimited": stats.rateLimited,
+                "injectedServerErrors": stats.injectedServerErrors, "injectedRateLimits": stats.injectedRateLimits,
+                "lostResponses": stats.lostResponses, "serverErrorsAfterCommit": stats.serverErrorsAfterCommit,
+                "garbledResponses": stats.garbledResponses, "injectedNotFound": stats.injectedNotFound,
+                "signatureFailures": stats.signatureFailures,
+                "walletsCreated": stats.walletCreates, "transfersCreated": stats.transferCreates,
+                "transferReplays": stats.transferReplays, "conflicts": stats.conflicts,
+                "transfersWithExternalId": transfers.count { $0.externalId != nil },
+                "distinctTransferExternalIds": Set(transfers.compactMap(\.externalId)).count,
+                "walletsWithExternalId": walletExternalIds.count,
+                "distinctWalletExternalIds": Set(walletExternalIds).count,
+                "requestsByEndpoint": Dictionary(uniqueKeysWithValues: stats.byEndpoint.map { ($0.key.rawValue, $0.value) }),
+            ] as [String: Any])
+        }
+        group.get("/transfers") { [store, configuration] _, _ in
+            let now = Date()
+            return APIResponse(json: ["items": store.allTransfers().map { $0.json(at: now, step: configuration.transferStep) }])
+        }
+        group.put("/faults") { [store] request, _ in
+            // {"<endpoint>": FaultRule, …}; {} clears every fault.
+            let faults: [String: FaultRule]
+            do {
+                faults = try JSONDecoder().decode([String: FaultRule].self, from: Data(try await Self.body(of: request)))
+            } catch let error as APIError {
+                throw error
+            } catch {
+                throw APIError.badRequest("the body must map endpoint names to fault rules: \(error)")
+            }
+            var plan: [SimulatorEndpoint: FaultRule] = [:]
+            for (name, rule) in faults {
+                guard let endpoint = SimulatorEndpoint(rawValue: name) else {
+                    throw APIError.badRequest("unknown endpoint \(name) (use \(SimulatorEndpoint.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                plan[endpoint] = rule
+            }
+            store.setFaults(plan)
+            return APIResponse(json: ["endpoints": plan.count])
+        }
+        group.put("/revoked-tokens") { [store] request, _ in
+            // A JSON array of bearer tokens to answer 401 from now on, as Dfns does once a token is revoked; [] restores.
+            guard let tokens = SimulatorJSON.parse(try await Self.body(of: request)) as? [String] else {
+                throw APIError.badRequest("the body must be a JSON array of bearer tokens")
+            }
+            store.setRevokedBearers(Set(tokens))
+            return APIResponse(json: ["revoked": tokens.count])
+        }
+        group.put("/forbidden-wallets") { [store] request, _ in
+            // A JSON array of wallet ids whose transfers are answered 403 (a permission scoped to other wallets).
+            guard let ids = SimulatorJSON.parse(try await Self.body(of: request)) as? [String] else {
+                throw APIError.badRequest("the body must be a JSON array of wallet ids")
+            }
+            store.setForbiddenWallets(Set(ids))
+            return APIResponse(json: ["forbidden": ids.count])
+        }
+        group.post("/foreign-wallets") { [store] request, _ in
+            // A wallet another application of the organisation made: {network, externalId?, name?, oddShape?}.
+            let object = try Self.object(await Self.body(of: request))
+            guard let network = object["network"] as? String, let principal = store.anyPrincipal else {
+                throw APIError.badRequest("network is required")
+            }
+            let wallet = try store.createWallet(
+                principal: principal, network: network, name: object["name"] as? String, externalId: object["externalId"] as? String,
+                tags: [], foreign: true, oddShape: object["oddShape"] as? Bool ?? false
+            )
+            return APIResponse(json: wallet)
+        }
+        group.post("/approvals/:transferId") { [store] request, context in
+            // {"approve": false} rejects; anything else approves.
+            let object = (try? Self.object(await Self.body(of: request))) ?? [:]
+            let approve = object["approve"] as? Bool ?? true
+            guard store.decideApproval(transferId: context.parameters.get("transferId") ?? "", approve: approve) else {
+                throw APIError(404, "no transfer waiting for approval with that id")
+            }
+            return APIResponse(json: ["approved": approve])
+        }
+    }
+
+    private static func body(of request: Request) async throws(APIError) -> [UInt8] {
+        do {
+            var buffer = try await request.body.collect(upTo: 1 << 20)
+            return buffer.readBytes(length: buffer.readableBytes) ?? []
+        } catch {
+            throw APIError(413, "request body too large or unreadable")
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// The seeded faults of ``FaultRule`` for one endpoint: latency, 429 bursts, 5xx and 404 before anything is done;
+/// after the operation committed, an answer lost (connection closed), replaced by a proxy's 502, or cut in half. (A
+/// proxy that gives up before the answer is ``ProxyTimeoutResponder``: it must outlive the request's pipeline.)
+struct FaultMiddleware: RouterMiddleware {
+    let store: SimulatorStore
+    let endpoint: SimulatorEndpoint
+
+    func handle(_ request: Request, context: SimulatorRequestContext, next: (Request, SimulatorRequestContext) async throws -> Response) async throws -> Response {
+        let faults = store.drawFaults(endpoint)
+        var context = context
+        // Read once here: the user action signs the body and the handler reads it.
+        do {
+            var buffer = try await request.body.collect(upTo: 1 << 20)
+            context.requestBody = buffer.readBytes(length: buffer.readableBytes) ?? []
+        } catch {
+            throw APIError(413, "request body too large or unreadable")
+        }
+        return try await Self.run(faults, request, context, next)
+    }
+
+    private static func run(
+        _ faults: SimulatorStore.FaultDecision, _ request: Request, _ context: SimulatorRequestContext,
+        _ next: (Request, SimulatorRequestContext) async throws -> Response
+    ) async throws -> Response {
+        if faults.latency > .zero { try? await Task.sleep(for: faults.latency) }
+        if faults.rateLimited { throw APIError(429, "Rate limit exceeded", retryAfter: faults.retryAfter) }
+        if let status = faults.serverErrorStatus { throw APIError(status, "Internal server error (injected)") }
+        if faults.notFound { throw APIError(404, "not found (injected: briefly invisible to a replica)") }
+        var response = try await next(request, context)
+        if faults.loseResponse {
+            // The operation is recorded; the client never learns it.
+            try? await context.channel.close()
+        }
+        if faults.serverErrorAfterCommit {
+            // A proxy in front of Dfns fails after the operation committed and answers for it.
+            return badGateway()
+        }
+        if faults.garble {
+            // The operation is recorded; the client gets a 2xx whose body is cut in half.
+            response.body = response.body.map { buffer in buffer.getSlice(at: buffer.readerIndex, length: buffer.readableBytes / 2) ?? buffer }
+        }
+        return response
+    }
+
+    static func badGateway() -> Response {
+        Response(status: .badGateway, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: "<html><body><h1>502 Bad Gateway</h1></body></html>")))
+    }
+}
