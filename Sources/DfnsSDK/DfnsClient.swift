@@ -33,14 +33,10 @@ public final class DfnsClient: Sendable {
     private var transport: DfnsTransport { delegated.transport }
 
     /// True while a 429 holds every request of this client.
-    public var isRateLimited: Bool {
-        get async { await transport.limiter.isPaused }
-    }
+    public var isRateLimited: Bool { transport.limiter.isPaused }
 
     /// Total time requests have waited on the rate limiter.
-    public var rateLimiterWait: Duration {
-        get async { await transport.limiter.totalWait }
-    }
+    public var rateLimiterWait: Duration { transport.limiter.totalWait }
 
     // MARK: Wallets
 

@@ -170,8 +170,6 @@ struct OutcomePolicy: Sendable {
         job.dfnsEntity == .exists || job.dfnsEntity == .failed ? nil : .unknown
     }
 
-    /// 1 when the claim spent an attempt that must be given back.
-
     /// Capped exponential backoff with 50 % jitter, at least Retry-After.
     func backoff(_ attempt: Int, _ retryAfter: Duration?) -> Duration {
         let policy = RetryPolicy(baseDelay: configuration.retryBaseDelay, maxDelay: configuration.retryMaxDelay, jitter: 0.5)

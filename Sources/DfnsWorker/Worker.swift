@@ -170,7 +170,7 @@ public final class Worker: Service, Sendable {
             }
             metrics.setInFlight(inFlight.count)
             metrics.setPaused(gateway.authFailure != nil)
-            let wait = await gateway.client.rateLimiterWait
+            let wait = gateway.client.rateLimiterWait
             metrics.rateLimiterWaited(wait - lastWait)
             lastWait = wait
             try? await Task.sleep(for: configuration.metricsSampleInterval)

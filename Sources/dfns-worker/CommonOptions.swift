@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import ArgumentParser
 import DfnsSDK
 import DfnsWorker
@@ -61,7 +62,7 @@ struct DfnsOptions: ParsableArguments {
     @Option(help: "Requests per minute this process sends to Dfns, init and action calls included (default: $DFNS_REQUESTS_PER_MINUTE or 1000).") var dfnsRequestsPerMinute: Int?
 
     /// Builds the signer and client; every problem is a clear configuration error that names no secret.
-    func makeClient(logger: Logger, observer: (any DfnsRequestObserver)? = nil) throws -> DfnsClient {
+    func makeClient(logger: Logger, httpClient: HTTPClient = .shared, observer: (any DfnsRequestObserver)? = nil) throws -> DfnsClient {
         let environment = ProcessInfo.processInfo.environment
         guard let token = environment["DFNS_AUTH_TOKEN"], !token.isEmpty else { throw ValidationError("set DFNS_AUTH_TOKEN") }
         guard let credentialId = dfnsCredId ?? environment["DFNS_CRED_ID"], !credentialId.isEmpty else {
@@ -92,7 +93,7 @@ struct DfnsOptions: ParsableArguments {
             observer: observer
         )
         // KeySigner is safe to share: each signature uses its own OpenSSL context, so jobs sign in parallel.
-        return DfnsClient(configuration: configuration, signer: signer, logger: logger)
+        return DfnsClient(configuration: configuration, signer: signer, httpClient: httpClient, logger: logger)
     }
 }
 

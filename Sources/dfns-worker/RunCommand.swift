@@ -34,7 +34,6 @@ struct RunCommand: AsyncParsableCommand {
             version: DfnsWorkerCommand.configuration.version, factory: factory
         )
         let runtime = try WorkerRuntime(database: database, dfns: dfns, options: worker, logger: logger, listen: true, metrics: metrics)
-        try await runtime.checkDatabase(logger: logger)
         let httpHost = self.httpHost
         let server = OperationsServer.application(host: httpHost, port: httpPort, worker: runtime.worker, registry: registry, logger: logger) { channel in
             logger.info("metrics and health endpoint listening", metadata: ["http.address": "http://\(httpHost):\(channel.localAddress?.port ?? 0)"])
@@ -49,7 +48,10 @@ struct RunCommand: AsyncParsableCommand {
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))
-        try await group.run()
+        try await runtime.withHTTPClient {
+            try await runtime.checkDatabase(logger: logger)
+            try await group.run()
+        }
         logger.info("worker stopped")
     }
 }
@@ -71,11 +73,13 @@ struct DrainCommand: AsyncParsableCommand {
         if let maxDuration, !(1...31 * 86_400).contains(maxDuration) { throw ValidationError("--max-duration must be 1-2678400 seconds") }
         let logger = try logging.bootstrap(label: "dfns.worker")
         let runtime = try WorkerRuntime(database: database, dfns: dfns, options: worker, logger: logger, listen: false)
-        try await runtime.checkDatabase(logger: logger)
-        let summary = try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await runtime.client.run() }
-            defer { group.cancelAll() }
-            return try await runtime.worker.drain(maxJobs: maxJobs, maxDuration: maxDuration.map { .seconds($0) })
+        let summary = try await runtime.withHTTPClient {
+            try await runtime.checkDatabase(logger: logger)
+            return try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await runtime.client.run() }
+                defer { group.cancelAll() }
+                return try await runtime.worker.drain(maxJobs: maxJobs, maxDuration: maxDuration.map { .seconds($0) })
+            }
         }
         let written = summary.written
         let rate = summary.seconds > 0 ? Double(summary.claimed) / summary.seconds : 0

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import ArgumentParser
 import DfnsJobs
 import DfnsSDK
@@ -45,6 +46,9 @@ struct WorkerOptions: ParsableArguments {
 /// Everything `run` and `drain` wire together.
 struct WorkerRuntime {
     let client: PostgresClient
+    /// The HTTP client of every Dfns request, without tracing: the worker exports no traces, and span bookkeeping
+    /// cost about a tenth of its CPU per signed request (BENCHMARKS.md). Shut down by ``withHTTPClient(_:)``.
+    let httpClient: HTTPClient
     let store: JobStore
     let worker: Worker
     let url: DatabaseURL
@@ -58,10 +62,28 @@ struct WorkerRuntime {
         }
     }
 
+    /// Runs `body`, then shuts the HTTP client down whatever the outcome.
+    func withHTTPClient<Value>(_ body: () async throws -> Value) async throws -> Value {
+        let result: Result<Value, any Error>
+        do { result = .success(try await body()) } catch { result = .failure(error) }
+        try? await httpClient.shutdown()
+        return try result.get()
+    }
+
     init(database: DatabaseOptions, dfns: DfnsOptions, options: WorkerOptions, logger: Logger, listen: Bool, metrics: WorkerMetrics? = nil) throws {
         url = try database.resolved()
         let configuration = try options.configuration()
-        let dfnsClient = try dfns.makeClient(logger: logger, observer: metrics)
+        var http = HTTPClient.Configuration()
+        http.tracing.tracer = nil
+        httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http, backgroundActivityLogger: logger)
+        let dfnsClient: DfnsClient
+        do {
+            dfnsClient = try dfns.makeClient(logger: logger, httpClient: httpClient, observer: metrics)
+        } catch {
+            // An HTTP client must be shut down before it is released.
+            try? httpClient.syncShutdown()
+            throw error
+        }
         client = PostgresClient(
             configuration: url.clientConfiguration(maximumConnections: min(configuration.concurrency, 8) + 2),
             backgroundLogger: logger

@@ -137,11 +137,11 @@ struct DfnsClientTests {
             let client = sim.client()
             let started = ContinuousClock.now
             let pausedTask = Task { try await client.createWallet(CreateWalletRequest(network: "Base")) }
-            while await !client.isRateLimited { try await Task.sleep(for: .milliseconds(5)) }
+            while !client.isRateLimited { try await Task.sleep(for: .milliseconds(5)) }
             try await sim.setFaults([:])
             // Another request of the same client is held by the pause too.
             _ = try await client.listWalletsPage()
-            #expect(await client.rateLimiterWait > .zero)
+            #expect(client.rateLimiterWait > .zero)
             _ = try await pausedTask.value
             #expect(started.duration(to: .now) >= .seconds(1))
             #expect(try await sim.stat("injectedRateLimits") >= 1)

@@ -82,7 +82,7 @@ final class DfnsTransport: Sendable {
         if error.code == .rateLimited {
             // The whole client waits, but never longer than the policy's limit: a huge Retry-After must not stall
             // every job of the process (the caller still sees the full value in the error).
-            await limiter.pause(for: min(error.retryAfter ?? .seconds(1), configuration.retryPolicy.maxRetryAfter))
+            limiter.pause(for: min(error.retryAfter ?? .seconds(1), configuration.retryPolicy.maxRetryAfter))
         }
         throw error
     }
