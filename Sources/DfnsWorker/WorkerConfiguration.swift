@@ -49,7 +49,7 @@ public struct WorkerConfiguration: Sendable {
     /// `leaseDuration + jobTimeout`, measured on the database's clock (see ``JobContext/settleWindow``).
     public var settleWindow: Duration { leaseDuration + jobTimeout }
 
-    /// How long a held lease may go without a successful renewal before the watchdog stops its job: the lease minus one
+    /// How long a held lease may go without a successful renewal before the lease keeper stops its job: the lease minus one
     /// heartbeat (two missed renewals at the usual third of a lease), and never more than two thirds of the lease
     /// whatever the heartbeat, so the job stops well before the lease can expire.
     public var unrenewedLimit: Duration { leaseDuration - min(heartbeatInterval, leaseDuration / 3) }
