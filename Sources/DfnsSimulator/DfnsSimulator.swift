@@ -55,28 +55,24 @@ public final class DfnsSimulator: Sendable {
 
     private func router() -> Router<Context> {
         let router = Router(context: Context.self)
-        api(router, .actionInit).post("/auth/action/init", use: initUserAction)
-        api(router, .action).post("/auth/action", use: completeUserAction)
-        api(router, .createWallet, signed: true).post("/wallets", use: createWallet)
-        api(router, .createTransfer, signed: true).post("/wallets/:walletId/transfers", use: createTransfer)
-        api(router, .read)
+        // Every Dfns request goes through the same pipeline, in Dfns's order: authentication (401), the organisation's
+        // rate limit (429), injected faults, then for a signed write the user action (403/400). Errors anywhere are
+        // answered in the Dfns envelope (``APIError``). Each part classifies the request with ``SimulatorEndpoint``.
+        router.group()
+            .add(middleware: AuthenticationMiddleware(store: store))
+            .add(middleware: RateLimitMiddleware(store: store))
+            .add(middleware: FaultMiddleware(store: store))
+            .add(middleware: UserActionMiddleware(store: store))
+            .post("/auth/action/init", use: initUserAction)
+            .post("/auth/action", use: completeUserAction)
+            .post("/wallets", use: createWallet)
+            .post("/wallets/:walletId/transfers", use: createTransfer)
             .get("/wallets", use: listWallets)
             .get("/wallets/:walletId", use: getWallet)
             .get("/wallets/:walletId/transfers", use: listTransfers)
             .get("/wallets/:walletId/transfers/:transferId", use: getTransfer)
         addControlPlane(to: router)
         return router
-    }
-
-    /// The routes of one endpoint class behind the pipeline every Dfns request goes through, in Dfns's order:
-    /// authentication (401), the organisation's rate limit (429), injected faults, then for a signed write the user
-    /// action (403/400). Errors anywhere are answered in the Dfns envelope (``APIError``).
-    private func api(_ router: Router<Context>, _ endpoint: SimulatorEndpoint, signed: Bool = false) -> RouterGroup<Context> {
-        let group = router.group()
-            .add(middleware: AuthenticationMiddleware(store: store))
-            .add(middleware: RateLimitMiddleware(store: store, endpoint: endpoint))
-            .add(middleware: FaultMiddleware(store: store, endpoint: endpoint))
-        return signed ? group.add(middleware: UserActionMiddleware(store: store)) : group
     }
 
     // MARK: Handlers

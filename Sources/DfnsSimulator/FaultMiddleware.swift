@@ -2,15 +2,14 @@ import Foundation
 import Hummingbird
 import NIOCore
 
-/// The seeded faults of ``FaultRule`` for one endpoint: latency, 429 bursts, 5xx and 404 before anything is done;
+/// The seeded faults of ``FaultRule`` for the request's ``SimulatorEndpoint`` class: latency, 429 bursts, 5xx and 404 before anything is done;
 /// after the operation committed, an answer lost (connection closed), replaced by a proxy's 502, or cut in half. (A
 /// proxy that gives up before the answer is ``ProxyTimeoutResponder``: it must outlive the request's pipeline.)
 struct FaultMiddleware: RouterMiddleware {
     let store: SimulatorStore
-    let endpoint: SimulatorEndpoint
 
     func handle(_ request: Request, context: SimulatorRequestContext, next: (Request, SimulatorRequestContext) async throws -> Response) async throws -> Response {
-        let faults = store.drawFaults(endpoint)
+        let faults = SimulatorEndpoint(method: request.method, path: request.uri.path).map(store.drawFaults) ?? SimulatorStore.FaultDecision()
         var context = context
         // Read once here: the user action signs the body and the handler reads it.
         do {

@@ -29,19 +29,3 @@ struct ProxyTimeoutResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Co
         }
     }
 }
-
-extension SimulatorEndpoint {
-    /// The endpoint class of a Dfns API request (nil for the control plane), as the router's groups declare them.
-    init?(method: HTTPRequest.Method, path: String) {
-        let parts = path.split(separator: "/")
-        switch (method, parts.count) {
-        case (_, _) where parts.first == "_sim": return nil
-        case (.post, 3) where path == "/auth/action/init": self = .actionInit
-        case (.post, 2) where path == "/auth/action": self = .action
-        case (.post, 1) where parts[0] == "wallets": self = .createWallet
-        case (.post, 3) where parts[0] == "wallets" && parts[2] == "transfers": self = .createTransfer
-        case (.get, _): self = .read
-        default: return nil
-        }
-    }
-}

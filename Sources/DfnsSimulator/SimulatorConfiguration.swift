@@ -80,15 +80,6 @@ public struct SimulatorConfiguration: Sendable {
     }
 }
 
-/// The endpoints faults can be injected into.
-public enum SimulatorEndpoint: String, Sendable, Hashable, CaseIterable, Codable {
-    case actionInit = "init"
-    case action
-    case createWallet = "create-wallet"
-    case createTransfer = "create-transfer"
-    case read
-}
-
 /// Faults for one endpoint; each rate is a probability per request, drawn from the seeded generator.
 ///
 /// Besides the classic transport faults, it reproduces what a proxy or an evolving API does to a client: an answer

@@ -1,7 +1,7 @@
 import HTTPTypes
 import Hummingbird
 
-/// A signed write needs an `X-DFNS-USERACTION` token issued for this caller, method, path and body, used once
+/// A signed write (``SimulatorEndpoint/isSignedWrite``) needs an `X-DFNS-USERACTION` token issued for this caller, method, path and body, used once
 /// (403 or 400 otherwise, as Dfns answers).
 struct UserActionMiddleware: RouterMiddleware {
     let store: SimulatorStore
@@ -9,6 +9,9 @@ struct UserActionMiddleware: RouterMiddleware {
     private static let header = HTTPField.Name("X-DFNS-USERACTION")!
 
     func handle(_ request: Request, context: SimulatorRequestContext, next: (Request, SimulatorRequestContext) async throws -> Response) async throws -> Response {
+        guard SimulatorEndpoint(method: request.method, path: request.uri.path)?.isSignedWrite == true else {
+            return try await next(request, context)
+        }
         try store.consumeUserAction(
             request.headers[Self.header], principal: context.caller(), method: request.method.rawValue, path: request.uri.path,
             body: context.requestBody
