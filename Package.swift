@@ -141,7 +141,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DfnsSDKTests",
-            dependencies: ["DfnsSDK", "DfnsSimulator", "DfnsTestSupport"],
+            dependencies: ["DfnsSDK", "DfnsSimulator", "DfnsTestSupport", .product(name: "NIOHTTP1", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         // The engine's rules that need no database (the outcome of an attempt, row by row).

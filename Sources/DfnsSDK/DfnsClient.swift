@@ -98,16 +98,25 @@ public final class DfnsClient: Sendable {
         delegated.listTransfersJSON(walletId: walletId, pageSize: pageSize)
     }
 
+    /// `PUT /wallets/{walletId}/transfers/{transferId}/abort`: stops a transfer still `Executing` (not signed yet); it
+    /// becomes `Failed`. Signed without a body; never repeated by the SDK after it was sent.
+    public func abortTransfer(walletId: String, transferId: String) async throws -> Transfer {
+        let response = try await signedWrite(.PUT, try DfnsDelegatedClient.abortPath(walletId, transferId), body: nil, repeatable: false)
+        return try transport.decode(Transfer.self, from: response, written: true)
+    }
+
     // MARK: Any endpoint
 
     /// Sends a signed write to any endpoint and returns the raw JSON response, for operations the SDK does not model.
-    /// - Parameter repeatable: true only when a replay of this exact body cannot act twice (it carries an idempotency key).
-    public func signedRequest(method: HTTPMethod, path: String, body: JSONValue, repeatable: Bool = false) async throws -> JSONValue {
-        let response = try await signedWrite(method, path, body: body.jsonBytes(), repeatable: repeatable)
+    /// - Parameters:
+    ///   - body: the JSON body; nil sends none and signs the payload `""` (abort, cancel, speed-up, webhook ping).
+    ///   - repeatable: true only when a replay of this exact body cannot act twice (it carries an idempotency key).
+    public func signedRequest(method: HTTPMethod, path: String, body: JSONValue? = nil, repeatable: Bool = false) async throws -> JSONValue {
+        let response = try await signedWrite(method, path, body: body?.jsonBytes(), repeatable: repeatable)
         return try transport.decode(JSONValue.self, from: response, written: true)
     }
 
-    private func signedWrite(_ method: HTTPMethod, _ path: String, body: [UInt8], repeatable: Bool) async throws -> [UInt8] {
+    private func signedWrite(_ method: HTTPMethod, _ path: String, body: [UInt8]?, repeatable: Bool) async throws -> [UInt8] {
         let origin = transport.configuration.appOrigin
         return try await transport.retrying { _ in
             // Failures up to here changed nothing on Dfns and are always safe to retry.

@@ -96,12 +96,29 @@ public final class DfnsDelegatedClient: Sendable {
         }
     }
 
+    /// Starts `PUT /wallets/{walletId}/transfers/{transferId}/abort` (signed, no body): returns the challenge to sign.
+    public func abortTransferInit(walletId: String, transferId: String) async throws -> UserActionChallenge {
+        try await initUserAction(.PUT, try Self.abortPath(walletId, transferId), body: nil)
+    }
+
+    /// Finishes the abort with the signed challenge; returns the transfer, `Failed` when Dfns aborted it.
+    public func abortTransferComplete(walletId: String, transferId: String, signedChallenge: SignedChallenge) async throws -> Transfer {
+        let response = try await complete(.PUT, try Self.abortPath(walletId, transferId), body: nil, signedChallenge: signedChallenge)
+        return try transport.decode(Transfer.self, from: response, written: true)
+    }
+
+    static func abortPath(_ walletId: String, _ transferId: String) throws -> String {
+        "/wallets/\(try pathSegment(walletId, "walletId"))/transfers/\(try pathSegment(transferId, "transferId"))/abort"
+    }
+
     // MARK: Building blocks
 
-    /// `POST /auth/action/init` for any signed request about to be sent with exactly `body` (path without query).
-    public func initUserAction(_ method: HTTPMethod, _ path: String, body: [UInt8]) async throws -> UserActionChallenge {
+    /// `POST /auth/action/init` for any signed request about to be sent with exactly `body` (path without query). A
+    /// request without a body (`nil`) is signed with the payload `""`, as the official SDKs do (dfns-sdk 1.0.4
+    /// `_get_user_action_token`, dfns-sdk-go `createUserActionChallenge`).
+    public func initUserAction(_ method: HTTPMethod, _ path: String, body: [UInt8]?) async throws -> UserActionChallenge {
         let initBody: [String: String] = [
-            "userActionPayload": String(decoding: body, as: UTF8.self),
+            "userActionPayload": String(decoding: body ?? [], as: UTF8.self),
             "userActionHttpMethod": method.rawValue,
             "userActionHttpPath": path,
             "userActionServerKind": "Api",
@@ -111,13 +128,13 @@ public final class DfnsDelegatedClient: Sendable {
     }
 
     /// `POST /auth/action` then the real request with the minted user action.
-    func complete(_ method: HTTPMethod, _ path: String, body: [UInt8], signedChallenge: SignedChallenge) async throws -> [UInt8] {
+    func complete(_ method: HTTPMethod, _ path: String, body: [UInt8]?, signedChallenge: SignedChallenge) async throws -> [UInt8] {
         let token = try await authorize(signedChallenge)
         return try await transport.exchange(method, path, body: body, userAction: token)
     }
 
     /// Finishes any signed request started with ``initUserAction(_:_:body:)``; returns the raw JSON response.
-    public func completeUserAction(_ method: HTTPMethod, _ path: String, body: [UInt8], signedChallenge: SignedChallenge) async throws -> JSONValue {
+    public func completeUserAction(_ method: HTTPMethod, _ path: String, body: [UInt8]?, signedChallenge: SignedChallenge) async throws -> JSONValue {
         try transport.decode(JSONValue.self, from: try await complete(method, path, body: body, signedChallenge: signedChallenge), written: true)
     }
 

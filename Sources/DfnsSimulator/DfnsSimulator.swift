@@ -67,6 +67,7 @@ public final class DfnsSimulator: Sendable {
             .post("/auth/action", use: completeUserAction)
             .post("/wallets", use: createWallet)
             .post("/wallets/:walletId/transfers", use: createTransfer)
+            .put("/wallets/:walletId/transfers/:transferId/abort", use: abortTransfer)
             .get("/wallets", use: listWallets)
             .get("/wallets/:walletId", use: getWallet)
             .get("/wallets/:walletId/transfers", use: listTransfers)
@@ -165,6 +166,16 @@ public final class DfnsSimulator: Sendable {
         case .created(let transfer), .replayed(let transfer):
             return APIResponse(json: transfer.json(at: now, step: configuration.transferStep))
         }
+    }
+
+    @Sendable private func abortTransfer(_ request: Request, context: Context) throws(APIError) -> APIResponse {
+        // Signed without a body: anything sent is refused (the user action was checked against an empty payload).
+        let now = Date()
+        let transfer = try store.abortTransfer(
+            context.parameters.get("transferId") ?? "", walletId: context.parameters.get("walletId") ?? "", principal: context.caller(),
+            at: now, step: configuration.transferStep
+        )
+        return APIResponse(json: transfer.json(at: now, step: configuration.transferStep))
     }
 
     @Sendable private func getTransfer(_ request: Request, context: Context) throws(APIError) -> APIResponse {

@@ -73,6 +73,8 @@ struct SimulatedTransfer: Sendable {
     /// When an approval is (or will be, with an automatic approval delay) decided: approve → the timeline restarts
     /// then; reject → Rejected.
     var approvalDecision: (approved: Bool, at: Date)?
+    /// When the requester aborted it while it was `Executing`: `Failed` from then on.
+    var abortedAt: Date?
 
     /// True while the transfer waits for an approval decision.
     func awaitsApproval(at now: Date) -> Bool {
@@ -83,6 +85,9 @@ struct SimulatedTransfer: Sendable {
     /// The status at `now`, and the dates that go with it.
     func state(at now: Date, step: Duration) -> (status: String, fields: [String: Any]) {
         let stepSeconds = step.secondsValue
+        if let abortedAt, now >= abortedAt {
+            return ("Failed", ["datePolicyResolved": Self.format(abortedAt), "reason": "Transfer aborted by the requester"])
+        }
         var start = dateRequested
         switch outcome {
         case .awaitingApproval:

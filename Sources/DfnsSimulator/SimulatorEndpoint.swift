@@ -8,6 +8,8 @@ public enum SimulatorEndpoint: String, Sendable, Hashable, CaseIterable, Codable
     case action
     case createWallet = "create-wallet"
     case createTransfer = "create-transfer"
+    /// Abort of a transfer (`PUT …/transfers/{id}/abort`, signed, no body).
+    case transferAction = "transfer-action"
     case read
 
     /// The class of a Dfns API request; nil for the control plane (`/_sim/…`) and anything else.
@@ -20,10 +22,11 @@ public enum SimulatorEndpoint: String, Sendable, Hashable, CaseIterable, Codable
         case .post where parts == ["auth", "action"]: self = .action
         case .post where parts == ["wallets"]: self = .createWallet
         case .post where parts.count == 3 && parts[0] == "wallets" && parts[2] == "transfers": self = .createTransfer
+        case .put where parts.count == 5 && parts[0] == "wallets" && parts[2] == "transfers" && parts[4] == "abort": self = .transferAction
         default: return nil
         }
     }
 
     /// A write that needs a user action (`X-DFNS-USERACTION`).
-    var isSignedWrite: Bool { self == .createWallet || self == .createTransfer }
+    var isSignedWrite: Bool { self == .createWallet || self == .createTransfer || self == .transferAction }
 }

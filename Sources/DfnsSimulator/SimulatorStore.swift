@@ -248,6 +248,9 @@ final class SimulatorStore: Sendable {
     }
 
     private func payloadMatches(_ payload: String, _ body: [UInt8]) -> Bool {
+        // A request without a body is signed with the payload "" (dfns-sdk 1.0.4 `_get_user_action_token`, dfns-sdk-go
+        // `createUserActionChallenge`), and only such a request matches it.
+        if payload.isEmpty || body.isEmpty { return payload.isEmpty && body.isEmpty }
         if configuration.strictPayloadMatch { return Array(payload.utf8) == body }
         guard let signed = SimulatorJSON.canonical(Array(payload.utf8)), let sent = SimulatorJSON.canonical(body) else {
             return false
@@ -385,6 +388,24 @@ final class SimulatorStore: Sendable {
             guard let index = state.transferIndex[id], state.transfers[index].walletId == walletId else {
                 throw APIError(404, "transfer not found", details: ["transferId": id, "walletId": walletId])
             }
+            return state.transfers[index]
+        }
+    }
+
+    /// `PUT …/transfers/{id}/abort`: only a transfer still `Executing` (not signed yet) can be aborted; it becomes
+    /// `Failed` (dfns-sdk 1.0.4 `abort_transfer`: "Aborts a transfer that is currently in 'Executing' status and has
+    /// not yet been signed. Sets the transfer status to 'Failed'").
+    func abortTransfer(_ id: String, walletId: String, principal: Principal, at now: Date, step: Duration) throws(APIError) -> SimulatedTransfer {
+        try state.withLock { (state) throws(APIError) -> SimulatedTransfer in
+            _ = try Self.wallet(walletId, principal, in: state)
+            guard let index = state.transferIndex[id], state.transfers[index].walletId == walletId else {
+                throw APIError(404, "transfer not found", details: ["transferId": id, "walletId": walletId])
+            }
+            let status = state.transfers[index].state(at: now, step: step).status
+            guard status == "Executing" else {
+                throw APIError(400, "Transfer \(id) is \(status): only a transfer in Executing status that is not signed yet can be aborted")
+            }
+            state.transfers[index].abortedAt = now
             return state.transfers[index]
         }
     }

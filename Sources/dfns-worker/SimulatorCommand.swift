@@ -34,7 +34,7 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Option(help: "Destination address a deny-list policy rejects (repeatable).") var denyTo: [String] = []
     @Option(help: """
         Fault for an endpoint, ENDPOINT:KEY=VALUE[,KEY=VALUE] (repeatable). Endpoints: init, action, create-wallet, \
-        create-transfer, read. Keys: 5xx, 429-burst, lost, 5xx-after-commit, garbled, 404, nul-reason (probabilities), \
+        create-transfer, transfer-action, read. Keys: 5xx, 429-burst, lost, 5xx-after-commit, garbled, 404, nul-reason (probabilities), \
         latency-ms, proxy-timeout-ms, 429-length, 429-retry-after (the header value, sent verbatim).
         """)
     var fault: [String] = []

@@ -2,6 +2,7 @@ import DfnsSDK
 import DfnsSimulator
 import DfnsTestSupport
 import Foundation
+import NIOHTTP1
 import Testing
 
 @Suite("DfnsClient against the simulator over HTTP", .timeLimit(.minutes(2)))
@@ -275,16 +276,64 @@ struct DfnsClientTests {
         #expect(error?.code == .transport)
     }
 
+    @Test("the simulator takes the official SDK's networks and refuses the deprecated Key* pseudo-networks")
+    func networks() async throws {
+        try await SimulatorHarness.withSimulator { sim in
+            let client = sim.client()
+            for network in ["Cardano", "Sui", "XrpLedger", "BitcoinTestnet4", "EthereumHoodi"] {
+                let wallet = try await client.createWallet(CreateWalletRequest(network: network))
+                #expect(wallet.network == network && wallet.address?.isEmpty == false)
+            }
+            for network in ["KeyECDSA", "KeyEdDSA", "EthereumHolesky"] {
+                let refused = await #expect(throws: DfnsError.self) { try await client.createWallet(CreateWalletRequest(network: network)) }
+                #expect(refused?.code == .validation && refused?.message.contains(network) == true)
+            }
+        }
+    }
+
+    @Test("a signed write without a body signs the payload \"\" and sends none: abort stops an Executing transfer")
+    func abortTransfer() async throws {
+        try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .seconds(2))) { sim in
+            let client = sim.client()
+            let wallet = try await client.createWallet(CreateWalletRequest(network: "Ethereum"))
+            let pending = try await client.createTransfer(walletId: wallet.id, .native(to: "0xdef", amount: "5"))
+            let early = await #expect(throws: DfnsError.self) { try await client.abortTransfer(walletId: wallet.id, transferId: pending.id) }
+            #expect(early?.code == .validation && early?.message.contains("Pending") == true, "only an Executing transfer can be aborted")
+            while try await client.getTransfer(walletId: wallet.id, transferId: pending.id).status != .executing {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let aborted = try await client.abortTransfer(walletId: wallet.id, transferId: pending.id)
+            #expect(aborted.status == .failed && aborted.reason?.contains("aborted") == true)
+            #expect(try await client.getTransfer(walletId: wallet.id, transferId: pending.id).status == .failed)
+
+            // The payload and the body must agree: "" with no body, and nothing else.
+            let delegated = sim.delegatedClient()
+            let path = "/wallets/\(wallet.id)/transfers/\(pending.id)/abort"
+            let signedForBody = try await UserActionSigning.sign(
+                try await delegated.initUserAction(.PUT, path, body: Array("{}".utf8)), with: sim.signers[.p256]!
+            )
+            let bodyless = await #expect(throws: DfnsError.self) {
+                try await delegated.completeUserAction(.PUT, path, body: nil, signedChallenge: signedForBody)
+            }
+            #expect(bodyless?.code == .forbidden, "a user action signed for a body does not cover a request without one")
+            let signedEmpty = try await UserActionSigning.sign(try await delegated.abortTransferInit(walletId: wallet.id, transferId: pending.id), with: sim.signers[.p256]!)
+            let withBody = await #expect(throws: DfnsError.self) {
+                try await delegated.completeUserAction(.PUT, path, body: Array("{}".utf8), signedChallenge: signedEmpty)
+            }
+            #expect(withBody?.code == .forbidden, "a user action signed with the payload \"\" does not cover a body")
+        }
+    }
+
     @Test("delegated signing: init returns the challenge, complete takes the signed challenge once")
     func delegated() async throws {
         try await SimulatorHarness.withSimulator { sim in
             let client = sim.delegatedClient()
-            let request = CreateWalletRequest(network: "KeyEdDSA", name: "delegated")
+            let request = CreateWalletRequest(network: "Solana", name: "delegated")
             let challenge = try await client.createWalletInit(request)
             #expect(challenge.allowedKeyCredentialIds.contains("cr-test-rsa"))
             let signed = try await UserActionSigning.sign(challenge, with: sim.signers[.rsa]!)
             let wallet = try await client.createWalletComplete(request, signedChallenge: signed)
-            #expect(wallet.network == "KeyEdDSA" && wallet.address == nil && wallet.signingKey?.curve == "ed25519")
+            #expect(wallet.network == "Solana" && wallet.address != nil && wallet.signingKey?.curve == "ed25519")
             let reused = await #expect(throws: DfnsError.self) { try await client.createWalletComplete(request, signedChallenge: signed) }
             #expect(reused?.code == .validation && reused?.httpStatus == 400)
 

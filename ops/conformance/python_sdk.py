@@ -119,6 +119,14 @@ def sdk_scenarios(base, algorithm, cred_id, pem):
     listed = client.wallets.list_transfers(wallet["id"])
     check("list transfers", [item["id"] for item in listed["items"]] == [transfer["id"]], str(listed))
 
+    # A signed write without a body: the SDK signs the payload "" and sends none.
+    to_abort = client.wallets.transfer_asset(wallet["id"], {"kind": "Native", "to": "0x" + "cd" * 20, "amount": "3"})
+    deadline = time.time() + 5
+    while client.wallets.get_transfer(wallet["id"], to_abort["id"])["status"] != "Executing" and time.time() < deadline:
+        time.sleep(0.02)
+    aborted = client.wallets.abort_transfer(wallet["id"], to_abort["id"])
+    check("abort (signed, no body) fails an Executing transfer", aborted.get("status") == "Failed", str(aborted))
+
     for index in range(4):
         client.wallets.create_wallet({"network": "Solana", "externalId": f"page-{algorithm}-{index}"})
     ids, token, pages = [], None, 0
@@ -181,6 +189,29 @@ def rejection_scenarios(base, cred_id, key):
     check("a write without a user action is refused", status == 403, f"{status} {body}")
 
 
+def network_scenarios(base, cred_id, pem):
+    """Every network the installed official SDK lists is accepted, and the deprecated Key* pseudo-networks are not."""
+    print("[networks] official Python SDK")
+    from typing import get_args
+    from dfns_sdk.generated.wallets.types import CreateWalletRequest
+    official = get_args(CreateWalletRequest.__annotations__["network"])
+    client = DfnsClient(DfnsClientConfig(auth_token=TOKEN, base_url=base, signer=KeySigner(credential_id=cred_id, private_key=pem)))
+    refused = []
+    for network in official:
+        try:
+            wallet = client.wallets.create_wallet({"network": network})
+            if wallet.get("network") != network or not wallet.get("address"):
+                refused.append(f"{network}: {wallet}")
+        except DfnsError as error:
+            refused.append(f"{network}: {error.status_code} {error}")
+    check(f"a wallet on each of the {len(official)} networks of the official SDK", len(official) > 100 and not refused, "; ".join(refused[:5]))
+    try:
+        client.wallets.create_wallet({"network": "KeyEdDSA"})
+        check("the deprecated KeyEdDSA pseudo-network is refused", False, "accepted")
+    except DfnsError as error:
+        check("the deprecated KeyEdDSA pseudo-network is refused", error.status_code == 400, str(error))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True, help="path to the dfns-worker executable")
@@ -206,6 +237,7 @@ def main():
             sdk_scenarios(base, algorithm, f"cr-{algorithm}", pems[algorithm])
         key = serialization.load_pem_private_key(pems["p256"].encode(), password=None)
         rejection_scenarios(base, "cr-p256", key)
+        network_scenarios(base, "cr-p256", pems["p256"])
     finally:
         simulator.terminate()
         simulator.wait(timeout=10)

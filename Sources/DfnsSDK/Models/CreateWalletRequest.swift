@@ -11,7 +11,8 @@ public struct CreateWalletRequest: Sendable, Hashable, Codable {
         }
     }
 
-    /// The network, e.g. `Ethereum`, `EthereumSepolia`, `Bitcoin`, `Solana`, `KeyECDSA`.
+    /// The network, e.g. `Ethereum`, `EthereumSepolia`, `Bitcoin`, `Solana` (the deprecated `Key*` pseudo-networks are
+    /// refused by the simulator, as they are not in the official SDKs' network list).
     public var network: String
     public var name: String?
     public var tags: [String]?

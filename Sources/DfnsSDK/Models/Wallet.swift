@@ -16,7 +16,7 @@ public struct Wallet: Sendable, Hashable, Decodable, Identifiable {
     /// The entity exactly as Dfns returned it, unknown fields included.
     public let raw: JSONValue
 
-    /// Absent for the deprecated `Key*` pseudo-networks.
+    /// The on-chain address (absent only for the deprecated `Key*` pseudo-networks of older organisations).
     public var address: String? { raw["address"]?.stringValue }
     public var name: String? { raw["name"]?.stringValue }
     /// `Active`, `Inactive` or `Archived`.
