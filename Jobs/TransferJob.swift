@@ -38,7 +38,7 @@ public struct TransferJob: JobHandler {
         } else {
             var body = TransferRequest.raw(payload.remainder(excluding: ["walletId", "waitFor"]))
             do {
-                try body.validate()
+                try body.validate(strict: true)
             } catch let error as DfnsError {
                 throw JobFailure.invalidPayload("payload.\(error.message)")
             }

@@ -31,9 +31,14 @@ struct ClaimBuffer {
         if let limit { want = min(want, limit - jobs.count) }
         guard jobs.count < shared.configuration.concurrency, want > 0 else { return nil }
         let sent = ContinuousClock.now
-        let claimed = try await shared.store.claim(
-            queues: shared.configuration.queues, kinds: kinds, limit: want, workerId: shared.configuration.workerId, lease: shared.configuration.leaseDuration
-        )
+        // Outside the caller's task: a claim PostgreSQL committed must reach the buffer (and be handed back) even when
+        // the worker is cancelled meanwhile, or its jobs would sit leased until the lease expires.
+        let claimed = try await Task { [shared, kinds] in
+            try await shared.store.claim(
+                queues: shared.configuration.queues, kinds: kinds, limit: want, workerId: shared.configuration.workerId,
+                lease: shared.configuration.leaseDuration
+            )
+        }.value
         // The lease lasts at least from when the claim was sent: the LeaseKeeper measures from there.
         for job in claimed { shared.inFlight.add(job, leasedAt: sent) }
         jobs.append(contentsOf: claimed)

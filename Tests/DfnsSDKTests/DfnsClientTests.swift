@@ -276,6 +276,17 @@ struct DfnsClientTests {
         #expect(error?.code == .transport)
     }
 
+    @Test("a transfer body with a field Dfns added since (targetChain) is sent as is and echoed back")
+    func transferPassThrough() async throws {
+        try await SimulatorHarness.withSimulator { sim in
+            let client = sim.client()
+            let wallet = try await client.createWallet(CreateWalletRequest(network: "Ethereum"))
+            let body = try JSONValue(parsing: Array(#"{"kind":"Native","to":"0xdef","amount":"3","targetChain":"Base"}"#.utf8))
+            let transfer = try await client.createTransfer(walletId: wallet.id, .raw(body))
+            #expect(transfer.requestBody?["targetChain"] == .string("Base"))
+        }
+    }
+
     @Test("the simulator takes the official SDK's networks and refuses the deprecated Key* pseudo-networks")
     func networks() async throws {
         try await SimulatorHarness.withSimulator { sim in

@@ -4,6 +4,7 @@ import DfnsTestSupport
 import DfnsWorker
 import DfnsJobs
 import Foundation
+import PostgresNIO
 import Synchronization
 import Testing
 
@@ -264,6 +265,38 @@ struct JobLifecycleTests {
                 try #require(ended.withLock { $0 }, "the worker's run did not end within 15 s of being cancelled")
                 let rows = try await database.column("SELECT state || ' ' || attempt FROM dfns_worker.jobs ORDER BY id")
                 #expect(rows == Array(repeating: "queued 0", count: 5), "two running and two buffered, all handed back, attempts unspent: \(rows)")
+            }
+        }
+    }
+
+    @Test("a claim PostgreSQL commits while the worker is being cancelled still reaches it, and its jobs go back unspent")
+    func cancellationDuringClaim() async throws {
+        try await SimulatorHarness.withSimulator { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let worker = WorkerHarness.worker(database, sim, configure: {
+                    $0.concurrency = 2
+                    $0.jobTimeout = .seconds(3600)
+                })
+                for _ in 0..<2 { _ = try await database.store.enqueue(kind: "test_block", payload: "{}") }
+                // Another session holds the table for 3 s: the worker's first claim waits, and commits after it.
+                let holder = Task {
+                    try await database.store.client.withTransaction(logger: WorkerHarness.quietLogger) { connection in
+                        try await connection.query("LOCK TABLE dfns_worker.jobs IN EXCLUSIVE MODE", logger: WorkerHarness.quietLogger)
+                        try await connection.query("SELECT pg_sleep(3)", logger: WorkerHarness.quietLogger)
+                    }
+                }
+                while try await database.column("SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND query = 'SELECT pg_sleep(3)'") != ["1"] {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                let running = Task { try await worker.run() }
+                while try await database.column("SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'WITH due AS%'") != ["1"] {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                running.cancel()
+                try await holder.value
+                _ = try? await running.value
+                let rows = try await database.column("SELECT state || ' ' || attempt FROM dfns_worker.jobs ORDER BY id")
+                #expect(rows == ["queued 0", "queued 0"], "the claim committed after the cancellation was received and handed back: \(rows)")
             }
         }
     }

@@ -69,14 +69,16 @@ public enum TransferRequest: Sendable, Hashable {
     }
 
     /// Checks the body as Dfns would: an object with a known `kind`, its required fields present as non-empty
-    /// strings, `amount` a positive integer string, optional strings being strings.
+    /// strings, `amount` a positive integer string, optional strings being strings. Fields the SDK does not know pass
+    /// through, since Dfns adds fields to kinds over time (e.g. `targetChain` on `Native`).
+    /// - Parameter strict: also refuse, by name, any field not documented for the kind (catches typos before Dfns does).
     /// - Throws: ``DfnsError`` with code `.validation` whose message names the field.
-    public func validate() throws {
-        try Self.validate(json)
+    public func validate(strict: Bool = false) throws {
+        try Self.validate(json, strict: strict)
     }
 
-    /// Validates any JSON transfer body; see ``validate()``.
-    public static func validate(_ body: JSONValue) throws {
+    /// Validates any JSON transfer body; see ``validate(strict:)``.
+    public static func validate(_ body: JSONValue, strict: Bool = false) throws {
         guard let members = body.objectValue else { throw invalid("the transfer body must be a JSON object") }
         guard let kindValue = members["kind"] else { throw invalid("kind is required") }
         guard let kind = kindValue.stringValue else { throw invalid("kind must be a string") }
@@ -84,7 +86,7 @@ public enum TransferRequest: Sendable, Hashable {
             let known = (Array(requiredFields.keys) + unmodelledKinds).sorted().joined(separator: ", ")
             throw invalid("kind \(kind.prefix(40).debugDescription) is not a Dfns transfer kind (one of \(known))")
         }
-        if requiredFields[kind] != nil, let unknown = members.keys.sorted().first(where: { !required.contains($0) && !optionalFields.contains($0) && $0 != "kind" }) {
+        if strict, requiredFields[kind] != nil, let unknown = members.keys.sorted().first(where: { !required.contains($0) && !optionalFields.contains($0) && $0 != "kind" }) {
             throw invalid("\(unknown) is not a field of a \(kind) transfer")
         }
         for field in required {
