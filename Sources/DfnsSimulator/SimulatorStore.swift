@@ -384,12 +384,17 @@ final class SimulatorStore: Sendable {
 
     func transfer(_ id: String, walletId: String, principal: Principal) throws(APIError) -> SimulatedTransfer {
         try state.withLock { (state) throws(APIError) -> SimulatedTransfer in
-            _ = try Self.wallet(walletId, principal, in: state)
-            guard let index = state.transferIndex[id], state.transfers[index].walletId == walletId else {
-                throw APIError(404, "transfer not found", details: ["transferId": id, "walletId": walletId])
-            }
-            return state.transfers[index]
+            state.transfers[try Self.transferIndex(id, walletId: walletId, principal: principal, in: state)]
         }
+    }
+
+    /// Where transfer `id` of `walletId` is, for a caller who may see the wallet; 404 otherwise.
+    private static func transferIndex(_ id: String, walletId: String, principal: Principal, in state: State) throws(APIError) -> Int {
+        _ = try wallet(walletId, principal, in: state)
+        guard let index = state.transferIndex[id], state.transfers[index].walletId == walletId else {
+            throw APIError(404, "transfer not found", details: ["transferId": id, "walletId": walletId])
+        }
+        return index
     }
 
     /// `PUT …/transfers/{id}/abort`: only a transfer still `Executing` (not signed yet) can be aborted; it becomes
@@ -397,10 +402,7 @@ final class SimulatorStore: Sendable {
     /// not yet been signed. Sets the transfer status to 'Failed'").
     func abortTransfer(_ id: String, walletId: String, principal: Principal, at now: Date, step: Duration) throws(APIError) -> SimulatedTransfer {
         try state.withLock { (state) throws(APIError) -> SimulatedTransfer in
-            _ = try Self.wallet(walletId, principal, in: state)
-            guard let index = state.transferIndex[id], state.transfers[index].walletId == walletId else {
-                throw APIError(404, "transfer not found", details: ["transferId": id, "walletId": walletId])
-            }
+            let index = try Self.transferIndex(id, walletId: walletId, principal: principal, in: state)
             let status = state.transfers[index].state(at: now, step: step).status
             guard status == "Executing" else {
                 throw APIError(400, "Transfer \(id) is \(status): only a transfer in Executing status that is not signed yet can be aborted")

@@ -27,8 +27,9 @@ public final class DfnsGateway: Sendable {
             return try await operation(client)
         } catch let error as DfnsError where error.code == .unauthorized || error.code == .forbidden {
             let first = pause.withLock { pause in
-                defer { pause = "\(error.code) (HTTP \(error.httpStatus ?? 0)): \(error.message)" }
-                return pause == nil
+                let first = pause == nil
+                pause = "\(error.code) (HTTP \(error.httpStatus ?? 0)): \(error.message)"
+                return first
             }
             if first {
                 logger.error("dfns rejected our credentials; pausing the worker", metadata: ["dfns.status": "\(error.httpStatus ?? 0)", "dfns.error": "\(error.code)"])

@@ -241,17 +241,22 @@ struct JobLifecycleTests {
         }
     }
 
+    /// A worker of two slots whose jobs never end on their own (an hour's timeout and grace period), and `jobs`
+    /// `test_block` jobs queued for it: only a stop or a cancellation ends them.
+    private static func blockingWorker(_ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running, jobs: Int) async throws -> Worker {
+        for _ in 0..<jobs { _ = try await database.store.enqueue(kind: "test_block", payload: "{}") }
+        return WorkerHarness.worker(database, sim, configure: {
+            $0.concurrency = 2
+            $0.jobTimeout = .seconds(3600)
+            $0.shutdownGracePeriod = .seconds(3600)
+        })
+    }
+
     @Test("cancelling the worker's task reaches every running handler at once; their jobs go back unspent")
     func cancellation() async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.worker(database, sim, configure: {
-                    $0.concurrency = 2
-                    $0.jobTimeout = .seconds(3600)
-                    $0.shutdownGracePeriod = .seconds(3600)
-                })
-                var ids: [Int64] = []
-                for _ in 0..<5 { ids.append(try await database.store.enqueue(kind: "test_block", payload: "{}")) }
+                let worker = try await Self.blockingWorker(database, sim, jobs: 5)
                 let running = Task { try await worker.run() }
                 while try await database.column("SELECT count(*)::text FROM dfns_worker.jobs WHERE state = 'running'") != ["4"] {
                     try await Task.sleep(for: .milliseconds(20))
@@ -273,11 +278,7 @@ struct JobLifecycleTests {
     func cancellationDuringClaim() async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.worker(database, sim, configure: {
-                    $0.concurrency = 2
-                    $0.jobTimeout = .seconds(3600)
-                })
-                for _ in 0..<2 { _ = try await database.store.enqueue(kind: "test_block", payload: "{}") }
+                let worker = try await Self.blockingWorker(database, sim, jobs: 2)
                 // Another session holds the table for 3 s: the worker's first claim waits, and commits after it.
                 let holder = Task {
                     try await database.store.client.withTransaction(logger: WorkerHarness.quietLogger) { connection in
