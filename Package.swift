@@ -126,6 +126,7 @@ let package = Package(
         .target(
             name: "DfnsTestSupport",
             dependencies: [
+                "COpenSSL",
                 "DfnsSDK",
                 "DfnsSimulator",
                 "DfnsWorker",

@@ -13,22 +13,12 @@ import Synchronization
 public final class DfnsSimulator: Sendable {
     public let configuration: SimulatorConfiguration
     let store: SimulatorStore
-    private let verifiers: [String: PublicKeyVerifier]
-    private let credentialIds: [String]
+    private let verifier: UserActionVerifier
 
     /// - Throws: ``SimulatorConfigurationError`` when a credential's public key cannot be used.
     public init(configuration: SimulatorConfiguration) throws(SimulatorConfigurationError) {
         self.configuration = configuration
-        var verifiers: [String: PublicKeyVerifier] = [:]
-        for (credentialId, pem) in configuration.credentials {
-            do {
-                verifiers[credentialId] = try PublicKeyVerifier(publicKeyPEM: pem)
-            } catch {
-                throw SimulatorConfigurationError("credential \(credentialId): \(error.message)")
-            }
-        }
-        self.verifiers = verifiers
-        self.credentialIds = verifiers.keys.sorted()
+        self.verifier = try UserActionVerifier(configuration: configuration)
         self.store = SimulatorStore(configuration: configuration)
     }
 
@@ -90,7 +80,7 @@ public final class DfnsSimulator: Sendable {
         }
         if let kind = input.userActionServerKind, kind != "Api" { throw .badRequest("userActionServerKind must be Api") }
         let issued = store.issueChallenge(principal: principal, method: method, path: path, payload: payload)
-        return APIResponse(json: UserActionChallengeResponse(challenge: issued.challenge, challengeIdentifier: issued.identifier, credentialIds: credentialIds))
+        return APIResponse(json: UserActionChallengeResponse(challenge: issued.challenge, challengeIdentifier: issued.identifier, verifier: verifier))
     }
 
     @Sendable private func completeUserAction(_ request: Request, context: Context) throws(APIError) -> APIResponse {
@@ -99,23 +89,11 @@ public final class DfnsSimulator: Sendable {
         guard let identifier = input.challengeIdentifier, let expected = store.pendingChallenge(identifier, principal: principal) else {
             throw .challengeInvalid
         }
-        guard let factor = input.firstFactor else { throw .badRequest("firstFactor is required") }
-        guard factor.kind == "Key" else { throw .badRequest("firstFactor.kind must be Key") }
-        guard let assertion = factor.credentialAssertion, let credentialId = assertion.credId,
-            let clientDataText = assertion.clientData, let signatureText = assertion.signature
-        else { throw .badRequest("firstFactor.credentialAssertion needs credId, clientData and signature strings") }
-        guard let verifier = verifiers[credentialId] else { throw APIError(401, "credential \(credentialId) is not an active key credential of this user") }
-        guard let clientData = Base64Text.decodeURL(clientDataText),
-            let client = try? JSONDecoder().decode(ClientData.self, from: Data(clientData))
-        else { throw .badRequest("clientData must be base64url-encoded JSON") }
-        guard client.type == "key.get" else { throw .badRequest("clientData.type must be key.get") }
-        guard client.challenge == expected else { throw .challengeInvalid }
-        guard client.crossOrigin != true else { throw .badRequest("clientData.crossOrigin must be false") }
-        guard let signature = Base64Text.decodeURL(signatureText),
-            verifier.verify(signature: signature, message: clientData, acceptRawECDSA: configuration.acceptRawECDSA)
-        else {
+        do {
+            try verifier.verify(input, expected: expected)
+        } catch let error where error.statusCode == 401 {
             store.recordSignatureFailure()
-            throw APIError(401, "invalid signature")
+            throw error
         }
         return APIResponse(json: ["userAction": try store.consumeChallenge(identifier, principal: principal)])
     }

@@ -11,6 +11,14 @@ public struct SimulatorConfiguration: Sendable {
     public var authTokens: [String]
     /// Key credentials: credential id → SubjectPublicKeyInfo PEM (Ed25519, P-256, secp256k1 or RSA).
     public var credentials: [String: String]
+    /// `PasswordProtectedKey` credentials: credential id → public key PEM (the user signs with the decrypted key).
+    public var passwordProtectedKeyCredentials: [String: String]
+    /// `Fido2` (passkey) credentials: credential id → ECDSA P-256 public key PEM.
+    public var fido2Credentials: [String: String]
+    /// The WebAuthn relying party id (`rp.id`) Fido2 assertions must be made for. Default `dfns.io`.
+    public var relyingPartyId: String
+    /// Every user action must carry a `secondFactor` from another credential. Default false.
+    public var secondFactorRequired: Bool
     /// Requests per minute per organisation before 429 (init, action and reads count); nil = unlimited. Default nil.
     public var rateLimitPerMinute: Int?
     /// How long each transfer stage lasts: Pending, Executing and Broadcasted one step each. Default 500 ms.
@@ -46,6 +54,10 @@ public struct SimulatorConfiguration: Sendable {
         port: Int = 8787,
         authTokens: [String] = ["sim-token"],
         credentials: [String: String] = [:],
+        passwordProtectedKeyCredentials: [String: String] = [:],
+        fido2Credentials: [String: String] = [:],
+        relyingPartyId: String = "dfns.io",
+        secondFactorRequired: Bool = false,
         rateLimitPerMinute: Int? = nil,
         transferStep: Duration = .milliseconds(500),
         failedFraction: Double = 0,
@@ -64,6 +76,10 @@ public struct SimulatorConfiguration: Sendable {
         self.port = port
         self.authTokens = authTokens
         self.credentials = credentials
+        self.passwordProtectedKeyCredentials = passwordProtectedKeyCredentials
+        self.fido2Credentials = fido2Credentials
+        self.relyingPartyId = relyingPartyId
+        self.secondFactorRequired = secondFactorRequired
         self.rateLimitPerMinute = rateLimitPerMinute
         self.transferStep = transferStep
         self.failedFraction = failedFraction

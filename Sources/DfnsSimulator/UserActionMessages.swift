@@ -8,25 +8,31 @@ struct UserActionInitRequest: Decodable {
 }
 
 struct UserActionSignatureRequest: Decodable {
-    struct FirstFactor: Decodable {
+    struct Factor: Decodable {
         let kind: String?
         let credentialAssertion: Assertion?
     }
 
+    /// The fields of every assertion kind: `authenticatorData` and `userHandle` are Fido2's.
     struct Assertion: Decodable {
         let credId: String?
         let clientData: String?
         let signature: String?
+        let authenticatorData: String?
+        let userHandle: String?
     }
 
     let challengeIdentifier: String?
-    let firstFactor: FirstFactor?
+    let firstFactor: Factor?
+    let secondFactor: Factor?
 }
 
-/// The client data a key credential signs; unknown fields (origin…) are ignored.
+/// The client data a credential signs (`key.get`) or a WebAuthn authenticator's platform produces (`webauthn.get`);
+/// unknown fields are ignored.
 struct ClientData: Decodable {
     let type: String?
     let challenge: String?
+    let origin: String?
     let crossOrigin: Bool?
 }
 
@@ -39,33 +45,38 @@ struct UserActionChallengeResponse: Encodable {
 
     struct AllowCredentials: Encodable {
         let key: [Credential]
-        var passwordProtectedKey: [Credential] = []
-        var webauthn: [Credential] = []
+        let passwordProtectedKey: [Credential]
+        let webauthn: [Credential]
     }
 
     struct CredentialKind: Encodable {
-        var kind = "Key"
-        var factor = "first"
-        var requiresSecondFactor = false
+        let kind: String
+        var factor = "either"
+        let requiresSecondFactor: Bool
     }
 
     struct RelyingParty: Encodable {
-        var id = "dfns.io"
+        let id: String
         var name = "Dfns"
     }
 
     let challenge: String
     let challengeIdentifier: String
     let allowCredentials: AllowCredentials
-    var supportedCredentialKinds = [CredentialKind()]
+    let supportedCredentialKinds: [CredentialKind]
     var userVerification = "required"
     var attestation = "direct"
-    var rp = RelyingParty()
+    let rp: RelyingParty
     var externalAuthenticationUrl = ""
 
-    init(challenge: String, challengeIdentifier: String, credentialIds: [String]) {
+    init(challenge: String, challengeIdentifier: String, verifier: UserActionVerifier) {
         self.challenge = challenge
         self.challengeIdentifier = challengeIdentifier
-        self.allowCredentials = AllowCredentials(key: credentialIds.map { Credential(id: $0) })
+        func credentials(_ kind: UserActionVerifier.Kind) -> [Credential] { verifier.credentialIds(kind).map { Credential(id: $0) } }
+        self.allowCredentials = AllowCredentials(key: credentials(.key), passwordProtectedKey: credentials(.passwordProtectedKey), webauthn: credentials(.fido2))
+        self.supportedCredentialKinds = UserActionVerifier.Kind.allCases.filter { !verifier.credentialIds($0).isEmpty }.map {
+            CredentialKind(kind: $0.rawValue, requiresSecondFactor: verifier.secondFactorRequired)
+        }
+        self.rp = RelyingParty(id: verifier.relyingPartyId)
     }
 }

@@ -24,6 +24,10 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Option(help: "Port to bind (0 picks a free port, printed on start).") var port = 8787
     @Option(help: "Bearer token the simulated organisation accepts (repeatable).") var authToken: [String] = []
     @Option(help: "Key credential CRED_ID=PUBLIC_PEM_PATH (repeatable).") var credential: [String] = []
+    @Option(help: "PasswordProtectedKey credential CRED_ID=PUBLIC_PEM_PATH (repeatable).") var passwordProtectedCredential: [String] = []
+    @Option(help: "Fido2 (passkey) credential CRED_ID=P256_PUBLIC_PEM_PATH (repeatable).") var fido2Credential: [String] = []
+    @Option(help: "WebAuthn relying party id Fido2 assertions are checked against.") var rpId = "dfns.io"
+    @Flag(help: "Require a second factor from another credential on every user action.") var secondFactorRequired = false
     @Option(help: "Requests per minute before 429 (default: unlimited).") var rateLimit: Int?
     @Option(help: "Milliseconds each transfer stage (Pending, Executing, Broadcasted) lasts.") var transferStepMs = 500
     @Option(help: "Share of transfers that end Failed (0-1).") var failedFraction = 0.0
@@ -54,7 +58,8 @@ struct SimulatorCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError(error.description)
         }
-        let credentials = configuration.credentials.keys.sorted().joined(separator: ", ")
+        let credentials = [configuration.credentials, configuration.passwordProtectedKeyCredentials, configuration.fido2Credentials]
+            .flatMap(\.keys).sorted().joined(separator: ", ")
         let application = simulator.application(logger: logger) { channel in
             let port = channel.localAddress?.port ?? configuration.port
             let line = "dfns simulator listening on http://\(configuration.host):\(port) (credentials: \(credentials.isEmpty ? "none" : credentials))\n"
@@ -66,18 +71,23 @@ struct SimulatorCommand: AsyncParsableCommand {
         try await group.run()
     }
 
-    private func makeConfiguration() throws -> SimulatorConfiguration {
+    /// Reads `CRED_ID=PUBLIC_PEM_PATH` entries of the option `--name`.
+    private static func credentials(_ entries: [String], option name: String) throws -> [String: String] {
         var credentials: [String: String] = [:]
-        for entry in credential {
+        for entry in entries {
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty else {
-                throw ValidationError("--credential \(entry) must be CRED_ID=PUBLIC_PEM_PATH")
+                throw ValidationError("--\(name) \(entry) must be CRED_ID=PUBLIC_PEM_PATH")
             }
             guard let pem = FileManager.default.contents(atPath: parts[1]) else {
-                throw ValidationError("--credential \(parts[0]): cannot read \(parts[1])")
+                throw ValidationError("--\(name) \(parts[0]): cannot read \(parts[1])")
             }
             credentials[parts[0]] = String(decoding: pem, as: UTF8.self)
         }
+        return credentials
+    }
+
+    private func makeConfiguration() throws -> SimulatorConfiguration {
         var faults: [SimulatorEndpoint: FaultRule] = [:]
         for entry in fault {
             let parts = entry.split(separator: ":", maxSplits: 1).map(String.init)
@@ -101,7 +111,11 @@ struct SimulatorCommand: AsyncParsableCommand {
             host: host,
             port: port,
             authTokens: authToken.isEmpty ? ["sim-token"] : authToken,
-            credentials: credentials,
+            credentials: try Self.credentials(credential, option: "credential"),
+            passwordProtectedKeyCredentials: try Self.credentials(passwordProtectedCredential, option: "password-protected-credential"),
+            fido2Credentials: try Self.credentials(fido2Credential, option: "fido2-credential"),
+            relyingPartyId: rpId,
+            secondFactorRequired: secondFactorRequired,
             rateLimitPerMinute: rateLimit,
             transferStep: .milliseconds(transferStepMs),
             failedFraction: failedFraction,

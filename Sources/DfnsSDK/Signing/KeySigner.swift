@@ -12,6 +12,7 @@ public final class KeySigner: CredentialSigner, @unchecked Sendable, CustomStrin
     private let key: OpaquePointer
 
     public let credentialId: String
+    public let credentialKind: KeyCredentialKind
     /// The algorithm detected from the key.
     public let algorithm: KeyAlgorithm
 
@@ -20,9 +21,12 @@ public final class KeySigner: CredentialSigner, @unchecked Sendable, CustomStrin
     ///   - credentialId: the Dfns credential id the key belongs to.
     ///   - privateKeyPEM: the PEM text.
     ///   - passphrase: the passphrase of an encrypted PEM; nil for an unencrypted one.
+    ///   - kind: ``KeyCredentialKind/passwordProtectedKey`` for a user's key Dfns stored encrypted (decrypted here with
+    ///     `passphrase`); default ``KeyCredentialKind/key``.
     /// - Throws: ``KeySignerError`` naming the problem.
-    public init(credentialId: String, privateKeyPEM: String, passphrase: String? = nil) throws {
+    public init(credentialId: String, privateKeyPEM: String, passphrase: String? = nil, kind: KeyCredentialKind = .key) throws {
         self.credentialId = credentialId
+        self.credentialKind = kind
         let loaded = try Self.load(pem: privateKeyPEM, passphrase: passphrase)
         do {
             self.algorithm = try Self.algorithm(of: loaded)
@@ -34,11 +38,11 @@ public final class KeySigner: CredentialSigner, @unchecked Sendable, CustomStrin
     }
 
     /// Loads a PEM private key from a file.
-    public convenience init(credentialId: String, privateKeyFile path: String, passphrase: String? = nil) throws {
+    public convenience init(credentialId: String, privateKeyFile path: String, passphrase: String? = nil, kind: KeyCredentialKind = .key) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw KeySignerError(.unreadableKey, "cannot read the private key file at \(path)")
         }
-        try self.init(credentialId: credentialId, privateKeyPEM: String(decoding: data, as: UTF8.self), passphrase: passphrase)
+        try self.init(credentialId: credentialId, privateKeyPEM: String(decoding: data, as: UTF8.self), passphrase: passphrase, kind: kind)
     }
 
     deinit { EVP_PKEY_free(key) }

@@ -35,16 +35,25 @@ extension CreateWalletRequest: JSONValueEncodable {
 
 extension SignedChallenge: JSONValueEncodable {
     var jsonValue: JSONValue {
-        let assertion = firstFactor.credentialAssertion
-        return .object([
-            "challengeIdentifier": .string(challengeIdentifier),
-            "firstFactor": .object([
-                "kind": .string(firstFactor.kind),
-                "credentialAssertion": .object([
-                    "credId": .string(assertion.credId), "clientData": .string(assertion.clientData),
-                    "signature": .string(assertion.signature),
-                ]),
-            ]),
-        ])
+        var members: [String: JSONValue] = ["challengeIdentifier": .string(challengeIdentifier), "firstFactor": firstFactor.jsonValue]
+        if let secondFactor { members["secondFactor"] = secondFactor.jsonValue }
+        return .object(members)
+    }
+}
+
+extension SignedChallenge.Assertion: JSONValueEncodable {
+    var jsonValue: JSONValue {
+        var assertion: [String: JSONValue]
+        switch self {
+        case .key(let key), .passwordProtectedKey(let key):
+            assertion = ["credId": .string(key.credId), "clientData": .string(key.clientData), "signature": .string(key.signature)]
+        case .fido2(let fido2):
+            assertion = [
+                "credId": .string(fido2.credId), "clientData": .string(fido2.clientData),
+                "authenticatorData": .string(fido2.authenticatorData), "signature": .string(fido2.signature),
+            ]
+            if let userHandle = fido2.userHandle { assertion["userHandle"] = .string(userHandle) }
+        }
+        return .object(["kind": .string(kind), "credentialAssertion": .object(assertion)])
     }
 }

@@ -19,11 +19,12 @@ public enum UserActionSigning {
         with signer: some CredentialSigner,
         origin: String = defaultOrigin
     ) async throws -> SignedChallenge {
-        let allowed = challenge.allowedKeyCredentialIds
+        let kind = signer.credentialKind
+        let allowed = challenge.allowedCredentialIds(kind)
         guard allowed.isEmpty || allowed.contains(signer.credentialId) else {
             throw DfnsError(
                 code: .signing,
-                message: "credential \(signer.credentialId) is not among the \(allowed.count) allowed by the challenge"
+                message: "\(kind.rawValue) credential \(signer.credentialId) is not among the \(allowed.count) allowed by the challenge"
             )
         }
         let clientData = clientData(challenge: challenge.challenge, origin: origin)
@@ -42,7 +43,7 @@ public enum UserActionSigning {
         )
         return SignedChallenge(
             challengeIdentifier: challenge.challengeIdentifier,
-            firstFactor: .init(credentialAssertion: assertion)
+            firstFactor: kind == .key ? .key(assertion) : .passwordProtectedKey(assertion)
         )
     }
 

@@ -1,0 +1,49 @@
+import COpenSSL
+import DfnsSDK
+
+/// A WebAuthn authenticator in software: a P-256 key that answers `navigator.credentials.get` the way a platform
+/// passkey does (W3C WebAuthn §6.3.3 and §5.8.1), so tests can assert with Fido2 without a browser.
+public struct SoftwareAuthenticator: Sendable {
+    public let credentialId: String
+    /// The public key to register with the simulator (SubjectPublicKeyInfo PEM).
+    public let publicKeyPEM: String
+    private let signer: KeySigner
+
+    public init(credentialId: String) throws {
+        let pair = try KeyGenerator.generate(.p256)
+        self.credentialId = credentialId
+        self.publicKeyPEM = pair.publicKeyPEM
+        self.signer = try KeySigner(credentialId: credentialId, privateKeyPEM: pair.privateKeyPEM)
+    }
+
+    /// Asserts `challenge` as a browser on `origin` would: client data `webauthn.get` with the challenge as base64url of
+    /// its UTF-8 bytes, authenticator data `SHA-256(rpId) ‖ flags ‖ signCount`, and an ECDSA signature over
+    /// `authenticatorData ‖ SHA-256(clientDataJSON)`. The parameters let a test forge each part.
+    public func assert(
+        _ challenge: UserActionChallenge,
+        origin: String = "https://app.dfns.io",
+        relyingPartyId: String? = nil,
+        type: String = "webauthn.get",
+        flags: UInt8 = 0x05,
+        userHandle: [UInt8]? = Array("user-1".utf8)
+    ) throws -> SignedChallenge.Assertion {
+        let clientData = Array(
+            #"{"type":"\#(type)","challenge":"\#(Base64URL.encode(Array(challenge.challenge.utf8)))","origin":"\#(origin)","crossOrigin":false}"#.utf8
+        )
+        let rpId = relyingPartyId ?? challenge.relyingPartyId ?? "dfns.io"
+        let authenticatorData = Self.sha256(Array(rpId.utf8)) + [flags, 0, 0, 0, 7]
+        let signature = try signer.sign(authenticatorData + Self.sha256(clientData))
+        return .fido2(SignedChallenge.Fido2Assertion(
+            credId: credentialId, clientData: Base64URL.encode(clientData), authenticatorData: Base64URL.encode(authenticatorData),
+            signature: Base64URL.encode(signature), userHandle: userHandle.map(Base64URL.encode)
+        ))
+    }
+
+    private static func sha256(_ bytes: [UInt8]) -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: 32)
+        _ = bytes.withUnsafeBufferPointer { input in
+            digest.withUnsafeMutableBufferPointer { EVP_Digest(input.baseAddress, input.count, $0.baseAddress, nil, EVP_sha256(), nil) }
+        }
+        return digest
+    }
+}
