@@ -79,6 +79,7 @@ let package = Package(
             name: "DfnsSimulator",
             dependencies: [
                 "COpenSSL",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ExtrasBase64", package: "swift-extras-base64"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -128,6 +129,7 @@ let package = Package(
             dependencies: [
                 "COpenSSL",
                 "DfnsSDK",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 "DfnsSimulator",
                 "DfnsWorker",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -38,13 +38,33 @@ public final class DfnsClient: Sendable {
     /// Total time requests have waited on the rate limiter.
     public var rateLimiterWait: Duration { transport.limiter.totalWait }
 
+    // MARK: Any request
+
+    /// Sends any request of the catalogs (``DfnsWallets``, ``DfnsKeys``, ``DfnsPolicies``, ``DfnsWebhooks``,
+    /// ``DfnsNetworks``), signing it when it needs a user action:
+    /// `try await client.send(DfnsWallets.tagWallet(walletId: id, tags: ["treasury"]))`.
+    ///
+    /// A signed write is repeated after it was sent only when ``DfnsRequest/isIdempotent`` (an `externalId` Dfns
+    /// deduplicates) and ``DfnsClientConfiguration/writeReplay`` allows it; every other failure after sending surfaces
+    /// as a ``DfnsError`` whose `outcomeUnknown` says whether it may have taken effect.
+    public func send<Response>(_ request: DfnsRequest<Response>) async throws -> Response {
+        guard request.isSigned else { return try await delegated.send(request) }
+        let response = try await signedWrite(request.method, request.path, body: request.body, repeatable: request.isIdempotent)
+        return try transport.decode(Response.self, from: response, written: true)
+    }
+
+    /// Every item of a list, fetched page by page as the sequence is iterated:
+    /// `for try await key in client.all({ try DfnsKeys.listKeys(paginationToken: $0) }) { … }`.
+    public func all<Item>(_ page: @escaping @Sendable (_ paginationToken: String?) throws -> DfnsRequest<Page<Item>>) -> PaginatedSequence<Item> {
+        delegated.all(page)
+    }
+
     // MARK: Wallets
 
     /// `POST /wallets`. Not repeated after the request was sent: Dfns documents no idempotency for wallets, so a
     /// caller that saw `outcomeUnknown` should look the wallet up (by `externalId`) before creating it again.
     public func createWallet(_ request: CreateWalletRequest) async throws -> Wallet {
-        let body = try await signedWrite(.POST, "/wallets", body: try JSONCoding.encode(request), repeatable: false)
-        return try transport.decode(Wallet.self, from: body, written: true)
+        try await send(DfnsWallets.createWallet(request))
     }
 
     /// `GET /wallets/{walletId}`.
@@ -73,9 +93,7 @@ public final class DfnsClient: Sendable {
     /// `POST /wallets/{walletId}/transfers`, validated before anything is sent. With an `externalId` the whole
     /// flow is retried on transient failures: Dfns answers a replay with the transfer it already created.
     public func createTransfer(walletId: String, _ request: TransferRequest) async throws -> Transfer {
-        let (path, body) = try DfnsDelegatedClient.transferWrite(walletId: walletId, request)
-        let response = try await signedWrite(.POST, path, body: body, repeatable: request.externalId != nil)
-        return try transport.decode(Transfer.self, from: response, written: true)
+        try await send(DfnsWallets.transferAsset(walletId: walletId, request))
     }
 
     /// `GET /wallets/{walletId}/transfers/{transferId}`.
@@ -101,8 +119,7 @@ public final class DfnsClient: Sendable {
     /// `PUT /wallets/{walletId}/transfers/{transferId}/abort`: stops a transfer still `Executing` (not signed yet); it
     /// becomes `Failed`. Signed without a body; never repeated by the SDK after it was sent.
     public func abortTransfer(walletId: String, transferId: String) async throws -> Transfer {
-        let response = try await signedWrite(.PUT, try DfnsDelegatedClient.abortPath(walletId, transferId), body: nil, repeatable: false)
-        return try transport.decode(Transfer.self, from: response, written: true)
+        try await send(DfnsWallets.abortTransfer(walletId: walletId, transferId: transferId))
     }
 
     // MARK: Any endpoint

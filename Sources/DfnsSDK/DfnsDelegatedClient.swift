@@ -2,12 +2,15 @@ import AsyncHTTPClient
 import Logging
 import NIOHTTP1
 
-/// A Dfns client that holds no key: each signed write is split into `…Init`, which returns the challenge for an
-/// external signer (a KMS, an HSM, an end user's passkey), and `…Complete`, which takes the signed challenge and
+/// A Dfns client that holds no key: each signed write is split into an init, which returns the challenge for an
+/// external signer (a KMS, an HSM, an end user's passkey), and a complete, which takes the signed challenge and
 /// sends the request.
 ///
-/// Pass ``Complete`` the same request you passed ``Init``: the body is serialized identically both times.
-/// Completes are not retried (the challenge is single-use); reads are retried under the configured policy.
+/// Every method of the API is a ``DfnsRequest`` from the catalogs (``DfnsWallets``, ``DfnsKeys``, ``DfnsPolicies``,
+/// ``DfnsWebhooks``, ``DfnsNetworks``): reads go through ``send(_:)``; a signed write through
+/// ``initUserAction(for:)`` and then ``complete(_:signedChallenge:)`` with the same request (its body is serialized
+/// once, when it is built). Completes are not retried (the challenge is single-use); reads are retried under the
+/// configured policy.
 public final class DfnsDelegatedClient: Sendable {
     let transport: DfnsTransport
 
@@ -19,96 +22,115 @@ public final class DfnsDelegatedClient: Sendable {
         self.transport = DfnsTransport(configuration: configuration, httpClient: httpClient, logger: logger)
     }
 
+    // MARK: Any request
+
+    /// Sends a request that needs no user action (reads, contract calls); retried under the policy when it is a read.
+    /// - Throws: ``DfnsError`` with code `.validation` for a signed write: use ``initUserAction(for:)``.
+    public func send<Response>(_ request: DfnsRequest<Response>) async throws -> Response {
+        guard !request.isSigned else {
+            throw DfnsError(code: .validation, message: "\(request.method.rawValue) \(request.path) needs a user action: use initUserAction(for:) and complete(_:signedChallenge:)")
+        }
+        guard request.method == .GET else {
+            return try transport.decode(Response.self, from: try await transport.exchange(request.method, request.path, query: request.query, body: request.body))
+        }
+        return try await transport.retrying { _ in
+            try transport.decode(Response.self, from: try await transport.exchange(.GET, request.path, query: request.query))
+        }
+    }
+
+    /// Every item of a list, fetched page by page as the sequence is iterated: `page` builds the request of a page
+    /// from its token, e.g. `delegated.all { try DfnsKeys.listKeys(paginationToken: $0) }`.
+    public func all<Item>(_ page: @escaping @Sendable (_ paginationToken: String?) throws -> DfnsRequest<Page<Item>>) -> PaginatedSequence<Item> {
+        PaginatedSequence { [self] token in try await send(try page(token)) }
+    }
+
+    /// Starts a signed write: returns the challenge to sign for exactly this request.
+    public func initUserAction<Response>(for request: DfnsRequest<Response>) async throws -> UserActionChallenge {
+        try await initUserAction(request.method, request.path, body: request.body)
+    }
+
+    /// Finishes a signed write started with ``initUserAction(for:)``; pass the same request.
+    public func complete<Response>(_ request: DfnsRequest<Response>, signedChallenge: SignedChallenge) async throws -> Response {
+        let body = try await complete(request.method, request.path, body: request.body, signedChallenge: signedChallenge)
+        return try transport.decode(Response.self, from: body, written: true)
+    }
+
     // MARK: Wallets
 
     /// Starts `POST /wallets`: returns the challenge to sign.
     public func createWalletInit(_ request: CreateWalletRequest) async throws -> UserActionChallenge {
-        try await initUserAction(.POST, "/wallets", body: try JSONCoding.encode(request))
+        try await initUserAction(for: DfnsWallets.createWallet(request))
     }
 
     /// Finishes `POST /wallets` with the signed challenge.
     public func createWalletComplete(_ request: CreateWalletRequest, signedChallenge: SignedChallenge) async throws -> Wallet {
-        let body = try await complete(.POST, "/wallets", body: try JSONCoding.encode(request), signedChallenge: signedChallenge)
-        return try transport.decode(Wallet.self, from: body, written: true)
+        try await complete(DfnsWallets.createWallet(request), signedChallenge: signedChallenge)
     }
 
     /// `GET /wallets/{walletId}`.
     public func getWallet(id: String) async throws -> Wallet {
-        try await read(Wallet.self, "/wallets/\(try Self.pathSegment(id, "walletId"))")
+        try await send(DfnsWallets.getWallet(walletId: id))
     }
 
     /// One page of `GET /wallets`.
     /// - Parameter limit: 1–500 items per page (Dfns default 50).
     public func listWalletsPage(limit: Int? = nil, paginationToken: String? = nil) async throws -> Page<Wallet> {
-        try await read(Page<Wallet>.self, "/wallets", query: Self.pageQuery(limit, paginationToken))
+        try await send(DfnsWallets.listWallets(limit: limit, paginationToken: paginationToken))
     }
 
     /// Every wallet, fetched page by page as the sequence is iterated.
     public func listWallets(pageSize: Int? = nil) -> PaginatedSequence<Wallet> {
-        PaginatedSequence { [self] token in try await listWalletsPage(limit: pageSize, paginationToken: token) }
+        all { try DfnsWallets.listWallets(limit: pageSize, paginationToken: $0) }
     }
 
     /// Every wallet as Dfns returned it, page by page (see ``DfnsClient/listWalletsJSON(pageSize:)``).
     public func listWalletsJSON(pageSize: Int? = nil) -> PaginatedSequence<JSONValue> {
-        PaginatedSequence { [self] token in
-            try await read(Page<JSONValue>.self, "/wallets", query: Self.pageQuery(pageSize, token))
-        }
+        all { .read("/wallets", query: try RequestPath.pageQuery(limit: pageSize, paginationToken: $0)) }
     }
 
     // MARK: Transfers
 
     /// Starts `POST /wallets/{walletId}/transfers`: validates the body, then returns the challenge to sign.
     public func createTransferInit(walletId: String, _ request: TransferRequest) async throws -> UserActionChallenge {
-        let (path, body) = try Self.transferWrite(walletId: walletId, request)
-        return try await initUserAction(.POST, path, body: body)
+        try await initUserAction(for: DfnsWallets.transferAsset(walletId: walletId, request))
     }
 
     /// Finishes `POST /wallets/{walletId}/transfers` with the signed challenge.
     public func createTransferComplete(walletId: String, _ request: TransferRequest, signedChallenge: SignedChallenge) async throws -> Transfer {
-        let (path, body) = try Self.transferWrite(walletId: walletId, request)
-        return try transport.decode(Transfer.self, from: try await complete(.POST, path, body: body, signedChallenge: signedChallenge), written: true)
+        try await complete(DfnsWallets.transferAsset(walletId: walletId, request), signedChallenge: signedChallenge)
     }
 
     /// `GET /wallets/{walletId}/transfers/{transferId}`.
     public func getTransfer(walletId: String, transferId: String) async throws -> Transfer {
-        let path = "/wallets/\(try Self.pathSegment(walletId, "walletId"))/transfers/\(try Self.pathSegment(transferId, "transferId"))"
-        return try await read(Transfer.self, path)
+        try await send(DfnsWallets.getTransfer(walletId: walletId, transferId: transferId))
     }
 
     /// One page of `GET /wallets/{walletId}/transfers`.
     public func listTransfersPage(walletId: String, limit: Int? = nil, paginationToken: String? = nil) async throws -> Page<Transfer> {
-        let path = "/wallets/\(try Self.pathSegment(walletId, "walletId"))/transfers"
-        return try await read(Page<Transfer>.self, path, query: Self.pageQuery(limit, paginationToken))
+        try await send(DfnsWallets.listTransfers(walletId: walletId, limit: limit, paginationToken: paginationToken))
     }
 
     /// Every transfer of a wallet, fetched page by page as the sequence is iterated.
     public func listTransfers(walletId: String, pageSize: Int? = nil) -> PaginatedSequence<Transfer> {
-        PaginatedSequence { [self] token in
-            try await listTransfersPage(walletId: walletId, limit: pageSize, paginationToken: token)
-        }
+        all { try DfnsWallets.listTransfers(walletId: walletId, limit: pageSize, paginationToken: $0) }
     }
 
     /// Every transfer of a wallet as Dfns returned it, page by page.
     public func listTransfersJSON(walletId: String, pageSize: Int? = nil) -> PaginatedSequence<JSONValue> {
-        PaginatedSequence { [self] token in
-            let path = "/wallets/\(try Self.pathSegment(walletId, "walletId"))/transfers"
-            return try await read(Page<JSONValue>.self, path, query: Self.pageQuery(pageSize, token))
+        all { token in
+            let typed = try DfnsWallets.listTransfers(walletId: walletId, limit: pageSize, paginationToken: token)
+            return .read(typed.path, query: typed.query)
         }
     }
 
     /// Starts `PUT /wallets/{walletId}/transfers/{transferId}/abort` (signed, no body): returns the challenge to sign.
     public func abortTransferInit(walletId: String, transferId: String) async throws -> UserActionChallenge {
-        try await initUserAction(.PUT, try Self.abortPath(walletId, transferId), body: nil)
+        try await initUserAction(for: DfnsWallets.abortTransfer(walletId: walletId, transferId: transferId))
     }
 
     /// Finishes the abort with the signed challenge; returns the transfer, `Failed` when Dfns aborted it.
     public func abortTransferComplete(walletId: String, transferId: String, signedChallenge: SignedChallenge) async throws -> Transfer {
-        let response = try await complete(.PUT, try Self.abortPath(walletId, transferId), body: nil, signedChallenge: signedChallenge)
-        return try transport.decode(Transfer.self, from: response, written: true)
-    }
-
-    static func abortPath(_ walletId: String, _ transferId: String) throws -> String {
-        "/wallets/\(try pathSegment(walletId, "walletId"))/transfers/\(try pathSegment(transferId, "transferId"))/abort"
+        try await complete(DfnsWallets.abortTransfer(walletId: walletId, transferId: transferId), signedChallenge: signedChallenge)
     }
 
     // MARK: Building blocks
@@ -143,32 +165,5 @@ public final class DfnsDelegatedClient: Sendable {
         struct ActionResponse: Decodable { let userAction: String }
         let body = try await transport.exchange(.POST, "/auth/action", body: try JSONCoding.encode(signedChallenge))
         return try transport.decode(ActionResponse.self, from: body).userAction
-    }
-
-    private func read<Value: Decodable>(_ type: Value.Type, _ path: String, query: [(String, String)] = []) async throws -> Value {
-        try await transport.retrying { _ in
-            try transport.decode(type, from: try await transport.exchange(.GET, path, query: query))
-        }
-    }
-
-    /// The path and body bytes of a transfer create, validated, serialized once.
-    static func transferWrite(walletId: String, _ request: TransferRequest) throws -> (String, [UInt8]) {
-        try request.validate()
-        return ("/wallets/\(try pathSegment(walletId, "walletId"))/transfers", try JSONCoding.encode(request))
-    }
-
-    /// Dfns ids are `[a-z0-9-]`; anything else would change the path that is signed.
-    static func pathSegment(_ id: String, _ name: String) throws -> String {
-        guard !id.isEmpty, id.count <= 64, id.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || ($0 >= 0x41 && $0 <= 0x5A) || $0 == 0x5F }) else {
-            throw DfnsError(code: .validation, message: "\(name) must be a Dfns id (letters, digits, - and _; 1 to 64 characters)")
-        }
-        return id
-    }
-
-    private static func pageQuery(_ limit: Int?, _ token: String?) -> [(String, String)] {
-        var query: [(String, String)] = []
-        if let limit { query.append(("limit", String(limit))) }
-        if let token { query.append(("paginationToken", token)) }
-        return query
     }
 }

@@ -19,7 +19,7 @@ extension DfnsSimulator {
                 "garbledResponses": stats.garbledResponses, "injectedNotFound": stats.injectedNotFound,
                 "signatureFailures": stats.signatureFailures,
                 "walletsCreated": stats.walletCreates, "transfersCreated": stats.transferCreates,
-                "transferReplays": stats.transferReplays, "conflicts": stats.conflicts,
+                "transferReplays": stats.transferReplays, "conflicts": stats.conflicts, "transactionsCreated": stats.transactionCreates,
                 "transfersWithExternalId": transfers.count { $0.externalId != nil },
                 "distinctTransferExternalIds": Set(transfers.compactMap(\.externalId)).count,
                 "walletsWithExternalId": walletExternalIds.count,
@@ -78,6 +78,30 @@ extension DfnsSimulator {
                 tags: [], foreign: true, oddShape: object["oddShape"] as? Bool ?? false
             )
             return APIResponse(json: wallet)
+        }
+        group.post("/offers") { [store, documents] request, _ in
+            // An incoming offer to a wallet, as a counterparty would make one: {walletId, kind?, value?, from?}.
+            let object = try Self.object(await Self.body(of: request))
+            guard let walletId = object["walletId"] as? String, let principal = store.anyPrincipal else { throw APIError.badRequest("walletId is required") }
+            let wallet = try store.wallet(walletId, principal: principal)
+            let id = documents.newId("of-")
+            let offer: [String: Any] = [
+                "id": id, "orgId": principal.orgId, "walletId": walletId, "network": wallet.network, "kind": object["kind"] as? String ?? "Native",
+                "metadata": [:] as [String: Any], "txHash": "0x" + String(repeating: "0", count: 64), "status": "Pending",
+                "from": object["from"] as? String ?? "counterparty::1220", "to": wallet.address ?? "", "value": object["value"] as? String ?? "1000",
+                "timestamp": SimulatedTransfer.format(Date()),
+            ]
+            documents.insert(.offer, id: id, orgId: principal.orgId, parent: walletId, json: offer)
+            return APIResponse(json: offer)
+        }
+        group.post("/transfers/:transferId/advance") { [store, configuration] request, context in
+            // {"status": "Executing"}: the transfer (or transaction) enters that stage now, as if requested earlier.
+            let status = (try? Self.object(await Self.body(of: request)))?["status"] as? String ?? ""
+            let now = Date()
+            guard let transfer = store.advance(context.parameters.get("transferId") ?? "", to: status, step: configuration.transferStep) else {
+                throw APIError(404, "no such transfer, or status is not Pending, Executing, Broadcasted or Confirmed")
+            }
+            return APIResponse(json: transfer.json(at: now, step: configuration.transferStep))
         }
         group.post("/approvals/:transferId") { [store] request, context in
             // {"approve": false} rejects; anything else approves.

@@ -13,6 +13,7 @@ import Synchronization
 public final class DfnsSimulator: Sendable {
     public let configuration: SimulatorConfiguration
     let store: SimulatorStore
+    let documents: DocumentStore
     private let verifier: UserActionVerifier
 
     /// - Throws: ``SimulatorConfigurationError`` when a credential's public key cannot be used.
@@ -20,6 +21,7 @@ public final class DfnsSimulator: Sendable {
         self.configuration = configuration
         self.verifier = try UserActionVerifier(configuration: configuration)
         self.store = SimulatorStore(configuration: configuration)
+        self.documents = DocumentStore(seed: configuration.seed)
     }
 
     /// The organisation id every token belongs to.
@@ -48,7 +50,7 @@ public final class DfnsSimulator: Sendable {
         // Every Dfns request goes through the same pipeline, in Dfns's order: authentication (401), the organisation's
         // rate limit (429), injected faults, then for a signed write the user action (403/400). Errors anywhere are
         // answered in the Dfns envelope (``APIError``). Each part classifies the request with ``SimulatorEndpoint``.
-        router.group()
+        let api = router.group()
             .add(middleware: AuthenticationMiddleware(store: store))
             .add(middleware: RateLimitMiddleware(store: store))
             .add(middleware: FaultMiddleware(store: store))
@@ -57,11 +59,15 @@ public final class DfnsSimulator: Sendable {
             .post("/auth/action", use: completeUserAction)
             .post("/wallets", use: createWallet)
             .post("/wallets/:walletId/transfers", use: createTransfer)
-            .put("/wallets/:walletId/transfers/:transferId/abort", use: abortTransfer)
             .get("/wallets", use: listWallets)
             .get("/wallets/:walletId", use: getWallet)
             .get("/wallets/:walletId/transfers", use: listTransfers)
             .get("/wallets/:walletId/transfers/:transferId", use: getTransfer)
+        addWalletRoutes(to: api)
+        addKeyRoutes(to: api)
+        addPolicyRoutes(to: api)
+        addWebhookRoutes(to: api)
+        addNetworkRoutes(to: api)
         addControlPlane(to: router)
         return router
     }
@@ -133,27 +139,10 @@ public final class DfnsSimulator: Sendable {
         if store.isForbidden(walletId: walletId) {
             throw APIError(403, "\(principal.userId) is not authorized to perform operation (Wallets:Transfers:Create) on \(walletId)")
         }
-        let creation = try store.createTransfer(
+        return Self.created(try store.createTransfer(
             principal: principal, walletId: walletId, body: SimulatorJSON.serialize(object, sorted: true),
             externalId: object["externalId"] as? String, destination: object["to"] as? String
-        )
-        let now = Date()
-        switch creation {
-        case .created(let transfer) where transfer.awaitsApproval(at: now):
-            return .accepted(transfer.json(at: now, step: configuration.transferStep))
-        case .created(let transfer), .replayed(let transfer):
-            return APIResponse(json: transfer.json(at: now, step: configuration.transferStep))
-        }
-    }
-
-    @Sendable private func abortTransfer(_ request: Request, context: Context) throws(APIError) -> APIResponse {
-        // Signed without a body: anything sent is refused (the user action was checked against an empty payload).
-        let now = Date()
-        let transfer = try store.abortTransfer(
-            context.parameters.get("transferId") ?? "", walletId: context.parameters.get("walletId") ?? "", principal: context.caller(),
-            at: now, step: configuration.transferStep
-        )
-        return APIResponse(json: transfer.json(at: now, step: configuration.transferStep))
+        ), step: configuration.transferStep)
     }
 
     @Sendable private func getTransfer(_ request: Request, context: Context) throws(APIError) -> APIResponse {
@@ -179,7 +168,7 @@ public final class DfnsSimulator: Sendable {
         return object
     }
 
-    private static func page(_ request: Request) throws(APIError) -> (limit: Int, cursor: Int) {
+    static func page(_ request: Request) throws(APIError) -> (limit: Int, cursor: Int) {
         let query = formQuery(request.uri.query ?? "")
         var limit = 50
         if let text = query["limit"] {
@@ -199,7 +188,7 @@ public final class DfnsSimulator: Sendable {
 
     /// A query string decoded the way form-decoding servers (Node's `querystring` and `qs`) read it: `+` is a space,
     /// then percent-escapes. A client that leaves `+` raw in a base64 page token loses it here, as at Dfns.
-    private static func formQuery(_ query: String) -> [String: String] {
+    static func formQuery(_ query: String) -> [String: String] {
         var values: [String: String] = [:]
         for pair in query.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -212,7 +201,7 @@ public final class DfnsSimulator: Sendable {
         return values
     }
 
-    private static func pageJSON(_ items: [[String: Any]], next: Int?) -> [String: Any] {
+    static func pageJSON(_ items: [[String: Any]], next: Int?) -> [String: Any] {
         var json: [String: Any] = ["items": items]
         json["nextPageToken"] = next.map(pageToken)
         return json
@@ -222,7 +211,7 @@ public final class DfnsSimulator: Sendable {
     private static let pageTokenPrefix: [UInt8] = [0xFB, 0xFF, 0xBF]
 
     /// The opaque `nextPageToken` for a cursor: standard base64 with `+`, `/` and `=` padding, as Dfns's tokens are.
-    private static func pageToken(_ cursor: Int) -> String {
+    static func pageToken(_ cursor: Int) -> String {
         var bytes = pageTokenPrefix + Array("cursor:\(cursor)".utf8)
         while bytes.count % 3 != 1 { bytes.append(UInt8(ascii: "~")) }
         return Base64Text.standard(bytes)
@@ -234,7 +223,7 @@ public final class DfnsSimulator: Sendable {
     }
 
     /// Decodes a request body, naming the field of a type mismatch.
-    private static func decode<Body: Decodable>(_ type: Body.Type, _ body: [UInt8]) throws(APIError) -> Body {
+    static func decode<Body: Decodable>(_ type: Body.Type, _ body: [UInt8]) throws(APIError) -> Body {
         do {
             return try JSONDecoder().decode(type, from: Data(body))
         } catch let DecodingError.typeMismatch(_, context) {

@@ -20,9 +20,9 @@ struct SimulatedWallet: Sendable, Encodable {
     let id: String
     let network: String
     let address: String?
-    let name: String?
-    let externalId: String?
-    let tags: [String]
+    var name: String?
+    var externalId: String?
+    var tags: [String]
     let signingKey: SigningKey
     let status = "Active"
     let custodial = true
@@ -51,11 +51,25 @@ struct SimulatedWallet: Sendable, Encodable {
     }
 }
 
-/// A transfer as the simulator stores it; its status is derived from the clock, so it moves without timers.
+/// A transfer or a wallet transaction as the simulator stores it (Dfns gives both the same lifecycle); its status is
+/// derived from the clock, so it moves without timers.
 struct SimulatedTransfer: Sendable {
     /// How the transfer ends, drawn at creation.
     enum Outcome: Sendable { case confirmed, failed, rejected(reason: String), awaitingApproval }
 
+    /// Which collection of the wallet it belongs to.
+    enum Entity: String, Sendable {
+        case transfer, transaction
+        var idPrefix: String { self == .transfer ? "xfr-" : "tx-" }
+        var noun: String { self == .transfer ? "Transfer" : "Transaction" }
+    }
+
+    /// What a requester may do to it after creation.
+    enum Action: String, Sendable {
+        case abort, cancel, speedUp = "speed-up"
+    }
+
+    let entity: Entity
     let id: String
     let walletId: String
     let orgId: String
@@ -65,7 +79,8 @@ struct SimulatedTransfer: Sendable {
     let externalId: String?
     /// The request body, canonical JSON.
     let requestBody: [UInt8]
-    let dateRequested: Date
+    /// When it was requested; the control plane moves it back to advance the clock-derived status.
+    var dateRequested: Date
     let outcome: Outcome
     let txHash: String
     let fee: String
@@ -73,8 +88,14 @@ struct SimulatedTransfer: Sendable {
     /// When an approval is (or will be, with an automatic approval delay) decided: approve → the timeline restarts
     /// then; reject → Rejected.
     var approvalDecision: (approved: Bool, at: Date)?
+    /// Who decided through `/v2/policy-approvals/{id}/decisions`, and why (nil for the control plane or a timer).
+    var decision: (userId: String, reason: String?)?
     /// When the requester aborted it while it was `Executing`: `Failed` from then on.
     var abortedAt: Date?
+    /// When the requester cancelled it while `Broadcasted`: replaced by a 0-value transaction, `Failed` from then on.
+    var cancelledAt: Date?
+    /// The replacement a cancel or a speed-up broadcast.
+    var replacementId: String?
 
     /// True while the transfer waits for an approval decision.
     func awaitsApproval(at now: Date) -> Bool {
@@ -86,7 +107,10 @@ struct SimulatedTransfer: Sendable {
     func state(at now: Date, step: Duration) -> (status: String, fields: [String: Any]) {
         let stepSeconds = step.secondsValue
         if let abortedAt, now >= abortedAt {
-            return ("Failed", ["datePolicyResolved": Self.format(abortedAt), "reason": "Transfer aborted by the requester"])
+            return ("Failed", ["datePolicyResolved": Self.format(abortedAt), "reason": "\(entity.noun) aborted by the requester"])
+        }
+        if let cancelledAt, now >= cancelledAt {
+            return ("Failed", ["txHash": txHash, "reason": "Cancelled by the requester: replaced by a 0-value transaction with the same nonce"])
         }
         var start = dateRequested
         switch outcome {
@@ -128,11 +152,37 @@ struct SimulatedTransfer: Sendable {
             "id": id, "walletId": walletId, "network": networkName, "status": status,
             "requester": ["userId": requester.userId, "tokenId": requester.tokenId],
             "requestBody": SimulatorJSON.parse(requestBody) ?? [:],
-            "metadata": ["asset": ["symbol": network.symbol, "decimals": network.decimals, "verified": true]],
             "dateRequested": Self.format(dateRequested),
         ]
+        if entity == .transfer {
+            object["metadata"] = ["asset": ["symbol": network.symbol, "decimals": network.decimals, "verified": true]]
+        }
         object["externalId"] = externalId
+        object["replacementId"] = replacementId
         for (key, value) in fields { object[key] = value }
+        return object
+    }
+
+    /// The approval a `RequestApproval` policy opened for it (`/v2/policy-approvals`), or nil when none did.
+    func approvalJSON(at now: Date, step: Duration) -> [String: Any]? {
+        guard let approvalId else { return nil }
+        var status = "Pending"
+        var object: [String: Any] = [
+            "id": approvalId, "initiatorId": requester.userId,
+            "activity": ["kind": "Wallets:Sign", "\(entity.rawValue)Request": json(at: now, step: step)],
+            "dateCreated": Self.format(dateRequested), "dateUpdated": Self.format(dateRequested),
+            "policyEvaluations": [["policyId": "plc-sim-approval", "triggered": true, "reason": "RequestApproval policy"]],
+            "decisions": [] as [Any],
+        ]
+        if let decided = approvalDecision, now >= decided.at {
+            status = decided.approved ? "Approved" : "Denied"
+            object["dateResolved"] = Self.format(decided.at)
+            object["dateUpdated"] = Self.format(decided.at)
+            var entry: [String: Any] = ["userId": decision?.userId ?? "us-sim-approver", "date": Self.format(decided.at), "value": status]
+            entry["reason"] = decision?.reason
+            object["decisions"] = [entry]
+        }
+        object["status"] = status
         return object
     }
 

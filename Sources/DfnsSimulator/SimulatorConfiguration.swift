@@ -48,6 +48,11 @@ public struct SimulatorConfiguration: Sendable {
     public var uniqueWalletExternalId: Bool
     /// Lifetime of a challenge and of a user-action token. Default 5 minutes.
     public var userActionLifetime: Duration
+    /// Answer `POST /keys/{keyId}/export`; Dfns enables key export per organisation and refuses it (403) otherwise.
+    /// Default false.
+    public var keyExportEnabled: Bool
+    /// How long a webhook receiver has to answer a delivery. Default 5 s.
+    public var webhookTimeout: Duration
 
     public init(
         host: String = "127.0.0.1",
@@ -70,7 +75,9 @@ public struct SimulatorConfiguration: Sendable {
         strictPayloadMatch: Bool = false,
         acceptRawECDSA: Bool = false,
         uniqueWalletExternalId: Bool = false,
-        userActionLifetime: Duration = .seconds(300)
+        userActionLifetime: Duration = .seconds(300),
+        keyExportEnabled: Bool = false,
+        webhookTimeout: Duration = .seconds(5)
     ) {
         self.host = host
         self.port = port
@@ -93,6 +100,8 @@ public struct SimulatorConfiguration: Sendable {
         self.acceptRawECDSA = acceptRawECDSA
         self.uniqueWalletExternalId = uniqueWalletExternalId
         self.userActionLifetime = userActionLifetime
+        self.keyExportEnabled = keyExportEnabled
+        self.webhookTimeout = webhookTimeout
     }
 }
 

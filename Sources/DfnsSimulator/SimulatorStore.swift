@@ -51,6 +51,7 @@ final class SimulatorStore: Sendable {
         var walletCreates = 0
         var transferCreates = 0
         var transferReplays = 0
+        var transactionCreates = 0
         var conflicts = 0
         /// Requests that passed authentication, by endpoint (rate-limited ones included).
         var byEndpoint: [SimulatorEndpoint: Int] = [:]
@@ -323,16 +324,20 @@ final class SimulatorStore: Sendable {
 
     enum TransferCreation { case created(SimulatedTransfer), replayed(SimulatedTransfer) }
 
-    /// Creates a transfer, or answers a replay of the same `externalId` and body with the original.
-    func createTransfer(principal: Principal, walletId: String, body canonicalBody: [UInt8], externalId: String?, destination: String?) throws(APIError) -> TransferCreation {
+    /// Creates a transfer (or a transaction), or answers a replay of the same `externalId` and body with the original.
+    func createTransfer(
+        _ entity: SimulatedTransfer.Entity = .transfer, principal: Principal, walletId: String, body canonicalBody: [UInt8], externalId: String?,
+        destination: String?
+    ) throws(APIError) -> TransferCreation {
         let nulReasonRate = state.withLock { $0.faults[.createTransfer]?.nulReasonRate ?? 0 }
         return try state.withLock { (state) throws(APIError) -> TransferCreation in
             let wallet = try Self.wallet(walletId, principal, in: state)
-            if let externalId, let index = state.transferByExternalId[principal.orgId + "\u{0}" + externalId] {
+            let externalKey = externalId.map { [entity.rawValue, principal.orgId, $0].joined(separator: "\u{0}") }
+            if let externalId, let externalKey, let index = state.transferByExternalId[externalKey] {
                 let existing = state.transfers[index]
                 guard existing.walletId == walletId, existing.requestBody == canonicalBody else {
                     state.stats.conflicts += 1
-                    throw APIError(409, "Conflicting transfer with same externalId", details: ["duplicate": ["id": existing.id, "externalId": externalId]])
+                    throw APIError(409, "Conflicting \(entity.rawValue) with same externalId", details: ["duplicate": ["id": existing.id, "externalId": externalId]])
                 }
                 state.stats.transferReplays += 1
                 return .replayed(existing)
@@ -357,7 +362,8 @@ final class SimulatorStore: Sendable {
             }
             let isApproval: Bool = if case .awaitingApproval = outcome { true } else { false }
             let transfer = SimulatedTransfer(
-                id: "xfr-" + Self.idBody(&state.generator),
+                entity: entity,
+                id: entity.idPrefix + Self.idBody(&state.generator),
                 walletId: walletId,
                 orgId: principal.orgId,
                 network: network,
@@ -376,54 +382,74 @@ final class SimulatorStore: Sendable {
             state.transfers.append(transfer)
             state.transferIndex[transfer.id] = index
             state.transfersByWallet[walletId, default: []].append(index)
-            if let externalId { state.transferByExternalId[principal.orgId + "\u{0}" + externalId] = index }
-            state.stats.transferCreates += 1
+            if let externalKey { state.transferByExternalId[externalKey] = index }
+            if entity == .transfer { state.stats.transferCreates += 1 } else { state.stats.transactionCreates += 1 }
             return .created(transfer)
         }
     }
 
-    func transfer(_ id: String, walletId: String, principal: Principal) throws(APIError) -> SimulatedTransfer {
+    func transfer(_ id: String, _ entity: SimulatedTransfer.Entity = .transfer, walletId: String, principal: Principal) throws(APIError) -> SimulatedTransfer {
         try state.withLock { (state) throws(APIError) -> SimulatedTransfer in
-            state.transfers[try Self.transferIndex(id, walletId: walletId, principal: principal, in: state)]
+            state.transfers[try Self.transferIndex(id, entity, walletId: walletId, principal: principal, in: state)]
         }
     }
 
-    /// Where transfer `id` of `walletId` is, for a caller who may see the wallet; 404 otherwise.
-    private static func transferIndex(_ id: String, walletId: String, principal: Principal, in state: State) throws(APIError) -> Int {
+    /// Where transfer (or transaction) `id` of `walletId` is, for a caller who may see the wallet; 404 otherwise.
+    private static func transferIndex(_ id: String, _ entity: SimulatedTransfer.Entity, walletId: String, principal: Principal, in state: State) throws(APIError) -> Int {
         _ = try wallet(walletId, principal, in: state)
-        guard let index = state.transferIndex[id], state.transfers[index].walletId == walletId else {
-            throw APIError(404, "transfer not found", details: ["transferId": id, "walletId": walletId])
+        guard let index = state.transferIndex[id], state.transfers[index].walletId == walletId, state.transfers[index].entity == entity else {
+            throw APIError(404, "\(entity.rawValue) not found", details: ["\(entity.rawValue)Id": id, "walletId": walletId])
         }
         return index
     }
 
-    /// `PUT …/transfers/{id}/abort`: only a transfer still `Executing` (not signed yet) can be aborted; it becomes
-    /// `Failed` (dfns-sdk 1.0.4 `abort_transfer`: "Aborts a transfer that is currently in 'Executing' status and has
-    /// not yet been signed. Sets the transfer status to 'Failed'").
-    func abortTransfer(_ id: String, walletId: String, principal: Principal, at now: Date, step: Duration) throws(APIError) -> SimulatedTransfer {
+    /// A requester's action on a transfer or transaction, as dfns-sdk 1.0.4 documents them (`abort_transfer`,
+    /// `cancel_transfer`, `speed_up_transfer` and their transaction twins): abort only while `Executing` (not signed
+    /// yet; it becomes `Failed`); cancel and speed up only an EVM one that is `Broadcasted` — a cancel replaces it by a
+    /// 0-value transaction with its nonce (`Failed` from then on), a speed-up re-broadcasts it with higher fees (a new
+    /// hash, then it confirms). Anything else is a 400 naming the status.
+    func act(
+        _ action: SimulatedTransfer.Action, on id: String, _ entity: SimulatedTransfer.Entity, walletId: String, principal: Principal, at now: Date,
+        step: Duration
+    ) throws(APIError) -> SimulatedTransfer {
         try state.withLock { (state) throws(APIError) -> SimulatedTransfer in
-            let index = try Self.transferIndex(id, walletId: walletId, principal: principal, in: state)
+            let index = try Self.transferIndex(id, entity, walletId: walletId, principal: principal, in: state)
             let status = state.transfers[index].state(at: now, step: step).status
-            guard status == "Executing" else {
-                throw APIError(400, "Transfer \(id) is \(status): only a transfer in Executing status that is not signed yet can be aborted")
+            let noun = entity.noun
+            switch action {
+            case .abort:
+                guard status == "Executing" else {
+                    throw APIError(400, "\(noun) \(id) is \(status): only a \(entity.rawValue) in Executing status that is not signed yet can be aborted")
+                }
+                state.transfers[index].abortedAt = now
+            case .cancel, .speedUp:
+                guard case .evm = state.transfers[index].network.family else {
+                    throw APIError(400, "\(noun) \(id) is on \(state.transfers[index].networkName): only EVM \(entity.rawValue)s can be \(action == .cancel ? "cancelled" : "sped up")")
+                }
+                guard status == "Broadcasted" else {
+                    throw APIError(400, "\(noun) \(id) is \(status): only a Broadcasted \(entity.rawValue) can be \(action == .cancel ? "cancelled" : "sped up")")
+                }
+                state.transfers[index].replacementId = entity.idPrefix + Self.idBody(&state.generator)
+                if action == .cancel { state.transfers[index].cancelledAt = now }
             }
-            state.transfers[index].abortedAt = now
             return state.transfers[index]
         }
     }
 
-    func listTransfers(walletId: String, principal: Principal, limit: Int, after cursor: Int) throws(APIError) -> (items: [SimulatedTransfer], next: Int?) {
+    func listTransfers(_ entity: SimulatedTransfer.Entity = .transfer, walletId: String, principal: Principal, limit: Int, after cursor: Int) throws(APIError) -> (items: [SimulatedTransfer], next: Int?) {
         try state.withLock { (state) throws(APIError) -> (items: [SimulatedTransfer], next: Int?) in
             _ = try Self.wallet(walletId, principal, in: state)
-            let indexes = state.transfersByWallet[walletId] ?? []
+            let indexes = (state.transfersByWallet[walletId] ?? []).filter { state.transfers[$0].entity == entity }
             let items = indexes.dropFirst(cursor).prefix(limit).map { state.transfers[$0] }
             let next = cursor + items.count
             return (items, indexes.count > next ? next : nil)
         }
     }
 
-    /// Every transfer of every wallet (control plane, for duplicate checks).
-    func allTransfers() -> [SimulatedTransfer] { state.withLock { $0.transfers } }
+    /// Every transfer (or transaction) of every wallet (control plane, for duplicate checks; history).
+    func allTransfers(_ entity: SimulatedTransfer.Entity = .transfer) -> [SimulatedTransfer] {
+        state.withLock { $0.transfers.filter { $0.entity == entity } }
+    }
 
     /// Every wallet of every organisation (control plane).
     func allWallets() -> [SimulatedWallet] { state.withLock { $0.wallets } }
@@ -436,6 +462,58 @@ final class SimulatorStore: Sendable {
             else { return false }
             state.transfers[index].approvalDecision = (approve, Date())
             return true
+        }
+    }
+
+    /// Moves a transfer's (or transaction's) timeline so that it is in `status` now, at the start of that stage: the
+    /// control plane's way to reach a stage without waiting (`Pending`, `Executing`, `Broadcasted`, `Confirmed`).
+    func advance(_ id: String, to status: String, step: Duration) -> SimulatedTransfer? {
+        guard let stage = ["Pending", "Executing", "Broadcasted", "Confirmed"].firstIndex(of: status) else { return nil }
+        return state.withLock { state in
+            guard let index = state.transferIndex[id] else { return nil }
+            state.transfers[index].dateRequested = Date().addingTimeInterval(-step.secondsValue * Double(stage) - 0.001)
+            return state.transfers[index]
+        }
+    }
+
+    /// The approvals of the organisation, oldest first.
+    func approvals(principal: Principal) -> [SimulatedTransfer] {
+        state.withLock { $0.transfers.filter { $0.orgId == principal.orgId && $0.approvalId != nil } }
+    }
+
+    /// The transfer or transaction approval `approvalId` holds; 404 otherwise.
+    func approval(_ approvalId: String, principal: Principal) throws(APIError) -> SimulatedTransfer {
+        try state.withLock { (state) throws(APIError) -> SimulatedTransfer in state.transfers[try Self.approvalIndex(approvalId, principal, in: state)] }
+    }
+
+    /// `POST /v2/policy-approvals/{id}/decisions`: decides a pending approval once; a second decision is a 400.
+    func decide(approvalId: String, principal: Principal, approve: Bool, reason: String?, at now: Date) throws(APIError) -> SimulatedTransfer {
+        try state.withLock { (state) throws(APIError) -> SimulatedTransfer in
+            let index = try Self.approvalIndex(approvalId, principal, in: state)
+            guard state.transfers[index].awaitsApproval(at: now) else { throw APIError(400, "approval \(approvalId) is already resolved") }
+            state.transfers[index].approvalDecision = (approve, now)
+            state.transfers[index].decision = (principal.userId, reason)
+            return state.transfers[index]
+        }
+    }
+
+    private static func approvalIndex(_ approvalId: String, _ principal: Principal, in state: State) throws(APIError) -> Int {
+        guard let index = state.transfers.firstIndex(where: { $0.approvalId == approvalId && $0.orgId == principal.orgId }) else {
+            throw APIError(404, "approval not found", details: ["approvalId": approvalId])
+        }
+        return index
+    }
+
+    /// Changes a wallet (name, externalId, tags) and returns it.
+    func updateWallet(_ id: String, principal: Principal, _ change: (inout SimulatedWallet) -> Void) throws(APIError) -> SimulatedWallet {
+        try state.withLock { (state) throws(APIError) -> SimulatedWallet in
+            _ = try Self.wallet(id, principal, in: state)
+            let index = state.walletIndex[id]!
+            let before = state.wallets[index].externalId
+            change(&state.wallets[index])
+            if let before, before != state.wallets[index].externalId { state.walletByExternalId[before] = nil }
+            if let after = state.wallets[index].externalId { state.walletByExternalId[after] = id }
+            return state.wallets[index]
         }
     }
 

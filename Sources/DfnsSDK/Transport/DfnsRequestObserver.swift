@@ -19,17 +19,24 @@ public struct DfnsRequestEvent: Sendable {
 }
 
 extension DfnsRequestEvent {
-    /// The endpoint template of a concrete path: the segment after `wallets` is `{walletId}`, after `transfers`
-    /// `{transferId}`, and any other id-looking segment `{id}`.
+    /// The placeholder of the segment after each collection, as the official SDKs name their path parameters.
+    private static let parameters: [Substring: String] = [
+        "wallets": "{walletId}", "transfers": "{transferId}", "transactions": "{transactionId}", "offers": "{offerId}", "keys": "{keyId}",
+        "signatures": "{signatureId}", "policies": "{policyId}", "policy-approvals": "{approvalId}", "webhooks": "{webhookId}",
+        "events": "{webhookEventId}", "bulk-create": "{jobId}", "networks": "{network}", "validators": "{validatorId}",
+    ]
+    /// Segments that sit where an id could and are part of the route (`/wallets/bulk-create`, `/networks/fees`…).
+    private static let literals: Set<Substring> = ["bulk-create", "all", "import", "fees", "travel-rule", "reindex"]
+
+    /// The endpoint template of a concrete path, e.g. `/wallets/{walletId}/transfers/{transferId}` — the paths of
+    /// the official SDKs' generated clients; an id-looking segment elsewhere becomes `{id}`.
     static func template(of path: String) -> String {
-        var previous = ""
+        var previous: Substring = ""
         let segments = path.split(separator: "/", omittingEmptySubsequences: false).map { segment -> String in
-            defer { previous = String(segment) }
-            switch previous {
-            case "wallets": return "{walletId}"
-            case "transfers": return "{transferId}"
-            default: return segment.contains("-") && segment.rangeOfCharacter(from: .decimalDigits) != nil ? "{id}" : String(segment)
-            }
+            defer { previous = segment }
+            if literals.contains(segment) { return String(segment) }
+            if let parameter = parameters[previous] { return parameter }
+            return segment.contains("-") && segment.rangeOfCharacter(from: .decimalDigits) != nil ? "{id}" : String(segment)
         }
         return segments.joined(separator: "/")
     }

@@ -1,0 +1,17 @@
+/// A bulk wallet creation (`/wallets/bulk-create`) running in the background.
+public struct BulkWalletJob: DfnsModel {
+    public let id: String
+    /// `Pending`, `InProgress`, `Completed`, `PartiallyCompleted` or `Failed`.
+    public let status: String
+    public let raw: JSONValue
+
+    public var totalCount: Int? { raw["totalCount"].flatMap { if case .integer(let value) = $0 { Int(value) } else { nil } } }
+    public var completedCount: Int? { raw["completedCount"].flatMap { if case .integer(let value) = $0 { Int(value) } else { nil } } }
+    public var namePrefix: String? { string("namePrefix") }
+
+    public init(json: JSONValue) throws {
+        id = try json.requiredString("id")
+        status = try json.requiredString("status")
+        raw = json
+    }
+}

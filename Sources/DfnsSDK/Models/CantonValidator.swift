@@ -1,0 +1,16 @@
+/// A Canton validator of the organisation (`/networks/{network}/validators`).
+public struct CantonValidator: DfnsModel {
+    public let id: String
+    public let raw: JSONValue
+
+    /// `Canton`, `CantonDevnet` or `CantonTestnet`.
+    public var network: String? { string("network") }
+    /// `Shared` or `Custom`.
+    public var kind: String? { string("kind") }
+    public var name: String? { string("name") }
+
+    public init(json: JSONValue) throws {
+        id = try json.requiredString("id")
+        raw = json
+    }
+}

@@ -1,0 +1,18 @@
+/// A webhook (`/webhooks`): where Dfns posts events of the kinds it lists.
+public struct Webhook: DfnsModel {
+    public let id: String
+    public let raw: JSONValue
+
+    public var url: String? { string("url") }
+    public var events: [String] { raw["events"]?.arrayValue?.compactMap(\.stringValue) ?? [] }
+    /// `Enabled` or `Disabled`.
+    public var status: String? { string("status") }
+    public var description: String? { string("description") }
+    /// The HMAC secret of event signatures; only in the answer to its creation.
+    public var secret: String? { string("secret") }
+
+    public init(json: JSONValue) throws {
+        id = try json.requiredString("id")
+        raw = json
+    }
+}

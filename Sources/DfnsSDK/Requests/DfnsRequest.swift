@@ -1,0 +1,81 @@
+import NIOHTTP1
+
+/// One call of the Dfns API, built and validated before anything is sent: the method, the path with its ids checked,
+/// the query, the body serialized once, whether it needs a user action, and the type of its answer.
+///
+/// Build one with the domain catalogs that mirror the official SDKs' clients — ``DfnsWallets``, ``DfnsKeys``,
+/// ``DfnsPolicies``, ``DfnsWebhooks``, ``DfnsNetworks`` — then send it with ``DfnsClient/send(_:)``, or for a signed
+/// write without a key, ``DfnsDelegatedClient/initUserAction(for:)`` and ``DfnsDelegatedClient/complete(_:signedChallenge:)``.
+/// Lists are read page by page with ``DfnsClient/all(_:)``.
+public struct DfnsRequest<Response: Decodable & Sendable>: Sendable {
+    public let method: HTTPMethod
+    /// The path as signed and sent, without the query.
+    public let path: String
+    public let query: [(String, String)]
+    /// The exact body bytes; nil sends none (a signed write then signs the payload `""`).
+    public let body: [UInt8]?
+    /// True when the request needs a user action (`X-DFNS-USERACTION`), as the official SDKs' `requires_signature`.
+    public let isSigned: Bool
+    /// True when sending the same body twice cannot act twice: it carries an `externalId` Dfns deduplicates
+    /// (transfers, transactions, signatures). Only such writes are repeated by ``DfnsClient`` after they were sent.
+    public let isIdempotent: Bool
+
+    init(
+        _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: [UInt8]? = nil,
+        signed: Bool, idempotent: Bool = false
+    ) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.body = body
+        self.isSigned = signed
+        self.isIdempotent = idempotent
+    }
+
+    /// A read: `GET`, unsigned.
+    static func read(_ path: String, query: [(String, String)] = []) -> Self {
+        Self(.GET, path, query: query, signed: false)
+    }
+
+    /// A signed write with a JSON body (nil: no body). `idempotent` when Dfns deduplicates it by `externalId`.
+    static func write(_ method: HTTPMethod, _ path: String, json: JSONValue?, idempotent: Bool = false) -> Self {
+        Self(method, path, body: json?.jsonBytes(), signed: true, idempotent: idempotent && json?["externalId"]?.stringValue != nil)
+    }
+
+    /// An unsigned `POST` with a JSON body (contract reads, the Canton ledger proxy).
+    static func unsignedPost(_ path: String, json: JSONValue) -> Self {
+        Self(.POST, path, body: json.jsonBytes(), signed: false)
+    }
+}
+
+/// Building blocks of the catalogs: checked path segments and the query of a list.
+enum RequestPath {
+    /// Dfns ids are `[A-Za-z0-9_-]`; anything else would change the path that is signed.
+    static func segment(_ id: String, _ name: String) throws -> String {
+        guard !id.isEmpty, id.count <= 64, id.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || ($0 >= 0x41 && $0 <= 0x5A) || $0 == 0x5F }) else {
+            throw DfnsError(code: .validation, message: "\(name) must be a Dfns id (letters, digits, - and _; 1 to 64 characters)")
+        }
+        return id
+    }
+
+    /// `limit` (1–500, Dfns's default 50), `paginationToken`, then the filters in a stable order.
+    static func pageQuery(limit: Int?, paginationToken: String?, filters: [String: String] = [:]) throws -> [(String, String)] {
+        var query: [(String, String)] = []
+        if let limit {
+            guard (1...500).contains(limit) else { throw DfnsError(code: .validation, message: "limit must be from 1 to 500") }
+            query.append(("limit", String(limit)))
+        }
+        if let paginationToken { query.append(("paginationToken", paginationToken)) }
+        query += filters.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        return query
+    }
+
+    /// A body that must be a JSON object, with the members a request cannot do without.
+    static func object(_ body: JSONValue, _ what: String, requiring members: [String] = []) throws -> JSONValue {
+        guard case .object(let object) = body else { throw DfnsError(code: .validation, message: "the \(what) body must be a JSON object") }
+        for member in members where object[member] == nil || object[member] == .null {
+            throw DfnsError(code: .validation, message: "the \(what) body needs \(member)")
+        }
+        return body
+    }
+}

@@ -1,0 +1,44 @@
+import AsyncHTTPClient
+import COpenSSL
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Posts webhook events the way Dfns documents them (dfns-api §9): compact JSON
+/// `{id, kind, date, data, timestampSent, deliveryAttempt}` with `X-DFNS-WEBHOOK-SIGNATURE: sha256=<hex HMAC-SHA256 of
+/// the body with the webhook's secret>`; any answer but 200 is a failed delivery.
+struct WebhookSender: Sendable {
+    /// How one delivery went: the receiver's status, or why there was none.
+    struct Delivery: Sendable {
+        let status: Int?
+        let error: String?
+    }
+
+    let timeout: TimeAmount
+
+    /// The signature header value for `body` under `secret`.
+    static func signature(of body: [UInt8], secret: String) -> String {
+        var digest = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        let key = Array(secret.utf8)
+        _ = HMAC(EVP_sha256(), key, Int32(key.count), body, body.count, &digest, &length)
+        return "sha256=" + digest.prefix(Int(length)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    func deliver(_ event: [String: Any], to url: String, secret: String) async -> Delivery {
+        let body = SimulatorJSON.serialize(event)
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "X-DFNS-WEBHOOK-SIGNATURE", value: Self.signature(of: body, secret: secret))
+        request.body = .bytes(ByteBuffer(bytes: body))
+        do {
+            let response = try await HTTPClient.shared.execute(request, timeout: timeout)
+            _ = try? await response.body.collect(upTo: 1 << 16)
+            let status = Int(response.status.code)
+            return Delivery(status: status, error: status == 200 ? nil : "the receiver answered \(status)")
+        } catch {
+            return Delivery(status: nil, error: "delivery failed: \(error)")
+        }
+    }
+}

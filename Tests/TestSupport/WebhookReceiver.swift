@@ -1,0 +1,75 @@
+import COpenSSL
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// An HTTP endpoint on loopback that records what is posted to it, as an application's webhook URL would, and checks
+/// Dfns's signature header with its own HMAC (OpenSSL), independent of the simulator's code.
+public final class WebhookReceiver: Sendable {
+    /// One delivery: its raw body and the `X-DFNS-WEBHOOK-SIGNATURE` header.
+    public struct Delivery: Sendable {
+        public let body: [UInt8]
+        public let signature: String?
+        public var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:] }
+    }
+
+    private let received = Mutex<[Delivery]>([])
+    private let address = Mutex("")
+
+    /// The URL to register.
+    public var url: String { address.withLock { $0 } }
+
+    public var deliveries: [Delivery] { received.withLock { $0 } }
+
+    /// True when `delivery` carries `sha256=<hex HMAC-SHA256(secret, body)>`.
+    public static func isSigned(_ delivery: Delivery, secret: String) -> Bool {
+        var digest = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        let key = Array(secret.utf8)
+        _ = HMAC(EVP_sha256(), key, Int32(key.count), delivery.body, delivery.body.count, &digest, &length)
+        return delivery.signature == "sha256=" + digest.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Runs a receiver answering `status` for the duration of `body`.
+    public static func withReceiver<Result: Sendable>(status: HTTPResponse.Status = .ok, _ body: @Sendable (WebhookReceiver) async throws -> Result) async throws -> Result {
+        let receiver = WebhookReceiver()
+        let router = Router()
+        router.post("/hook") { [receiver] request, _ -> Response in
+            var buffer = try await request.body.collect(upTo: 1 << 20)
+            let delivery = Delivery(body: buffer.readBytes(length: buffer.readableBytes) ?? [], signature: request.headers[HTTPField.Name("X-DFNS-WEBHOOK-SIGNATURE")!])
+            receiver.received.withLock { $0.append(delivery) }
+            return Response(status: status)
+        }
+        var logger = Logger(label: "test.webhooks")
+        logger.logLevel = .critical
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let application = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: { channel in
+            continuation.yield(channel.localAddress?.port ?? 0)
+        }, logger: logger)
+        var configuration = ServiceGroupConfiguration(services: [application], logger: logger)
+        configuration.maximumGracefulShutdownDuration = .seconds(5)
+        let services = ServiceGroup(configuration: configuration)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                defer { continuation.finish() }
+                try await services.run()
+            }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw CancellationError() }
+            receiver.address.withLock { $0 = "http://127.0.0.1:\(port)/hook" }
+            let result: Swift.Result<Result, any Error>
+            do {
+                result = .success(try await body(receiver))
+            } catch {
+                result = .failure(error)
+            }
+            await services.triggerGracefulShutdown()
+            try await group.waitForAll()
+            return try result.get()
+        }
+    }
+}
