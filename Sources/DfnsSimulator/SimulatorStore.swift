@@ -471,7 +471,13 @@ final class SimulatorStore: Sendable {
         guard let stage = ["Pending", "Executing", "Broadcasted", "Confirmed"].firstIndex(of: status) else { return nil }
         return state.withLock { state in
             guard let index = state.transferIndex[id] else { return nil }
-            state.transfers[index].dateRequested = Date().addingTimeInterval(-step.secondsValue * Double(stage) - 0.001)
+            let start = Date().addingTimeInterval(-step.secondsValue * Double(stage) - 0.001)
+            // An approved one's timeline starts at the decision.
+            if let decision = state.transfers[index].approvalDecision, decision.approved, decision.at <= Date() {
+                state.transfers[index].approvalDecision = (true, start)
+            } else {
+                state.transfers[index].dateRequested = start
+            }
             return state.transfers[index]
         }
     }

@@ -38,7 +38,7 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Option(help: "Destination address a deny-list policy rejects (repeatable).") var denyTo: [String] = []
     @Option(help: """
         Fault for an endpoint, ENDPOINT:KEY=VALUE[,KEY=VALUE] (repeatable). Endpoints: init, action, create-wallet, \
-        create-transfer, transfer-action, read. Keys: 5xx, 429-burst, lost, 5xx-after-commit, garbled, 404, nul-reason (probabilities), \
+        create-transfer, transfer-action, write (every other signed write), read. Keys: 5xx, 429-burst, lost, 5xx-after-commit, garbled, 404, nul-reason (probabilities), \
         latency-ms, proxy-timeout-ms, 429-length, 429-retry-after (the header value, sent verbatim).
         """)
     var fault: [String] = []
@@ -46,6 +46,7 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Flag(help: "Compare signed payloads with bodies byte for byte.") var strictPayload = false
     @Flag(help: "Accept raw r||s ECDSA signatures as well as DER.") var acceptRawEcdsa = false
     @Flag(help: "Refuse two wallets with the same externalId (409).") var uniqueWalletExternalId = false
+    @Flag(help: "Answer key exports (Dfns enables them per organisation; 403 otherwise).") var keyExport = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
 
     func run() async throws {
@@ -127,7 +128,8 @@ struct SimulatorCommand: AsyncParsableCommand {
             seed: seed,
             strictPayloadMatch: strictPayload,
             acceptRawECDSA: acceptRawEcdsa,
-            uniqueWalletExternalId: uniqueWalletExternalId
+            uniqueWalletExternalId: uniqueWalletExternalId,
+            keyExportEnabled: keyExport
         )
     }
 }

@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Conformance of the simulator with the official Dfns Python SDK (PyPI dfns-sdk), unchanged.
 
+Then every method of its wallets, keys, policies, webhooks and networks clients (python_sdk_coverage.py), and a check
+that docs/api-coverage/official-methods.tsv still lists the installed SDK's methods (official_methods.py).
+
 Starts `dfns-worker simulator` with one credential of each key type, then for each type drives the real SDK
 through: create a wallet, create a transfer, replay it with the same externalId (same id), a conflicting replay
 (409 with details.duplicate), poll it to Confirmed, list wallets across pages. The rejections (tampered signature,
@@ -24,6 +27,9 @@ import urllib.request
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from dfns_sdk import DfnsClient, DfnsClientConfig, DfnsError, KeySigner
+
+import official_methods
+import python_sdk_coverage
 
 TOKEN = "conformance-token"
 ALGORITHMS = ["ed25519", "p256", "secp256k1", "rsa"]
@@ -241,6 +247,21 @@ def main():
     finally:
         simulator.terminate()
         simulator.wait(timeout=10)
+    # The whole API, on a simulator whose policy holds every transfer for approval and whose stages last a minute.
+    coverage = subprocess.Popen([args.binary, "simulator", "--port", "0", "--auth-token", TOKEN, "--transfer-step-ms", "60000",
+                                 "--approval-fraction", "1", "--key-export", "--log-level", "warning"] + credentials,
+                                stdout=subprocess.PIPE, text=True)
+    try:
+        match = re.search(r"listening on (http://\S+)", coverage.stdout.readline())
+        if match:
+            python_sdk_coverage.run(match.group(1), TOKEN, "cr-p256", pems["p256"], check)
+        else:
+            check("the coverage simulator starts", False)
+    finally:
+        coverage.terminate()
+        coverage.wait(timeout=10)
+    listed = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "api-coverage", "official-methods.tsv")
+    check("docs/api-coverage/official-methods.tsv lists the installed dfns-sdk's methods", open(listed).read() == official_methods.render())
     print(f"conformance: {results['passed']} passed, {results['failed']} failed")
     return 0 if results["failed"] == 0 else 1
 
