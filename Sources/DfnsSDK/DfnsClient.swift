@@ -126,6 +126,8 @@ public final class DfnsClient: Sendable {
 
     /// Sends a signed write to any endpoint and returns the raw JSON response, for operations the SDK does not model.
     /// - Parameters:
+    ///   - method: the HTTP method.
+    ///   - path: the path as it is signed and sent, without the query.
     ///   - body: the JSON body; nil sends none and signs the payload `""` (abort, cancel, speed-up, webhook ping).
     ///   - repeatable: true only when a replay of this exact body cannot act twice (it carries an idempotency key).
     public func signedRequest(method: HTTPMethod, path: String, body: JSONValue? = nil, repeatable: Bool = false) async throws -> JSONValue {

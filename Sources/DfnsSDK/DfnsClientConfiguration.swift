@@ -26,6 +26,7 @@ public struct DfnsClientConfiguration: Sendable, CustomStringConvertible {
     /// The SDK version sent in the default User-Agent.
     public static let sdkVersion = "0.1.0"
 
+    /// Every parameter has the default its property documents; only the base URL and the token are required.
     public init(
         baseURL: String = "https://api.dfns.io",
         authToken: String,

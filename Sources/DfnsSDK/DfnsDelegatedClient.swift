@@ -73,7 +73,9 @@ public final class DfnsDelegatedClient: Sendable {
     }
 
     /// One page of `GET /wallets`.
-    /// - Parameter limit: 1–500 items per page (Dfns default 50).
+    /// - Parameters:
+    ///   - limit: 1–500 items per page (Dfns default 50).
+    ///   - paginationToken: the previous page's `nextPageToken`; nil for the first page.
     public func listWalletsPage(limit: Int? = nil, paginationToken: String? = nil) async throws -> Page<Wallet> {
         try await send(DfnsWallets.listWallets(limit: limit, paginationToken: paginationToken))
     }

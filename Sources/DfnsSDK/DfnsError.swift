@@ -67,6 +67,7 @@ public struct DfnsError: Error, Sendable, CustomStringConvertible {
     /// The lower-level cause, for debugging; never shown in ``description``.
     public let underlying: (any Error)?
 
+    /// An error with the given code; the SDK builds these from Dfns's answers, tests and wrappers may build their own.
     public init(
         code: Code,
         message: String,
@@ -111,7 +112,12 @@ public struct DfnsError: Error, Sendable, CustomStringConvertible {
 extension DfnsError {
     /// Maps an HTTP error response to a typed error, parsing the Dfns envelope `{"error":{id,status,message,details}}`
     /// with fallbacks to a top-level `message` and to the raw text.
-    /// - Parameter outcomeUnknown: true when the response answers a write that may have taken effect (a 5xx to it).
+    /// - Parameters:
+    ///   - httpStatus: the response's status.
+    ///   - body: the response's body, as received.
+    ///   - retryAfterHeader: the `Retry-After` header (seconds or an HTTP date), when present.
+    ///   - now: the time an HTTP-date `Retry-After` is measured from.
+    ///   - outcomeUnknown: true when the response answers a write that may have taken effect (a 5xx to it).
     public init(httpStatus: Int, body: [UInt8], retryAfterHeader: String?, now: Date = Date(), outcomeUnknown: Bool = false) {
         let raw = String(decoding: body, as: UTF8.self)
         let json = try? JSONValue(parsing: body)

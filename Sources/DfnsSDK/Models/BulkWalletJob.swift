@@ -5,8 +5,11 @@ public struct BulkWalletJob: DfnsModel {
     public let status: String
     public let raw: JSONValue
 
+    /// How many wallets the job makes.
     public var totalCount: Int? { raw["totalCount"].flatMap { if case .integer(let value) = $0 { Int(value) } else { nil } } }
+    /// How many are made so far.
     public var completedCount: Int? { raw["completedCount"].flatMap { if case .integer(let value) = $0 { Int(value) } else { nil } } }
+    /// The name each wallet got, followed by its number.
     public var namePrefix: String? { string("namePrefix") }
 
     public init(json: JSONValue) throws {

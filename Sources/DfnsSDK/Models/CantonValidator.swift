@@ -7,6 +7,7 @@ public struct CantonValidator: DfnsModel {
     public var network: String? { string("network") }
     /// `Shared` or `Custom`.
     public var kind: String? { string("kind") }
+    /// The name given at creation.
     public var name: String? { string("name") }
 
     public init(json: JSONValue) throws {

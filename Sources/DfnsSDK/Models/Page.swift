@@ -1,5 +1,6 @@
 /// One page of a Dfns list: `{"items":[…],"nextPageToken":"…"}`.
 public struct Page<Item: Decodable & Sendable>: Sendable, Decodable {
+    /// The items of this page, in Dfns's order.
     public let items: [Item]
     /// Pass as `paginationToken` to get the next page; nil on the last page.
     public let nextPageToken: String?

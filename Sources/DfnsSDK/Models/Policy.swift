@@ -3,12 +3,15 @@ public struct Policy: DfnsModel {
     public let id: String
     public let raw: JSONValue
 
+    /// The name given at creation.
     public var name: String? { string("name") }
     /// e.g. `Wallets:Sign`, `Wallets:IncomingTransaction`, `Permissions:Modify`.
     public var activityKind: String? { string("activityKind") }
     /// `Active` or `Archived`.
     public var status: String? { string("status") }
+    /// `{kind, configuration}`: when the policy triggers.
     public var rule: JSONValue? { raw["rule"] }
+    /// `{kind, …}`: what happens when it triggers (`Block`, `RequestApproval`, `NoAction`).
     public var action: JSONValue? { raw["action"] }
 
     public init(json: JSONValue) throws {

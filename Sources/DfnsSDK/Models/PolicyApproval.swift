@@ -2,7 +2,9 @@
 public struct PolicyApproval: DfnsModel {
     /// An approver's decision.
     public enum Decision: String, Sendable, Hashable, CaseIterable {
+        /// Lets the held activity go on.
         case approved = "Approved"
+        /// Rejects the held activity.
         case denied = "Denied"
     }
 
@@ -11,10 +13,13 @@ public struct PolicyApproval: DfnsModel {
     public let status: String
     public let raw: JSONValue
 
+    /// The user or token whose request the policy holds.
     public var initiatorId: String? { string("initiatorId") }
     /// `{kind, transferRequest?, transactionRequest?, signatureRequest?, …}`.
     public var activity: JSONValue? { raw["activity"] }
+    /// The decisions made so far, `{userId, date, value, reason?}` each.
     public var decisions: [JSONValue] { raw["decisions"]?.arrayValue ?? [] }
+    /// ISO 8601 time it was approved, denied or expired.
     public var dateResolved: String? { string("dateResolved") }
 
     public init(json: JSONValue) throws {

@@ -3,16 +3,27 @@
 ///
 /// Amounts are integer strings in the asset's minimum unit (wei, satoshi, lamports…).
 public enum TransferRequest: Sendable, Hashable {
+    /// The network's own coin (ETH, BTC, SOL…).
     case native(to: String, amount: String, memo: String? = nil, priority: String? = nil, externalId: String? = nil)
+    /// An ERC-20 token on an EVM network.
     case erc20(contract: String, to: String, amount: String, priority: String? = nil, externalId: String? = nil)
+    /// An ERC-721 NFT on an EVM network.
     case erc721(contract: String, to: String, tokenId: String, priority: String? = nil, externalId: String? = nil)
+    /// A TRC-10 token on Tron.
     case trc10(tokenId: String, to: String, amount: String, externalId: String? = nil)
+    /// A TRC-20 token on Tron.
     case trc20(contract: String, to: String, amount: String, externalId: String? = nil)
+    /// A TRC-721 NFT on Tron.
     case trc721(contract: String, to: String, tokenId: String, externalId: String? = nil)
+    /// An SPL token on Solana.
     case spl(mint: String, to: String, amount: String, createDestinationAccount: Bool? = nil, externalId: String? = nil)
+    /// A Token-2022 SPL token on Solana.
     case spl2022(mint: String, to: String, amount: String, createDestinationAccount: Bool? = nil, externalId: String? = nil)
+    /// An Algorand Standard Asset.
     case asa(assetId: String, to: String, amount: String, externalId: String? = nil)
+    /// A Stellar asset (SEP-41).
     case sep41(issuer: String, assetCode: String, to: String, amount: String, memo: String? = nil, externalId: String? = nil)
+    /// A TON jetton (TEP-74).
     case tep74(master: String, to: String, amount: String, memo: String? = nil, externalId: String? = nil)
     /// Any JSON object with a `kind`, sent as given.
     case raw(JSONValue)

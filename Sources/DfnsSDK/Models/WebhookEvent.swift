@@ -5,10 +5,13 @@ public struct WebhookEvent: DfnsModel {
     public let kind: String
     public let raw: JSONValue
 
+    /// ISO 8601 time of the event.
     public var date: String? { string("date") }
+    /// The event's entity, e.g. `{transferRequest: …}`.
     public var data: JSONValue? { raw["data"] }
     /// How the delivery went, e.g. `200`.
     public var status: String? { string("status") }
+    /// Why the delivery failed, when it did.
     public var error: String? { string("error") }
 
     public init(json: JSONValue) throws {

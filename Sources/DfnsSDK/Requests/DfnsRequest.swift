@@ -8,9 +8,11 @@ import NIOHTTP1
 /// write without a key, ``DfnsDelegatedClient/initUserAction(for:)`` and ``DfnsDelegatedClient/complete(_:signedChallenge:)``.
 /// Lists are read page by page with ``DfnsClient/all(_:)``.
 public struct DfnsRequest<Response: Decodable & Sendable>: Sendable {
+    /// The HTTP method.
     public let method: HTTPMethod
     /// The path as signed and sent, without the query.
     public let path: String
+    /// The query items, percent-encoded when sent.
     public let query: [(String, String)]
     /// The exact body bytes; nil sends none (a signed write then signs the payload `""`).
     public let body: [UInt8]?

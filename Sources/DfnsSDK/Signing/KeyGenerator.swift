@@ -4,6 +4,7 @@ import COpenSSL
 public enum KeyGenerator {
     /// A generated key pair as PEM: PKCS#8 private key and SubjectPublicKeyInfo public key.
     public struct KeyPair: Sendable {
+        /// The algorithm the pair was made for.
         public let algorithm: KeyAlgorithm
         /// `BEGIN PRIVATE KEY` (unencrypted PKCS#8). Store it like a password.
         public let privateKeyPEM: String

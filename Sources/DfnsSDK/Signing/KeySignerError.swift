@@ -35,6 +35,7 @@ public struct KeySignerError: Error, Sendable, Hashable, CustomStringConvertible
     /// What went wrong, naming the key type or curve found but never the key.
     public let message: String
 
+    /// An error with a code and a message that never contains key material.
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message

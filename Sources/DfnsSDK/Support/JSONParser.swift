@@ -241,8 +241,11 @@ struct JSONParser {
 extension JSONValue {
     /// Why bytes are not JSON: the problem, the byte offset and, inside an object, the top-level member being read.
     public struct ParseError: Error, CustomStringConvertible, Sendable {
+        /// What is wrong.
         public let message: String
+        /// The byte offset where parsing stopped.
         public let offset: Int
+        /// The object member being read, when inside one.
         public let member: String?
         public var description: String { "\(message) at byte \(offset)" + (member.map { " (in member \($0))" } ?? "") }
     }

@@ -2,12 +2,19 @@ import Foundation
 
 /// Any JSON value, kept exactly as Dfns sent it so callers can store an entity with the fields we do not model.
 public enum JSONValue: Sendable, Hashable, Codable {
+    /// JSON `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// A number without fraction or exponent that fits 64 bits, kept exact (amounts, counts).
     case integer(Int64)
+    /// Any other number.
     case number(Double)
+    /// A string.
     case string(String)
+    /// A JSON array.
     case array([JSONValue])
+    /// A JSON object; member order is not kept.
     case object([String: JSONValue])
 
     public init(from decoder: any Decoder) throws {
@@ -42,7 +49,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
         }
     }
 
-    /// Parses JSON text or bytes (see ``JSONParser``: strict, nesting at most 512 levels).
+    /// Parses JSON text or bytes: strict RFC 8259, nesting at most 512 levels, integers kept exact when they fit 64 bits.
     public init(parsing bytes: some DataProtocol) throws {
         self = try JSONParser.parse(Array(bytes))
     }

@@ -2,6 +2,7 @@ import Foundation
 
 /// Told about every HTTP exchange a client makes, for metrics. Called on the request's task; keep it cheap.
 public protocol DfnsRequestObserver: Sendable {
+    /// Called once per HTTP exchange, answered or not.
     func dfnsRequestFinished(_ event: DfnsRequestEvent)
 }
 
@@ -15,6 +16,7 @@ public struct DfnsRequestEvent: Sendable {
     public let status: Int?
     /// The error code when the exchange failed.
     public let errorCode: DfnsError.Code?
+    /// How long the exchange took.
     public let duration: Duration
 }
 

@@ -10,6 +10,7 @@ public final class DfnsWriteRecord: Sendable {
 
     private let sent = Atomic<Bool>(false)
 
+    /// An empty record; pass it to the client call whose writes it should track.
     public init() {}
 
     /// True once a write left for Dfns.

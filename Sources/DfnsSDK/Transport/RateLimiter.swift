@@ -18,6 +18,7 @@ public final class RateLimiter<C: Clock>: Sendable where C.Duration == Duration,
     /// - Parameters:
     ///   - requestsPerMinute: the budget; nil disables pacing (a 429 still pauses).
     ///   - burst: the largest burst; defaults to a quarter second's worth (see `TokenBucket`).
+    ///   - clock: the clock pacing is measured with (a test clock in tests).
     public init(requestsPerMinute: Int?, burst: Int? = nil, clock: C) {
         self.clock = clock
         self.state = Mutex(State(bucket: requestsPerMinute.map { TokenBucket(requestsPerMinute: $0, burst: burst, now: clock.now) }))

@@ -13,6 +13,7 @@ public struct RetryPolicy: Sendable, Hashable {
     /// A Retry-After longer than this is not waited for: the error surfaces instead. Default 60 s.
     public var maxRetryAfter: Duration
 
+    /// Every parameter has the default its property documents.
     public init(
         maxAttempts: Int = 4,
         baseDelay: Duration = .milliseconds(250),

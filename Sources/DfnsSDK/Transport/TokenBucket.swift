@@ -11,9 +11,12 @@ public struct TokenBucket<Instant: InstantProtocol>: Sendable where Instant.Dura
     private var updatedAt: Instant
 
     /// A bucket for `requestsPerMinute`, starting full.
-    /// - Parameter burst: the largest burst; defaults to a quarter second's worth of requests (at least 1). Smaller
-    ///   than the server's own bucket on purpose: pacing at the exact limit from an equal bucket leaves the server's
-    ///   bucket empty, so network jitter alone turns requests into 429s; a smaller burst keeps a cushion there.
+    /// - Parameters:
+    ///   - requestsPerMinute: the sustained rate.
+    ///   - burst: the largest burst; defaults to a quarter second's worth of requests (at least 1). Smaller than the
+    ///     server's own bucket on purpose: pacing at the exact limit from an equal bucket leaves the server's bucket
+    ///     empty, so network jitter alone turns requests into 429s; a smaller burst keeps a cushion there.
+    ///   - now: the instant the bucket starts full at.
     public init(requestsPerMinute: Int, burst: Int? = nil, now: Instant) {
         precondition(requestsPerMinute > 0, "requestsPerMinute must be positive")
         refillPerSecond = Double(requestsPerMinute) / 60

@@ -63,6 +63,7 @@ public struct SignedChallenge: Sendable, Hashable, Codable {
         /// base64url (no padding) of the signature.
         public var signature: String
 
+        /// An assertion from its base64url parts.
         public init(credId: String, clientData: String, signature: String) {
             self.credId = credId
             self.clientData = clientData
@@ -86,6 +87,7 @@ public struct SignedChallenge: Sendable, Hashable, Codable {
         /// `userHandle`, when the authenticator returned one.
         public var userHandle: String?
 
+        /// An assertion from the base64url parts of the browser's `AuthenticatorAssertionResponse`.
         public init(credId: String, clientData: String, authenticatorData: String, signature: String, userHandle: String? = nil) {
             self.credId = credId
             self.clientData = clientData
@@ -95,11 +97,14 @@ public struct SignedChallenge: Sendable, Hashable, Codable {
         }
     }
 
+    /// The identifier `/auth/action/init` returned with the challenge.
     public var challengeIdentifier: String
+    /// The first factor: a key, a password-protected key or a passkey.
     public var firstFactor: Assertion
     /// The second factor, when the user's credentials require one (`supportedCredentialKinds[].requiresSecondFactor`).
     public var secondFactor: Assertion?
 
+    /// A signed challenge with its first factor and, when the user's credentials require one, a second.
     public init(challengeIdentifier: String, firstFactor: Assertion, secondFactor: Assertion? = nil) {
         self.challengeIdentifier = challengeIdentifier
         self.firstFactor = firstFactor

@@ -24,6 +24,7 @@ public struct UserActionChallenge: Sendable, Hashable, Decodable {
     public let relyingPartyId: String?
     /// `required`, `preferred` or `discouraged`: whether a Fido2 assertion must carry the user-verified flag.
     public let userVerification: String?
+    /// The credential kinds the user may sign with, and as which factor.
     public let supportedCredentialKinds: [SupportedCredentialKind]
     /// The whole response as Dfns sent it.
     public let raw: JSONValue
