@@ -94,36 +94,8 @@ public enum SimulatorHarness {
         let simulator = try DfnsSimulator(configuration: configuration)
         var logger = Logger(label: "test.simulator")
         logger.logLevel = .critical
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let application = simulator.application(logger: logger) { channel in
-            continuation.yield(channel.localAddress?.port ?? 0)
-        }
-        // Stopped by graceful shutdown, not cancellation: a cancelled server drops connections it accepted but had not
-        // served yet, and NIO traps on the dropped writer ("Deinited NIOAsyncWriter without calling finish()").
-        var groupConfiguration = ServiceGroupConfiguration(services: [application], logger: logger)
-        groupConfiguration.maximumGracefulShutdownDuration = .seconds(5)
-        let services = ServiceGroup(configuration: groupConfiguration)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                // Ends the port stream however the server stops, so a server that never starts fails the test.
-                defer { continuation.finish() }
-                try await services.run()
-            }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else {
-                try await group.waitForAll()
-                throw SimulatorConfigurationError("the simulator stopped before it listened")
-            }
-            let running = Running(baseURL: "http://127.0.0.1:\(port)", simulator: simulator, signers: signers, privateKeys: privateKeys)
-            let result: Swift.Result<Result, any Error>
-            do {
-                result = .success(try await body(running))
-            } catch {
-                result = .failure(error)
-            }
-            await services.triggerGracefulShutdown()
-            try await group.waitForAll()
-            return try result.get()
+        return try await LoopbackServer.run({ simulator.application(logger: logger, onServerRunning: $0) }, logger: logger) { port in
+            try await body(Running(baseURL: "http://127.0.0.1:\(port)", simulator: simulator, signers: signers, privateKeys: privateKeys))
         }
     }
 }

@@ -1,36 +1,13 @@
-/// A wallet transaction (`/wallets/{walletId}/transactions`), or the activation of a wallet: same lifecycle as a
-/// ``Transfer`` (Pending → Executing → Broadcasted → Confirmed, or Failed / Rejected).
-public struct Transaction: DfnsModel {
+/// A wallet transaction (`/wallets/{walletId}/transactions`), or the activation of a wallet: the lifecycle and fields
+/// of a ``Transfer`` (``WalletActivity``).
+public struct Transaction: WalletActivity {
     public let id: String
-    /// The wallet that sends it.
     public let walletId: String
-    /// Where it is in its lifecycle.
     public let status: TransferStatus
+    /// The entity exactly as Dfns returned it, unknown fields included.
     public let raw: JSONValue
 
-    /// The wallet's network.
-    public var network: String? { string("network") }
-    /// Why it failed or was rejected.
-    public var reason: String? { string("reason") }
-    /// The on-chain hash, once broadcast.
-    public var txHash: String? { string("txHash") }
-    /// The fee paid, in the network's minimum unit, once confirmed.
-    public var fee: String? { string("fee") }
-    /// The caller's idempotency key, when one was sent.
-    public var externalId: String? { string("externalId") }
-    /// The approval a policy opened for it, while one holds it.
-    public var approvalId: String? { string("approvalId") }
-    /// The transaction that replaced this one (cancel, speed-up).
-    public var replacementId: String? { string("replacementId") }
-    /// ISO 8601 time of the request.
-    public var dateRequested: String? { string("dateRequested") }
-    /// ISO 8601 time it was broadcast.
-    public var dateBroadcasted: String? { string("dateBroadcasted") }
-    /// ISO 8601 time it was seen on chain.
-    public var dateConfirmed: String? { string("dateConfirmed") }
-    /// The body that was submitted, as Dfns echoes it.
-    public var requestBody: JSONValue? { raw["requestBody"].flatMap { $0 == .null ? nil : $0 } }
-
+    /// Reads the entity; throws when its id, wallet id or status is missing or not a string.
     public init(json: JSONValue) throws {
         id = try json.requiredString("id")
         walletId = try json.requiredString("walletId")

@@ -11,6 +11,11 @@ public enum DfnsWallets {
         "\(try wallet(walletId))/\(collection)/\(try RequestPath.segment(id, name))"
     }
 
+    /// A requester's action on a transfer or transaction: signed, without a body.
+    private static func action<Entity>(_ method: HTTPMethod, _ action: String, walletId: String, _ collection: String, _ id: String) throws -> DfnsRequest<Entity> {
+        .write(method, "\(try child(walletId, collection, id, collection == "transfers" ? "transferId" : "transactionId"))/\(action)", json: nil)
+    }
+
     // MARK: Wallets
 
     /// `POST /wallets` (signed). Not deduplicated by Dfns: after an unknown outcome, look the wallet up by `externalId`.
@@ -125,18 +130,18 @@ public enum DfnsWallets {
 
     /// `PUT …/transfers/{transferId}/abort` (signed, no body): stops a transfer still `Executing`; it becomes `Failed`.
     public static func abortTransfer(walletId: String, transferId: String) throws -> DfnsRequest<Transfer> {
-        .write(.PUT, "\(try child(walletId, "transfers", transferId, "transferId"))/abort", json: nil)
+        try action(.PUT, "abort", walletId: walletId, "transfers", transferId)
     }
 
     /// `POST …/transfers/{transferId}/cancel` (signed, no body): replaces a `Broadcasted` EVM transfer by a 0-value
     /// transaction with its nonce. Not guaranteed: the original may be mined first.
     public static func cancelTransfer(walletId: String, transferId: String) throws -> DfnsRequest<Transfer> {
-        .write(.POST, "\(try child(walletId, "transfers", transferId, "transferId"))/cancel", json: nil)
+        try action(.POST, "cancel", walletId: walletId, "transfers", transferId)
     }
 
     /// `POST …/transfers/{transferId}/speed-up` (signed, no body): re-sends a `Broadcasted` EVM transfer with higher fees.
     public static func speedUpTransfer(walletId: String, transferId: String) throws -> DfnsRequest<Transfer> {
-        .write(.POST, "\(try child(walletId, "transfers", transferId, "transferId"))/speed-up", json: nil)
+        try action(.POST, "speed-up", walletId: walletId, "transfers", transferId)
     }
 
     // MARK: Transactions
@@ -159,17 +164,17 @@ public enum DfnsWallets {
 
     /// `PUT …/transactions/{transactionId}/abort` (signed, no body).
     public static func abortTransaction(walletId: String, transactionId: String) throws -> DfnsRequest<Transaction> {
-        .write(.PUT, "\(try child(walletId, "transactions", transactionId, "transactionId"))/abort", json: nil)
+        try action(.PUT, "abort", walletId: walletId, "transactions", transactionId)
     }
 
     /// `POST …/transactions/{transactionId}/cancel` (signed, no body).
     public static func cancelTransaction(walletId: String, transactionId: String) throws -> DfnsRequest<Transaction> {
-        .write(.POST, "\(try child(walletId, "transactions", transactionId, "transactionId"))/cancel", json: nil)
+        try action(.POST, "cancel", walletId: walletId, "transactions", transactionId)
     }
 
     /// `POST …/transactions/{transactionId}/speed-up` (signed, no body).
     public static func speedUpTransaction(walletId: String, transactionId: String) throws -> DfnsRequest<Transaction> {
-        .write(.POST, "\(try child(walletId, "transactions", transactionId, "transactionId"))/speed-up", json: nil)
+        try action(.POST, "speed-up", walletId: walletId, "transactions", transactionId)
     }
 
     // MARK: Offers
