@@ -2,8 +2,8 @@ import DfnsWorker
 
 /// The job kinds dfns-worker ships. Add your own by registering more ``JobHandler``s on the registry.
 public enum JobCatalog {
-    /// `create_wallet` and `transfer`.
-    public static var builtIn: [any JobHandler] { [CreateWalletJob(), TransferJob()] }
+    /// `create_wallet`, `transfer`, `broadcast_transaction` and `generate_signature`.
+    public static var builtIn: [any JobHandler] { [CreateWalletJob(), TransferJob(), BroadcastTransactionJob(), GenerateSignatureJob()] }
 
     /// A registry with the built-in kinds.
     public static func registry() -> JobRegistry { JobRegistry(builtIn) }

@@ -87,7 +87,7 @@ public final class DfnsDelegatedClient: Sendable {
 
     /// Every wallet as Dfns returned it, page by page (see ``DfnsClient/listWalletsJSON(pageSize:)``).
     public func listWalletsJSON(pageSize: Int? = nil) -> PaginatedSequence<JSONValue> {
-        all { .read("/wallets", query: try RequestPath.pageQuery(limit: pageSize, paginationToken: $0)) }
+        all { try DfnsWallets.listWallets(limit: pageSize, paginationToken: $0).decoding(as: Page<JSONValue>.self) }
     }
 
     // MARK: Transfers
@@ -119,10 +119,7 @@ public final class DfnsDelegatedClient: Sendable {
 
     /// Every transfer of a wallet as Dfns returned it, page by page.
     public func listTransfersJSON(walletId: String, pageSize: Int? = nil) -> PaginatedSequence<JSONValue> {
-        all { token in
-            let typed = try DfnsWallets.listTransfers(walletId: walletId, limit: pageSize, paginationToken: token)
-            return .read(typed.path, query: typed.query)
-        }
+        all { try DfnsWallets.listTransfers(walletId: walletId, limit: pageSize, paginationToken: $0).decoding(as: Page<JSONValue>.self) }
     }
 
     /// Starts `PUT /wallets/{walletId}/transfers/{transferId}/abort` (signed, no body): returns the challenge to sign.

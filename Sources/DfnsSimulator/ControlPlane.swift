@@ -8,7 +8,7 @@ extension DfnsSimulator {
     func addControlPlane(to router: Router<SimulatorRequestContext>) {
         let group = router.group("/_sim")
         group.get("/health") { _, _ in APIResponse(json: ["status": "ok"]) }
-        group.get("/stats") { [store] _, _ in
+        group.get("/stats") { [store, documents] _, _ in
             let stats = store.stats()
             let transfers = store.allTransfers()
             let walletExternalIds = store.allWallets().compactMap(\.externalId)
@@ -20,6 +20,7 @@ extension DfnsSimulator {
                 "signatureFailures": stats.signatureFailures,
                 "walletsCreated": stats.walletCreates, "transfersCreated": stats.transferCreates,
                 "transferReplays": stats.transferReplays, "conflicts": stats.conflicts, "transactionsCreated": stats.transactionCreates,
+                "signaturesCreated": documents.count(.signature),
                 "transfersWithExternalId": transfers.count { $0.externalId != nil },
                 "distinctTransferExternalIds": Set(transfers.compactMap(\.externalId)).count,
                 "walletsWithExternalId": walletExternalIds.count,

@@ -97,6 +97,11 @@ final class DocumentStore: Sendable {
         return json
     }
 
+    /// How many documents of `kind` exist, in every organisation (control plane).
+    func count(_ kind: Kind) -> Int {
+        state.withLock { $0.documents.values.count { $0.kind == kind } }
+    }
+
     /// Forgets a document (a deleted webhook); its children stay readable by id.
     func remove(_ kind: Kind, _ id: String) {
         state.withLock { state in

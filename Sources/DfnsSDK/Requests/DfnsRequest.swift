@@ -34,6 +34,12 @@ public struct DfnsRequest<Response: Decodable & Sendable>: Sendable {
         self.isIdempotent = idempotent
     }
 
+    /// The same request, its answer read as `Other` — e.g. a page of raw JSON, to search entities this SDK version may
+    /// not all be able to read as their model: `try DfnsWallets.listTransfers(walletId: id).decoding(as: Page<JSONValue>.self)`.
+    public func decoding<Other>(as type: Other.Type) -> DfnsRequest<Other> {
+        DfnsRequest<Other>(method, path, query: query, body: body, signed: isSigned, idempotent: isIdempotent)
+    }
+
     /// A read: `GET`, unsigned.
     static func read(_ path: String, query: [(String, String)] = []) -> Self {
         Self(.GET, path, query: query, signed: false)
