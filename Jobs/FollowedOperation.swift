@@ -41,9 +41,6 @@ enum OperationProgress {
     case rejected(String?)
 }
 
-/// When to poll a submitted operation again: 0.5 s, 1 s, 2 s … capped at 30 s, quick for fast chains and gentle on the
-/// rate limit for slow ones.
-private let pollDelays = RetryPolicy(baseDelay: .milliseconds(500), maxDelay: .seconds(30), jitter: 0)
 
 extension FollowedOperation {
     /// Runs one attempt of a job that submits `body` (whose `externalId` is `externalId`) and follows the entity.
@@ -82,7 +79,10 @@ extension FollowedOperation {
         case .moving:
             polls += 1
             let checkpoint: JSONValue = .object(["\(noun)Id": .string(entity.id), parent.name: .string(parent.id), "polls": .integer(Int64(polls))])
-            return .waiting(checkpoint: checkpoint, pollAfter: pollDelays.delay(afterAttempt: polls), snapshot: entity.raw)
+            // 0.5 s, 1 s, 2 s … up to the ceiling: quick for fast chains, gentle on the rate limit for slow ones, and
+            // rare when webhooks say when Dfns finishes.
+            let delays = RetryPolicy(baseDelay: .milliseconds(500), maxDelay: context.pollCeiling, jitter: 0)
+            return .waiting(checkpoint: checkpoint, pollAfter: delays.delay(afterAttempt: polls), snapshot: entity.raw)
         }
     }
 

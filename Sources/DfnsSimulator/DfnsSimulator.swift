@@ -14,6 +14,7 @@ public final class DfnsSimulator: Sendable {
     public let configuration: SimulatorConfiguration
     let store: SimulatorStore
     let documents: DocumentStore
+    let emitter: WebhookEmitter
     private let verifier: UserActionVerifier
 
     /// - Throws: ``SimulatorConfigurationError`` when a credential's public key cannot be used.
@@ -22,7 +23,10 @@ public final class DfnsSimulator: Sendable {
         self.verifier = try UserActionVerifier(configuration: configuration)
         self.store = SimulatorStore(configuration: configuration)
         self.documents = DocumentStore(seed: configuration.seed)
+        self.emitter = WebhookEmitter(store: store, documents: documents, configuration: configuration)
     }
+
+    deinit { emitter.stop() }
 
     /// The organisation id every token belongs to.
     public var organizationId: String { store.orgId }

@@ -97,6 +97,11 @@ final class DocumentStore: Sendable {
         return json
     }
 
+    /// The organisation of webhook `id`, if it still exists.
+    func orgId(ofWebhook id: String) -> String? {
+        state.withLock { state in state.documents[id].flatMap { $0.kind == .webhook ? $0.orgId : nil } }
+    }
+
     /// How many documents of `kind` exist, in every organisation (control plane).
     func count(_ kind: Kind) -> Int {
         state.withLock { $0.documents.values.count { $0.kind == kind } }
@@ -112,10 +117,10 @@ final class DocumentStore: Sendable {
     }
 
     /// Every document of `kind` in the organisation (under `parent` when given), oldest first, filtered by `include`.
-    func all(_ kind: Kind, orgId: String, parent: String? = nil, where include: (Document) -> Bool = { _ in true }) -> [Document] {
+    func all(_ kind: Kind, orgId: String?, parent: String? = nil, where include: (Document) -> Bool = { _ in true }) -> [Document] {
         state.withLock { state in
             state.order.compactMap { state.documents[$0] }.filter {
-                $0.kind == kind && $0.orgId == orgId && (parent == nil || $0.parent == parent)
+                $0.kind == kind && (orgId == nil || $0.orgId == orgId) && (parent == nil || $0.parent == parent)
             }
         }.filter(include)
     }

@@ -152,7 +152,7 @@ extension DfnsSimulator {
     }
 
     /// A signature at `now`: Pending, Executing after one step, Signed after two, with `{r, s, recid, encoded}`.
-    private static func signature(_ document: DocumentStore.Document, at now: Date, step: Duration) -> [String: Any] {
+    static func signature(_ document: DocumentStore.Document, at now: Date, step: Duration) -> [String: Any] {
         var json = document.json
         let elapsed = now.timeIntervalSince(document.createdAt) / step.secondsValue
         json["status"] = elapsed < 1 ? "Pending" : elapsed < 2 ? "Executing" : "Signed"

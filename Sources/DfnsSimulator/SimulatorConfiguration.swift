@@ -53,6 +53,11 @@ public struct SimulatorConfiguration: Sendable {
     public var keyExportEnabled: Bool
     /// How long a webhook receiver has to answer a delivery. Default 5 s.
     public var webhookTimeout: Duration
+    /// Waits before each retry of a delivery not answered 200 (Dfns: about 1 min, 12 min, 2 h, 1 day). Default 1 s, 2 s,
+    /// 4 s, 8 s: the same four retries, quick enough to watch.
+    public var webhookRetryDelays: [Duration]
+    /// Seeded faults of webhook deliveries. Default none.
+    public var webhookFaults: WebhookFaults
 
     public init(
         host: String = "127.0.0.1",
@@ -77,7 +82,9 @@ public struct SimulatorConfiguration: Sendable {
         uniqueWalletExternalId: Bool = false,
         userActionLifetime: Duration = .seconds(300),
         keyExportEnabled: Bool = false,
-        webhookTimeout: Duration = .seconds(5)
+        webhookTimeout: Duration = .seconds(5),
+        webhookRetryDelays: [Duration] = [.seconds(1), .seconds(2), .seconds(4), .seconds(8)],
+        webhookFaults: WebhookFaults = WebhookFaults()
     ) {
         self.host = host
         self.port = port
@@ -102,6 +109,8 @@ public struct SimulatorConfiguration: Sendable {
         self.userActionLifetime = userActionLifetime
         self.keyExportEnabled = keyExportEnabled
         self.webhookTimeout = webhookTimeout
+        self.webhookRetryDelays = webhookRetryDelays
+        self.webhookFaults = webhookFaults
     }
 }
 

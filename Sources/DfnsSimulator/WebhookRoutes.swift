@@ -3,6 +3,7 @@ import Hummingbird
 
 /// The webhooks routes (dfns-sdk 1.0.4 `generated/webhooks/client.py`): at most 5 webhooks per organisation, the
 /// secret (`whs-…`) returned once at creation, and a ping that really posts a signed event to the URL and records it.
+/// Events of status changes are delivered by ``WebhookEmitter``.
 extension DfnsSimulator {
     /// The event kinds a webhook may subscribe to (dfns-sdk 1.0.4 `CreateWebhookRequest.events`), or `*`.
     static let webhookEventKinds: Set<String> = [
@@ -19,7 +20,7 @@ extension DfnsSimulator {
     ]
 
     func addWebhookRoutes(to api: RouterGroup<SimulatorRequestContext>) {
-        api.post("/webhooks") { [documents] _, context in
+        api.post("/webhooks") { [documents, emitter] _, context in
             let principal = try context.caller()
             var webhook = try Self.webhookFields(Self.object(context.requestBody), creating: true)
             guard documents.all(.webhook, orgId: principal.orgId).count < 5 else {
@@ -33,6 +34,7 @@ extension DfnsSimulator {
             webhook["dateUpdated"] = now
             webhook["secret"] = "whs-" + Base64Text.url(UserActionVerifier.sha256(Array("\(id)|\(UInt64.random(in: 0...UInt64.max))".utf8)))
             documents.insert(.webhook, id: id, orgId: principal.orgId, json: webhook)
+            emitter.start()
             return APIResponse(json: webhook)
         }
         api.get("/webhooks") { [documents] request, context in

@@ -29,20 +29,24 @@ public struct JobContext: Sendable {
     /// lease plus the job timeout (a worker that lost its lease stops its jobs before the lease expires, and no
     /// attempt runs longer than the timeout). Compare it with ``ClaimedJob/unknownOutcomeAge``.
     public let settleWindow: Duration
+    /// The longest wait between two polls of a submitted operation (``WorkerConfiguration/pollCeiling``).
+    public let pollCeiling: Duration
 
-    public init(dfns: DfnsGateway, logger: Logger, settleWindow: Duration) {
+    public init(dfns: DfnsGateway, logger: Logger, settleWindow: Duration, pollCeiling: Duration = .seconds(30)) {
         self.dfns = dfns
         self.baseLogger = logger
         self.job = nil
         self.settleWindow = settleWindow
+        self.pollCeiling = pollCeiling
     }
 
     /// The context of one claimed job: its logger gets the job's metadata.
-    init(dfns: DfnsGateway, job: ClaimedJob, logger: Logger, settleWindow: Duration) {
+    init(dfns: DfnsGateway, job: ClaimedJob, logger: Logger, settleWindow: Duration, pollCeiling: Duration) {
         self.dfns = dfns
         self.baseLogger = logger
         self.job = job
         self.settleWindow = settleWindow
+        self.pollCeiling = pollCeiling
     }
 }
 

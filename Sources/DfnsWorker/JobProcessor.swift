@@ -73,7 +73,9 @@ struct JobProcessor: Sendable {
             _ = shared.inFlight.remove(job.id)
             return shared.policy.handBack(job)
         }
-        let context = JobContext(dfns: gateway, job: job, logger: shared.logger, settleWindow: shared.configuration.settleWindow)
+        let context = JobContext(
+            dfns: gateway, job: job, logger: shared.logger, settleWindow: shared.configuration.settleWindow, pollCeiling: shared.configuration.pollCeiling
+        )
         // Tells whether the attempt sent a write Dfns may act on (the SDK marks it), for an attempt that is cut short.
         let writes = DfnsWriteRecord()
         let result = await withTaskGroup(of: Result<JobOutcome, any Error>.self) { race in

@@ -1,11 +1,14 @@
+import DfnsSDK
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
 import Prometheus
 
 /// The worker's HTTP endpoint: `GET /metrics` (Prometheus text), `GET /health/live`, `GET /health/ready`
-/// (JSON naming the failing check, 503 when not ready). Binds 127.0.0.1 unless told otherwise.
+/// (JSON naming the failing check, 503 when not ready), and with a ``WebhookIntake`` `POST` of Dfns webhook events on
+/// its path. Binds 127.0.0.1 unless told otherwise.
 public enum OperationsServer {
     /// The application; run it in the process's ServiceGroup next to the worker.
     public static func application(
@@ -14,9 +17,23 @@ public enum OperationsServer {
         worker: Worker,
         registry: PrometheusCollectorRegistry,
         logger: Logger,
+        webhooks: WebhookIntake? = nil,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router()
+        if let webhooks {
+            router.post(RouterPath(webhooks.path)) { request, _ -> Response in
+                let body: [UInt8]
+                do {
+                    var buffer = try await request.body.collect(upTo: WebhookIntake.maxBodyBytes)
+                    body = buffer.readBytes(length: buffer.readableBytes) ?? []
+                } catch {
+                    return json(.contentTooLarge, ["error": "too_large", "message": "a webhook event is at most \(WebhookIntake.maxBodyBytes) bytes"])
+                }
+                let answer = await webhooks.receive(body: body, signature: request.headers[HTTPField.Name(DfnsWebhookVerifier.signatureHeader)!])
+                return json(HTTPResponse.Status(code: answer.status), answer.body)
+            }
+        }
         router.get("/metrics") { _, _ -> Response in
             var bytes: [UInt8] = []
             bytes.reserveCapacity(16_384)

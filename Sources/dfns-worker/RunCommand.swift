@@ -17,6 +17,11 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(help: "Address of the metrics and health endpoint.") var httpHost = "127.0.0.1"
     @Option(help: "Port of the metrics and health endpoint (0 picks a free one).") var httpPort = 9400
+    @Option(help: """
+        Path on the HTTP endpoint where Dfns webhook events are received; on only when $DFNS_WEBHOOK_SECRET holds the \
+        webhook's secret (see `dfns-worker webhooks register`). Polls then back off to 5 minutes.
+        """)
+    var webhookPath = "/webhooks/dfns"
     @OptionGroup var worker: WorkerOptions
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var dfns: DfnsOptions
@@ -24,6 +29,11 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard (0...65535).contains(httpPort) else { throw ValidationError("--http-port must be 0-65535") }
+        guard webhookPath.hasPrefix("/"), webhookPath.count <= 200, !["/metrics", "/health/live", "/health/ready"].contains(webhookPath) else {
+            throw ValidationError("--webhook-path must be a path starting with / other than the metrics and health paths")
+        }
+        // The secret comes from the environment only: a flag would show it to every user of the host (`ps`).
+        let webhookSecret = ProcessInfo.processInfo.environment["DFNS_WEBHOOK_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
         let logger = try logging.bootstrap(label: "dfns.worker")
         let registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -33,10 +43,18 @@ struct RunCommand: AsyncParsableCommand {
             kinds: JobCatalog.registry().kinds, queues: try worker.configuration().queues,
             version: DfnsWorkerCommand.configuration.version, factory: factory
         )
-        let runtime = try WorkerRuntime(database: database, dfns: dfns, options: worker, logger: logger, listen: true, metrics: metrics)
+        let runtime = try WorkerRuntime(database: database, dfns: dfns, options: worker, logger: logger, listen: true, metrics: metrics) { configuration in
+            if webhookSecret != nil { configuration.pollCeiling = .seconds(300) }
+        }
         let httpHost = self.httpHost
-        let server = OperationsServer.application(host: httpHost, port: httpPort, worker: runtime.worker, registry: registry, logger: logger) { channel in
-            logger.info("metrics and health endpoint listening", metadata: ["http.address": "http://\(httpHost):\(channel.localAddress?.port ?? 0)"])
+        let webhooks = webhookSecret.map { WebhookIntake(secret: $0, path: webhookPath, store: runtime.store, logger: logger) }
+        let receivingAt = webhooks?.path
+        let server = OperationsServer.application(
+            host: httpHost, port: httpPort, worker: runtime.worker, registry: registry, logger: logger, webhooks: webhooks
+        ) { channel in
+            let address = "http://\(httpHost):\(channel.localAddress?.port ?? 0)"
+            logger.info("metrics and health endpoint listening", metadata: ["http.address": "\(address)"])
+            if let receivingAt { logger.info("receiving Dfns webhook events", metadata: ["http.webhooks": "\(address)\(receivingAt)"]) }
         }
         logger.info("worker starting", metadata: ["worker.concurrency": "\(worker.concurrency)", "worker.queues": "\(worker.queues)"])
         let group = ServiceGroup(configuration: .init(

@@ -47,6 +47,7 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Flag(help: "Accept raw r||s ECDSA signatures as well as DER.") var acceptRawEcdsa = false
     @Flag(help: "Refuse two wallets with the same externalId (409).") var uniqueWalletExternalId = false
     @Flag(help: "Answer key exports (Dfns enables them per organisation; 403 otherwise).") var keyExport = false
+    @Option(help: "Webhook delivery faults, drop=P,duplicate=P,delay-ms=N (probabilities; delays reorder deliveries).") var webhookFault: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
 
     func run() async throws {
@@ -70,6 +71,11 @@ struct SimulatorCommand: AsyncParsableCommand {
             configuration: .init(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
         try await group.run()
+    }
+
+    private static func probability(_ name: String, _ text: String) throws -> Double {
+        guard let value = Double(text), (0...1).contains(value) else { throw ValidationError("--webhook-fault \(name) must be a probability between 0 and 1") }
+        return value
     }
 
     /// Reads `CRED_ID=PUBLIC_PEM_PATH` entries of the option `--name`.
@@ -108,6 +114,18 @@ struct SimulatorCommand: AsyncParsableCommand {
         if let approvalDelayMs, approvalDelayMs < 0 { throw ValidationError("--approval-delay-ms must not be negative") }
         guard transferStepMs >= 0 else { throw ValidationError("--transfer-step-ms must not be negative") }
         if let rateLimit, rateLimit <= 0 { throw ValidationError("--rate-limit must be positive") }
+        var webhookFaults = WebhookFaults()
+        for item in (webhookFault ?? "").split(separator: ",") {
+            let parts = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            switch (parts.first, parts.count == 2 ? parts[1] : nil) {
+            case ("drop"?, let value?): webhookFaults.dropRate = try Self.probability("drop", value)
+            case ("duplicate"?, let value?): webhookFaults.duplicateRate = try Self.probability("duplicate", value)
+            case ("delay-ms"?, let value?):
+                guard let ms = Int(value), (0...600_000).contains(ms) else { throw ValidationError("--webhook-fault delay-ms must be 0-600000") }
+                webhookFaults.maxDelayMilliseconds = ms
+            default: throw ValidationError("--webhook-fault \(item) must be drop=P, duplicate=P or delay-ms=N")
+            }
+        }
         return SimulatorConfiguration(
             host: host,
             port: port,
@@ -129,7 +147,8 @@ struct SimulatorCommand: AsyncParsableCommand {
             strictPayloadMatch: strictPayload,
             acceptRawECDSA: acceptRawEcdsa,
             uniqueWalletExternalId: uniqueWalletExternalId,
-            keyExportEnabled: keyExport
+            keyExportEnabled: keyExport,
+            webhookFaults: webhookFaults
         )
     }
 }

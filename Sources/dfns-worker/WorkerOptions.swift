@@ -70,9 +70,13 @@ struct WorkerRuntime {
         return try result.get()
     }
 
-    init(database: DatabaseOptions, dfns: DfnsOptions, options: WorkerOptions, logger: Logger, listen: Bool, metrics: WorkerMetrics? = nil) throws {
+    init(
+        database: DatabaseOptions, dfns: DfnsOptions, options: WorkerOptions, logger: Logger, listen: Bool, metrics: WorkerMetrics? = nil,
+        configure: (inout WorkerConfiguration) -> Void = { _ in }
+    ) throws {
         url = try database.resolved()
-        let configuration = try options.configuration()
+        var configuration = try options.configuration()
+        configure(&configuration)
         var http = HTTPClient.Configuration()
         http.tracing.tracer = nil
         httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http, backgroundActivityLogger: logger)
