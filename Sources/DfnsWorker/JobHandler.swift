@@ -31,22 +31,26 @@ public struct JobContext: Sendable {
     public let settleWindow: Duration
     /// The longest wait between two polls of a submitted operation (``WorkerConfiguration/pollCeiling``).
     public let pollCeiling: Duration
+    /// Other jobs' rows, for a kind that acts on what another job made (`transfer_control`); nil outside the engine.
+    public let jobs: (any JobRows)?
 
-    public init(dfns: DfnsGateway, logger: Logger, settleWindow: Duration, pollCeiling: Duration = .seconds(30)) {
+    public init(dfns: DfnsGateway, logger: Logger, settleWindow: Duration, pollCeiling: Duration = .seconds(30), jobs: (any JobRows)? = nil) {
         self.dfns = dfns
         self.baseLogger = logger
         self.job = nil
         self.settleWindow = settleWindow
         self.pollCeiling = pollCeiling
+        self.jobs = jobs
     }
 
     /// The context of one claimed job: its logger gets the job's metadata.
-    init(dfns: DfnsGateway, job: ClaimedJob, logger: Logger, settleWindow: Duration, pollCeiling: Duration) {
+    init(dfns: DfnsGateway, job: ClaimedJob, logger: Logger, settleWindow: Duration, pollCeiling: Duration, jobs: any JobRows) {
         self.dfns = dfns
         self.baseLogger = logger
         self.job = job
         self.settleWindow = settleWindow
         self.pollCeiling = pollCeiling
+        self.jobs = jobs
     }
 }
 

@@ -402,3 +402,32 @@ public final class JobStore: Sendable {
         return false
     }
 }
+
+extension JobStore: JobRows {
+    public func job(_ id: Int64) async throws -> JobRow? {
+        let rows = try await client.query("""
+            SELECT kind, state,
+                   coalesce(checkpoint->>'transferId', checkpoint->>'transactionId', checkpoint->>'signatureId', result->>'id'),
+                   coalesce(checkpoint->>'walletId', result->>'walletId', payload->>'walletId')
+            FROM dfns_worker.jobs WHERE id = \(id)
+            """, logger: logger)
+        for try await (kind, state, entityId, walletId) in rows.decode((String, String, String?, String?).self) {
+            return JobRow(id: id, kind: kind, state: JobState(rawValue: state), entityId: entityId, walletId: walletId)
+        }
+        return nil
+    }
+
+    public func recordControl(on id: Int64, _ entry: JSONValue) async throws {
+        let text = entry.jsonString
+        _ = try await client.query("""
+            WITH changed AS (
+                UPDATE dfns_worker.jobs
+                SET controls = coalesce(controls, '[]'::jsonb) || jsonb_build_array(\(text)::jsonb),
+                    run_at = CASE WHEN state = 'waiting' THEN now() ELSE run_at END, updated_at = now()
+                WHERE id = \(id)
+                RETURNING queue, state
+            )
+            SELECT pg_notify('dfns_worker_jobs', queue) FROM changed WHERE state = 'waiting'
+            """, logger: logger)
+    }
+}

@@ -286,7 +286,11 @@ enum SchemaMigrations {
             SELECT count(*) > 0 FROM requeued
         $$;
         """#),
-        Migration(version: 3, name: "webhooks: events received once, the waiting job of an entity woken at once", sql: #"""
+        Migration(version: 3, name: "webhooks: events received once, the waiting job of an entity woken at once; controls", sql: #"""
+        -- What transfer_control jobs did to the job's Dfns entity (abort, cancel, speed-up): one entry each,
+        -- {jobId, action, at, status, replacementId?}, written by the controlling job.
+        ALTER TABLE dfns_worker.jobs ADD COLUMN controls jsonb;
+        --;
         -- Webhook events a worker accepted, so a replay (Dfns retries and duplicates deliveries; anyone may resend a
         -- captured one) is acknowledged and ignored by every worker of the table. Kept two days: Dfns retries a
         -- delivery for a day, and a stale one (timestampSent over 5 minutes off) is refused before it gets here.

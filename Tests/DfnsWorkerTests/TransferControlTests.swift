@@ -1,0 +1,108 @@
+import DfnsJobs
+import DfnsSDK
+import DfnsSimulator
+import DfnsTestSupport
+import DfnsWorker
+import Foundation
+import Testing
+
+/// `transfer_control` against a real PostgreSQL and the simulator: the action reaches Dfns once in effect, both rows
+/// record it, and what cannot be controlled is refused with a clear error.
+@Suite("Abort, cancel and speed-up as jobs", .timeLimit(.minutes(2)))
+struct TransferControlTests {
+    static let address = "0x" + String(repeating: "cd", count: 20)
+
+    /// A submitted job of `kind`, waiting, its entity moved to `stage` by the control plane (a minute per stage).
+    static func submitted(
+        _ kind: String, stage: TransferStatus, _ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running
+    ) async throws -> (job: Int64, entity: String) {
+        let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
+        let payload = kind == "transfer"
+            ? #"{"walletId":"\#(wallet.id)","kind":"Native","to":"\#(address)","amount":"5"}"#
+            : #"{"walletId":"\#(wallet.id)","kind":"Evm","to":"\#(address)","value":"5"}"#
+        let id = try await database.store.enqueue(kind: kind, payload: payload)
+        _ = try await WorkerHarness.worker(database, sim).drain()
+        let entity = try #require(try await database.column("SELECT coalesce(checkpoint->>'transferId', checkpoint->>'transactionId') FROM dfns_worker.jobs WHERE id = \(id)").first ?? nil)
+        _ = try await sim.control(post: "transfers/\(entity)/advance", ["status": stage.rawValue])
+        return (id, entity)
+    }
+
+    static func control(_ database: TestDatabase.Handle, _ target: Int64, _ action: String) async throws -> Int64 {
+        try await database.store.enqueue(kind: "transfer_control", payload: #"{"jobId":\#(target),"action":"\#(action)"}"#)
+    }
+
+    @Test("abort of an Executing transfer: the control succeeds, the transfer job records the entry and ends with Dfns's Failed")
+    func abort() async throws {
+        try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .seconds(60))) { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let (target, transfer) = try await Self.submitted("transfer", stage: .executing, database, sim)
+                try await database.execute("UPDATE dfns_worker.jobs SET run_at = now() + interval '1 hour' WHERE id = \(target)")
+                let control = try await Self.control(database, target, "abort")
+                try await WorkerHarness.drainUntilTerminal(WorkerHarness.worker(database, sim), database)
+                #expect(try await WorkerHarness.row(database, control).state == "succeeded")
+                #expect(try await database.column("SELECT result->'entity'->>'id' || ' ' || (result->>'targetJobId') FROM dfns_worker.jobs WHERE id = \(control)") == ["\(transfer) \(target)"])
+                #expect(try await database.column("SELECT (controls->0->>'jobId') || ' ' || (controls->0->>'action') || ' ' || (controls->0->>'status') FROM dfns_worker.jobs WHERE id = \(target)")
+                        == ["\(control) abort Failed"])
+                let row = try await WorkerHarness.row(database, target)
+                #expect(row.state == "failed" && row.code == "dfns_failed" && row.message?.contains("aborted") == true, "woken at once, not an hour later: \(row)")
+            }
+        }
+    }
+
+    @Test("speed-up of a Broadcasted transaction records the replacement on both rows")
+    func speedUp() async throws {
+        try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .seconds(60))) { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let (target, _) = try await Self.submitted("broadcast_transaction", stage: .broadcasted, database, sim)
+                let control = try await Self.control(database, target, "speedUp")
+                _ = try await WorkerHarness.worker(database, sim).drain()
+                #expect(try await WorkerHarness.row(database, control).state == "succeeded")
+                let replacement = try await database.column("SELECT result->'entity'->>'replacementId' FROM dfns_worker.jobs WHERE id = \(control)")
+                #expect(replacement.first??.hasPrefix("tx-") == true)
+                #expect(try await database.column("SELECT controls->0->>'replacementId' FROM dfns_worker.jobs WHERE id = \(target)") == replacement)
+            }
+        }
+    }
+
+    @Test("an answer lost after the abort took effect: the retry sees it done instead of failing on Dfns's refusal")
+    func lostAnswer() async throws {
+        try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .seconds(60))) { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let (target, _) = try await Self.submitted("transfer", stage: .executing, database, sim)
+                try await sim.setFaultRules(["transfer-action": FaultRule(lostAfterCommitRate: 1)])
+                let control = try await Self.control(database, target, "abort")
+                let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) { $0.jobTimeout = .seconds(1) }
+                _ = try await worker.drain(maxJobs: 1)
+                try await sim.setFaultRules([:])
+                try await WorkerHarness.drainUntilTerminal(worker, database)
+                let row = try await WorkerHarness.row(database, control)
+                #expect(row.state == "succeeded" && row.attempt >= 2, "a later attempt found the abort done: \(row)")
+                #expect(try await database.column("SELECT result->'entity'->>'status' FROM dfns_worker.jobs WHERE id = \(control)") == ["Failed"])
+            }
+        }
+    }
+
+    @Test("what cannot be controlled is refused with a clear error", arguments: [
+        ("wallet", "abort", "invalid_payload", "only transfer and broadcast_transaction"),
+        ("queued", "abort", "not_submitted", "nothing to abort"),
+        ("missing", "abort", "invalid_payload", "there is no job"),
+        ("queued", "rewind", "invalid_payload", "payload.action"),
+    ])
+    func refusals(target: String, action: String, code: String, naming: String) async throws {
+        try await SimulatorHarness.withSimulator { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let targetId: Int64 =
+                    switch target {
+                    case "wallet": try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"Bitcoin"}"#, runAt: Date().addingTimeInterval(3600))
+                    case "queued": try await database.store.enqueue(kind: "transfer", payload: #"{"walletId":"wa-1","kind":"Native","to":"x","amount":"1"}"#, runAt: Date().addingTimeInterval(3600))
+                    default: 999_999
+                    }
+                let control = try await Self.control(database, targetId, action)
+                _ = try await WorkerHarness.worker(database, sim).drain()
+                let row = try await WorkerHarness.row(database, control)
+                #expect(row.state == "failed" && row.code == code && row.message?.contains(naming) == true, "\(row)")
+                #expect(try await sim.stat("requests") == 0)
+            }
+        }
+    }
+}
