@@ -79,10 +79,7 @@ extension FollowedOperation {
         case .moving:
             polls += 1
             let checkpoint: JSONValue = .object(["\(noun)Id": .string(entity.id), parent.name: .string(parent.id), "polls": .integer(Int64(polls))])
-            // 0.5 s, 1 s, 2 s … up to the ceiling: quick for fast chains, gentle on the rate limit for slow ones, and
-            // rare when webhooks say when Dfns finishes.
-            let delays = RetryPolicy(baseDelay: .milliseconds(500), maxDelay: context.pollCeiling, jitter: 0)
-            return .waiting(checkpoint: checkpoint, pollAfter: delays.delay(afterAttempt: polls), snapshot: entity.raw)
+            return .waiting(checkpoint: checkpoint, pollAfter: context.polls.delay(beforePoll: polls), snapshot: entity.raw)
         }
     }
 

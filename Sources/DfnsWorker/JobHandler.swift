@@ -29,27 +29,27 @@ public struct JobContext: Sendable {
     /// lease plus the job timeout (a worker that lost its lease stops its jobs before the lease expires, and no
     /// attempt runs longer than the timeout). Compare it with ``ClaimedJob/unknownOutcomeAge``.
     public let settleWindow: Duration
-    /// The longest wait between two polls of a submitted operation (``WorkerConfiguration/pollCeiling``).
-    public let pollCeiling: Duration
+    /// When to read a submitted operation again (``WorkerConfiguration/polls``).
+    public let polls: PollSchedule
     /// Other jobs' rows, for a kind that acts on what another job made (`transfer_control`); nil outside the engine.
     public let jobs: (any JobRows)?
 
-    public init(dfns: DfnsGateway, logger: Logger, settleWindow: Duration, pollCeiling: Duration = .seconds(30), jobs: (any JobRows)? = nil) {
+    public init(dfns: DfnsGateway, logger: Logger, settleWindow: Duration, polls: PollSchedule = .pollingOnly, jobs: (any JobRows)? = nil) {
         self.dfns = dfns
         self.baseLogger = logger
         self.job = nil
         self.settleWindow = settleWindow
-        self.pollCeiling = pollCeiling
+        self.polls = polls
         self.jobs = jobs
     }
 
     /// The context of one claimed job: its logger gets the job's metadata.
-    init(dfns: DfnsGateway, job: ClaimedJob, logger: Logger, settleWindow: Duration, pollCeiling: Duration, jobs: any JobRows) {
+    init(dfns: DfnsGateway, job: ClaimedJob, logger: Logger, settleWindow: Duration, polls: PollSchedule, jobs: any JobRows) {
         self.dfns = dfns
         self.baseLogger = logger
         self.job = job
         self.settleWindow = settleWindow
-        self.pollCeiling = pollCeiling
+        self.polls = polls
         self.jobs = jobs
     }
 }

@@ -74,7 +74,7 @@ struct JobProcessor: Sendable {
             return shared.policy.handBack(job)
         }
         let context = JobContext(
-            dfns: gateway, job: job, logger: shared.logger, settleWindow: shared.configuration.settleWindow, pollCeiling: shared.configuration.pollCeiling,
+            dfns: gateway, job: job, logger: shared.logger, settleWindow: shared.configuration.settleWindow, polls: shared.configuration.polls,
             jobs: shared.store
         )
         // Tells whether the attempt sent a write Dfns may act on (the SDK marks it), for an attempt that is cut short.

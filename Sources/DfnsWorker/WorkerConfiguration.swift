@@ -42,9 +42,9 @@ public struct WorkerConfiguration: Sendable {
     public static let defaultStuckAfter: Duration = .seconds(900)
     /// How often queue depth, in-flight jobs and the paused flag are sampled into metrics. Default 5 s.
     public var metricsSampleInterval: Duration = .seconds(5)
-    /// The longest wait between two polls of a submitted Dfns operation (backoff from 0.5 s up to this). Default 30 s;
-    /// `run` raises it to 5 minutes when webhooks tell it when Dfns finishes (polling is then only the fallback).
-    public var pollCeiling: Duration = .seconds(30)
+    /// When a job reads its submitted Dfns operation again. Default ``PollSchedule/pollingOnly`` (0.5 s doubling to
+    /// 30 s); `run` uses ``PollSchedule/withWebhooks`` (30 s to 5 minutes) when webhook events wake the jobs.
+    public var polls: PollSchedule = .pollingOnly
     /// This process's name in `worker_id`. Default `hostname:pid`.
     public var workerId: String
 

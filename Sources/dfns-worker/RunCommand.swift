@@ -19,7 +19,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Port of the metrics and health endpoint (0 picks a free one).") var httpPort = 9400
     @Option(help: """
         Path on the HTTP endpoint where Dfns webhook events are received; on only when $DFNS_WEBHOOK_SECRET holds the \
-        webhook's secret (see `dfns-worker webhooks register`). Polls then back off to 5 minutes.
+        webhook's secret (see `dfns-worker webhooks register`). Polls then start after 30 s and back off to 5 minutes.
         """)
     var webhookPath = "/webhooks/dfns"
     @OptionGroup var worker: WorkerOptions
@@ -44,7 +44,7 @@ struct RunCommand: AsyncParsableCommand {
             version: DfnsWorkerCommand.configuration.version, factory: factory
         )
         let runtime = try WorkerRuntime(database: database, dfns: dfns, options: worker, logger: logger, listen: true, metrics: metrics) { configuration in
-            if webhookSecret != nil { configuration.pollCeiling = .seconds(300) }
+            if webhookSecret != nil { configuration.polls = .withWebhooks }
         }
         let httpHost = self.httpHost
         let webhooks = webhookSecret.map { WebhookIntake(secret: $0, path: webhookPath, store: runtime.store, logger: logger) }

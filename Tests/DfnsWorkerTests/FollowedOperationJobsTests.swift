@@ -69,7 +69,7 @@ struct FollowedOperationJobsTests {
     func lostAnswer(kind: Kind) async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) { $0.jobTimeout = .seconds(1) }
+                let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) { $0.jobTimeout = .seconds(5) }
                 let (wallet, key) = try await target(sim)
                 try await sim.setFaultRules([kind.faultEndpoint: FaultRule(lostAfterCommitRate: 1)])
                 let id = try await database.store.enqueue(kind: kind.name, payload: kind.payload(wallet, key), maxAttempts: 3)

@@ -69,9 +69,11 @@ struct TransferControlTests {
         try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .seconds(60))) { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
                 let (target, _) = try await Self.submitted("transfer", stage: .executing, database, sim)
+                // Only the control is due, so the one-job drain below runs it.
+                try await database.execute("UPDATE dfns_worker.jobs SET run_at = now() + interval '1 hour' WHERE id = \(target)")
                 try await sim.setFaultRules(["transfer-action": FaultRule(lostAfterCommitRate: 1)])
                 let control = try await Self.control(database, target, "abort")
-                let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) { $0.jobTimeout = .seconds(1) }
+                let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) { $0.jobTimeout = .seconds(5) }
                 _ = try await worker.drain(maxJobs: 1)
                 try await sim.setFaultRules([:])
                 try await WorkerHarness.drainUntilTerminal(worker, database)
