@@ -57,6 +57,11 @@ final class WebhookEmitter: Sendable {
                 let json = activity.json(at: now, step: step)
                 let status = json["status"] as? String ?? ""
                 changes.append((activity.orgId, activity.id, "wallet.\(entity.rawValue).\(Self.verb(status))", ["\(entity.rawValue)Request": json]))
+                // An approval a policy opened: pending, then resolved once decided.
+                if let approvalId = activity.approvalId, let approval = activity.approvalJSON(at: now, step: step) {
+                    let kind = approval["status"] as? String == "Pending" ? "policy.approval.pending" : "policy.approval.resolved"
+                    changes.append((activity.orgId, approvalId, kind, ["approval": approval]))
+                }
             }
         }
         for signature in documents.all(.signature, orgId: nil) {

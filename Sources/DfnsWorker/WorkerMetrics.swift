@@ -21,6 +21,8 @@ public final class WorkerMetrics: Sendable, DfnsRequestObserver {
     private let paused: Meter
     private let oldestDueAge: Meter
     private let stuck: Meter
+    /// `dfns_worker_webhook_events_total` by outcome (``WebhookIntake/Outcome``).
+    private let webhookEvents: [WebhookIntake.Outcome: Counter]
     private let errors = Mutex<[String: Counter]>([:])
     private let requests = Mutex<[String: CoreMetrics.Timer]>([:])
     private let depth = Mutex<[String: Meter]>([:])
@@ -48,6 +50,9 @@ public final class WorkerMetrics: Sendable, DfnsRequestObserver {
         paused = Meter(label: "dfns_worker_paused", factory: factory)
         oldestDueAge = Meter(label: "dfns_worker_oldest_due_job_age_seconds", factory: factory)
         stuck = Meter(label: "dfns_worker_stuck_jobs", factory: factory)
+        webhookEvents = Dictionary(uniqueKeysWithValues: WebhookIntake.Outcome.allCases.map { outcome in
+            (outcome, Counter(label: "dfns_worker_webhook_events_total", dimensions: [("outcome", outcome.rawValue)], factory: factory))
+        })
         Meter(label: "dfns_worker_build_info", dimensions: [("version", version)], factory: factory).set(1)
         record(QueueStatus(
             counts: queues.flatMap { queue in [JobState.queued, .running, .retrying, .waiting].map { .init(queue: queue, kind: "", state: $0, count: 0) } },
@@ -68,6 +73,7 @@ public final class WorkerMetrics: Sendable, DfnsRequestObserver {
     }
 
     func setInFlight(_ count: Int) { inFlight.set(count) }
+    func webhookDelivery(_ outcome: WebhookIntake.Outcome) { webhookEvents[outcome]?.increment() }
     func leasesRenewed(_ count: Int) { leaseRenewals.increment(by: count) }
     func leasesRescued(_ count: Int) { leaseRescues.increment(by: count) }
     func leasesLost(_ count: Int) { leasesLost.increment(by: count) }

@@ -47,7 +47,7 @@ struct RunCommand: AsyncParsableCommand {
             if webhookSecret != nil { configuration.polls = .withWebhooks }
         }
         let httpHost = self.httpHost
-        let webhooks = webhookSecret.map { WebhookIntake(secret: $0, path: webhookPath, store: runtime.store, logger: logger) }
+        let webhooks = webhookSecret.map { WebhookIntake(secret: $0, path: webhookPath, store: runtime.store, metrics: metrics, logger: logger) }
         let receivingAt = webhooks?.path
         let server = OperationsServer.application(
             host: httpHost, port: httpPort, worker: runtime.worker, registry: registry, logger: logger, webhooks: webhooks

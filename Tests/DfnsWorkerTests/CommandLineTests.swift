@@ -59,6 +59,32 @@ struct CommandLineTests {
         }
     }
 
+    @Test("webhooks register creates the webhook with the worker's events and prints its secret once; again, it updates it")
+    func registerWebhook() async throws {
+        try await SimulatorHarness.withSimulator { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let keyFile = FileManager.default.temporaryDirectory.appendingPathComponent("dfns-cli-\(UUID().uuidString).pem")
+                defer { try? FileManager.default.removeItem(at: keyFile) }
+                let environment = try Self.environment(database, sim, keyFile: keyFile)
+                let url = "https://worker.example.com/webhooks/dfns"
+                let created = try await Self.run(["webhooks", "register", "--url", url], environment: environment)
+                #expect(created.status == 0, "\(created.stderr)")
+                let secret = created.stdout.split(separator: "\n").first { $0.hasPrefix("DFNS_WEBHOOK_SECRET=whs-") }
+                #expect(secret != nil, "\(created.stdout)")
+                let webhooks = try await sim.client().send(DfnsWebhooks.listWebhooks()).items
+                #expect(webhooks.count == 1 && webhooks[0].url == url && webhooks[0].events.contains("wallet.transfer.confirmed")
+                        && webhooks[0].events.contains("policy.approval.resolved"))
+                _ = try await sim.client().send(DfnsWebhooks.updateWebhook(webhookId: webhooks[0].id, events: ["wallet.created"], status: "Disabled"))
+                let updated = try await Self.run(["webhooks", "register", "--url", url], environment: environment)
+                #expect(updated.status == 0 && updated.stdout.contains("updated") && !updated.stdout.contains("whs-"), "\(updated.stdout)")
+                let after = try await sim.client().send(DfnsWebhooks.listWebhooks()).items
+                #expect(after.count == 1 && after[0].status == "Enabled" && after[0].events.count == 12)
+                let refused = try await Self.run(["webhooks", "register", "--url", "ftp://nowhere"], environment: environment)
+                #expect(refused.status != 0 && refused.stderr.contains("--url"))
+            }
+        }
+    }
+
     @Test("bad configuration and refused inserts exit 1 with a clear message that names no secret")
     func fatalErrors() async throws {
         try await SimulatorHarness.withSimulator { sim in

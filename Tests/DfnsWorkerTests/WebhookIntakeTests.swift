@@ -17,8 +17,12 @@ struct WebhookIntakeTests {
     static let secret = "whs-intake-test"
 
     /// The worker's HTTP endpoint with webhooks on, on a free port; `body` gets the webhook URL.
-    static func withIntake(_ database: TestDatabase.Handle, secret: String = secret, _ body: @Sendable (String) async throws -> Void) async throws {
-        let intake = WebhookIntake(secret: secret, store: database.store, logger: WorkerHarness.quietLogger)
+    static func withIntake(
+        _ database: TestDatabase.Handle, secret: String = secret, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        _ body: @Sendable (String) async throws -> Void
+    ) async throws {
+        let metrics = WorkerMetrics(kinds: JobCatalog.registry().kinds, version: "test", factory: PrometheusMetricsFactory(registry: registry))
+        let intake = WebhookIntake(secret: secret, store: database.store, metrics: metrics, logger: WorkerHarness.quietLogger)
         let worker = Worker(
             store: database.store, registry: JobCatalog.registry(), gateway: DfnsGateway(
                 client: DfnsClient(configuration: DfnsClientConfiguration(baseURL: "http://127.0.0.1:9", authToken: "unused"), signer: try KeySigner(
@@ -70,7 +74,8 @@ struct WebhookIntakeTests {
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
                 let (job, transfer) = try await Self.waitingTransfer(database, sim)
                 #expect(transfer.hasPrefix("xfr-"))
-                try await Self.withIntake(database) { url in
+                let registry = PrometheusCollectorRegistry()
+                try await Self.withIntake(database, registry: registry) { url in
                     let verifier = DfnsWebhookVerifier(secret: Self.secret)
                     let forged = Self.event(id: "whe-forged", transferId: transfer)
                     #expect(try await Self.post(url, forged, signature: DfnsWebhookVerifier(secret: "guess").signature(of: forged)).status == 401)
@@ -93,6 +98,12 @@ struct WebhookIntakeTests {
                     #expect(try await !Self.isDue(database, job), "a replay wakes nothing")
                     let other = Self.event(id: "whe-2", transferId: "xfr-someone-else")
                     #expect(try await Self.post(url, other, signature: verifier.signature(of: other)).json["woken"] as? String == "0")
+                }
+                var text: [UInt8] = []
+                registry.emit(into: &text)
+                let exposition = String(decoding: text, as: UTF8.self)
+                for (outcome, count) in [("forged", 2), ("invalid", 2), ("accepted", 2), ("duplicate", 1), ("unavailable", 0)] {
+                    #expect(exposition.contains(#"dfns_worker_webhook_events_total{outcome="\#(outcome)"} \#(count)"#), "\(outcome)")
                 }
             }
         }
