@@ -9,6 +9,7 @@ import Foundation
 public struct DfnsWebhookVerifier: Sendable {
     /// Why a delivery was refused; ``message`` says it plainly (never with the secret).
     public struct Rejection: Error, Sendable, Equatable, CustomStringConvertible {
+        /// What was wrong with the delivery.
         public enum Reason: String, Sendable {
             /// No `X-DFNS-WEBHOOK-SIGNATURE`, or not `sha256=<64 hex>`.
             case missingSignature
@@ -20,7 +21,9 @@ public struct DfnsWebhookVerifier: Sendable {
             case stale
         }
 
+        /// What was wrong.
         public let reason: Reason
+        /// The refusal in words, for the answer and the log.
         public let message: String
         public var description: String { message }
     }
