@@ -14,14 +14,9 @@ public struct BroadcastTransactionJob: JobHandler {
         let payload = try PayloadReader(job.payload)
         let walletId = try payload.string("walletId", maxLength: 64, format: .identifier)
         let waitFor = try WalletActivityProgress.waitFor(payload)
-        var body = payload.remainder(excluding: ["walletId", "waitFor"])
+        let body = payload.remainder(excluding: ["walletId", "waitFor"])
         try BodyRules.transaction.check(body)
-        let externalId = body["externalId"]?.stringValue ?? job.derivedExternalId
-        if case .object(var members) = body {
-            members["externalId"] = .string(externalId)
-            body = .object(members)
-        }
-        return try await Operation(walletId: walletId, waitFor: waitFor).follow(job, body: body, externalId: externalId, context: context)
+        return try await Operation(walletId: walletId, waitFor: waitFor).follow(job, payloadBody: body, context: context)
     }
 
     private struct Operation: FollowedOperation {

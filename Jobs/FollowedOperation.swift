@@ -43,8 +43,20 @@ enum OperationProgress {
 
 
 extension FollowedOperation {
+    /// Runs one attempt of a job whose payload, without the job's own fields, is the Dfns body: its `externalId` is the
+    /// payload's, else the job's derived one, set in the body so every attempt sends the identical bytes.
+    func follow(_ job: ClaimedJob, payloadBody: JSONValue, context: JobContext) async throws -> JobOutcome {
+        let externalId = payloadBody["externalId"]?.stringValue ?? job.derivedExternalId
+        var body = payloadBody
+        if case .object(var members) = body {
+            members["externalId"] = .string(externalId)
+            body = .object(members)
+        }
+        return try await follow(job, body: body, externalId: externalId, context: context)
+    }
+
     /// Runs one attempt of a job that submits `body` (whose `externalId` is `externalId`) and follows the entity.
-    func follow(_ job: ClaimedJob, body: JSONValue, externalId: String, context: JobContext) async throws -> JobOutcome {
+    private func follow(_ job: ClaimedJob, body: JSONValue, externalId: String, context: JobContext) async throws -> JobOutcome {
         // A counter from the row: clamped, so a hand-edited checkpoint cannot overflow the arithmetic below.
         var polls = 0
         if case .integer(let count)? = job.checkpoint?["polls"] { polls = Int(min(max(count, 0), 1_000_000)) }

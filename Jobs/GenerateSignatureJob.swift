@@ -13,14 +13,9 @@ public struct GenerateSignatureJob: JobHandler {
     public func run(_ job: ClaimedJob, context: JobContext) async throws -> JobOutcome {
         let payload = try PayloadReader(job.payload)
         let keyId = try payload.string("keyId", maxLength: 64, format: .identifier)
-        var body = payload.remainder(excluding: ["keyId"])
+        let body = payload.remainder(excluding: ["keyId"])
         try BodyRules.signature.check(body)
-        let externalId = body["externalId"]?.stringValue ?? job.derivedExternalId
-        if case .object(var members) = body {
-            members["externalId"] = .string(externalId)
-            body = .object(members)
-        }
-        return try await Operation(keyId: keyId).follow(job, body: body, externalId: externalId, context: context)
+        return try await Operation(keyId: keyId).follow(job, payloadBody: body, context: context)
     }
 
     private struct Operation: FollowedOperation {

@@ -14,15 +14,13 @@ public struct TransferJob: JobHandler {
         let payload = try PayloadReader(job.payload)
         let walletId = try payload.string("walletId", maxLength: 64, format: .identifier)
         let waitFor = try WalletActivityProgress.waitFor(payload)
-        var body = TransferRequest.raw(payload.remainder(excluding: ["walletId", "waitFor"]))
+        let body = TransferRequest.raw(payload.remainder(excluding: ["walletId", "waitFor"]))
         do {
             try body.validate(strict: true)
         } catch let error as DfnsError {
             throw JobFailure.invalidPayload("payload.\(error.message)")
         }
-        if body.externalId == nil { body = body.withExternalId(job.derivedExternalId) }
-        return try await Operation(walletId: walletId, waitFor: waitFor)
-            .follow(job, body: body.json, externalId: body.externalId ?? job.derivedExternalId, context: context)
+        return try await Operation(walletId: walletId, waitFor: waitFor).follow(job, payloadBody: body.json, context: context)
     }
 
     private struct Operation: FollowedOperation {

@@ -100,36 +100,24 @@ struct FollowedOperationJobsTests {
         }
     }
 
-    @Test("a worker that stops while following: another picks the waiting job up and follows the same entity", arguments: kinds)
-    func handOver(kind: Kind) async throws {
+    /// Killed: a worker claims the due poll and dies, nobody renews or finishes it, its lease expires and the job is
+    /// rescued. Stopped: the job simply waits for the next worker.
+    @Test("a worker stopped or killed while following: another follows the same entity to the end, no attempt spent", arguments: kinds, [false, true])
+    func handOver(kind: Kind, killed: Bool) async throws {
         try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .milliseconds(300))) { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
                 let (wallet, key) = try await target(sim)
                 let id = try await database.store.enqueue(kind: kind.name, payload: kind.payload(wallet, key))
                 _ = try await WorkerHarness.worker(database, sim).drain()
                 #expect(try await WorkerHarness.row(database, id).state == "waiting")
-                try await WorkerHarness.drainUntilTerminal(WorkerHarness.worker(database, sim), database)
-                #expect(try await WorkerHarness.row(database, id).state == "succeeded")
-                #expect(try await sim.stat(kind.createdStat) == 1)
-            }
-        }
-    }
-
-    @Test("a worker killed while polling: its lease expires, the job is rescued without spending an attempt and followed to the end", arguments: kinds)
-    func killedWhilePolling(kind: Kind) async throws {
-        try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .milliseconds(300))) { sim in
-            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let (wallet, key) = try await target(sim)
-                let id = try await database.store.enqueue(kind: kind.name, payload: kind.payload(wallet, key))
-                _ = try await WorkerHarness.worker(database, sim).drain()
-                #expect(try await WorkerHarness.row(database, id).state == "waiting")
-                // A worker claims the due poll and dies: nobody renews or finishes it.
-                try await database.execute("UPDATE dfns_worker.jobs SET run_at = now() WHERE id = \(id)")
-                let claimed = try await database.store.claim(queues: ["default"], kinds: [kind.name], limit: 1, workerId: "killed", lease: .seconds(1))
-                #expect(claimed.map(\.id) == [id])
+                if killed {
+                    try await database.execute("UPDATE dfns_worker.jobs SET run_at = now() WHERE id = \(id)")
+                    let claimed = try await database.store.claim(queues: ["default"], kinds: [kind.name], limit: 1, workerId: "killed", lease: .seconds(1))
+                    #expect(claimed.map(\.id) == [id])
+                }
                 try await WorkerHarness.drainUntilTerminal(WorkerHarness.worker(database, sim), database)
                 let row = try await WorkerHarness.row(database, id)
-                #expect(row.state == "succeeded" && row.attempt == 1, "the rescue spent no attempt: \(row)")
+                #expect(row.state == "succeeded" && row.attempt == 1, "\(row)")
                 #expect(try await sim.stat(kind.createdStat) == 1, "followed, never submitted again")
             }
         }
