@@ -108,10 +108,10 @@ struct FollowedOperationJobsTests {
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
                 let (wallet, key) = try await target(sim)
                 let id = try await database.store.enqueue(kind: kind.name, payload: kind.payload(wallet, key))
-                _ = try await WorkerHarness.worker(database, sim).drain()
+                _ = try await WorkerHarness.submittingWorker(database, sim).drain()
                 #expect(try await WorkerHarness.row(database, id).state == "waiting")
+                try await database.execute("UPDATE dfns_worker.jobs SET run_at = now() WHERE id = \(id)")
                 if killed {
-                    try await database.execute("UPDATE dfns_worker.jobs SET run_at = now() WHERE id = \(id)")
                     let claimed = try await database.store.claim(queues: ["default"], kinds: [kind.name], limit: 1, workerId: "killed", lease: .seconds(1))
                     #expect(claimed.map(\.id) == [id])
                 }

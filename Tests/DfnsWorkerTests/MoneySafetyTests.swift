@@ -24,7 +24,7 @@ struct MoneySafetyTests {
     func retryAfterUnknownOutcome() async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) { $0.jobTimeout = .seconds(1) }
+                let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) { $0.jobTimeout = .seconds(5) }
                 let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
                 try await sim.setFaultRules(["create-transfer": FaultRule(lostAfterCommitRate: 1)])
                 let id = try await database.store.enqueue(kind: "transfer", payload: Self.transferPayload(wallet.id), maxAttempts: 1)

@@ -58,7 +58,7 @@ struct WebhookIntakeTests {
     static func waitingTransfer(_ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running) async throws -> (job: Int64, transfer: String) {
         let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
         let id = try await database.store.enqueue(kind: "transfer", payload: #"{"walletId":"\#(wallet.id)","kind":"Native","to":"0x\#(String(repeating: "cd", count: 20))","amount":"1"}"#)
-        _ = try await WorkerHarness.worker(database, sim).drain()
+        _ = try await WorkerHarness.submittingWorker(database, sim).drain()
         try await database.execute("UPDATE dfns_worker.jobs SET run_at = now() + interval '1 hour' WHERE id = \(id)")
         let transfer = try await database.column("SELECT checkpoint->>'transferId' FROM dfns_worker.jobs WHERE id = \(id) AND state = 'waiting'")
         return (id, (transfer.first ?? nil) ?? "")
