@@ -8,8 +8,9 @@ import Foundation
 /// `Broadcasted` EVM one with higher fees). Result: `{targetJobId, action, entity}` with the entity as Dfns returned it;
 /// the controlled job gets an entry in its `controls` and, when waiting, records the new status at once.
 ///
-/// None of the actions creates anything, so sending one again is harmless: when Dfns refuses a repeat (the status has
-/// moved because the earlier attempt took effect), the job reads the entity and succeeds if the action shows.
+/// An attempt after one that may have acted reads the entity first and succeeds without sending when the action shows
+/// (aborted or cancelled: `Failed`; cancelled or sped up: a `replacementId`), so a lost answer never leads to a
+/// second cancel or speed-up.
 public struct TransferControlJob: JobHandler {
     public let kind = "transfer_control"
 
@@ -37,16 +38,14 @@ public struct TransferControlJob: JobHandler {
         guard let entityId = target.entityId, let walletId = target.walletId else {
             throw JobFailure.nothingCreated(code: .notSubmitted, message: "job \(targetId) (\(target.state.rawValue)) has no \(Self.noun(target)) at Dfns yet: nothing to \(action.rawValue)")
         }
-        let request = try Self.request(action, target: target, walletId: walletId, entityId: entityId)
         let entity: JSONValue
-        do {
+        // An earlier attempt may have taken effect without its answer: look before acting again (a second speed-up
+        // would broadcast a second replacement).
+        if job.attempt > 1, let done = try await Self.alreadyDone(action, target, walletId: walletId, entityId: entityId, context: context) {
+            entity = done
+        } else {
+            let request = try Self.request(action, target: target, walletId: walletId, entityId: entityId)
             entity = try await context.dfns.call { try await $0.send(request) }
-        } catch let error as DfnsError where error.httpStatus == 400 && job.attempt > 1 {
-            // An earlier attempt may have taken effect without its answer: the status moved, so Dfns refuses a repeat.
-            let read = try Self.read(target, walletId: walletId, entityId: entityId)
-            let current = try await context.dfns.call { try await $0.send(read) }
-            guard Self.shows(action, current) else { throw error }
-            entity = current
         }
         var entry: [String: JSONValue] = [
             "jobId": .integer(job.id), "action": .string(action.rawValue), "at": .string(Date().formatted(.iso8601)),
@@ -75,9 +74,13 @@ public struct TransferControlJob: JobHandler {
         }
     }
 
-    private static func read(_ target: JobRow, walletId: String, entityId: String) throws -> DfnsRequest<JSONValue> {
-        target.kind == "transfer" ? try DfnsWallets.getTransfer(walletId: walletId, transferId: entityId).decoding(as: JSONValue.self)
+    /// The entity, when it already shows `action`; nil when the action is still to do.
+    private static func alreadyDone(_ action: Action, _ target: JobRow, walletId: String, entityId: String, context: JobContext) async throws -> JSONValue? {
+        let read = target.kind == "transfer"
+            ? try DfnsWallets.getTransfer(walletId: walletId, transferId: entityId).decoding(as: JSONValue.self)
             : try DfnsWallets.getTransaction(walletId: walletId, transactionId: entityId).decoding(as: JSONValue.self)
+        let current = try await context.dfns.call { try await $0.send(read) }
+        return shows(action, current) ? current : nil
     }
 
     /// Whether the entity shows that `action` took effect: aborted or cancelled ones are `Failed`, and a cancel or a

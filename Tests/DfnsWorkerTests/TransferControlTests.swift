@@ -84,6 +84,31 @@ struct TransferControlTests {
         }
     }
 
+    @Test("a speed-up whose answer was lost is not sent again: the retry finds the replacement and keeps it")
+    func speedUpLostAnswer() async throws {
+        try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .seconds(60))) { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let (target, transfer) = try await Self.submitted("transfer", stage: .broadcasted, database, sim)
+                try await database.execute("UPDATE dfns_worker.jobs SET run_at = now() + interval '1 hour' WHERE id = \(target)")
+                let wallet = try #require(try await database.column("SELECT checkpoint->>'walletId' FROM dfns_worker.jobs WHERE id = \(target)").first ?? nil)
+                try await sim.setFaultRules(["transfer-action": FaultRule(lostAfterCommitRate: 1)])
+                let control = try await Self.control(database, target, "speedUp")
+                let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) { $0.jobTimeout = .seconds(5) }
+                _ = try await worker.drain(maxJobs: 1)
+                try await sim.setFaultRules([:])
+                let first = try await sim.client().getTransfer(walletId: wallet, transferId: transfer).raw["replacementId"]?.stringValue
+                #expect(first != nil, "the lost attempt sped the transfer up")
+                // The transfer stays Broadcasted (a minute per stage): drain until the control alone is done.
+                try await waitFor(.seconds(20)) {
+                    _ = try await worker.drain()
+                    return try await WorkerHarness.row(database, control).state == "succeeded"
+                }
+                #expect(try await sim.client().getTransfer(walletId: wallet, transferId: transfer).raw["replacementId"]?.stringValue == first,
+                        "one replacement transaction, not a second one")
+            }
+        }
+    }
+
     @Test("what cannot be controlled is refused with a clear error", arguments: [
         ("wallet", "abort", "invalid_payload", "only transfer and broadcast_transaction"),
         ("queued", "abort", "not_submitted", "nothing to abort"),
