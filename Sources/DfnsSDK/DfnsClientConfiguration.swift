@@ -13,6 +13,9 @@ public struct DfnsClientConfiguration: Sendable, CustomStringConvertible {
     /// Request budget of this client per minute, init and action calls included; nil = unpaced. Default 1000, the
     /// Dfns limit of a paid organisation (use 100 on a trial).
     public var requestsPerMinute: Int?
+    /// A budget shared with other processes sending to the same organisation, drawn from after ``requestsPerMinute``
+    /// allowed a request; nil (default) paces this client alone.
+    public var sharedBudget: (any DfnsRequestBudget)?
     /// Backoff for what the SDK retries on its own: reads, the init and action steps of a signed write, a write
     /// whose connection was never made, and (see ``writeReplay``) writes whose body carries an `externalId`.
     public var retryPolicy: RetryPolicy
@@ -34,6 +37,7 @@ public struct DfnsClientConfiguration: Sendable, CustomStringConvertible {
         requestTimeout: Duration = .seconds(30),
         userAgent: String = "dfns-worker-swift/\(DfnsClientConfiguration.sdkVersion)",
         requestsPerMinute: Int? = 1000,
+        sharedBudget: (any DfnsRequestBudget)? = nil,
         retryPolicy: RetryPolicy = .default,
         writeReplay: WriteReplay = .idempotent,
         maxResponseBytes: Int = 8 << 20,
@@ -45,6 +49,7 @@ public struct DfnsClientConfiguration: Sendable, CustomStringConvertible {
         self.requestTimeout = requestTimeout
         self.userAgent = userAgent
         self.requestsPerMinute = requestsPerMinute
+        self.sharedBudget = sharedBudget
         self.retryPolicy = retryPolicy
         self.writeReplay = writeReplay
         self.maxResponseBytes = maxResponseBytes

@@ -337,5 +337,80 @@ enum SchemaMigrations {
             RETURN woken;
         END $$;
         """#),
+        Migration(version: 4, name: "a fleet: one Dfns request budget shared by every worker", sql: #"""
+        -- One token bucket per Dfns organisation (budget name), drawn from in small grants by every worker of the
+        -- database (SharedRateBudget). Rows are updated a few times a second; no index covers the changed columns, so
+        -- the updates stay HOT.
+        CREATE TABLE dfns_worker.rate_budgets (
+            name text PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 64),
+            tokens float8 NOT NULL,
+            updated_at timestamptz NOT NULL,
+            paused_until timestamptz
+        ) WITH (fillfactor = 50);
+        --;
+        -- Who draws from a budget, with the rate each was configured with: the bucket refills at the smallest rate of
+        -- the workers seen in the last 30 seconds, and a worker that loses the database falls back to its share.
+        CREATE TABLE dfns_worker.rate_budget_workers (
+            budget text NOT NULL,
+            worker_id text NOT NULL CHECK (length(worker_id) <= 200),
+            requests_per_minute integer NOT NULL CHECK (requests_per_minute > 0),
+            seen_at timestamptz NOT NULL,
+            PRIMARY KEY (budget, worker_id)
+        ) WITH (fillfactor = 50);
+        --;
+        -- Grants `wanted` requests (at most a quarter second's worth, the bucket's capacity) as a reservation: usable
+        -- after wait_ms, once the bucket has refilled for them. The bucket goes below zero for reservations, so workers
+        -- are served in the order they asked (fair, and one round trip per grant). During a 429 pause nothing is
+        -- granted and wait_ms is the rest of the pause. `workers` is how many workers share the budget. Tokens not
+        -- used expire with the grant at the worker: a worker that crashes loses at most one grant, and no grant can
+        -- be saved up into a burst.
+        CREATE FUNCTION dfns_worker.take_rate_tokens(
+            budget text, worker text, per_minute integer, wanted integer,
+            OUT granted integer, OUT wait_ms integer, OUT workers integer
+        ) LANGUAGE plpgsql AS $$
+        DECLARE
+            bucket dfns_worker.rate_budgets;
+            rate float8;
+            capacity float8;
+            moment timestamptz := clock_timestamp();
+        BEGIN
+            INSERT INTO dfns_worker.rate_budget_workers AS w (budget, worker_id, requests_per_minute, seen_at)
+            VALUES (budget, worker, greatest(per_minute, 1), moment)
+            ON CONFLICT ON CONSTRAINT rate_budget_workers_pkey DO UPDATE SET requests_per_minute = excluded.requests_per_minute, seen_at = excluded.seen_at;
+            SELECT min(w.requests_per_minute) / 60.0, count(*) INTO rate, workers
+            FROM dfns_worker.rate_budget_workers w WHERE w.budget = take_rate_tokens.budget AND w.seen_at > moment - interval '30 seconds';
+            capacity := greatest(1, ceil(rate / 4));
+            INSERT INTO dfns_worker.rate_budgets (name, tokens, updated_at) VALUES (budget, capacity, moment) ON CONFLICT (name) DO NOTHING;
+            SELECT * INTO bucket FROM dfns_worker.rate_budgets b WHERE b.name = budget FOR UPDATE;
+            -- The clock is read again once the row is ours: another grant may have been written while we waited.
+            moment := greatest(clock_timestamp(), bucket.updated_at);
+            bucket.tokens := least(capacity, bucket.tokens + extract(epoch FROM moment - bucket.updated_at) * rate);
+            IF bucket.paused_until > moment THEN
+                granted := 0;
+                wait_ms := ceil(extract(epoch FROM bucket.paused_until - moment) * 1000);
+            ELSE
+                granted := least(greatest(wanted, 1), capacity);
+                bucket.tokens := bucket.tokens - granted;
+                wait_ms := CASE WHEN bucket.tokens >= 0 THEN 0 ELSE ceil(-bucket.tokens / rate * 1000) END;
+            END IF;
+            UPDATE dfns_worker.rate_budgets b SET tokens = bucket.tokens, updated_at = moment WHERE b.name = budget;
+            IF random() < 0.001 THEN
+                DELETE FROM dfns_worker.rate_budget_workers w WHERE w.seen_at < moment - interval '1 day';
+            END IF;
+        END $$;
+        --;
+        -- Gives back what a stopping worker did not use, and leaves the budget's workers.
+        CREATE FUNCTION dfns_worker.return_rate_tokens(budget text, worker text, unused integer) RETURNS void LANGUAGE sql AS $$
+            UPDATE dfns_worker.rate_budgets SET tokens = tokens + greatest(unused, 0) WHERE name = budget;
+            DELETE FROM dfns_worker.rate_budget_workers WHERE rate_budget_workers.budget = return_rate_tokens.budget AND worker_id = worker;
+        $$;
+        --;
+        -- Dfns answered 429 to one worker: every worker of the budget waits.
+        CREATE FUNCTION dfns_worker.pause_rate_budget(budget text, pause_ms integer) RETURNS void LANGUAGE sql AS $$
+            UPDATE dfns_worker.rate_budgets
+            SET paused_until = greatest(paused_until, clock_timestamp() + least(greatest(pause_ms, 0), 600000) * interval '1 millisecond')
+            WHERE name = budget;
+        $$;
+        """#),
     ]
 }

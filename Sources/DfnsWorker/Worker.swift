@@ -37,6 +37,7 @@ public final class Worker: Service, Sendable {
     private let logger: Logger
     private let policy: OutcomePolicy
     private let metrics: WorkerMetrics?
+    private let sharedBudget: SharedRateBudget?
     private let healthBoard = HealthBoard()
     private let stopRequested = Atomic<Bool>(false)
     /// Wakes the running source and the shutdown timer when a stop is requested.
@@ -45,11 +46,13 @@ public final class Worker: Service, Sendable {
     /// - Parameters:
     ///   - databaseURL: where the LISTEN connection goes (outside the pool); nil polls only.
     ///   - metrics: where to record metrics (and sample queue depth); nil records none.
+    ///   - sharedBudget: the fleet's Dfns budget the gateway's client draws from; left when the worker stops.
     public init(
         store: JobStore, registry: JobRegistry, gateway: DfnsGateway, configuration: WorkerConfiguration,
-        databaseURL: DatabaseURL?, metrics: WorkerMetrics? = nil, logger: Logger
+        databaseURL: DatabaseURL?, metrics: WorkerMetrics? = nil, sharedBudget: SharedRateBudget? = nil, logger: Logger
     ) {
         self.metrics = metrics
+        self.sharedBudget = sharedBudget
         self.store = store
         self.registry = registry
         self.gateway = gateway
@@ -145,6 +148,7 @@ public final class Worker: Service, Sendable {
             }
             let claimed = await processor.run(source)
             await completer.waitUntilIdle()
+            await sharedBudget?.leave()
             background.cancelAll()
             return claimed
         }
@@ -160,6 +164,7 @@ public final class Worker: Service, Sendable {
     /// Samples queue depth and worker state into gauges on an interval (not per scrape), and checks the database.
     private func sample(into metrics: WorkerMetrics, _ inFlight: InFlightJobs) async {
         var lastWait = Duration.zero
+        var lastSharedWait = Duration.zero
         while !Task.isCancelled {
             do {
                 metrics.record(try await store.status(stuckAfter: configuration.stuckAfter))
@@ -173,6 +178,11 @@ public final class Worker: Service, Sendable {
             let wait = gateway.client.rateLimiterWait
             metrics.rateLimiterWaited(wait - lastWait)
             lastWait = wait
+            if let usage = await sharedBudget?.usage {
+                metrics.rateLimiterWaited(usage.waited - lastSharedWait)
+                metrics.setOnFallbackShare(usage.onFallback)
+                lastSharedWait = usage.waited
+            }
             try? await Task.sleep(for: configuration.metricsSampleInterval)
         }
     }

@@ -19,6 +19,7 @@ public final class WorkerMetrics: Sendable, DfnsRequestObserver {
     private let rateLimited: Counter
     private let rateLimiterWait: FloatingPointCounter
     private let paused: Meter
+    private let fallbackShare: Meter
     private let oldestDueAge: Meter
     private let stuck: Meter
     /// `dfns_worker_webhook_events_total` by outcome (``WebhookIntake/Outcome``).
@@ -48,6 +49,7 @@ public final class WorkerMetrics: Sendable, DfnsRequestObserver {
         rateLimited = Counter(label: "dfns_worker_dfns_rate_limited_total", factory: factory)
         rateLimiterWait = FloatingPointCounter(label: "dfns_worker_rate_limiter_wait_seconds_total", factory: factory)
         paused = Meter(label: "dfns_worker_paused", factory: factory)
+        fallbackShare = Meter(label: "dfns_worker_rate_budget_fallback", factory: factory)
         oldestDueAge = Meter(label: "dfns_worker_oldest_due_job_age_seconds", factory: factory)
         stuck = Meter(label: "dfns_worker_stuck_jobs", factory: factory)
         webhookEvents = Dictionary(uniqueKeysWithValues: WebhookIntake.Outcome.allCases.map { outcome in
@@ -78,6 +80,8 @@ public final class WorkerMetrics: Sendable, DfnsRequestObserver {
     func leasesRescued(_ count: Int) { leaseRescues.increment(by: count) }
     func leasesLost(_ count: Int) { leasesLost.increment(by: count) }
     func setPaused(_ isPaused: Bool) { paused.set(isPaused ? 1 : 0) }
+    /// 1 while the shared Dfns budget is unreachable and the worker paces itself at its share.
+    func setOnFallbackShare(_ onFallback: Bool) { fallbackShare.set(onFallback ? 1 : 0) }
 
     /// Records a sampled queue status: depth by queue and state (0 for combinations seen before and now empty).
     func record(_ status: QueueStatus) {

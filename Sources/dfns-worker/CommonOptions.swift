@@ -60,9 +60,35 @@ struct DfnsOptions: ParsableArguments {
     @Option(help: "PEM private key file (default: $DFNS_PRIVATE_KEY_FILE; or the PEM text in $DFNS_PRIVATE_KEY).") var dfnsPrivateKeyFile: String?
     @Option(help: "Origin written into signed client data (default: $DFNS_APP_ORIGIN or https://app.dfns.io).") var dfnsAppOrigin: String?
     @Option(help: "Requests per minute this process sends to Dfns, init and action calls included (default: $DFNS_REQUESTS_PER_MINUTE or 1000).") var dfnsRequestsPerMinute: Int?
+    @Option(help: "Requests per minute of the Dfns organisation, shared by every worker of the database (default: $DFNS_ORG_REQUESTS_PER_MINUTE or the per-process value).")
+    var dfnsOrgRequestsPerMinute: Int?
+    @Option(help: "Name of the shared request budget, one per Dfns organisation; off paces each process alone (default: $DFNS_RATE_BUDGET or default).")
+    var dfnsRateBudget: String?
+
+    /// The per-process limit: an upper bound whatever the shared budget grants.
+    func requestsPerMinute() throws -> Int {
+        let perMinute = dfnsRequestsPerMinute ?? ProcessInfo.processInfo.environment["DFNS_REQUESTS_PER_MINUTE"].flatMap { Int($0) } ?? 1000
+        guard (1...1_000_000_000).contains(perMinute) else { throw ValidationError("--dfns-requests-per-minute must be 1-1000000000") }
+        return perMinute
+    }
+
+    /// The shared budget's configuration, or nil when it is off.
+    func sharedBudget(workerId: String) throws -> SharedRateBudget.Configuration? {
+        let environment = ProcessInfo.processInfo.environment
+        let name = dfnsRateBudget ?? environment["DFNS_RATE_BUDGET"] ?? "default"
+        if name == "off" { return nil }
+        guard (1...64).contains(name.utf8.count), name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
+            throw ValidationError("--dfns-rate-budget must be 1-64 letters, digits, '-', '_' or '.', or off")
+        }
+        let perMinute = try dfnsOrgRequestsPerMinute ?? environment["DFNS_ORG_REQUESTS_PER_MINUTE"].flatMap { Int($0) } ?? requestsPerMinute()
+        guard (1...1_000_000_000).contains(perMinute) else { throw ValidationError("--dfns-org-requests-per-minute must be 1-1000000000") }
+        return SharedRateBudget.Configuration(name: name, requestsPerMinute: perMinute, workerId: workerId)
+    }
 
     /// Builds the signer and client; every problem is a clear configuration error that names no secret.
-    func makeClient(logger: Logger, httpClient: HTTPClient = .shared, observer: (any DfnsRequestObserver)? = nil) throws -> DfnsClient {
+    func makeClient(
+        logger: Logger, httpClient: HTTPClient = .shared, observer: (any DfnsRequestObserver)? = nil, sharedBudget: (any DfnsRequestBudget)? = nil
+    ) throws -> DfnsClient {
         let environment = ProcessInfo.processInfo.environment
         guard let token = environment["DFNS_AUTH_TOKEN"], !token.isEmpty else { throw ValidationError("set DFNS_AUTH_TOKEN") }
         guard let credentialId = dfnsCredId ?? environment["DFNS_CRED_ID"], !credentialId.isEmpty else {
@@ -81,13 +107,12 @@ struct DfnsOptions: ParsableArguments {
         } catch let error as KeySignerError {
             throw ValidationError("private key: \(error.message)")
         }
-        let perMinute = dfnsRequestsPerMinute ?? environment["DFNS_REQUESTS_PER_MINUTE"].flatMap { Int($0) } ?? 1000
-        guard perMinute > 0 else { throw ValidationError("--dfns-requests-per-minute must be positive") }
         let configuration = DfnsClientConfiguration(
             baseURL: dfnsApiUrl ?? environment["DFNS_API_URL"] ?? "https://api.dfns.io",
             authToken: token,
             appOrigin: dfnsAppOrigin ?? environment["DFNS_APP_ORIGIN"] ?? UserActionSigning.defaultOrigin,
-            requestsPerMinute: perMinute,
+            requestsPerMinute: try requestsPerMinute(),
+            sharedBudget: sharedBudget,
             // The engine owns every retry of a write that may have reached Dfns (attempts, backoff, look-ups).
             writeReplay: .unsentOnly,
             observer: observer

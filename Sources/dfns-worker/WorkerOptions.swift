@@ -52,6 +52,8 @@ struct WorkerRuntime {
     let store: JobStore
     let worker: Worker
     let url: DatabaseURL
+    /// The organisation's Dfns budget shared through the database; nil when `--dfns-rate-budget off`.
+    let budget: SharedRateBudget?
 
     /// Fails fast with a clear message when PostgreSQL cannot be reached at start-up.
     func checkDatabase(logger: Logger) async throws {
@@ -77,25 +79,29 @@ struct WorkerRuntime {
         url = try database.resolved()
         var configuration = try options.configuration()
         configure(&configuration)
+        client = PostgresClient(
+            configuration: url.clientConfiguration(maximumConnections: min(configuration.concurrency, 8) + 2),
+            backgroundLogger: logger
+        )
+        let pool = client
+        budget = try dfns.sharedBudget(workerId: configuration.workerId).map {
+            SharedRateBudget(configuration: $0, client: pool, logger: logger)
+        }
         var http = HTTPClient.Configuration()
         http.tracing.tracer = nil
         httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http, backgroundActivityLogger: logger)
         let dfnsClient: DfnsClient
         do {
-            dfnsClient = try dfns.makeClient(logger: logger, httpClient: httpClient, observer: metrics)
+            dfnsClient = try dfns.makeClient(logger: logger, httpClient: httpClient, observer: metrics, sharedBudget: budget)
         } catch {
             // An HTTP client must be shut down before it is released.
             try? httpClient.syncShutdown()
             throw error
         }
-        client = PostgresClient(
-            configuration: url.clientConfiguration(maximumConnections: min(configuration.concurrency, 8) + 2),
-            backgroundLogger: logger
-        )
         store = JobStore(client: client, logger: logger, statementTimeout: .seconds(options.statementTimeout))
         worker = Worker(
             store: store, registry: JobCatalog.registry(), gateway: DfnsGateway(client: dfnsClient, logger: logger),
-            configuration: configuration, databaseURL: listen ? url : nil, metrics: metrics, logger: logger
+            configuration: configuration, databaseURL: listen ? url : nil, metrics: metrics, sharedBudget: budget, logger: logger
         )
     }
 }

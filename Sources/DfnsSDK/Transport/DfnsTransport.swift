@@ -39,6 +39,7 @@ final class DfnsTransport: Sendable {
         userAction: String? = nil
     ) async throws -> [UInt8] {
         try await limiter.acquire()
+        try await configuration.sharedBudget?.acquire()
         let isWrite = userAction != nil
         var request = HTTPClientRequest(url: root + path + Self.encode(query))
         request.method = method
@@ -82,7 +83,9 @@ final class DfnsTransport: Sendable {
         if error.code == .rateLimited {
             // The whole client waits, but never longer than the policy's limit: a huge Retry-After must not stall
             // every job of the process (the caller still sees the full value in the error).
-            limiter.pause(for: min(error.retryAfter ?? .seconds(1), configuration.retryPolicy.maxRetryAfter))
+            let pause = min(error.retryAfter ?? .seconds(1), configuration.retryPolicy.maxRetryAfter)
+            limiter.pause(for: pause)
+            configuration.sharedBudget?.pause(for: pause)
         }
         throw error
     }

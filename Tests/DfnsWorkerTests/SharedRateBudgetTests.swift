@@ -1,0 +1,145 @@
+import DfnsTestSupport
+import DfnsWorker
+import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
+import Testing
+
+@Suite("One Dfns budget shared by every worker of a database", .timeLimit(.minutes(2)))
+struct SharedRateBudgetTests {
+    static let logger: Logger = {
+        var logger = Logger(label: "test.budget")
+        logger.logLevel = .critical
+        return logger
+    }()
+
+    static func budget(_ database: TestDatabase.Handle, worker: String, perMinute: Int = 600) -> SharedRateBudget {
+        SharedRateBudget(
+            configuration: .init(requestsPerMinute: perMinute, workerId: worker), client: database.store.client, logger: logger
+        )
+    }
+
+    /// Acquires from `budget` on `tasks` tasks until `deadline`; returns how many requests were allowed.
+    static func drawUntil(_ deadline: ContinuousClock.Instant, from budget: SharedRateBudget, tasks: Int) async throws -> Int {
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<tasks {
+                group.addTask {
+                    var allowed = 0
+                    while true {
+                        try await budget.acquire()
+                        guard ContinuousClock.now < deadline else { return allowed }
+                        allowed += 1
+                    }
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+    }
+
+    @Test("three workers together stay within the organisation's rate, and each gets a fair part")
+    func sharedBetweenWorkers() async throws {
+        try await TestDatabase.with(kinds: []) { database in
+            let budgets = (0..<3).map { Self.budget(database, worker: "host-\($0)") }
+            let seconds = 4.0
+            let deadline = ContinuousClock.now.advanced(by: .seconds(seconds))
+            let counts = try await withThrowingTaskGroup(of: Int.self) { group in
+                for budget in budgets { group.addTask { try await Self.drawUntil(deadline, from: budget, tasks: 4) } }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            let total = counts.reduce(0, +)
+            // 600/min = 10/s: at most the bucket's capacity (3) plus the refill; a per-process budget would allow 3×.
+            #expect(total <= 3 + Int(10 * seconds) + 1, "\(counts)")
+            #expect(total >= Int(10 * seconds * 0.8), "\(counts)")
+            for count in counts { #expect(Double(count) >= Double(total) * 0.2, "unfair split \(counts)") }
+            #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.rate_budget_workers") == ["3"])
+        }
+    }
+
+    @Test("granted tokens expire unused, and a stopping worker gives them back and leaves")
+    func grantsExpireAndReturn() async throws {
+        try await TestDatabase.with(kinds: []) { database in
+            let budget = Self.budget(database, worker: "host-a")
+            try await budget.acquire()
+            #expect(await budget.usage.grants == 1)
+            try await budget.acquire()
+            #expect(await budget.usage.grants == 1, "the second request used the grant")
+            try await Task.sleep(for: .milliseconds(1100))
+            try await budget.acquire()
+            #expect(await budget.usage.grants == 2, "a grant older than its lifetime is not used")
+            // The grant of 3 has 2 left; leaving puts them back.
+            let before = try await database.column("SELECT tokens::text FROM dfns_worker.rate_budgets")
+            await budget.leave()
+            let after = try await database.column("SELECT tokens::text FROM dfns_worker.rate_budgets")
+            #expect(Double(after[0] ?? "") ?? 0 == (Double(before[0] ?? "") ?? 0) + 2)
+            #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.rate_budget_workers") == ["0"])
+        }
+    }
+
+    @Test("a 429 seen by one worker pauses every worker of the budget")
+    func pauseIsShared() async throws {
+        try await TestDatabase.with(kinds: []) { database in
+            let first = Self.budget(database, worker: "host-a")
+            let second = Self.budget(database, worker: "host-b")
+            try await first.acquire()
+            first.pause(for: .seconds(1))
+            while try await database.column("SELECT (paused_until IS NOT NULL)::text FROM dfns_worker.rate_budgets") != ["true"] {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            let started = ContinuousClock.now
+            try await second.acquire()
+            #expect(started.duration(to: .now) > .milliseconds(800))
+        }
+    }
+
+    @Test("the smallest rate any live worker was configured with is the budget's rate")
+    func smallestRateWins() async throws {
+        try await TestDatabase.with(kinds: []) { database in
+            let slow = Self.budget(database, worker: "host-slow", perMinute: 120)
+            let fast = Self.budget(database, worker: "host-fast", perMinute: 6000)
+            try await slow.acquire()
+            let total = try await Self.drawUntil(ContinuousClock.now.advanced(by: .seconds(2)), from: fast, tasks: 4)
+            // 120/min = 2/s: about 4 in 2 s plus the bucket's one token, far below the fast worker's 200.
+            #expect(total <= 7, "\(total)")
+        }
+    }
+
+    @Test("cut off from PostgreSQL a worker paces itself at its share, and draws grants again once it is back")
+    func fallsBackToItsShare() async throws {
+        try await TestDatabase.with(kinds: []) { database in
+            let proxy = try await TCPProxy.start(to: database.url.host, port: database.url.port)
+            defer { proxy.stop() }
+            var url = database.url
+            url.host = "127.0.0.1"
+            url.port = proxy.port
+            let client = PostgresClient(configuration: url.clientConfiguration(maximumConnections: 2), backgroundLogger: Self.logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await client.run() }
+                defer { group.cancelAll() }
+                // The pool connects before the first grant is timed (a connection through the proxy can be slow under load).
+                try await client.query("SELECT 1")
+                var configuration = SharedRateBudget.Configuration(requestsPerMinute: 600, workerId: "host-cut-off")
+                configuration.fallbackPeriod = .seconds(2)
+                let budget = SharedRateBudget(configuration: configuration, client: client, logger: Self.logger)
+                // Another worker shares the budget, so this one's share is half of it (5/s).
+                try await Self.budget(database, worker: "host-other").acquire()
+                try await budget.acquire()
+                #expect(await budget.usage.grants == 1)
+                proxy.cut()
+                try await Task.sleep(for: .milliseconds(1100))
+                let started = ContinuousClock.now
+                for _ in 0..<8 { try await budget.acquire() }
+                let elapsed = started.duration(to: .now)
+                #expect(await budget.usage.onFallback)
+                // 5/s after a burst of 2: six more take about 1.2 s (plus up to the second the grant was given).
+                #expect(elapsed > .milliseconds(1000), "\(elapsed)")
+                #expect(elapsed < .milliseconds(3500), "\(elapsed)")
+                proxy.restore()
+                try await Task.sleep(for: .seconds(2.5))
+                for _ in 0..<3 { try await budget.acquire() }
+                #expect(await budget.usage.onFallback == false)
+                #expect(await budget.usage.grants >= 2)
+            }
+        }
+    }
+}
