@@ -15,17 +15,21 @@ public struct QueueStatus: Sendable, Codable {
         }
     }
 
+    /// Active jobs (queued, running, retrying, waiting), and finished ones of the last ``finishedWithinSeconds``.
     public let counts: [Count]
     /// Seconds the oldest due (queued, retrying or waiting) job has been due; nil when none is.
     public let oldestDueAgeSeconds: Double?
     /// Jobs whose Dfns entity exists or may exist and whose attempts or polls have all failed for longer than the
     /// bound (`WorkerConfiguration.stuckAfter`): they cannot fail on their own, so an operator must look.
     public let stuckJobs: Int
+    /// The window finished jobs were counted over (seconds before now); nil when they were not counted.
+    public let finishedWithinSeconds: Double?
 
-    public init(counts: [Count], oldestDueAgeSeconds: Double?, stuckJobs: Int = 0) {
+    public init(counts: [Count], oldestDueAgeSeconds: Double?, stuckJobs: Int = 0, finishedWithinSeconds: Double? = nil) {
         self.counts = counts
         self.oldestDueAgeSeconds = oldestDueAgeSeconds
         self.stuckJobs = stuckJobs
+        self.finishedWithinSeconds = finishedWithinSeconds
     }
 
     /// Totals by state.

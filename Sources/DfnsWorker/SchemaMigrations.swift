@@ -337,7 +337,7 @@ enum SchemaMigrations {
             RETURN woken;
         END $$;
         """#),
-        Migration(version: 4, name: "a fleet: one Dfns request budget shared by every worker", sql: #"""
+        Migration(version: 4, name: "a fleet for a year: a shared Dfns budget, retention, costs independent of finished rows, insert limits", sql: #"""
         -- One token bucket per Dfns organisation (budget name), drawn from in small grants by every worker of the
         -- database (SharedRateBudget). Rows are updated a few times a second; no index covers the changed columns, so
         -- the updates stay HOT.
@@ -410,6 +410,88 @@ enum SchemaMigrations {
             UPDATE dfns_worker.rate_budgets
             SET paused_until = greatest(paused_until, clock_timestamp() + least(greatest(pause_ms, 0), 600000) * interval '1 millisecond')
             WHERE name = budget;
+        $$;
+        --;
+        -- Costs independent of finished rows. Active rows (what status, sampling and the console count) and finished
+        -- rows by age (what retention deletes, and recent throughput) each get a partial index; the index of every
+        -- row by state and kind, which only grew, goes.
+        CREATE INDEX jobs_active ON dfns_worker.jobs (queue, kind, state) WHERE state IN ('queued', 'running', 'retrying', 'waiting');
+        --;
+        CREATE INDEX jobs_finished ON dfns_worker.jobs (finished_at) WHERE state IN ('succeeded', 'failed', 'cancelled');
+        --;
+        DROP INDEX dfns_worker.jobs_state_kind;
+        --;
+        -- Claims scan the head of jobs_due, where every claimed job leaves an entry until VACUUM removes it: vacuum this
+        -- table after 2 % of it changed (PostgreSQL's default is 20 %), without the cost-based pauses.
+        ALTER TABLE dfns_worker.jobs SET (autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_insert_scale_factor = 0.02,
+                                          autovacuum_analyze_scale_factor = 0.02, autovacuum_vacuum_cost_delay = 0);
+        --;
+        -- Finished jobs moved out by retention when it archives (dfns-worker prune --archive). Same columns as jobs, in
+        -- the same order, plus when the row was archived: a migration adding a column to jobs adds it here too.
+        CREATE TABLE dfns_worker.jobs_archive (LIKE dfns_worker.jobs INCLUDING DEFAULTS, archived_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (id));
+        --;
+        CREATE INDEX jobs_archive_finished_at ON dfns_worker.jobs_archive (finished_at);
+        --;
+        -- Deletes (or archives) up to batch_size jobs in `job_state` that finished before now() - older_than, oldest
+        -- first, skipping rows another transaction holds (a retry() in progress); returns how many. Only finished rows
+        -- are touched, so claims never wait on it; callers repeat it until it returns less than batch_size.
+        CREATE FUNCTION dfns_worker.prune_jobs(job_state text, older_than interval, batch_size integer, archive boolean DEFAULT false)
+        RETURNS integer LANGUAGE plpgsql AS $$
+        DECLARE
+            pruned integer;
+        BEGIN
+            IF job_state NOT IN ('succeeded', 'failed', 'cancelled') THEN
+                RAISE EXCEPTION 'dfns_worker: only finished jobs are pruned, not "%"', job_state USING ERRCODE = '22023';
+            END IF;
+            WITH doomed AS (
+                SELECT j.id FROM dfns_worker.jobs j
+                WHERE j.state = job_state AND j.finished_at < now() - older_than
+                ORDER BY j.finished_at
+                LIMIT least(greatest(batch_size, 1), 100000)
+                FOR UPDATE SKIP LOCKED
+            ), deleted AS (
+                DELETE FROM dfns_worker.jobs j USING doomed WHERE j.id = doomed.id AND j.state = job_state RETURNING j.*
+            ), archived AS (
+                INSERT INTO dfns_worker.jobs_archive SELECT d.*, now() FROM deleted d WHERE archive RETURNING 1
+            )
+            SELECT count(*) INTO pruned FROM deleted;
+            RETURN pruned;
+        END $$;
+        --;
+        -- Webhook events are kept long enough to recognise Dfns's redeliveries (a day of retries), then pruned by the
+        -- same scheduled retention as jobs (no longer by chance on insert).
+        CREATE OR REPLACE FUNCTION dfns_worker.receive_webhook_event(event_id text, event_kind text, entity text) RETURNS integer LANGUAGE plpgsql AS $$
+        DECLARE
+            woken integer := 0;
+            job_queue text;
+        BEGIN
+            INSERT INTO dfns_worker.webhook_events (id, kind, entity_id) VALUES (event_id, event_kind, entity) ON CONFLICT (id) DO NOTHING;
+            IF NOT FOUND THEN
+                RETURN -1;
+            END IF;
+            IF entity IS NULL THEN
+                RETURN 0;
+            END IF;
+            FOR job_queue IN
+                UPDATE dfns_worker.jobs SET run_at = now(), updated_at = now()
+                WHERE state = 'waiting' AND run_at > now()
+                  AND coalesce(checkpoint->>'transferId', checkpoint->>'transactionId', checkpoint->>'signatureId') = entity
+                RETURNING queue
+            LOOP
+                woken := woken + 1;
+                PERFORM pg_notify('dfns_worker_jobs', job_queue);
+            END LOOP;
+            RETURN woken;
+        END $$;
+        --;
+        CREATE FUNCTION dfns_worker.prune_webhook_events(older_than interval, batch_size integer) RETURNS integer LANGUAGE sql AS $$
+            WITH doomed AS (
+                SELECT id FROM dfns_worker.webhook_events WHERE received_at < now() - greatest(older_than, interval '1 day')
+                ORDER BY received_at LIMIT least(greatest(batch_size, 1), 100000)
+            ), deleted AS (
+                DELETE FROM dfns_worker.webhook_events e USING doomed WHERE e.id = doomed.id RETURNING 1
+            )
+            SELECT count(*)::integer FROM deleted
         $$;
         """#),
     ]

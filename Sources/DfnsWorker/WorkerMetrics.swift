@@ -20,6 +20,8 @@ public final class WorkerMetrics: Sendable, DfnsRequestObserver {
     private let rateLimiterWait: FloatingPointCounter
     private let paused: Meter
     private let fallbackShare: Meter
+    private let pruned: [JobState: Counter]
+    private let oldestFinishedAge: Meter
     private let oldestDueAge: Meter
     private let stuck: Meter
     /// `dfns_worker_webhook_events_total` by outcome (``WebhookIntake/Outcome``).
@@ -50,6 +52,10 @@ public final class WorkerMetrics: Sendable, DfnsRequestObserver {
         rateLimiterWait = FloatingPointCounter(label: "dfns_worker_rate_limiter_wait_seconds_total", factory: factory)
         paused = Meter(label: "dfns_worker_paused", factory: factory)
         fallbackShare = Meter(label: "dfns_worker_rate_budget_fallback", factory: factory)
+        pruned = Dictionary(uniqueKeysWithValues: [JobState.succeeded, .failed, .cancelled].map { state in
+            (state, Counter(label: "dfns_worker_jobs_pruned_total", dimensions: [("state", state.rawValue)], factory: factory))
+        })
+        oldestFinishedAge = Meter(label: "dfns_worker_oldest_finished_job_age_seconds", factory: factory)
         oldestDueAge = Meter(label: "dfns_worker_oldest_due_job_age_seconds", factory: factory)
         stuck = Meter(label: "dfns_worker_stuck_jobs", factory: factory)
         webhookEvents = Dictionary(uniqueKeysWithValues: WebhookIntake.Outcome.allCases.map { outcome in
@@ -80,6 +86,10 @@ public final class WorkerMetrics: Sendable, DfnsRequestObserver {
     func leasesRescued(_ count: Int) { leaseRescues.increment(by: count) }
     func leasesLost(_ count: Int) { leasesLost.increment(by: count) }
     func setPaused(_ isPaused: Bool) { paused.set(isPaused ? 1 : 0) }
+    /// Finished jobs of `state` pruned (deleted or archived) by retention.
+    func jobsPruned(state: JobState, count: Int) { if count > 0 { pruned[state]?.increment(by: count) } }
+    /// Age of the oldest finished job left after a prune (0 when none is).
+    func setOldestFinishedAge(_ seconds: Double?) { oldestFinishedAge.set(seconds ?? 0) }
     /// 1 while the shared Dfns budget is unreachable and the worker paces itself at its share.
     func setOnFallbackShare(_ onFallback: Bool) { fallbackShare.set(onFallback ? 1 : 0) }
 

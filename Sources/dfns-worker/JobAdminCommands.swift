@@ -55,17 +55,23 @@ private func changeState(
     print("job \(id) \(verb)")
 }
 
-/// `dfns-worker status`: counts by state, kind and queue, and the age of the oldest due job.
+/// `dfns-worker status`: active jobs by state, kind and queue, those finished lately, and the age of the oldest due job.
+/// Its cost follows active and recently finished rows, not the table.
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Show job counts by state, kind and queue.")
 
     @Flag(help: "Print JSON.") var json = false
+    @Option(help: "Count finished jobs of this last period: 1h, 30m, 7d…") var finishedWithin = "1h"
+
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
+        guard let window = try RetentionOptions.age(finishedWithin, "--finished-within"), window > .zero else {
+            throw ValidationError("--finished-within must be a positive period such as 1h")
+        }
         let logger = try logging.bootstrap(label: "dfns.worker")
-        let status = try await withDatabase(try database.resolved(), logger: logger) { try await $0.status() }
+        let status = try await withDatabase(try database.resolved(), logger: logger) { try await $0.status(finishedWithin: window) }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -73,7 +79,7 @@ struct StatusCommand: AsyncParsableCommand {
             return
         }
         let totals = status.byState
-        print(JobState.all.map { "\($0): \(totals[$0] ?? 0)" }.joined(separator: "  "))
+        print(JobState.all.map { "\($0): \(totals[$0] ?? 0)" }.joined(separator: "  ") + "  (finished: last \(finishedWithin))")
         print("oldest due job: " + (status.oldestDueAgeSeconds.map { String(format: "%.1f s", $0) } ?? "none"))
         if status.stuckJobs > 0 {
             print("stuck: \(status.stuckJobs) job(s) whose Dfns operation exists or may exist have been failing for over 15 minutes; "

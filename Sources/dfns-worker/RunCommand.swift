@@ -22,6 +22,8 @@ struct RunCommand: AsyncParsableCommand {
         webhook's secret (see `dfns-worker webhooks register`). Polls then start after 30 s and back off to 5 minutes.
         """)
     var webhookPath = "/webhooks/dfns"
+    @Option(help: "How often this worker prunes finished jobs (one worker of the database at a time), or off.") var pruneInterval = "10m"
+    @OptionGroup var retention: RetentionOptions
     @OptionGroup var worker: WorkerOptions
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var dfns: DfnsOptions
@@ -34,6 +36,12 @@ struct RunCommand: AsyncParsableCommand {
         }
         // The secret comes from the environment only: a flag would show it to every user of the host (`ps`).
         let webhookSecret = ProcessInfo.processInfo.environment["DFNS_WEBHOOK_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
+        var retentionPolicy = try retention.policy()
+        let pruneEvery = pruneInterval == "off" ? nil : try RetentionOptions.age(pruneInterval, "--prune-interval")
+        if let pruneEvery {
+            guard pruneEvery >= .seconds(10) else { throw ValidationError("--prune-interval must be at least 10s, or off") }
+            retentionPolicy.interval = pruneEvery
+        }
         let logger = try logging.bootstrap(label: "dfns.worker")
         let registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -57,12 +65,16 @@ struct RunCommand: AsyncParsableCommand {
             if let receivingAt { logger.info("receiving Dfns webhook events", metadata: ["http.webhooks": "\(address)\(receivingAt)"]) }
         }
         logger.info("worker starting", metadata: ["worker.concurrency": "\(worker.concurrency)", "worker.queues": "\(worker.queues)"])
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: runtime.client),
+            .init(service: server),
+            .init(service: runtime.worker, successTerminationBehavior: .gracefullyShutdownGroup),
+        ]
+        if pruneEvery != nil {
+            services.append(.init(service: Pruner(policy: retentionPolicy, store: runtime.store, metrics: metrics, logger: logger)))
+        }
         let group = ServiceGroup(configuration: .init(
-            services: [
-                .init(service: runtime.client),
-                .init(service: server),
-                .init(service: runtime.worker, successTerminationBehavior: .gracefullyShutdownGroup),
-            ],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))
