@@ -40,6 +40,8 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        // prctl(2) for the command-line tool (ProcessHardening): a header-only module.
+        .systemLibrary(name: "CProcessControl"),
         .target(
             name: "DfnsSDK",
             dependencies: [
@@ -92,6 +94,7 @@ let package = Package(
         .executableTarget(
             name: "dfns-worker",
             dependencies: [
+                "CProcessControl",
                 "DfnsSDK",
                 "DfnsSimulator",
                 "DfnsWorker",

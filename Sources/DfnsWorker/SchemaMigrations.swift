@@ -493,6 +493,43 @@ enum SchemaMigrations {
             )
             SELECT count(*)::integer FROM deleted
         $$;
+        --;
+        -- Insert limits, with the same clear messages as the other checks: queue names become metric labels and log
+        -- keys, and a payload is sent to Dfns and kept in every row version, so both are bounded. Checked at insert
+        -- (and when the queue or payload changes), not on rows already there.
+        CREATE OR REPLACE FUNCTION dfns_worker.validate_job() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+            size integer;
+        BEGIN
+            IF NEW.payload IS NULL OR jsonb_typeof(NEW.payload) <> 'object' THEN
+                RAISE EXCEPTION 'dfns_worker: payload must be a JSON object, got %', coalesce(jsonb_typeof(NEW.payload), 'null')
+                    USING ERRCODE = '22023', HINT = 'Pass an object such as ''{"network":"EthereumSepolia"}''.';
+            END IF;
+            IF NEW.queue !~ '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$' THEN
+                RAISE EXCEPTION 'dfns_worker: queue name "%" is not allowed', left(NEW.queue, 80)
+                    USING ERRCODE = '22023', HINT = 'A queue name is 1-64 letters, digits, ''_'', ''.'', '':'' or ''-'', starting with a letter or digit.';
+            END IF;
+            -- The binary size first: the text can be at most about six times larger (escapes), so most payloads are
+            -- never serialised here.
+            IF pg_column_size(NEW.payload) > 43690 THEN
+                size := octet_length(NEW.payload::text);
+                IF size > 262144 THEN
+                    RAISE EXCEPTION 'dfns_worker: payload is % bytes, over the 262144 (256 KiB) a job may carry', size
+                        USING ERRCODE = '54000', HINT = 'Keep large documents elsewhere and put their reference in the payload.';
+                END IF;
+            END IF;
+            IF NOT EXISTS (SELECT 1 FROM dfns_worker.job_kinds WHERE kind = NEW.kind) THEN
+                RAISE EXCEPTION 'dfns_worker: unknown job kind "%"', NEW.kind
+                    USING ERRCODE = '22023',
+                    HINT = 'Known kinds: ' || coalesce((SELECT string_agg(kind, ', ' ORDER BY kind) FROM dfns_worker.job_kinds), 'none (run dfns-worker migrate)') || '.';
+            END IF;
+            RETURN NEW;
+        END $$;
+        --;
+        DROP TRIGGER jobs_validate ON dfns_worker.jobs;
+        --;
+        CREATE TRIGGER jobs_validate BEFORE INSERT OR UPDATE OF kind, payload, queue ON dfns_worker.jobs
+            FOR EACH ROW EXECUTE FUNCTION dfns_worker.validate_job();
         """#),
     ]
 }

@@ -29,13 +29,18 @@ public final class WorkerMetrics: Sendable, DfnsRequestObserver {
     private let errors = Mutex<[String: Counter]>([:])
     private let requests = Mutex<[String: CoreMetrics.Timer]>([:])
     private let depth = Mutex<[String: Meter]>([:])
+    /// Queues with their own `queue` label: the ones this worker serves. Jobs of any other queue an application
+    /// invents are counted under `queue="_other"`, so the label stays bounded.
+    private let labelledQueues: Set<String>
+    static let otherQueues = "_other"
 
     /// - Parameters:
     ///   - kinds: the registered job kinds (the only values of the `kind` label).
-    ///   - queues: queues whose depth gauges exist from the start (others appear when seen).
+    ///   - queues: the queues this worker serves: each has its depth gauges from the start; the rest share `_other`.
     ///   - version: reported by `dfns_worker_build_info`.
     public init(kinds: [String], queues: [String] = ["default"], version: String, factory: any MetricsFactory) {
         self.factory = factory
+        labelledQueues = Set(queues)
         finished = Dictionary(uniqueKeysWithValues: kinds.map { kind in
             (kind, Dictionary(uniqueKeysWithValues: Self.outcomes.map { outcome in
                 (outcome, Counter(label: "dfns_worker_jobs_finished_total", dimensions: [("kind", kind), ("outcome", outcome)], factory: factory))
@@ -97,7 +102,8 @@ public final class WorkerMetrics: Sendable, DfnsRequestObserver {
     func record(_ status: QueueStatus) {
         var totals: [String: Int] = [:]
         for count in status.counts where !count.state.isTerminal {
-            totals["\(count.queue)\u{0}\(count.state)", default: 0] += count.count
+            let queue = labelledQueues.contains(count.queue) ? count.queue : Self.otherQueues
+            totals["\(queue)\u{0}\(count.state)", default: 0] += count.count
         }
         let keys = depth.withLock { Set($0.keys) }.union(totals.keys)
         for key in keys {

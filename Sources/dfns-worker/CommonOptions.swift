@@ -15,11 +15,17 @@ struct DatabaseOptions: ParsableArguments {
         guard let text = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"], !text.isEmpty else {
             throw ValidationError("set DATABASE_URL or pass --database-url")
         }
+        let url: DatabaseURL
         do {
-            return try DatabaseURL(text)
+            url = try DatabaseURL(text)
         } catch {
             throw ValidationError(error.message)
         }
+        if databaseURL != nil, url.password != nil {
+            // Not an error (a developer's own machine), but on a shared host every user can read it with `ps`.
+            warn("--database-url carries a password, and every user of this host can read a command line (ps); set DATABASE_URL in the environment instead")
+        }
+        return url
     }
 }
 
@@ -94,10 +100,13 @@ struct DfnsOptions: ParsableArguments {
         guard let credentialId = dfnsCredId ?? environment["DFNS_CRED_ID"], !credentialId.isEmpty else {
             throw ValidationError("set DFNS_CRED_ID or pass --dfns-cred-id")
         }
+        let baseURL = dfnsApiUrl ?? environment["DFNS_API_URL"] ?? "https://api.dfns.io"
+        try Self.checkTransport(baseURL)
         let passphrase = environment["DFNS_PRIVATE_KEY_PASSPHRASE"]
         let signer: KeySigner
         do {
             if let path = dfnsPrivateKeyFile ?? environment["DFNS_PRIVATE_KEY_FILE"], !path.isEmpty {
+                Self.checkKeyFilePermissions(path)
                 signer = try KeySigner(credentialId: credentialId, privateKeyFile: path, passphrase: passphrase)
             } else if let pem = environment["DFNS_PRIVATE_KEY"], !pem.isEmpty {
                 signer = try KeySigner(credentialId: credentialId, privateKeyPEM: pem, passphrase: passphrase)
@@ -108,7 +117,7 @@ struct DfnsOptions: ParsableArguments {
             throw ValidationError("private key: \(error.message)")
         }
         let configuration = DfnsClientConfiguration(
-            baseURL: dfnsApiUrl ?? environment["DFNS_API_URL"] ?? "https://api.dfns.io",
+            baseURL: baseURL,
             authToken: token,
             appOrigin: dfnsAppOrigin ?? environment["DFNS_APP_ORIGIN"] ?? UserActionSigning.defaultOrigin,
             requestsPerMinute: try requestsPerMinute(),
@@ -120,6 +129,50 @@ struct DfnsOptions: ParsableArguments {
         // KeySigner is safe to share: each signature uses its own OpenSSL context, so jobs sign in parallel.
         return DfnsClient(configuration: configuration, signer: signer, httpClient: httpClient, logger: logger)
     }
+}
+
+extension DfnsOptions {
+    /// The bearer token goes with every request: `https://`, or plain `http://` only to this host (the simulator).
+    static func checkTransport(_ baseURL: String) throws {
+        guard let url = URLComponents(string: baseURL), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else {
+            throw ValidationError("DFNS_API_URL must be a URL such as https://api.dfns.io, not \(baseURL)")
+        }
+        switch scheme {
+        case "https": return
+        case "http" where isLoopback(host): return
+        case "http":
+            throw ValidationError("DFNS_API_URL must use https:// (http:// only to a loopback address such as a local simulator): the token would travel in clear to \(host)")
+        default:
+            throw ValidationError("DFNS_API_URL must use https://, not \(scheme)://")
+        }
+    }
+
+    /// `localhost`, 127.0.0.0/8 and ::1.
+    static func isLoopback(_ host: String) -> Bool {
+        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
+        if bare == "localhost" || bare == "::1" { return true }
+        let octets = bare.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
+    }
+
+    /// Warns when the key file can be read by others, or by a group other than this process's own (the systemd unit
+    /// installs it root-owned, mode 0640, group dfns-worker: readable by the service and no one else).
+    static func checkKeyFilePermissions(_ path: String) {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            let mode = (attributes[.posixPermissions] as? NSNumber)?.uint16Value
+        else { return }
+        let group = (attributes[.groupOwnerAccountID] as? NSNumber)?.uint32Value
+        let otherReadable = mode & 0o004 != 0
+        let foreignGroupReadable = mode & 0o040 != 0 && group != getegid()
+        if otherReadable || foreignGroupReadable {
+            warn("the private key file \(path) is readable by \(otherReadable ? "every user" : "its group") (mode \(String(mode & 0o777, radix: 8))); chmod 600 it, or 640 with the service's own group")
+        }
+    }
+}
+
+/// A warning on standard error before logging is set up (configuration is read first).
+func warn(_ message: String) {
+    FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
 }
 
 /// Runs `body` with a pooled PostgreSQL client that is running, and shuts it down afterwards.

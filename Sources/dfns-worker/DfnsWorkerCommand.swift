@@ -15,6 +15,7 @@ struct DfnsWorkerCommand: AsyncParsableCommand {
     )
 
     static func main() async {
+        ProcessHardening.disableCoreDumps()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

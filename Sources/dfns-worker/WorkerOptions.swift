@@ -21,6 +21,12 @@ struct WorkerOptions: ParsableArguments {
     @Option(help: "Seconds the worker waits for PostgreSQL to answer one statement before it gives it up as lost and tries again.")
     var statementTimeout = 30
 
+    static func isValidQueueName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, name.unicodeScalars.count <= 64 else { return false }
+        let allowed = { (c: Unicode.Scalar) in c.isASCII && (("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c)) }
+        return allowed(first) && name.unicodeScalars.allSatisfy { allowed($0) || "_.:-".unicodeScalars.contains($0) }
+    }
+
     func configuration() throws -> WorkerConfiguration {
         guard (1...10_000).contains(concurrency) else { throw ValidationError("--concurrency must be 1-10000") }
         guard (1...10_000).contains(claimBatch) else { throw ValidationError("--claim-batch must be 1-10000") }
@@ -31,6 +37,10 @@ struct WorkerOptions: ParsableArguments {
         guard (1...3600).contains(statementTimeout) else { throw ValidationError("--statement-timeout must be 1-3600 seconds") }
         let names = queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !names.isEmpty else { throw ValidationError("--queues must name at least one queue") }
+        // The rule dfns_worker.validate_job applies at insert: a queue it refuses could never hold a job.
+        for name in names where !Self.isValidQueueName(name) {
+            throw ValidationError("--queues: \"\(name.prefix(80))\" is not a queue name (1-64 letters, digits, '_', '.', ':' or '-', starting with a letter or digit)")
+        }
         var configuration = WorkerConfiguration(workerId: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)")
         configuration.queues = names
         configuration.concurrency = concurrency

@@ -44,6 +44,9 @@ public final class ChildProcess {
         try? FileManager.default.removeItem(at: stderrURL)
     }
 
+    /// The child's pid (to read /proc/PID).
+    public var processIdentifier: Int32 { process.processIdentifier }
+
     public func signal(_ signal: Int32) {
         kill(process.processIdentifier, signal)
     }
