@@ -41,9 +41,31 @@ start_postgres() {
     "${run_as[@]}" "$PG_BIN/initdb -D $PG_DATA -U postgres --auth=trust -E UTF8" >/dev/null
     # In postgresql.conf rather than on the command line, so a restart (ops/chaos) keeps them.
     printf "port = %s\nunix_socket_directories = '/tmp'\nlisten_addresses = '127.0.0.1'\nmax_connections = 200\n" "$port" >> "$PG_DATA/postgresql.conf"
+    make_tls "$PG_DATA/tls"
+    printf "ssl = on\nssl_cert_file = '%s'\nssl_key_file = '%s'\n" "$PG_DATA/tls/server.crt" "$PG_DATA/tls/server.key" >> "$PG_DATA/postgresql.conf"
+    [ "$(id -u)" -eq 0 ] && chown -R postgres "$PG_DATA/tls"
     "${run_as[@]}" "$PG_BIN/pg_ctl -D $PG_DATA -l $PG_DATA/server.log -w start" >/dev/null
     export DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
-    log "PostgreSQL on 127.0.0.1:$port (data in $PG_DATA)"
+    # TLS is on too, for the tests of sslmode and sslrootcert (TLSTests): the CA that signed the server's certificate
+    # (issued to localhost only), and one that did not.
+    export DATABASE_TLS_CA="$PG_DATA/tls/ca.crt" DATABASE_TLS_OTHER_CA="$PG_DATA/tls/other-ca.crt"
+    log "PostgreSQL on 127.0.0.1:$port (data in $PG_DATA; TLS with a test CA)"
+}
+
+# A throwaway CA, a server certificate it signs for DNS:localhost (not 127.0.0.1, so verify-full and verify-ca differ),
+# and an unrelated CA, in directory $1.
+make_tls() {
+    local dir=$1
+    mkdir -p "$dir"
+    local ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+    openssl req -x509 "${ec[@]}" -days 3 -subj "/CN=dfns-worker test CA" -keyout "$dir/ca.key" -out "$dir/ca.crt" 2>/dev/null
+    openssl req -x509 "${ec[@]}" -days 3 -subj "/CN=unrelated CA" -keyout "$dir/other-ca.key" -out "$dir/other-ca.crt" 2>/dev/null
+    openssl req "${ec[@]}" -subj "/CN=localhost" -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+    printf "subjectAltName=DNS:localhost\n" > "$dir/server.ext"
+    openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial -days 3 \
+        -extfile "$dir/server.ext" -out "$dir/server.crt" 2>/dev/null
+    chmod 600 "$dir/server.key" "$dir/ca.key" "$dir/other-ca.key"
+    chmod 644 "$dir/ca.crt" "$dir/other-ca.crt"
 }
 
 stop_postgres() {

@@ -3,11 +3,25 @@ import Logging
 import NIOSSL
 import PostgresNIO
 
-/// A parsed `DATABASE_URL`: `postgres://user[:pass]@host[:port]/db[?sslmode=disable|prefer|require]`.
+/// A parsed `DATABASE_URL`: `postgres://user[:pass]@host[:port]/db[?sslmode=…&sslrootcert=/path/ca.pem]`.
 /// The password never appears in ``description``.
+///
+/// `sslmode` has libpq's six values and meanings (https://www.postgresql.org/docs/current/libpq-ssl.html, table
+/// "SSL Mode Descriptions"): `disable`, `allow` and `prefer` can be downgraded to a clear connection by anyone on the
+/// path; `require` encrypts but accepts any server certificate (a man in the middle can read everything) unless
+/// `sslrootcert` is given, when it checks the chain as `verify-ca` does; `verify-ca` checks the server's certificate
+/// chain against `sslrootcert` (or the system's trust store); `verify-full` also checks that the certificate names the
+/// host. `allow` tries TLS first (libpq tries a clear connection first): the same guarantees, none.
 public struct DatabaseURL: Sendable, CustomStringConvertible {
     /// TLS use, as libpq's `sslmode`.
-    public enum SSLMode: String, Sendable { case disable, prefer, require }
+    public enum SSLMode: String, Sendable, CaseIterable {
+        case disable, allow, prefer, require
+        case verifyCA = "verify-ca"
+        case verifyFull = "verify-full"
+
+        /// Whether someone on the network path can turn the connection into a clear one or impersonate the server.
+        public var canBeIntercepted: Bool { self != .verifyCA && self != .verifyFull }
+    }
 
     public var host: String
     public var port: Int
@@ -15,6 +29,8 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
     public var password: String?
     public var database: String
     public var sslMode: SSLMode
+    /// PEM file of the certificate authorities trusted for the server's certificate (a managed database's private CA).
+    public var sslRootCert: String?
 
     /// Parses the URL; the error message names what is wrong and never echoes the password.
     public init(_ text: String) throws(WorkerError) {
@@ -33,13 +49,37 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         self.database = path.isEmpty ? self.username : (path.removingPercentEncoding ?? path)
         let mode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
         guard let sslMode = SSLMode(rawValue: mode) else {
-            throw WorkerError(.configuration, "DATABASE_URL sslmode must be disable, prefer or require, not \(mode)")
+            throw WorkerError(.configuration, "DATABASE_URL sslmode must be one of \(SSLMode.allCases.map(\.rawValue).joined(separator: ", ")), not \(mode.prefix(40))")
         }
         self.sslMode = sslMode
+        self.sslRootCert = components.queryItems?.first { $0.name == "sslrootcert" }?.value.flatMap { $0.isEmpty ? nil : $0 }
+        if let sslRootCert {
+            guard FileManager.default.isReadableFile(atPath: sslRootCert) else {
+                throw WorkerError(.configuration, "DATABASE_URL sslrootcert \(sslRootCert) is not a readable file")
+            }
+            guard let certificates = try? NIOSSLCertificate.fromPEMFile(sslRootCert), !certificates.isEmpty else {
+                throw WorkerError(.configuration, "DATABASE_URL sslrootcert \(sslRootCert) holds no PEM certificate")
+            }
+        }
     }
 
     public var description: String {
         "postgres://\(username)\(password == nil ? "" : ":***")@\(host):\(port)/\(database)?sslmode=\(sslMode.rawValue)"
+            + (sslRootCert.map { "&sslrootcert=\($0)" } ?? "")
+    }
+
+    /// What NIOSSL checks for this mode: nothing below `require` (libpq's `prefer` does not verify either), the chain
+    /// for `verify-ca` (and `require` with a root certificate), the chain and the host name for `verify-full`.
+    func tlsConfiguration() -> TLSConfiguration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let sslRootCert { tls.trustRoots = .file(sslRootCert) }
+        switch sslMode {
+        case .disable, .allow, .prefer: tls.certificateVerification = .none
+        case .require: tls.certificateVerification = sslRootCert == nil ? .none : .noHostnameVerification
+        case .verifyCA: tls.certificateVerification = .noHostnameVerification
+        case .verifyFull: tls.certificateVerification = .fullVerification
+        }
+        return tls
     }
 
     /// Configuration of the pooled client.
@@ -47,8 +87,8 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         let tls: PostgresClient.Configuration.TLS =
             switch sslMode {
             case .disable: .disable
-            case .prefer: .prefer(.makeClientConfiguration())
-            case .require: .require(.makeClientConfiguration())
+            case .allow, .prefer: .prefer(tlsConfiguration())
+            case .require, .verifyCA, .verifyFull: .require(tlsConfiguration())
             }
         var configuration = PostgresClient.Configuration(host: host, port: port, username: username, password: password, database: database, tls: tls)
         configuration.options.maximumConnections = maximumConnections
@@ -63,7 +103,15 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
             let connection = try await PostgresConnection.connect(configuration: connectionConfiguration(), id: 0, logger: logger)
             try await connection.close()
         } catch let error as PSQLError {
-            let reason = error.serverInfo?[.message] ?? error.underlying.map { "\($0)" } ?? "\(error.code)"
+            let reason: String
+            if error.code == .sslUnsupported {
+                reason = "the server does not offer TLS, which sslmode=\(sslMode.rawValue) requires"
+            } else if let tls = error.underlying, tls is NIOSSLError || tls is NIOSSLExtraError {
+                reason = "TLS handshake failed with sslmode=\(sslMode.rawValue)" + (sslRootCert.map { " and sslrootcert=\($0)" } ?? "")
+                    + (tls is NIOSSLExtraError ? " (verify-full: the certificate must name the host exactly as the URL does)" : "") + ": \(tls)"
+            } else {
+                reason = error.serverInfo?[.message] ?? error.underlying.map { "\($0)" } ?? "\(error.code)"
+            }
             throw WorkerError(.database, "cannot connect to PostgreSQL at \(host):\(port) as \(username): \(reason)")
         } catch {
             throw WorkerError(.database, "cannot connect to PostgreSQL at \(host):\(port): \(error)")
@@ -75,8 +123,8 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         let tls: PostgresConnection.Configuration.TLS =
             switch sslMode {
             case .disable: .disable
-            case .prefer: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
-            case .require: .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            case .allow, .prefer: .prefer(try NIOSSLContext(configuration: tlsConfiguration()))
+            case .require, .verifyCA, .verifyFull: .require(try NIOSSLContext(configuration: tlsConfiguration()))
             }
         return PostgresConnection.Configuration(host: host, port: port, username: username, password: password, database: database, tls: tls)
     }

@@ -42,7 +42,7 @@ public enum TestDatabase {
             try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
         }
         let url = { var url = adminURL; url.database = String(name); return url }()
-        let urlString = "postgres://\(url.username)\(url.password.map { ":\($0)" } ?? "")@\(url.host):\(url.port)/\(name)?sslmode=\(url.sslMode.rawValue)"
+        let urlString = "postgres://\(url.username)\(url.password.map { ":\($0)" } ?? "")@\(url.host):\(url.port)/\(name)?sslmode=\(url.sslMode.rawValue)\(url.sslRootCert.map { "&sslrootcert=\($0)" } ?? "")"
         do {
             let result = try await withClient(url, logger: logger) { client in
                 let store = JobStore(client: client, logger: logger)
