@@ -6,7 +6,7 @@ struct DfnsBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dfns-bench",
         abstract: "Benchmarks of the Dfns SDK and simulator (run through ops/bench).",
-        subcommands: [SignBenchmark.self, SignedWritesBenchmark.self, QueueBenchmark.self, LatencyBenchmark.self]
+        subcommands: [SignBenchmark.self, SignedWritesBenchmark.self, QueueBenchmark.self, LatencyBenchmark.self, SamplingBenchmark.self]
     )
 }
 

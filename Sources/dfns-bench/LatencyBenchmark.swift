@@ -17,6 +17,7 @@ struct LatencyBenchmark: AsyncParsableCommand {
 
     @Option(help: "Milliseconds between INSERTs.") var intervalMs = 10
     @Option(help: "Seconds to insert for.") var seconds = 30
+    @Option(help: "Succeeded jobs that finished days ago, left in the table (big-table runs).") var finishedRows = 0
 
     /// Records, for each job, handler start minus the row's created_at.
     struct ProbeJob: JobHandler {
@@ -44,7 +45,7 @@ struct LatencyBenchmark: AsyncParsableCommand {
         configuration.concurrency = 16
         let signer = try KeySigner(credentialId: "unused", privateKeyPEM: KeyGenerator.generate(.p256).privateKeyPEM)
         let client = DfnsClient(configuration: DfnsClientConfiguration(baseURL: "http://127.0.0.1:9", authToken: "unused"), signer: signer)
-        try await BenchDatabase.withEmptyQueue(kinds: registry.kinds) { store, databaseURL in try await withThrowingTaskGroup(of: Void.self) { group in
+        try await BenchDatabase.withEmptyQueue(kinds: registry.kinds, finishedRows: finishedRows) { store, databaseURL in try await withThrowingTaskGroup(of: Void.self) { group in
             defer { group.cancelAll() }
             let worker = Worker(
                 store: store, registry: registry, gateway: DfnsGateway(client: client, logger: logger),

@@ -26,6 +26,8 @@ struct QueueBenchmark: AsyncParsableCommand {
     @Option(help: "Dfns API for create_wallet.") var url = "http://127.0.0.1:8787"
     @Option(help: "Credential id for create_wallet.") var credentialId = "cr-bench"
     @Option(help: "Private key PEM file for create_wallet.") var privateKey: String?
+    @Option(help: "Succeeded jobs that finished days ago, left in the table while the jobs run (big-table runs).") var finishedRows = 0
+    @Flag(help: "Prune the finished rows (retention, batches of 1000) while the jobs run.") var pruning = false
 
     func run() async throws {
         let logger = BenchDatabase.logger
@@ -40,7 +42,7 @@ struct QueueBenchmark: AsyncParsableCommand {
         var configuration = WorkerConfiguration(workerId: "bench")
         configuration.concurrency = concurrency
         configuration.claimBatchSize = claimBatch
-        try await BenchDatabase.withEmptyQueue(kinds: registry.kinds) { store, _ in
+        try await BenchDatabase.withEmptyQueue(kinds: registry.kinds, finishedRows: finishedRows) { store, _ in
             let payload = kind == "noop" ? "{}" : #"{"network":"EthereumSepolia"}"#
             let enqueueStart = ContinuousClock.now
             try await store.client.query("INSERT INTO dfns_worker.jobs (kind, payload) SELECT \(kind), \(payload)::jsonb FROM generate_series(1, \(jobs))")
@@ -49,10 +51,15 @@ struct QueueBenchmark: AsyncParsableCommand {
                 store: store, registry: registry, gateway: DfnsGateway(client: client, logger: logger),
                 configuration: configuration, databaseURL: nil, logger: logger
             )
+            var retention = RetentionPolicy()
+            retention.succeeded = .seconds(86_400)
+            let pruner = Pruner(policy: retention, store: store, logger: logger)
+            let prune = pruning ? Task { while !Task.isCancelled, let report = try await pruner.pruneOnce(), report.pruned[.succeeded] ?? 0 > 0 {} } : nil
             let summary = try await worker.drain()
+            prune?.cancel()
             let succeeded = summary.written[.succeeded] ?? 0
-            print(String(format: "queue kind=%@ jobs=%d concurrency=%d claim_batch=%d succeeded=%d seconds=%.3f jobs_per_s=%.0f enqueue_seconds=%.3f",
-                         kind, jobs, concurrency, claimBatch, succeeded, summary.seconds, Double(summary.claimed) / summary.seconds, enqueueSeconds.seconds))
+            print(String(format: "queue kind=%@ jobs=%d concurrency=%d claim_batch=%d finished_rows=%d succeeded=%d seconds=%.3f jobs_per_s=%.0f enqueue_seconds=%.3f",
+                         kind, jobs, concurrency, claimBatch, finishedRows, succeeded, summary.seconds, Double(summary.claimed) / summary.seconds, enqueueSeconds.seconds))
             if succeeded != jobs { throw ExitCode(1) }
         }
     }

@@ -42,6 +42,24 @@ struct LeaseTests {
         }
     }
 
+    @Test("a claim over several queues takes the highest priority, then the oldest, of all of them, and no more than its limit")
+    func orderingAcrossQueues() async throws {
+        try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+            let store = database.store
+            let a1 = try await store.enqueue(kind: "noop", payload: "{}", runAt: Date().addingTimeInterval(-30), queue: "a", priority: 1)
+            let a2 = try await store.enqueue(kind: "noop", payload: "{}", runAt: Date().addingTimeInterval(-20), queue: "a", priority: 1)
+            let a3 = try await store.enqueue(kind: "noop", payload: "{}", runAt: Date().addingTimeInterval(-10), queue: "a", priority: 1)
+            let b1 = try await store.enqueue(kind: "noop", payload: "{}", queue: "b", priority: 5)
+            let b2 = try await store.enqueue(kind: "noop", payload: "{}", runAt: Date().addingTimeInterval(-60), queue: "b", priority: 0)
+            _ = try await store.enqueue(kind: "noop", payload: "{}", queue: "c", priority: 9)
+            let first = try await store.claim(queues: ["a", "b"], kinds: ["noop"], limit: 3, workerId: "w", lease: .seconds(30))
+            #expect(Set(first.map(\.id)) == [b1, a1, a2])
+            #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.jobs WHERE state = 'running'") == ["3"])
+            let rest = try await store.claim(queues: ["b", "a"], kinds: ["noop"], limit: 10, workerId: "w", lease: .seconds(30))
+            #expect(Set(rest.map(\.id)) == [a3, b2], "rows the first claim locked beyond its limit were left claimable")
+        }
+    }
+
     @Test("an expired lease is rescued, and the stale worker's write is refused")
     func staleWriteRefused() async throws {
         try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
