@@ -40,8 +40,11 @@ public actor SharedRateBudget: DfnsRequestBudget {
     private let logger: Logger
     private var tokens = 0
     private var grantExpires = ContinuousClock.now
-    /// The grant being asked for; every caller without a token waits on it.
-    private var asking: Task<Void, Never>?
+    /// Callers waiting for a token, served in arrival order (a job is never starved by later ones).
+    private var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
+    private var nextWaiter: UInt64 = 0
+    /// The task handing tokens to the waiters, while there are any.
+    private var serving: Task<Void, Never>?
     /// Set while the database does not answer: this worker's share, paced locally until `until`.
     private var fallback: (bucket: TokenBucket<ContinuousClock.Instant>, until: ContinuousClock.Instant)?
     /// Workers sharing the budget at the last grant (the fallback divides by it).
@@ -59,36 +62,54 @@ public actor SharedRateBudget: DfnsRequestBudget {
     public var usage: (waited: Duration, grants: Int, onFallback: Bool) { (waited, grants, fallback != nil) }
 
     public func acquire() async throws {
+        try Task.checkCancellation()
+        if waiters.isEmpty, tokens > 0, ContinuousClock.now < grantExpires {
+            tokens -= 1
+            return
+        }
         let start = ContinuousClock.now
         defer { waited += start.duration(to: .now) }
-        while true {
-            try Task.checkCancellation()
-            let now = ContinuousClock.now
-            if tokens > 0, now < grantExpires {
-                tokens -= 1
-                return
+        let id = nextWaiter
+        nextWaiter += 1
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                // Queued before the cancellation handler's task can reach the actor: `cancel` always finds it.
+                waiters.append((id, continuation))
+                if serving == nil { serving = Task { await self.serve() } }
             }
-            if let share = fallback, now < share.until {
-                var bucket = share.bucket
-                let wait = bucket.reserve(at: now)
-                fallback = (bucket, share.until)
-                if wait > .zero { try await Task.sleep(for: wait) }
-                return
-            }
-            if let asking {
-                await asking.value
-                continue
-            }
-            let task = Task { await self.askForGrant() }
-            asking = task
-            await task.value
+        } onCancel: {
+            Task { await self.cancel(id) }
         }
     }
 
-    /// Asks PostgreSQL for a grant and sleeps until it may be used (or, during a 429 pause, until the pause ends), so
-    /// every caller without a token waits on this one request.
+    /// A cancelled caller (its job stopped) leaves the line at once; one already served has nothing to leave.
+    private func cancel(_ id: UInt64) {
+        guard let index = waiters.firstIndex(where: { $0.id == id }) else { return }
+        waiters.remove(at: index).continuation.resume(throwing: CancellationError())
+    }
+
+    /// Hands tokens to the waiters in order: from the current grant, from the fallback share, or from a new grant.
+    private func serve() async {
+        defer { serving = nil }
+        while !waiters.isEmpty {
+            let now = ContinuousClock.now
+            if tokens > 0, now < grantExpires {
+                tokens -= 1
+                waiters.removeFirst().continuation.resume()
+            } else if let share = fallback, now < share.until {
+                var bucket = share.bucket
+                let wait = bucket.reserve(at: now)
+                fallback = (bucket, share.until)
+                if wait > .zero { try? await Task.sleep(for: wait) }
+                if !waiters.isEmpty { waiters.removeFirst().continuation.resume() }
+            } else {
+                await askForGrant()
+            }
+        }
+    }
+
+    /// Asks PostgreSQL for a grant and sleeps until it may be used (or, during a 429 pause, until the pause ends).
     private func askForGrant() async {
-        defer { asking = nil }
         let wanted = max(1, Int((Double(configuration.requestsPerMinute) / 240).rounded(.up)))
         do {
             let (granted, waitMilliseconds, sharing) = try await StatementDeadline.run(configuration.answerTimeout, "the rate grant") {

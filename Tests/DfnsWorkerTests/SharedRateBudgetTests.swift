@@ -8,11 +8,7 @@ import Testing
 
 @Suite("One Dfns budget shared by every worker of a database", .timeLimit(.minutes(2)))
 struct SharedRateBudgetTests {
-    static let logger: Logger = {
-        var logger = Logger(label: "test.budget")
-        logger.logLevel = .critical
-        return logger
-    }()
+    static let logger = WorkerHarness.quietLogger
 
     static func budget(_ database: TestDatabase.Handle, worker: String, perMinute: Int = 600) -> SharedRateBudget {
         SharedRateBudget(
@@ -53,6 +49,34 @@ struct SharedRateBudgetTests {
             #expect(total >= Int(10 * seconds * 0.8), "\(counts)")
             for count in counts { #expect(Double(count) >= Double(total) * 0.2, "unfair split \(counts)") }
             #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.rate_budget_workers") == ["3"])
+        }
+    }
+
+    @Test("callers are served in the order they asked, and a cancelled one leaves the line at once")
+    func firstComeFirstServed() async throws {
+        try await TestDatabase.with(kinds: []) { database in
+            let budget = Self.budget(database, worker: "host-a", perMinute: 600)
+            let order = ServedOrder()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for caller in 0..<20 {
+                    group.addTask {
+                        try await budget.acquire()
+                        order.append(caller)
+                    }
+                    // Each caller is in line before the next one asks.
+                    try await Task.sleep(for: .milliseconds(15))
+                }
+                let cancelled = Task { try await budget.acquire() }
+                try await Task.sleep(for: .milliseconds(50))
+                let started = ContinuousClock.now
+                cancelled.cancel()
+                await #expect(throws: CancellationError.self) { try await cancelled.value }
+                #expect(started.duration(to: .now) < .milliseconds(500), "it did not wait for its turn")
+                try await group.waitForAll()
+            }
+            let served = order.all
+            // At 10/s the first few are served while later ones still arrive; none may overtake an earlier one.
+            #expect(served == Array(0..<20), "\(served)")
         }
     }
 
@@ -142,4 +166,11 @@ struct SharedRateBudgetTests {
             }
         }
     }
+}
+
+/// The callers in the order the budget let them through.
+final class ServedOrder: Sendable {
+    private let values = Mutex<[Int]>([])
+    func append(_ caller: Int) { values.withLock { $0.append(caller) } }
+    var all: [Int] { values.withLock { $0 } }
 }
