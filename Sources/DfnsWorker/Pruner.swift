@@ -94,6 +94,7 @@ public final class Pruner: Service, Sendable {
                     """)
                 total += pruned
                 if pruned < batch { break }
+                try await Task.sleep(for: policy.pauseBetweenBatches)
             }
             report.pruned[state] = total
         }
@@ -103,6 +104,7 @@ public final class Pruner: Service, Sendable {
                 """)
             report.webhookEvents += forgotten
             if forgotten < batch { break }
+            try await Task.sleep(for: policy.pauseBetweenBatches)
         }
         // The first entry of jobs_finished, whatever the number of finished rows.
         let rows = try await connection.query("""

@@ -14,6 +14,14 @@ struct NoopJob: JobHandler {
 
 /// Enqueues N jobs with one INSERT and drains them with an in-process worker; prints jobs per second.
 struct QueueBenchmark: AsyncParsableCommand {
+    /// The finished rows `--finished-rows` left in the table.
+    static func fillers(_ store: JobStore) async throws -> Int {
+        for try await count in try await store.client.query("SELECT count(*) FROM dfns_worker.jobs WHERE payload ? 'filler'").decode(Int.self) {
+            return count
+        }
+        return 0
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "queue",
         abstract: "Drain N jobs (noop, or create_wallet against a Dfns API) and report jobs/s. Needs DATABASE_URL; clears dfns_worker.jobs."
@@ -54,12 +62,20 @@ struct QueueBenchmark: AsyncParsableCommand {
             var retention = RetentionPolicy()
             retention.succeeded = .seconds(86_400)
             let pruner = Pruner(policy: retention, store: store, logger: logger)
-            let prune = pruning ? Task { while !Task.isCancelled, let report = try await pruner.pruneOnce(), report.pruned[.succeeded] ?? 0 > 0 {} } : nil
+            // Rounds until nothing is left to prune or the drain ends.
+            let fillersBefore = try await Self.fillers(store)
+            let prune: Task<Void, any Error>? = pruning ? Task {
+                do {
+                    while !Task.isCancelled, let report = try await pruner.pruneOnce(), report.pruned[.succeeded] ?? 0 > 0 {}
+                } catch is CancellationError {}
+            } : nil
             let summary = try await worker.drain()
             prune?.cancel()
+            try await prune?.value
+            let pruned = try await fillersBefore - Self.fillers(store)
             let succeeded = summary.written[.succeeded] ?? 0
-            print(String(format: "queue kind=%@ jobs=%d concurrency=%d claim_batch=%d finished_rows=%d succeeded=%d seconds=%.3f jobs_per_s=%.0f enqueue_seconds=%.3f",
-                         kind, jobs, concurrency, claimBatch, finishedRows, succeeded, summary.seconds, Double(summary.claimed) / summary.seconds, enqueueSeconds.seconds))
+            print(String(format: "queue kind=%@ jobs=%d concurrency=%d claim_batch=%d finished_rows=%d pruned=%d succeeded=%d seconds=%.3f jobs_per_s=%.0f enqueue_seconds=%.3f",
+                         kind, jobs, concurrency, claimBatch, finishedRows, pruned, succeeded, summary.seconds, Double(summary.claimed) / summary.seconds, enqueueSeconds.seconds))
             if succeeded != jobs { throw ExitCode(1) }
         }
     }

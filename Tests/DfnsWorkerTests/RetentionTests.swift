@@ -7,11 +7,7 @@ import Testing
 
 @Suite("Retention: finished jobs pruned on a schedule, one worker at a time, never in the way of claims", .timeLimit(.minutes(2)))
 struct RetentionTests {
-    static let logger: Logger = {
-        var logger = Logger(label: "test.retention")
-        logger.logLevel = .critical
-        return logger
-    }()
+    static let logger = WorkerHarness.quietLogger
 
     /// Rows of every state, finished `hoursAgo` ago (active ones are not finished), tagged in the payload.
     static func insert(_ database: TestDatabase.Handle, state: String, hoursAgo: Int, count: Int = 1) async throws {
@@ -78,42 +74,44 @@ struct RetentionTests {
         }
     }
 
+    /// Runs `statements` in a transaction left open while `body` runs (another worker's lock, a retry() in progress).
+    static func whileHolding(_ database: TestDatabase.Handle, _ statements: [String], _ body: () async throws -> Void) async throws {
+        let (release, releaseSignal) = AsyncStream<Void>.makeStream()
+        let (held, heldSignal) = AsyncStream<Void>.makeStream()
+        async let holder: Void = database.store.client.withTransaction(logger: Self.logger) { connection in
+            for statement in statements { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: Self.logger) }
+            heldSignal.yield()
+            for await _ in release { break }
+        }
+        for await _ in held { break }
+        do {
+            try await body()
+        } catch {
+            releaseSignal.finish()
+            try? await holder
+            throw error
+        }
+        releaseSignal.finish()
+        try await holder
+    }
+
     @Test("one worker prunes at a time; a row another transaction holds is skipped, not waited for")
     func oneAtATimeAndNeverWaits() async throws {
         try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
             try await Self.insert(database, state: "failed", hoursAgo: 100, count: 3)
             let pruner = Pruner(policy: Self.policy, store: database.store, logger: Self.logger)
-            let (held, release) = AsyncStream<Void>.makeStream()
-            let (locked, lockedSignal) = AsyncStream<Void>.makeStream()
-            async let holder: Void = database.store.client.withTransaction(logger: Self.logger) { connection in
-                // Another worker pruning, and a retry() of one old failed row in progress.
-                try await connection.query("SELECT pg_advisory_lock(\(0x6466_6E73_5F70_7275 as Int64))", logger: Self.logger)
-                try await connection.query("SELECT id FROM dfns_worker.jobs ORDER BY id LIMIT 1 FOR UPDATE", logger: Self.logger)
-                lockedSignal.yield()
-                for await _ in held { break }
-                try await connection.query("SELECT pg_advisory_unlock(\(0x6466_6E73_5F70_7275 as Int64))", logger: Self.logger)
+            // Another worker pruning (it holds the lock): this round is skipped.
+            try await Self.whileHolding(database, ["SELECT pg_advisory_xact_lock(\(0x6466_6E73_5F70_7275 as Int64))"]) {
+                let skipped = try await pruner.pruneOnce()
+                #expect(skipped == nil)
             }
-            for await _ in locked { break }
-            #expect(try await pruner.pruneOnce() == nil, "the lock is held: this round is skipped")
-            release.yield()
-            release.finish()
-            try await holder
-            // The lock is free now; hold the row again from a fresh transaction and prune.
-            let (rowHeld, rowRelease) = AsyncStream<Void>.makeStream()
-            let (rowLocked, rowLockedSignal) = AsyncStream<Void>.makeStream()
-            async let rowHolder: Void = database.store.client.withTransaction(logger: Self.logger) { connection in
-                try await connection.query("SELECT id FROM dfns_worker.jobs ORDER BY id LIMIT 1 FOR UPDATE", logger: Self.logger)
-                rowLockedSignal.yield()
-                for await _ in rowHeld { break }
+            // A retry() of one old failed row in progress: the row is skipped and the round does not wait for it.
+            try await Self.whileHolding(database, ["SELECT id FROM dfns_worker.jobs ORDER BY id LIMIT 1 FOR UPDATE"]) {
+                let started = ContinuousClock.now
+                let report = try #require(try await pruner.pruneOnce())
+                #expect(started.duration(to: .now) < .seconds(2))
+                #expect(report.pruned[.failed] == 2, "the held row is skipped")
             }
-            for await _ in rowLocked { break }
-            let started = ContinuousClock.now
-            let report = try #require(try await pruner.pruneOnce())
-            #expect(started.duration(to: .now) < .seconds(2))
-            #expect(report.pruned[.failed] == 2, "the held row is skipped")
-            rowRelease.yield()
-            rowRelease.finish()
-            try await rowHolder
             #expect(try await Self.tags(database) == ["failed-100h": 1])
         }
     }

@@ -9,11 +9,7 @@ import Testing
 /// names DNS:localhost only; $DATABASE_TLS_OTHER_CA signed nothing it presents.
 @Suite("TLS to PostgreSQL: libpq's sslmode and sslrootcert", .timeLimit(.minutes(2)))
 struct TLSTests {
-    static let logger: Logger = {
-        var logger = Logger(label: "test.tls")
-        logger.logLevel = .critical
-        return logger
-    }()
+    static let logger = WorkerHarness.quietLogger
 
     static func certificateAuthorities() throws -> (trusted: String, other: String) {
         let environment = ProcessInfo.processInfo.environment
