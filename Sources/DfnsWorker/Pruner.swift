@@ -34,12 +34,15 @@ public final class Pruner: Service, Sendable {
         self.logger = logger
     }
 
-    /// Prunes every `policy.interval` until graceful shutdown (the first round one interval after start, so a
-    /// fleet restarted together does not prune at once).
+    /// Prunes every `policy.interval` until graceful shutdown. The first round comes after a random part of the
+    /// interval: a fleet restarted together does not prune at once, and one restarted more often than the interval
+    /// (every deploy) still prunes.
     public func run() async throws {
         await cancelWhenGracefulShutdown {
+            var delay = self.policy.interval * Double.random(in: 0..<1)
             while !Task.isCancelled {
-                guard (try? await Task.sleep(for: self.policy.interval)) != nil else { return }
+                guard (try? await Task.sleep(for: delay)) != nil else { return }
+                delay = self.policy.interval
                 do {
                     if let report = try await self.pruneOnce() {
                         self.logger.info("pruned finished jobs", metadata: [
