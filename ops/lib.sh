@@ -40,7 +40,7 @@ start_postgres() {
     fi
     "${run_as[@]}" "$PG_BIN/initdb -D $PG_DATA -U postgres --auth=trust -E UTF8" >/dev/null
     # In postgresql.conf rather than on the command line, so a restart (ops/chaos) keeps them.
-    printf "port = %s\nunix_socket_directories = '/tmp'\nlisten_addresses = '127.0.0.1'\nmax_connections = 200\n" "$port" >> "$PG_DATA/postgresql.conf"
+    printf "port = %s\nunix_socket_directories = '/tmp'\nlisten_addresses = '127.0.0.1'\nmax_connections = 500\n" "$port" >> "$PG_DATA/postgresql.conf"
     make_tls "$PG_DATA/tls"
     printf "ssl = on\nssl_cert_file = '%s'\nssl_key_file = '%s'\n" "$PG_DATA/tls/server.crt" "$PG_DATA/tls/server.key" >> "$PG_DATA/postgresql.conf"
     [ "$(id -u)" -eq 0 ] && chown -R postgres "$PG_DATA/tls"

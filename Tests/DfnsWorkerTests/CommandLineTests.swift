@@ -19,6 +19,7 @@ struct CommandLineTests {
 
     static func environment(_ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running, keyFile: URL) throws -> [String: String] {
         try Data(sim.privateKeys[.p256]!.utf8).write(to: keyFile)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyFile.path)
         return [
             "DATABASE_URL": database.urlString, "DFNS_API_URL": sim.baseURL, "DFNS_AUTH_TOKEN": SimulatorHarness.token,
             "DFNS_CRED_ID": "cr-test-p256", "DFNS_PRIVATE_KEY_FILE": keyFile.path,

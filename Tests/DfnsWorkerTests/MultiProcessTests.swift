@@ -26,6 +26,7 @@ struct MultiProcessTests {
                     """)
                 let keyFile = FileManager.default.temporaryDirectory.appendingPathComponent("dfns-\(UUID().uuidString).pem")
                 try Data(sim.privateKeys[.ed25519]!.utf8).write(to: keyFile)
+                try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyFile.path)
                 defer { try? FileManager.default.removeItem(at: keyFile) }
                 var environment = ProcessInfo.processInfo.environment
                 environment["DATABASE_URL"] = database.urlString
