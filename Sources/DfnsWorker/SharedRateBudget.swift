@@ -126,8 +126,8 @@ public actor SharedRateBudget: DfnsRequestBudget {
                 fallback = nil
             }
             workers = max(1, sharing)
-            // A reservation is waited out in full (a minute at most, whatever the row says); a 429 pause for at most a
-            // second before asking again, so a pause lifted early is noticed.
+            // A reservation is waited out in full (a minute at most, whatever the row says); a 429 pause a second at a
+            // time, asking again after each (another worker's 429 may have extended it).
             let wait = min(max(waitMilliseconds, 0), granted > 0 ? 60_000 : 1000)
             if wait > 0 { try? await Task.sleep(for: .milliseconds(wait)) }
             if granted > 0 {
