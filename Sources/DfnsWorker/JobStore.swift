@@ -337,6 +337,28 @@ public final class JobStore: Sendable {
         throw WorkerError(.database, "receive_webhook_event returned nothing")
     }
 
+    /// Writes this worker's row in `dfns_worker.workers` (``WorkerRegistry``).
+    func heartbeat(
+        workerId: String, host: String, pid: Int, version: String, queues: [String], concurrency: Int, _ beat: WorkerRegistry.Heartbeat
+    ) async throws {
+        try await bounded("the worker heartbeat") { [client, logger] in
+            try await client.query("""
+                INSERT INTO dfns_worker.workers AS w (worker_id, host, pid, version, queues, concurrency, in_flight, paused, rate_limited)
+                VALUES (\(workerId), \(String(host.prefix(255))), \(pid), \(version), \(queues)::text[], \(concurrency), \(beat.inFlight),
+                        \(beat.paused.map { String($0.prefix(500)) }), \(beat.rateLimited))
+                ON CONFLICT (worker_id) DO UPDATE SET heartbeat_at = now(), in_flight = excluded.in_flight, paused = excluded.paused,
+                                                      rate_limited = excluded.rate_limited
+                """, logger: logger)
+        }
+    }
+
+    /// Deletes this worker's row: it stopped.
+    func removeWorker(_ workerId: String) async throws {
+        try await bounded("the worker removal") { [client, logger] in
+            try await client.query("DELETE FROM dfns_worker.workers WHERE worker_id = \(workerId)", logger: logger)
+        }
+    }
+
     /// `dfns_worker.cancel(id)`.
     public func cancel(_ id: Int64) async throws -> Bool {
         try await booleanFunction("SELECT dfns_worker.cancel(\(id))")
@@ -401,7 +423,22 @@ public final class JobStore: Sendable {
               AND state IN ('retrying', 'waiting') AND dfns_entity IN ('unknown', 'exists')
             """, logger: logger)
         for try await count in stuckRows.decode(Int64.self) { stuck = Int(count) }
-        return QueueStatus(counts: counts, oldestDueAgeSeconds: oldest, stuckJobs: stuck, finishedWithinSeconds: finishedWithin?.seconds)
+        var workers: [QueueStatus.Worker] = []
+        let workerRows = try await client.query("""
+            SELECT worker_id, host, pid, started_at, heartbeat_at, in_flight, paused, rate_limited FROM dfns_worker.workers
+            WHERE heartbeat_at > now() - interval '30 seconds' ORDER BY worker_id
+            """, logger: logger)
+        for try await (id, host, pid, started, heartbeat, inFlight, paused, rateLimited)
+            in workerRows.decode((String, String, Int, Date, Date, Int, String?, Bool).self)
+        {
+            workers.append(.init(
+                workerId: id, host: host, pid: pid, startedAt: started, heartbeatAt: heartbeat, inFlight: inFlight, paused: paused,
+                rateLimited: rateLimited
+            ))
+        }
+        return QueueStatus(
+            counts: counts, oldestDueAgeSeconds: oldest, stuckJobs: stuck, finishedWithinSeconds: finishedWithin?.seconds, workers: workers
+        )
     }
 
     /// A delay for `run_at`, within 0 ms and a year, whatever a handler returned.

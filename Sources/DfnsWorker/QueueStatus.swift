@@ -1,3 +1,5 @@
+import Foundation
+
 /// What `dfns-worker status` reports.
 public struct QueueStatus: Sendable, Codable {
     /// How many jobs of one queue and kind are in one state.
@@ -15,6 +17,20 @@ public struct QueueStatus: Sendable, Codable {
         }
     }
 
+    /// A `dfns-worker run` whose heartbeat is recent (the last 30 seconds).
+    public struct Worker: Sendable, Codable {
+        public let workerId: String
+        public let host: String
+        public let pid: Int
+        public let startedAt: Date
+        public let heartbeatAt: Date
+        public let inFlight: Int
+        /// Why it claims nothing now (Dfns refuses its credentials), or nil.
+        public let paused: String?
+        /// True while Dfns's 429 pauses its requests.
+        public let rateLimited: Bool
+    }
+
     /// Active jobs (queued, running, retrying, waiting), and finished ones of the last ``finishedWithinSeconds``.
     public let counts: [Count]
     /// Seconds the oldest due (queued, retrying or waiting) job has been due; nil when none is.
@@ -24,12 +40,17 @@ public struct QueueStatus: Sendable, Codable {
     public let stuckJobs: Int
     /// The window finished jobs were counted over (seconds before now); nil when they were not counted.
     public let finishedWithinSeconds: Double?
+    /// The workers alive.
+    public let workers: [Worker]
 
-    public init(counts: [Count], oldestDueAgeSeconds: Double?, stuckJobs: Int = 0, finishedWithinSeconds: Double? = nil) {
+    public init(
+        counts: [Count], oldestDueAgeSeconds: Double?, stuckJobs: Int = 0, finishedWithinSeconds: Double? = nil, workers: [Worker] = []
+    ) {
         self.counts = counts
         self.oldestDueAgeSeconds = oldestDueAgeSeconds
         self.stuckJobs = stuckJobs
         self.finishedWithinSeconds = finishedWithinSeconds
+        self.workers = workers
     }
 
     /// Totals by state.

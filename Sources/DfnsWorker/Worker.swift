@@ -137,6 +137,12 @@ public final class Worker: Service, Sendable {
             background.addTask { await wakeUps.run() }
             background.addTask { await leases.run() }
             if let metrics { background.addTask { await self.sample(into: metrics, inFlight) } }
+            if !limits.endsWhenIdle {
+                let registry = WorkerRegistry(store: store, configuration: configuration, version: configuration.version, logger: logger)
+                background.addTask { [gateway] in
+                    await registry.run { .init(inFlight: inFlight.count, paused: gateway.authFailure, rateLimited: gateway.client.isRateLimited) }
+                }
+            }
             background.addTask {
                 // After a stop request, running jobs get the grace period, then are stopped and handed back.
                 await stop.wait()

@@ -45,6 +45,8 @@ public struct WorkerConfiguration: Sendable {
     /// When a job reads its submitted Dfns operation again. Default ``PollSchedule/pollingOnly`` (0.5 s doubling to
     /// 30 s); `run` uses ``PollSchedule/withWebhooks`` (30 s to 5 minutes) when webhook events wake the jobs.
     public var polls: PollSchedule = .pollingOnly
+    /// The software version this worker reports in `dfns_worker.workers`. Default `unknown`; `run` sets its own.
+    public var version = "unknown"
     /// This process's name in `worker_id`. Default `hostname:pid`.
     public var workerId: String
 

@@ -85,6 +85,13 @@ struct StatusCommand: AsyncParsableCommand {
             print("stuck: \(status.stuckJobs) job(s) whose Dfns operation exists or may exist have been failing for over 15 minutes; "
                 + "see last_error of jobs with failing_since set")
         }
+        print("workers alive: \(status.workers.count)")
+        for worker in status.workers {
+            let heartbeat = String(format: "%.0f s ago", Date().timeIntervalSince(worker.heartbeatAt))
+            let state = worker.paused.map { "paused: \($0)" } ?? (worker.rateLimited ? "rate-limited by Dfns" : "running")
+            print("  \(worker.workerId) on \(worker.host) since \(worker.startedAt.formatted(.iso8601)), heartbeat \(heartbeat), "
+                + "\(worker.inFlight) in flight, \(state)")
+        }
         guard !status.counts.isEmpty else { return }
         print("")
         print("queue".padding(toLength: 16, withPad: " ", startingAt: 0) + "kind".padding(toLength: 20, withPad: " ", startingAt: 0) + "state".padding(toLength: 12, withPad: " ", startingAt: 0) + "count")

@@ -53,6 +53,7 @@ struct RunCommand: AsyncParsableCommand {
         )
         let runtime = try WorkerRuntime(database: database, dfns: dfns, options: worker, logger: logger, listen: true, metrics: metrics) { configuration in
             if webhookSecret != nil { configuration.polls = .withWebhooks }
+            configuration.version = DfnsWorkerCommand.configuration.version
         }
         let httpHost = self.httpHost
         let webhooks = webhookSecret.map { WebhookIntake(secret: $0, path: webhookPath, store: runtime.store, metrics: metrics, logger: logger) }
