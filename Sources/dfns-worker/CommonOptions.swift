@@ -73,9 +73,19 @@ struct DfnsOptions: ParsableArguments {
 
     /// The per-process limit: an upper bound whatever the shared budget grants.
     func requestsPerMinute() throws -> Int {
-        let perMinute = dfnsRequestsPerMinute ?? ProcessInfo.processInfo.environment["DFNS_REQUESTS_PER_MINUTE"].flatMap { Int($0) } ?? 1000
-        guard (1...1_000_000_000).contains(perMinute) else { throw ValidationError("--dfns-requests-per-minute must be 1-1000000000") }
-        return perMinute
+        try Self.perMinute(dfnsRequestsPerMinute, flag: "--dfns-requests-per-minute", variable: "DFNS_REQUESTS_PER_MINUTE") ?? 1000
+    }
+
+    /// A requests-per-minute value from its flag, else its environment variable, else nil; anything but a whole number
+    /// within 1...1,000,000,000 is an error naming where it came from (never silently the default).
+    static func perMinute(_ flagValue: Int?, flag: String, variable: String) throws -> Int? {
+        let text = flagValue.map(String.init) ?? ProcessInfo.processInfo.environment[variable]
+        guard let text, !text.isEmpty else { return nil }
+        let source = flagValue == nil ? variable : flag
+        guard let value = Int(text), (1...1_000_000_000).contains(value) else {
+            throw ValidationError("\(source) must be a whole number of requests per minute, 1-1000000000, not \(text.prefix(40))")
+        }
+        return value
     }
 
     /// The shared budget's configuration, or nil when it is off.
@@ -86,8 +96,8 @@ struct DfnsOptions: ParsableArguments {
         guard (1...64).contains(name.utf8.count), name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
             throw ValidationError("--dfns-rate-budget must be 1-64 letters, digits, '-', '_' or '.', or off")
         }
-        let perMinute = try dfnsOrgRequestsPerMinute ?? environment["DFNS_ORG_REQUESTS_PER_MINUTE"].flatMap { Int($0) } ?? requestsPerMinute()
-        guard (1...1_000_000_000).contains(perMinute) else { throw ValidationError("--dfns-org-requests-per-minute must be 1-1000000000") }
+        let perMinute = try Self.perMinute(dfnsOrgRequestsPerMinute, flag: "--dfns-org-requests-per-minute", variable: "DFNS_ORG_REQUESTS_PER_MINUTE")
+            ?? requestsPerMinute()
         return SharedRateBudget.Configuration(name: name, requestsPerMinute: perMinute, workerId: workerId)
     }
 

@@ -88,6 +88,18 @@ struct HardeningTests {
         }
     }
 
+    @Test("a request budget in the environment that is not a whole number is refused, not silently replaced by the default")
+    func budgetsFromEnvironment() async throws {
+        let base = ["DFNS_AUTH_TOKEN": "t", "DFNS_CRED_ID": "cr-x", "DFNS_PRIVATE_KEY": "unused", "DATABASE_URL": "postgres://u@127.0.0.1:1/db",
+                    "DFNS_API_URL": "http://127.0.0.1:1"]
+        for name in ["DFNS_REQUESTS_PER_MINUTE", "DFNS_ORG_REQUESTS_PER_MINUTE"] {
+            for value in ["abc", "1e3", "0", "-5"] {
+                let output = try await CommandLineTests.run(["drain"], environment: base.merging([name: value]) { $1 })
+                #expect(output.status == 1 && output.stderr.contains("\(name) must be"), "\(name)=\(value): \(output.stderr)")
+            }
+        }
+    }
+
     @Test("a password on the command line, and a key file others can read, are warned about")
     func warnings() async throws {
         try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
