@@ -135,9 +135,10 @@ public final class JobStore: Sendable {
     /// oldest first, leasing each for `lease`. One ordered scan of `jobs_due` per queue (an equality on the queue keeps
     /// the index order; `queue = ANY(…)` made PostgreSQL read and sort every due row for each claim, 49 ms per claim
     /// with 100,000 due jobs), so a claim costs what it returns, not what is queued (BENCHMARKS.md, "Big tables").
-    /// With several queues, rows one queue's scan locked beyond the limit are released when the statement ends. A claim spends an attempt, except for a poll of a waiting job and for a
-    /// job whose attempts ran out while Dfns may hold its operation (it may only look it up). The first claim records
-    /// the job's derived externalId.
+    /// With several queues, rows one queue's scan locked beyond the limit are released when the statement ends.
+    ///
+    /// A claim spends an attempt, except for a poll of a waiting job and for a job whose attempts ran out while Dfns
+    /// may hold its operation (it may only look it up). The first claim records the job's derived externalId.
     public func claim(queues: [String], kinds: [String], limit: Int, workerId: String, lease: Duration) async throws -> [ClaimedJob] {
         try await bounded("the claim") { try await self.claimStatement(queues: queues, kinds: kinds, limit: limit, workerId: workerId, lease: lease) }
     }
@@ -423,22 +424,28 @@ public final class JobStore: Sendable {
               AND state IN ('retrying', 'waiting') AND dfns_entity IN ('unknown', 'exists')
             """, logger: logger)
         for try await count in stuckRows.decode(Int64.self) { stuck = Int(count) }
-        var workers: [QueueStatus.Worker] = []
-        let workerRows = try await client.query("""
-            SELECT worker_id, host, pid, started_at, heartbeat_at, in_flight, paused, rate_limited FROM dfns_worker.workers
-            WHERE heartbeat_at > now() - interval '30 seconds' ORDER BY worker_id
-            """, logger: logger)
-        for try await (id, host, pid, started, heartbeat, inFlight, paused, rateLimited)
-            in workerRows.decode((String, String, Int, Date, Date, Int, String?, Bool).self)
-        {
-            workers.append(.init(
-                workerId: id, host: host, pid: pid, startedAt: started, heartbeatAt: heartbeat, inFlight: inFlight, paused: paused,
-                rateLimited: rateLimited
-            ))
+        return QueueStatus(counts: counts, oldestDueAgeSeconds: oldest, stuckJobs: stuck, finishedWithinSeconds: finishedWithin?.seconds)
+    }
+
+    /// The workers whose heartbeat in `dfns_worker.workers` is recent (the last 30 seconds), for `status` (the
+    /// 5-second sampling does not need them).
+    public func workersAlive() async throws -> [QueueStatus.Worker] {
+        try await bounded("the workers query") { [client, logger] in
+            var workers: [QueueStatus.Worker] = []
+            let rows = try await client.query("""
+                SELECT worker_id, host, pid, started_at, heartbeat_at, in_flight, paused, rate_limited FROM dfns_worker.workers
+                WHERE heartbeat_at > now() - interval '30 seconds' ORDER BY worker_id
+                """, logger: logger)
+            for try await (id, host, pid, started, heartbeat, inFlight, paused, rateLimited)
+                in rows.decode((String, String, Int, Date, Date, Int, String?, Bool).self)
+            {
+                workers.append(.init(
+                    workerId: id, host: host, pid: pid, startedAt: started, heartbeatAt: heartbeat, inFlight: inFlight, paused: paused,
+                    rateLimited: rateLimited
+                ))
+            }
+            return workers
         }
-        return QueueStatus(
-            counts: counts, oldestDueAgeSeconds: oldest, stuckJobs: stuck, finishedWithinSeconds: finishedWithin?.seconds, workers: workers
-        )
     }
 
     /// A delay for `run_at`, within 0 ms and a year, whatever a handler returned.

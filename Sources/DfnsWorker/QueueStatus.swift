@@ -40,8 +40,8 @@ public struct QueueStatus: Sendable, Codable {
     public let stuckJobs: Int
     /// The window finished jobs were counted over (seconds before now); nil when they were not counted.
     public let finishedWithinSeconds: Double?
-    /// The workers alive.
-    public let workers: [Worker]
+    /// The workers alive, when asked for (``JobStore/workersAlive()``); empty otherwise.
+    public var workers: [Worker]
 
     public init(
         counts: [Count], oldestDueAgeSeconds: Double?, stuckJobs: Int = 0, finishedWithinSeconds: Double? = nil, workers: [Worker] = []

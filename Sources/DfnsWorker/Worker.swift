@@ -138,7 +138,7 @@ public final class Worker: Service, Sendable {
             background.addTask { await leases.run() }
             if let metrics { background.addTask { await self.sample(into: metrics, inFlight) } }
             if !limits.endsWhenIdle {
-                let registry = WorkerRegistry(store: store, configuration: configuration, version: configuration.version, logger: logger)
+                let registry = WorkerRegistry(store: store, configuration: configuration, logger: logger)
                 background.addTask { [gateway] in
                     await registry.run { .init(inFlight: inFlight.count, paused: gateway.authFailure, rateLimited: gateway.client.isRateLimited) }
                 }

@@ -14,7 +14,6 @@ struct WorkerRegistry: Sendable {
 
     let store: JobStore
     let configuration: WorkerConfiguration
-    let version: String
     let logger: Logger
     /// How often the row is refreshed. `status` counts a worker alive for 30 s after its last heartbeat.
     var interval: Duration = .seconds(5)
@@ -26,7 +25,7 @@ struct WorkerRegistry: Sendable {
         while !Task.isCancelled {
             do {
                 try await store.heartbeat(
-                    workerId: configuration.workerId, host: host, pid: pid, version: version, queues: configuration.queues,
+                    workerId: configuration.workerId, host: host, pid: pid, version: configuration.version, queues: configuration.queues,
                     concurrency: configuration.concurrency, heartbeat()
                 )
             } catch {

@@ -71,7 +71,11 @@ struct StatusCommand: AsyncParsableCommand {
             throw ValidationError("--finished-within must be a positive period such as 1h")
         }
         let logger = try logging.bootstrap(label: "dfns.worker")
-        let status = try await withDatabase(try database.resolved(), logger: logger) { try await $0.status(finishedWithin: window) }
+        let status = try await withDatabase(try database.resolved(), logger: logger) { store in
+            var status = try await store.status(finishedWithin: window)
+            status.workers = try await store.workersAlive()
+            return status
+        }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]

@@ -20,7 +20,7 @@ struct WorkerRegistryTests {
                 var listed: [QueueStatus.Worker] = []
                 let deadline = ContinuousClock.now.advanced(by: .seconds(20))
                 while ContinuousClock.now < deadline {
-                    listed = try await database.store.status().workers
+                    listed = try await database.store.workersAlive()
                     if listed.first?.inFlight == 2 { break }
                     try await Task.sleep(for: .milliseconds(100))
                 }
