@@ -12,7 +12,8 @@ import Testing
 struct TransferControlTests {
     static let address = "0x" + String(repeating: "cd", count: 20)
 
-    /// A submitted job of `kind`, waiting, its entity moved to `stage` by the control plane (a minute per stage).
+    /// A submitted job of `kind`, waiting and not polled for an hour (only the control acts, unless it wakes the job),
+    /// its entity moved to `stage` by the control plane (a minute per stage).
     static func submitted(
         _ kind: String, stage: TransferStatus, _ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running
     ) async throws -> (job: Int64, entity: String) {
@@ -24,6 +25,7 @@ struct TransferControlTests {
         _ = try await WorkerHarness.worker(database, sim).drain()
         let entity = try #require(try await database.column("SELECT coalesce(checkpoint->>'transferId', checkpoint->>'transactionId') FROM dfns_worker.jobs WHERE id = \(id)").first ?? nil)
         _ = try await sim.control(post: "transfers/\(entity)/advance", ["status": stage.rawValue])
+        try await database.execute("UPDATE dfns_worker.jobs SET run_at = now() + interval '1 hour' WHERE id = \(id)")
         return (id, entity)
     }
 
@@ -36,7 +38,6 @@ struct TransferControlTests {
         try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .seconds(60))) { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
                 let (target, transfer) = try await Self.submitted("transfer", stage: .executing, database, sim)
-                try await database.execute("UPDATE dfns_worker.jobs SET run_at = now() + interval '1 hour' WHERE id = \(target)")
                 let control = try await Self.control(database, target, "abort")
                 try await WorkerHarness.drainUntilTerminal(WorkerHarness.worker(database, sim), database)
                 #expect(try await WorkerHarness.row(database, control).state == "succeeded")
@@ -70,7 +71,6 @@ struct TransferControlTests {
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
                 let (target, _) = try await Self.submitted("transfer", stage: .executing, database, sim)
                 // Only the control is due, so the one-job drain below runs it.
-                try await database.execute("UPDATE dfns_worker.jobs SET run_at = now() + interval '1 hour' WHERE id = \(target)")
                 try await sim.setFaultRules(["transfer-action": FaultRule(lostAfterCommitRate: 1)])
                 let control = try await Self.control(database, target, "abort")
                 let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) { $0.jobTimeout = .seconds(5) }
@@ -89,7 +89,6 @@ struct TransferControlTests {
         try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .seconds(60))) { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
                 let (target, transfer) = try await Self.submitted("transfer", stage: .broadcasted, database, sim)
-                try await database.execute("UPDATE dfns_worker.jobs SET run_at = now() + interval '1 hour' WHERE id = \(target)")
                 let wallet = try #require(try await database.column("SELECT checkpoint->>'walletId' FROM dfns_worker.jobs WHERE id = \(target)").first ?? nil)
                 try await sim.setFaultRules(["transfer-action": FaultRule(lostAfterCommitRate: 1)])
                 let control = try await Self.control(database, target, "speedUp")
