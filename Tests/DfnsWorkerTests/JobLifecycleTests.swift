@@ -186,7 +186,8 @@ struct JobLifecycleTests {
                 registry.register(CreateWalletJobProxy())
                 let worker = Worker(store: database.store, registry: registry, gateway: gateway, configuration: configuration, databaseURL: nil, logger: WorkerHarness.quietLogger)
                 for _ in 0..<5 { _ = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"Base"}"#) }
-                let summary = try await worker.drain(maxDuration: .seconds(1))
+                // Long enough for a first claim however loaded the machine (a full suite once took over a second).
+                let summary = try await worker.drain(maxDuration: .seconds(5))
                 #expect(summary.claimed >= 1)
                 #expect(gateway.authFailure != nil)
                 #expect(worker.health.isReady == false)
