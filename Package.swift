@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/swift-extras/swift-extras-base64.git", from: "1.2.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         // `swift package generate-documentation`: ops/test builds the DfnsSDK catalog and fails on warnings.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
     ],
@@ -72,6 +73,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The operator console (HTML under /console of `run`, and `dfns-worker console`).
+        .target(
+            name: "DfnsConsole",
+            dependencies: [
+                "COpenSSL",
+                "DfnsSDK",
+                "DfnsWorker",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "DfnsJobs",
             dependencies: ["DfnsSDK", "DfnsWorker", .product(name: "Logging", package: "swift-log")],
@@ -95,6 +111,7 @@ let package = Package(
             name: "dfns-worker",
             dependencies: [
                 "CProcessControl",
+                "DfnsConsole",
                 "DfnsSDK",
                 "DfnsSimulator",
                 "DfnsWorker",
@@ -162,7 +179,7 @@ let package = Package(
         .testTarget(
             name: "DfnsWorkerTests",
             dependencies: [
-                "DfnsSDK", "DfnsSimulator", "DfnsWorker", "DfnsJobs", "DfnsTestSupport",
+                "DfnsSDK", "DfnsSimulator", "DfnsWorker", "DfnsJobs", "DfnsConsole", "DfnsTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -11,6 +11,8 @@ import PostgresNIO
 /// unreachable database makes a batch wait and try again.
 actor Completer {
     private let store: JobStore
+    /// Whose `dfns_worker.job_stats` rows the outcomes are counted in.
+    private let workerId: String
     private let logger: Logger
     private var pending: [JobStore.Completion] = []
     /// Lease tokens of the pending outcomes already written (or given up), removed from `pending` after each round.
@@ -22,8 +24,9 @@ actor Completer {
     /// Outcomes refused because the lease was lost meanwhile.
     private(set) var discarded = 0
 
-    init(store: JobStore, logger: Logger) {
+    init(store: JobStore, workerId: String, logger: Logger) {
         self.store = store
+        self.workerId = workerId
         self.logger = logger
     }
 
@@ -66,7 +69,7 @@ actor Completer {
     /// statement at all (connection lost, server shutting down): what was written so far stays settled.
     private func write(_ batch: [JobStore.Completion]) async throws {
         do {
-            record(batch, accepted: try await store.finish(batch))
+            record(batch, accepted: try await store.finish(batch, by: workerId))
         } catch let error as PSQLError where Self.isRefusedData(error) {
             guard batch.count == 1 else {
                 let middle = batch.count / 2
@@ -81,7 +84,7 @@ actor Completer {
             ])
             let fallback = batch[0].replacingContent(error: OutcomePolicy.errorJSON(attempt: batch[0].attempt, code: .writeRefused, message: refusal), code: .writeRefused)
             do {
-                record([fallback], accepted: try await store.finish([fallback]))
+                record([fallback], accepted: try await store.finish([fallback], by: workerId))
             } catch let error as PSQLError where Self.isRefusedData(error) {
                 // Cannot happen with the content removed; if it does, the lease expires and the job runs again.
                 settled.insert(fallback.leaseToken)

@@ -33,6 +33,16 @@ public final class JobStore: Sendable {
         /// True when the job goes back unfinished (shutdown, lease lost, never started).
         var handedBack = false
 
+        /// How `dfns_worker.job_stats` counts it: a job done (`succeeded`, `failed`), an attempt failed with another to
+        /// come (`retried`), or not at all (a poll, a job handed back).
+        var countedOutcome: String {
+            switch state {
+            case .succeeded, .failed: state.rawValue
+            case .retrying where !handedBack && error != nil: "retried"
+            default: ""
+            }
+        }
+
         init(jobId: Int64, leaseToken: UUID, state: JobState, result: String?, error: String?, checkpoint: String?, delay: Duration?, attemptUse: AttemptUse) {
             self.jobId = jobId
             self.leaseToken = leaseToken
@@ -224,14 +234,17 @@ public final class JobStore: Sendable {
 
     /// Writes many outcomes in one statement, each only if its lease is still held. Result, state and finished_at
     /// change in the same statement that releases the lease.
+    /// The same statement counts the outcomes in `dfns_worker.job_stats` under `workerId` (its own rows, so workers
+    /// never wait on each other there).
     /// - Returns: the ids written; a missing id lost its lease and its outcome was discarded.
-    public func finish(_ completions: [Completion]) async throws -> Set<Int64> {
+    public func finish(_ completions: [Completion], by workerId: String) async throws -> Set<Int64> {
         guard !completions.isEmpty else { return [] }
-        return try await bounded("the outcome write") { try await self.finishStatement(completions) }
+        return try await bounded("the outcome write") { try await self.finishStatement(completions, by: workerId) }
     }
 
-    private func finishStatement(_ completions: [Completion]) async throws -> Set<Int64> {
+    private func finishStatement(_ completions: [Completion], by workerId: String) async throws -> Set<Int64> {
         let rows = try await client.query("""
+            WITH done AS (
             UPDATE dfns_worker.jobs AS j
             SET state = r.state,
                 result = CASE WHEN r.result = '' THEN j.result ELSE r.result::jsonb END,
@@ -254,10 +267,17 @@ public final class JobStore: Sendable {
                         \(completions.map { $0.error ?? "" })::text[], \(completions.map { $0.checkpoint ?? "" })::text[],
                         \(completions.map { $0.delay.map(Self.delayMilliseconds) ?? -1 })::bigint[], \(completions.map(\.attemptUse.rawValue))::text[],
                         \(completions.map { $0.entity?.rawValue ?? "" })::text[], \(completions.map { Self.flag($0.failing) })::int[],
-                        \(completions.map { Self.flag($0.refused) })::int[])
-                 AS r(id, token, state, result, error, checkpoint, delay_ms, attempt_use, entity, failing, refused)
+                        \(completions.map { Self.flag($0.refused) })::int[], \(completions.map(\.countedOutcome))::text[])
+                 AS r(id, token, state, result, error, checkpoint, delay_ms, attempt_use, entity, failing, refused, outcome)
             WHERE j.id = r.id AND j.lease_token = r.token AND j.state = 'running'
-            RETURNING j.id
+            RETURNING j.id, j.queue, j.kind, r.outcome
+            ), counted AS (
+                INSERT INTO dfns_worker.job_stats AS s (minute, worker_id, queue, kind, outcome, jobs)
+                SELECT date_trunc('minute', now()), \(workerId), queue, kind, outcome, count(*) FROM done WHERE outcome <> ''
+                GROUP BY queue, kind, outcome
+                ON CONFLICT (minute, worker_id, queue, kind, outcome) DO UPDATE SET jobs = s.jobs + excluded.jobs
+            )
+            SELECT id FROM done
             """, logger: logger)
         return try await Self.ids(rows)
     }
@@ -378,6 +398,15 @@ public final class JobStore: Sendable {
         try await booleanFunction("SELECT dfns_worker.retry(\(id))")
     }
 
+    /// Does `action` to job `id` as `actor` (who, for the record) through `dfns_worker.operator_action`: the rules of
+    /// `retry()`, `cancel()` and `run_now()`, and the action recorded in the job's `operator_actions`.
+    /// - Returns: nil when it was done, else why not (nothing changed).
+    public func act(_ action: OperatorAction, on id: Int64, by actor: String) async throws -> String? {
+        let rows = try await client.query("SELECT dfns_worker.operator_action(\(id), \(action.rawValue), \(actor))", logger: logger)
+        for try await refusal in rows.decode(String?.self) { return refusal }
+        return nil
+    }
+
     /// The state of one job, or nil when there is no such job.
     public func state(of id: Int64) async throws -> JobState? {
         let rows = try await client.query("SELECT state FROM dfns_worker.jobs WHERE id = \(id)", logger: logger)
@@ -456,16 +485,17 @@ public final class JobStore: Sendable {
     /// 1, 0 or -1 (keep) for an optional flag column update.
     private static func flag(_ value: Bool?) -> Int32 { value.map { $0 ? 1 : 0 } ?? -1 }
 
+    private func booleanFunction(_ query: PostgresQuery) async throws -> Bool {
+        for try await value in try await client.query(query, logger: logger).decode(Bool.self) { return value }
+        return false
+    }
+
     private static func ids(_ rows: PostgresRowSequence) async throws -> Set<Int64> {
         var ids = Set<Int64>()
         for try await id in rows.decode(Int64.self) { ids.insert(id) }
         return ids
     }
 
-    private func booleanFunction(_ query: PostgresQuery) async throws -> Bool {
-        for try await value in try await client.query(query, logger: logger).decode(Bool.self) { return value }
-        return false
-    }
 }
 
 extension JobStore: JobRows {

@@ -8,7 +8,7 @@ import Prometheus
 
 /// The worker's HTTP endpoint: `GET /metrics` (Prometheus text), `GET /health/live`, `GET /health/ready`
 /// (JSON naming the failing check, 503 when not ready), and with a ``WebhookIntake`` `POST` of Dfns webhook events on
-/// its path. Binds 127.0.0.1 unless told otherwise.
+/// its path, plus the `routes` given (the operator console). Binds 127.0.0.1 unless told otherwise.
 public enum OperationsServer {
     /// The application; run it in the process's ServiceGroup next to the worker.
     public static func application(
@@ -18,6 +18,7 @@ public enum OperationsServer {
         registry: PrometheusCollectorRegistry,
         logger: Logger,
         webhooks: WebhookIntake? = nil,
+        routes: (Router<BasicRequestContext>) -> Void = { _ in },
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router()
@@ -59,6 +60,7 @@ public enum OperationsServer {
             let body: [String: Any] = ["status": health.isReady ? "ready" : "not_ready", "checks": checks, "failing": failing]
             return json(health.isReady ? .ok : .serviceUnavailable, body)
         }
+        routes(router)
         return Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "dfns-worker"),

@@ -111,6 +111,8 @@ public final class Pruner: Service, Sendable {
         }
         // Rows of workers killed without a goodbye (a live one writes every few seconds).
         try await connection.query("DELETE FROM dfns_worker.workers WHERE heartbeat_at < now() - interval '1 day'", logger: logger)
+        // Per-minute outcome counts: the console reads the last hour; two days leave yesterday to compare with.
+        try await connection.query("DELETE FROM dfns_worker.job_stats WHERE minute < now() - interval '2 days'", logger: logger)
         // The first entry of jobs_finished, whatever the number of finished rows.
         let rows = try await connection.query("""
             SELECT extract(epoch FROM now() - min(finished_at))::float8 FROM dfns_worker.jobs WHERE state IN ('succeeded', 'failed', 'cancelled')

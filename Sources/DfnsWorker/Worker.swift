@@ -111,7 +111,7 @@ public final class Worker: Service, Sendable {
         if stopRequested.load(ordering: .sequentiallyConsistent) { stop.fire() }
         defer { stopListeners.withLock { $0 = nil } }
         let inFlight = InFlightJobs()
-        let completer = Completer(store: store, logger: logger)
+        let completer = Completer(store: store, workerId: configuration.workerId, logger: logger)
         let shared = WorkerRun(
             store: store, configuration: configuration, inFlight: inFlight, completer: completer, policy: policy,
             pace: ClaimPace(configuration: configuration), health: healthBoard, metrics: metrics, logger: logger, wake: wake

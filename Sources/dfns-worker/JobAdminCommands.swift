@@ -9,50 +9,52 @@ struct CancelCommand: AsyncParsableCommand {
         commandName: "cancel", abstract: "Cancel a job that is not running and whose operation cannot exist at Dfns."
     )
 
-    @Argument(help: "Job id.") var id: Int64
-    @OptionGroup var database: DatabaseOptions
-    @OptionGroup var logging: LoggingOptions
+    @OptionGroup var job: OperatorActionOptions
 
-    func run() async throws {
-        try await changeState(id: id, verb: "cancelled", database: database, logging: logging) { store, id in
-            try await store.cancel(id) ? nil : try await store.cancelRefusal(id)
-        }
-    }
+    func run() async throws { try await job.act(.cancel, verb: "cancelled") }
 }
 
-/// `dfns-worker retry ID`: as `dfns_worker.retry(id)`; exits 1 when the job could not be re-queued.
+/// `dfns-worker retry ID`: as `dfns_worker.retry(id)`; exits 1, saying why, when the job could not be re-queued.
 struct RetryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "retry", abstract: "Re-queue a failed or cancelled job with a fresh attempt budget.")
 
+    @OptionGroup var job: OperatorActionOptions
+
+    func run() async throws { try await job.act(.retry, verb: "re-queued") }
+}
+
+/// `dfns-worker run-now ID`: as `dfns_worker.run_now(id)`; a scheduled, retrying or waiting job becomes due now.
+struct RunNowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run-now", abstract: "Make a scheduled, retrying or waiting job due now.")
+
+    @OptionGroup var job: OperatorActionOptions
+
+    func run() async throws { try await job.act(.runNow, verb: "made due now") }
+}
+
+/// The job and database of an operator command, and how it is done: through `dfns_worker.operator_action`, recorded
+/// on the job as done by `cli <user>@<host>`.
+struct OperatorActionOptions: ParsableArguments {
     @Argument(help: "Job id.") var id: Int64
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var logging: LoggingOptions
 
-    func run() async throws {
-        try await changeState(id: id, verb: "re-queued", database: database, logging: logging) { store, id in
-            try await store.retry(id) ? nil : ""
+    func act(_ action: OperatorAction, verb: String) async throws {
+        let logger = try logging.bootstrap(label: "dfns.worker")
+        let actor = "cli \(ProcessInfo.processInfo.environment["USER"] ?? "uid \(getuid())")@\(ProcessInfo.processInfo.hostName)"
+        let (refusal, state) = try await withDatabase(try database.resolved(), logger: logger) { store in
+            (try await store.act(action, on: id, by: actor), try await store.state(of: id))
         }
+        guard let state else {
+            FileHandle.standardError.write(Data("job \(id) does not exist\n".utf8))
+            throw ExitCode(1)
+        }
+        if let refusal {
+            FileHandle.standardError.write(Data("job \(id) is \(state); not \(verb): \(refusal)\n".utf8))
+            throw ExitCode(1)
+        }
+        print("job \(id) \(verb)")
     }
-}
-
-/// Runs `change`, which returns nil when it changed the job, else why not (empty: no particular reason).
-private func changeState(
-    id: Int64, verb: String, database: DatabaseOptions, logging: LoggingOptions, _ change: @escaping (JobStore, Int64) async throws -> String?
-) async throws {
-    let logger = try logging.bootstrap(label: "dfns.worker")
-    let (refusal, state) = try await withDatabase(try database.resolved(), logger: logger) { store in
-        (try await change(store, id), try await store.state(of: id))
-    }
-    guard let state else {
-        FileHandle.standardError.write(Data("job \(id) does not exist\n".utf8))
-        throw ExitCode(1)
-    }
-    if let refusal {
-        let why = refusal.isEmpty ? "" : ": \(refusal)"
-        FileHandle.standardError.write(Data("job \(id) is \(state); not \(verb)\(why)\n".utf8))
-        throw ExitCode(1)
-    }
-    print("job \(id) \(verb)")
 }
 
 /// `dfns-worker status`: active jobs by state, kind and queue, those finished lately, and the age of the oldest due job.

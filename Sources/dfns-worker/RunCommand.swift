@@ -1,4 +1,5 @@
 import ArgumentParser
+import DfnsConsole
 import DfnsJobs
 import Foundation
 import DfnsWorker
@@ -22,6 +23,8 @@ struct RunCommand: AsyncParsableCommand {
         webhook's secret (see `dfns-worker webhooks register`). Polls then start after 30 s and back off to 5 minutes.
         """)
     var webhookPath = "/webhooks/dfns"
+    @Option(help: "The operator console under /console of the HTTP endpoint: on (read-only without $DFNS_CONSOLE_TOKEN) or off.")
+    var console = "on"
     @Option(help: "How often this worker prunes finished jobs (one worker of the database at a time), or off.") var pruneInterval = "10m"
     @OptionGroup var retention: RetentionOptions
     @OptionGroup var worker: WorkerOptions
@@ -31,7 +34,8 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard (0...65535).contains(httpPort) else { throw ValidationError("--http-port must be 0-65535") }
-        guard webhookPath.hasPrefix("/"), webhookPath.count <= 200, !["/metrics", "/health/live", "/health/ready"].contains(webhookPath) else {
+        guard webhookPath.hasPrefix("/"), webhookPath.count <= 200, !["/metrics", "/health/live", "/health/ready"].contains(webhookPath),
+              !webhookPath.hasPrefix("/console") else {
             throw ValidationError("--webhook-path must be a path starting with / other than the metrics and health paths")
         }
         // The secret comes from the environment only: a flag would show it to every user of the host (`ps`).
@@ -42,7 +46,9 @@ struct RunCommand: AsyncParsableCommand {
             guard pruneEvery >= .seconds(10) else { throw ValidationError("--prune-interval must be at least 10s, or off") }
             retentionPolicy.interval = pruneEvery
         }
+        guard ["on", "off"].contains(console) else { throw ValidationError("--console must be on or off") }
         let logger = try logging.bootstrap(label: "dfns.worker")
+        let consoleParts = console == "on" ? try ConsoleSetup.make(url: try database.resolved(), logger: logger) : nil
         let registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.defaultDurationHistogramBuckets = [.milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30), .seconds(60)]
@@ -59,10 +65,12 @@ struct RunCommand: AsyncParsableCommand {
         let webhooks = webhookSecret.map { WebhookIntake(secret: $0, path: webhookPath, store: runtime.store, metrics: metrics, logger: logger) }
         let receivingAt = webhooks?.path
         let server = OperationsServer.application(
-            host: httpHost, port: httpPort, worker: runtime.worker, registry: registry, logger: logger, webhooks: webhooks
+            host: httpHost, port: httpPort, worker: runtime.worker, registry: registry, logger: logger, webhooks: webhooks,
+            routes: { router in consoleParts?.1.register(on: router) }
         ) { channel in
             let address = "http://\(httpHost):\(channel.localAddress?.port ?? 0)"
             logger.info("metrics and health endpoint listening", metadata: ["http.address": "\(address)"])
+            if consoleParts != nil { logger.info("operator console", metadata: ["http.console": "\(address)/console/"]) }
             if let receivingAt { logger.info("receiving Dfns webhook events", metadata: ["http.webhooks": "\(address)\(receivingAt)"]) }
         }
         logger.info("worker starting", metadata: ["worker.concurrency": "\(worker.concurrency)", "worker.queues": "\(worker.queues)"])
@@ -71,6 +79,7 @@ struct RunCommand: AsyncParsableCommand {
             .init(service: server),
             .init(service: runtime.worker, successTerminationBehavior: .gracefullyShutdownGroup),
         ]
+        if let (client, _) = consoleParts { services.append(.init(service: client)) }
         if pruneEvery != nil {
             services.append(.init(service: Pruner(policy: retentionPolicy, store: runtime.store, metrics: metrics, logger: logger)))
         }

@@ -1,0 +1,281 @@
+import DfnsWorker
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The operator console: server-rendered pages under ``base`` — the overview, the job list, one job — and the
+/// operator actions (retry, cancel, run now) through `dfns_worker.operator_action`, the same rules as the CLI.
+///
+/// Anyone who reaches it reads; acting needs a session signed in with the operator token (``ConsoleSession``) and
+/// the session's CSRF token in the form, and the browser's `Origin`, when sent, must be this host. Served by `run` on
+/// its HTTP endpoint and by `dfns-worker console`; both bind 127.0.0.1 unless told otherwise.
+public struct Console: Sendable {
+    /// The path the console is served under.
+    public let base: String
+    private let configuration: ConsoleConfiguration
+    private let queries: ConsoleQueries
+    private let pages: ConsolePages
+    private let sessions: ConsoleSession?
+    private let store: JobStore
+    private let logger: Logger
+
+    /// - Parameter store: a store on the console's own connection pool (see ``connectionOptions``), so pages never take
+    ///   the worker's connections.
+    public init(store: JobStore, configuration: ConsoleConfiguration, logger: Logger, base: String = "/console") throws {
+        self.base = base
+        self.configuration = configuration
+        self.store = store
+        self.logger = logger
+        queries = ConsoleQueries(store: store, logger: logger)
+        pages = try ConsolePages(base: base)
+        sessions = configuration.token.map { ConsoleSession(token: $0, lifetime: configuration.sessionLifetime) }
+    }
+
+    /// Startup parameters of the console's connections: a read that takes over 5 seconds is given up (a page must
+    /// not hold locks or connections), and `pg_stat_activity` names the console.
+    public static let connectionOptions: [(String, String)] = [("statement_timeout", "5s"), ("application_name", "dfns-worker console")]
+
+    /// Adds the console's routes to `router`.
+    public func register(on router: Router<BasicRequestContext>) {
+        router.get(RouterPath(base)) { request, _ in await overview(request) }
+        router.get(RouterPath(base + "/jobs")) { request, _ in await jobs(request) }
+        router.get(RouterPath(base + "/jobs/:id")) { request, context in
+            await job(request, id: context.parameters.get("id"), notice: request.uri.queryParameters.get("done").flatMap(Self.doneNotice))
+        }
+        router.post(RouterPath(base + "/jobs/:id/actions")) { request, context in await act(request, id: context.parameters.get("id")) }
+        router.get(RouterPath(base + "/login")) { request, _ in
+            guard sessions != nil else { return page(.notFound, pages.problem("Actions are off", frame: frame(request, "Sign in", problem: Self.readOnly))) }
+            return page(.ok, pages.login(frame: frame(request, "Sign in")))
+        }
+        router.post(RouterPath(base + "/login")) { request, _ in await login(request) }
+        router.post(RouterPath(base + "/logout")) { request, _ in await logout(request) }
+        router.get(RouterPath(base + "/assets/console.css")) { _, _ in asset(ConsoleTemplates.stylesheet, type: "text/css; charset=utf-8") }
+        router.get(RouterPath(base + "/assets/console.js")) { _, _ in asset(ConsoleTemplates.script, type: "text/javascript; charset=utf-8") }
+    }
+
+    // MARK: Pages
+
+    private func overview(_ request: Request) async -> Response {
+        var frame = frame(request, "Overview", refresh: true)
+        frame.section = .overview
+        do {
+            return page(.ok, pages.overview(try await queries.overview(), frame: frame))
+        } catch {
+            return unavailable(error, frame)
+        }
+    }
+
+    private func jobs(_ request: Request) async -> Response {
+        var frame = frame(request, "Jobs")
+        frame.section = .jobs
+        let parameters = Dictionary(request.uri.queryParameters.map { (String($0.key), String($0.value)) }) { first, _ in first }
+        let filter: ConsoleJobFilter
+        do {
+            filter = try ConsoleJobFilter(parameters)
+        } catch {
+            frame.problem = "This list cannot be shown: \(error.description)."
+            return page(.badRequest, pages.problem("Check the filters", frame: frame))
+        }
+        frame.searchText = filter.search ?? ""
+        do {
+            let found = try await queries.jobs(filter, limit: configuration.pageSize + 1)
+            let choices = try await queries.choices()
+            return page(.ok, pages.jobs(
+                Array(found.prefix(configuration.pageSize)), filter: filter, hasMore: found.count > configuration.pageSize, choices: choices, frame: frame
+            ))
+        } catch {
+            return unavailable(error, frame)
+        }
+    }
+
+    private func job(_ request: Request, id text: String?, notice: String? = nil, problem: String? = nil, status: HTTPResponse.Status = .ok) async -> Response {
+        var frame = frame(request, "Job \(text ?? "")", refresh: problem == nil)
+        frame.notice = notice
+        frame.problem = problem
+        guard let id = text.flatMap(Int64.init), id > 0 else {
+            frame.problem = "A job id is a positive whole number."
+            return page(.badRequest, pages.problem("No such job", frame: frame))
+        }
+        do {
+            guard let detail = try await queries.job(id) else {
+                frame.problem = "There is no job #\(id): it never existed or retention removed it."
+                return page(.notFound, pages.problem("No such job", frame: frame))
+            }
+            return page(status, try pages.job(detail, frame: frame))
+        } catch {
+            return unavailable(error, frame)
+        }
+    }
+
+    // MARK: Actions
+
+    private struct ActionForm: Decodable {
+        let action: String
+        let csrf: String
+    }
+
+    private struct LoginForm: Decodable {
+        let name: String
+        let token: String
+    }
+
+    private struct LogoutForm: Decodable {
+        let csrf: String
+    }
+
+    private func act(_ request: Request, id text: String?) async -> Response {
+        guard let id = text.flatMap(Int64.init), id > 0 else { return page(.badRequest, pages.problem("No such job", frame: frame(request, "Job"))) }
+        let signedIn: ConsoleSession.Operator
+        switch authorize(request) {
+        case .success(let session): signedIn = session
+        case .failure(let refusal): return refusal.response
+        }
+        guard let form: ActionForm = await decode(request), constantTimeEqual(form.csrf, signedIn.csrf) else {
+            return refused(request, "The form is stale or did not come from this console (CSRF token missing or wrong). Reload the job and try again.")
+        }
+        guard let action = OperatorAction.named(form.action) else {
+            return await job(request, id: text, problem: "There is no action “\(form.action)”.", status: .badRequest)
+        }
+        do {
+            if let refusal = try await store.act(action, on: id, by: "console: \(signedIn.name)") {
+                return await job(request, id: text, problem: "Not done: \(refusal).", status: .conflict)
+            }
+            logger.notice("operator action", metadata: ["job.id": "\(id)", "console.action": "\(action)", "console.operator": "\(signedIn.name)"])
+            return redirect("\(base)/jobs/\(id)?done=\(action.rawValue)")
+        } catch {
+            return unavailable(error, frame(request, "Job \(id)"))
+        }
+    }
+
+    private func login(_ request: Request) async -> Response {
+        guard let sessions, let token = configuration.token else {
+            return page(.notFound, pages.problem("Actions are off", frame: frame(request, "Sign in", problem: Self.readOnly)))
+        }
+        if let refusal = foreignOrigin(request) { return refusal }
+        guard let form: LoginForm = await decode(request) else {
+            return page(.badRequest, pages.login(frame: frame(request, "Sign in", problem: "Give your name and the operator token.")))
+        }
+        let name = form.name.trimmingCharacters(in: .whitespaces)
+        guard (1...64).contains(name.count), !name.contains(where: { $0.isNewline || $0.unicodeScalars.contains { $0.properties.generalCategory == .control } }) else {
+            return page(.badRequest, pages.login(frame: frame(request, "Sign in", problem: "Your name is 1 to 64 characters on one line."), name: ""))
+        }
+        guard sessions.isToken(form.token, token: token) else {
+            // A pause makes guessing through the form slow; the token itself is long (ConsoleConfiguration).
+            try? await Task.sleep(for: .milliseconds(500))
+            logger.warning("console sign-in refused: wrong token", metadata: ["console.operator": "\(name)"])
+            return page(.forbidden, pages.login(frame: frame(request, "Sign in", problem: "That is not the operator token."), name: name))
+        }
+        var response = redirect("\(base)/")
+        response.setCookie(Cookie(
+            name: ConsoleSession.cookieName, value: sessions.issue(name: name), maxAge: Int(configuration.sessionLifetime.components.seconds),
+            path: base, secure: false, httpOnly: true, sameSite: .strict
+        ))
+        return response
+    }
+
+    private func logout(_ request: Request) async -> Response {
+        if case .success(let session) = authorize(request) {
+            guard let form: LogoutForm = await decode(request), constantTimeEqual(form.csrf, session.csrf) else {
+                return refused(request, "The form is stale or did not come from this console.")
+            }
+        }
+        var response = redirect("\(base)/")
+        response.setCookie(Cookie(name: ConsoleSession.cookieName, value: "", maxAge: 0, path: base, secure: false, httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    /// The signed-in operator of a state-changing request, or the page refusing it.
+    private func authorize(_ request: Request) -> Result<ConsoleSession.Operator, RefusedResponse> {
+        if let refusal = foreignOrigin(request) { return .failure(RefusedResponse(refusal)) }
+        guard let sessions else { return .failure(RefusedResponse(refused(request, Self.readOnly))) }
+        guard let cookie = request.cookies[ConsoleSession.cookieName]?.value, let session = sessions.verify(cookie) else {
+            return .failure(RefusedResponse(refused(request, "Sign in with the operator token to act on jobs.")))
+        }
+        return .success(session)
+    }
+
+    private struct RefusedResponse: Error {
+        let response: Response
+        init(_ response: Response) { self.response = response }
+    }
+
+    /// A refusal when the browser says the form came from another site (`Origin` of another host).
+    private func foreignOrigin(_ request: Request) -> Response? {
+        guard let origin = request.headers[.origin] else { return nil }
+        let host = request.head.authority ?? ""
+        let originHost = URLComponents(string: origin).map { components in
+            (components.host ?? "") + (components.port.map { ":\($0)" } ?? "")
+        }
+        guard originHost != host else { return nil }
+        return refused(request, "This request came from another site (\(origin)); the console only takes its own forms.")
+    }
+
+    // MARK: Responses
+
+    private func frame(_ request: Request, _ title: String, refresh: Bool = false, problem: String? = nil) -> ConsolePages.Frame {
+        let signedIn = request.cookies[ConsoleSession.cookieName].flatMap { cookie in sessions?.verify(cookie.value) }
+        return ConsolePages.Frame(
+            title: title, signedIn: signedIn, canSignIn: sessions != nil, refresh: refresh ? configuration.refreshSeconds : nil, notice: nil, problem: problem
+        )
+    }
+
+    private func refused(_ request: Request, _ message: String) -> Response {
+        page(.forbidden, pages.problem("Not allowed", frame: frame(request, "Not allowed", problem: message)))
+    }
+
+    private func unavailable(_ error: any Error, _ frame: ConsolePages.Frame) -> Response {
+        logger.error("console read failed", metadata: ["db.error": "\(String(reflecting: error))"])
+        var frame = frame
+        frame.refresh = nil
+        frame.problem = "The database did not answer in time or refused the query; the worker's log has the details. Reload to try again."
+        return page(.serviceUnavailable, pages.problem("Database unavailable", frame: frame))
+    }
+
+    private func decode<Form: Decodable>(_ request: Request) async -> Form? {
+        guard let buffer = try? await request.body.collect(upTo: 16_384) else { return nil }
+        return try? URLEncodedFormDecoder().decode(Form.self, from: String(buffer: buffer))
+    }
+
+    private func page(_ status: HTTPResponse.Status, _ html: String) -> Response {
+        var headers = Self.securityHeaders
+        headers[.contentType] = "text/html; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    private func redirect(_ location: String) -> Response {
+        var headers = Self.securityHeaders
+        headers[.location] = location
+        return Response(status: .seeOther, headers: headers)
+    }
+
+    private func asset(_ text: String, type: String) -> Response {
+        var headers = Self.securityHeaders
+        headers[.contentType] = type
+        headers[.cacheControl] = "max-age=300"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// No script or style from anywhere else, no framing, nothing cached or sent as a referrer.
+    private static let securityHeaders: HTTPFields = [
+        .contentSecurityPolicy: "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+            + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        .xContentTypeOptions: "nosniff",
+        .init("Referrer-Policy")!: "no-referrer",
+        .init("X-Frame-Options")!: "DENY",
+        .cacheControl: "no-store",
+    ]
+
+    private static let readOnly = "This console is read-only: start it with DFNS_CONSOLE_TOKEN set to allow actions."
+
+    private static func doneNotice(_ action: String) -> String? {
+        OperatorAction.named(action).map { "Done: \(ConsolePages.actionLabel[$0]!.lowercased()). It is recorded on the job." }
+    }
+
+    private func constantTimeEqual(_ left: String, _ right: String) -> Bool {
+        let left = Array(left.utf8), right = Array(right.utf8)
+        guard left.count == right.count else { return false }
+        return zip(left, right).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}

@@ -1,0 +1,90 @@
+import COpenSSL
+import Foundation
+
+/// Signed-in operators. A session is a cookie signed with a key derived from the operator token, so every process
+/// with the same token accepts it and changing the token signs everyone out; it names the operator (recorded with
+/// each action) and carries a nonce from which the CSRF token of its forms is derived.
+struct ConsoleSession: Sendable {
+    /// A verified session.
+    struct Operator: Sendable {
+        let name: String
+        /// The hidden form field every action must carry (HMAC of the session's nonce): a page of another site can
+        /// make the browser send the cookie, never read this.
+        let csrf: String
+    }
+
+    static let cookieName = "dfns_console"
+
+    private let key: [UInt8]
+    private let lifetime: Duration
+
+    init(token: String, lifetime: Duration) {
+        key = Self.hmac(key: Array(token.utf8), Array("dfns-worker console session v1".utf8))
+        self.lifetime = lifetime
+    }
+
+    /// True when `given` is the operator token, compared in constant time (both sides hashed to one length first).
+    func isToken(_ given: String, token: String) -> Bool {
+        let salt = Array("token check".utf8)
+        let left = Self.hmac(key: key, salt + Array(given.utf8))
+        let right = Self.hmac(key: key, salt + Array(token.utf8))
+        return CRYPTO_memcmp(left, right, left.count) == 0
+    }
+
+    /// A new session's cookie value for `name`, valid for the configured lifetime from `now`.
+    func issue(name: String, now: Date = Date()) -> String {
+        var nonce = [UInt8](repeating: 0, count: 16)
+        var generator = SystemRandomNumberGenerator()
+        for index in nonce.indices { nonce[index] = generator.next() }
+        let expiry = Int64(now.timeIntervalSince1970) + lifetime.components.seconds
+        let body = "\(expiry).\(Self.hex(nonce)).\(Self.base64url(Array(name.utf8)))"
+        return body + "." + Self.hex(Self.hmac(key: key, Array(body.utf8)))
+    }
+
+    /// The operator of a cookie value, or nil when it is not one this key signed or it expired.
+    func verify(_ value: String, now: Date = Date()) -> Operator? {
+        let parts = value.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4, let expiry = Int64(parts[0]), expiry > Int64(now.timeIntervalSince1970) else { return nil }
+        let body = parts[0...2].joined(separator: ".")
+        let expected = Self.hmac(key: key, Array(body.utf8))
+        guard let given = Self.bytes(hex: parts[3]), given.count == expected.count, CRYPTO_memcmp(given, expected, given.count) == 0,
+              let nameBytes = Self.bytes(base64url: parts[2])
+        else { return nil }
+        return Operator(name: String(decoding: nameBytes, as: UTF8.self), csrf: Self.hex(Self.hmac(key: key, Array("csrf.\(parts[1])".utf8))))
+    }
+
+    private static func hmac(key: [UInt8], _ message: [UInt8]) -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        _ = HMAC(EVP_sha256(), key, Int32(key.count), message, message.count, &digest, &length)
+        return digest
+    }
+
+    private static func hex(_ bytes: [UInt8]) -> String {
+        bytes.map { String(format: "%02x", $0) }.joined()
+    }
+
+    private static func bytes(hex text: Substring) -> [UInt8]? {
+        guard text.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        var index = text.startIndex
+        while index < text.endIndex {
+            let next = text.index(index, offsetBy: 2)
+            guard let byte = UInt8(text[index..<next], radix: 16) else { return nil }
+            bytes.append(byte)
+            index = next
+        }
+        return bytes
+    }
+
+    private static func base64url(_ bytes: [UInt8]) -> String {
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    private static func bytes(base64url text: Substring) -> [UInt8]? {
+        var standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while standard.count % 4 != 0 { standard += "=" }
+        return Data(base64Encoded: standard).map(Array.init)
+    }
+}
