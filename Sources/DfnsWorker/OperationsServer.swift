@@ -18,8 +18,8 @@ public enum OperationsServer {
         registry: PrometheusCollectorRegistry,
         logger: Logger,
         webhooks: WebhookIntake? = nil,
-        routes: (Router<BasicRequestContext>) -> Void = { _ in },
-        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in },
+        routes: (Router<BasicRequestContext>) -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router()
         if let webhooks {

@@ -66,13 +66,14 @@ struct RunCommand: AsyncParsableCommand {
         let receivingAt = webhooks?.path
         let server = OperationsServer.application(
             host: httpHost, port: httpPort, worker: runtime.worker, registry: registry, logger: logger, webhooks: webhooks,
+            onServerRunning: { channel in
+                let address = "http://\(httpHost):\(channel.localAddress?.port ?? 0)"
+                logger.info("metrics and health endpoint listening", metadata: ["http.address": "\(address)"])
+                if consoleParts != nil { logger.info("operator console", metadata: ["http.console": "\(address)/console/"]) }
+                if let receivingAt { logger.info("receiving Dfns webhook events", metadata: ["http.webhooks": "\(address)\(receivingAt)"]) }
+            },
             routes: { router in consoleParts?.1.register(on: router) }
-        ) { channel in
-            let address = "http://\(httpHost):\(channel.localAddress?.port ?? 0)"
-            logger.info("metrics and health endpoint listening", metadata: ["http.address": "\(address)"])
-            if consoleParts != nil { logger.info("operator console", metadata: ["http.console": "\(address)/console/"]) }
-            if let receivingAt { logger.info("receiving Dfns webhook events", metadata: ["http.webhooks": "\(address)\(receivingAt)"]) }
-        }
+        )
         logger.info("worker starting", metadata: ["worker.concurrency": "\(worker.concurrency)", "worker.queues": "\(worker.queues)"])
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: runtime.client),

@@ -14,7 +14,7 @@ struct SQLContractTests {
                 return try await group.reduce([], +)
             }
             #expect(applied.isEmpty, "the schema was migrated by the harness already")
-            #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.schema_migrations") == ["5"])
+            #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.schema_migrations") == ["6"])
             #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.installation") == ["1"])
         }
     }
@@ -120,7 +120,7 @@ struct SQLContractTests {
                   ('noop', '{}', 'failed', 1, 0, NULL, '{"code":"dfns_rejected"}'),
                   ('noop', '{}', 'failed', 1, 0, NULL, '{"code":"validation"}')
                 """)
-            #expect(try await database.store.migrate(kinds: WorkerHarness.kinds) == [2, 3, 4, 5])
+            #expect(try await database.store.migrate(kinds: WorkerHarness.kinds) == [2, 3, 4, 5, 6])
             let rows = try await database.column("""
                 SELECT external_id || ' ' || dfns_entity || ' ' || coalesce(extract(epoch FROM outcome_unknown_at)::bigint::text, '-') || ' ' || coalesce(checkpoint::text, '-')
                 FROM dfns_worker.jobs ORDER BY id
