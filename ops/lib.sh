@@ -7,7 +7,7 @@ log() { printf '==> %s\n' "$*" >&2; }
 
 # Installs the Debian packages that are missing (PostgreSQL, libcrypto headers, openssl, python venv).
 ensure_packages() {
-    local wanted=(postgresql libssl-dev openssl python3-venv curl)
+    local wanted=(postgresql libssl-dev openssl python3-venv curl chromium chromium-driver)
     local missing=()
     for package in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
@@ -82,10 +82,10 @@ stop_postgres() {
 # drives ops/chaos). Sets VENV.
 ensure_venv() {
     VENV="$OPS_ROOT/.venv"
-    if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import dfns_sdk, pgqueuer, procrastinate, asyncpg' 2>/dev/null; then
-        log "creating Python venv with dfns-sdk, pgqueuer and procrastinate"
+    if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import dfns_sdk, pgqueuer, procrastinate, asyncpg, selenium' 2>/dev/null; then
+        log "creating Python venv with dfns-sdk, pgqueuer, procrastinate and selenium"
         python3 -m venv "$VENV"
-        "$VENV/bin/pip" install -q --disable-pip-version-check dfns-sdk 'pgqueuer[asyncpg]' procrastinate
+        "$VENV/bin/pip" install -q --disable-pip-version-check dfns-sdk 'pgqueuer[asyncpg]' procrastinate selenium
     fi
 }
 

@@ -53,6 +53,7 @@ public struct Console: Sendable {
         router.post(RouterPath(base + "/logout")) { request, _ in await logout(request) }
         router.get(RouterPath(base + "/assets/console.css")) { _, _ in asset(ConsoleTemplates.stylesheet, type: "text/css; charset=utf-8") }
         router.get(RouterPath(base + "/assets/console.js")) { _, _ in asset(ConsoleTemplates.script, type: "text/javascript; charset=utf-8") }
+        router.get(RouterPath(base + "/assets/icon.svg")) { _, _ in asset(ConsoleTemplates.icon, type: "image/svg+xml") }
     }
 
     // MARK: Pages
@@ -257,12 +258,13 @@ public struct Console: Sendable {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    /// No script or style from anywhere else, no framing, nothing cached or sent as a referrer.
+    /// No script or style from anywhere else, no framing, nothing cached, no referrer to other sites. (`no-referrer`
+    /// would make browsers send `Origin: null` with the console's own forms, which the origin check refuses.)
     private static let securityHeaders: HTTPFields = [
         .contentSecurityPolicy: "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
             + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         .xContentTypeOptions: "nosniff",
-        .init("Referrer-Policy")!: "no-referrer",
+        .init("Referrer-Policy")!: "same-origin",
         .init("X-Frame-Options")!: "DENY",
         .cacheControl: "no-store",
     ]

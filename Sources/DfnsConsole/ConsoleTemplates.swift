@@ -13,6 +13,7 @@ enum ConsoleTemplates {
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>{{title}} · dfns-worker console</title>
+        <link rel="icon" href="{{base}}/assets/icon.svg" type="image/svg+xml">
         <link rel="stylesheet" href="{{base}}/assets/console.css">
         <script src="{{base}}/assets/console.js" defer></script>
         </head>
@@ -222,6 +223,12 @@ enum ConsoleTemplates {
         code { overflow-wrap: anywhere; } .pages { margin: 12px 0; display: flex; gap: 16px; }
         footer { padding: 8px 16px; color: var(--muted); font-size: .9em; }
         @media (max-width: 640px) { .bar { gap: 8px; } .session { margin-left: 0; } main { padding: 8px; } }
+
+        """
+
+    /// A plain mark for the browser tab (without one, browsers ask for /favicon.ico and log the 404).
+    static let icon = """
+        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#14213d"/><path d="M4 4h4a4 4 0 0 1 0 8H4z" fill="#fff"/></svg>
 
         """
 
