@@ -5,8 +5,8 @@ import Logging
 import PostgresNIO
 
 /// The console's reads. Each reads an index: active rows through `jobs_active`/`jobs_listing`, throughput through
-/// `job_stats`, a job by its primary key, a search through `jobs_search`, so a page costs the same on a table of
-/// millions of finished jobs. They run on the console's own small pool with a statement timeout, never on the
+/// `job_stats`, a job by its primary key, a search through the ids' partial indexes, so a page costs the same on a
+/// table of millions of finished jobs. They run on the console's own small pool with a statement timeout, never on the
 /// worker's connections.
 struct ConsoleQueries: Sendable {
     /// Throughput and failures of one queue and kind over the last 5 and 60 minutes (`dfns_worker.job_stats`).
@@ -112,9 +112,21 @@ struct ConsoleQueries: Sendable {
             conditions.append("id >= coalesce(dfns_worker.job_id_at(\(window)), 9223372036854775807) AND created_at >= \(window)")
         }
         if let search = filter.search {
+            // Each alternative matches one index (see migration 6), so PostgreSQL ORs index scans.
             let key = bind(search)
-            let byId = Int64(search).map { "id = \($0) OR " } ?? ""
-            conditions.append("(\(byId)dfns_worker.job_search_keys(external_id, unique_key, payload, result, checkpoint) @> ARRAY[\(key)]::text[])")
+            var alternatives = [
+                "coalesce(checkpoint->>'transferId', checkpoint->>'transactionId', checkpoint->>'signatureId', result->>'id') = \(key)",
+                "(payload ? 'walletId' AND payload->>'walletId' = \(key))",
+                "(payload ? 'externalId' AND payload->>'externalId' = \(key))",
+                "(unique_key = \(key) AND state <> 'cancelled')",
+                "(state = 'cancelled' AND unique_key = \(key))",
+            ]
+            if let id = Int64(search) { alternatives.append("id = \(id)") }
+            // A derived externalId names its job: dfns-worker-<installation>-<id>[-r<n>] (dfns-worker-job-<id> before v2).
+            if let match = search.wholeMatch(of: /dfns-worker-(?:[a-z0-9]{12}|job)-([0-9]{1,18})(?:-r[0-9]{1,9})?/), let id = Int64(match.1) {
+                alternatives.append("(id = \(id) AND external_id = \(key))")
+            }
+            conditions.append("(" + alternatives.joined(separator: " OR ") + ")")
         }
         let sql = """
             SELECT id, queue, kind, state, attempt, max_attempts, created_at, run_at, last_error->>'code', left(last_error->>'message', 300),

@@ -11,8 +11,8 @@ import PostgresNIO
 /// unreachable database makes a batch wait and try again.
 actor Completer {
     private let store: JobStore
-    /// Whose `dfns_worker.job_stats` rows the outcomes are counted in.
-    private let workerId: String
+    /// The outcomes written, counted for the console's throughput.
+    private let counter: OutcomeCounter
     private let logger: Logger
     private var pending: [JobStore.Completion] = []
     /// Lease tokens of the pending outcomes already written (or given up), removed from `pending` after each round.
@@ -26,7 +26,7 @@ actor Completer {
 
     init(store: JobStore, workerId: String, logger: Logger) {
         self.store = store
-        self.workerId = workerId
+        counter = OutcomeCounter(store: store, workerId: workerId, logger: logger)
         self.logger = logger
     }
 
@@ -37,10 +37,12 @@ actor Completer {
         Task { await self.flushLoop() }
     }
 
-    /// Returns once every outcome added so far is written.
+    /// Returns once every outcome added so far is written, and counted in `dfns_worker.job_stats`.
     func waitUntilIdle() async {
-        guard flushing || !pending.isEmpty else { return }
-        await withCheckedContinuation { idleWaiters.append($0) }
+        if flushing || !pending.isEmpty {
+            await withCheckedContinuation { idleWaiters.append($0) }
+        }
+        await counter.flush()
     }
 
     private func flushLoop() async {
@@ -69,7 +71,7 @@ actor Completer {
     /// statement at all (connection lost, server shutting down): what was written so far stays settled.
     private func write(_ batch: [JobStore.Completion]) async throws {
         do {
-            record(batch, accepted: try await store.finish(batch, by: workerId))
+            await record(batch, accepted: try await store.finish(batch))
         } catch let error as PSQLError where Self.isRefusedData(error) {
             guard batch.count == 1 else {
                 let middle = batch.count / 2
@@ -84,7 +86,7 @@ actor Completer {
             ])
             let fallback = batch[0].replacingContent(error: OutcomePolicy.errorJSON(attempt: batch[0].attempt, code: .writeRefused, message: refusal), code: .writeRefused)
             do {
-                record([fallback], accepted: try await store.finish([fallback], by: workerId))
+                await record([fallback], accepted: try await store.finish([fallback]))
             } catch let error as PSQLError where Self.isRefusedData(error) {
                 // Cannot happen with the content removed; if it does, the lease expires and the job runs again.
                 settled.insert(fallback.leaseToken)
@@ -96,11 +98,14 @@ actor Completer {
         }
     }
 
-    private func record(_ batch: [JobStore.Completion], accepted: Set<Int64>) {
+    private func record(_ batch: [JobStore.Completion], accepted: [Int64: (queue: String, kind: String)]) async {
+        var counted: [OutcomeCounter.Key] = []
         for completion in batch {
             settled.insert(completion.leaseToken)
-            if accepted.contains(completion.jobId) {
+            if let job = accepted[completion.jobId] {
                 written[completion.state, default: 0] += 1
+                let outcome = completion.countedOutcome
+                if !outcome.isEmpty { counted.append(.init(queue: job.queue, kind: job.kind, outcome: outcome)) }
             } else {
                 discarded += 1
                 logger.warning("job lease lost before its outcome was written; outcome discarded", metadata: [
@@ -108,6 +113,7 @@ actor Completer {
                 ])
             }
         }
+        if !counted.isEmpty { await counter.add(counted) }
     }
 
     /// True when PostgreSQL refused the statement for the data it carries (SQLSTATE classes 22 data exception, 23

@@ -33,7 +33,7 @@ public final class JobStore: Sendable {
         /// True when the job goes back unfinished (shutdown, lease lost, never started).
         var handedBack = false
 
-        /// How `dfns_worker.job_stats` counts it: a job done (`succeeded`, `failed`), an attempt failed with another to
+        /// How ``OutcomeCounter`` counts it: a job done (`succeeded`, `failed`), an attempt failed with another to
         /// come (`retried`), or not at all (a poll, a job handed back).
         var countedOutcome: String {
             switch state {
@@ -234,17 +234,15 @@ public final class JobStore: Sendable {
 
     /// Writes many outcomes in one statement, each only if its lease is still held. Result, state and finished_at
     /// change in the same statement that releases the lease.
-    /// The same statement counts the outcomes in `dfns_worker.job_stats` under `workerId` (its own rows, so workers
-    /// never wait on each other there).
-    /// - Returns: the ids written; a missing id lost its lease and its outcome was discarded.
-    public func finish(_ completions: [Completion], by workerId: String) async throws -> Set<Int64> {
-        guard !completions.isEmpty else { return [] }
-        return try await bounded("the outcome write") { try await self.finishStatement(completions, by: workerId) }
+    /// - Returns: the queue and kind of each job written, by id; a missing id lost its lease and its outcome was
+    ///   discarded.
+    public func finish(_ completions: [Completion]) async throws -> [Int64: (queue: String, kind: String)] {
+        guard !completions.isEmpty else { return [:] }
+        return try await bounded("the outcome write") { try await self.finishStatement(completions) }
     }
 
-    private func finishStatement(_ completions: [Completion], by workerId: String) async throws -> Set<Int64> {
+    private func finishStatement(_ completions: [Completion]) async throws -> [Int64: (queue: String, kind: String)] {
         let rows = try await client.query("""
-            WITH done AS (
             UPDATE dfns_worker.jobs AS j
             SET state = r.state,
                 result = CASE WHEN r.result = '' THEN j.result ELSE r.result::jsonb END,
@@ -267,19 +265,28 @@ public final class JobStore: Sendable {
                         \(completions.map { $0.error ?? "" })::text[], \(completions.map { $0.checkpoint ?? "" })::text[],
                         \(completions.map { $0.delay.map(Self.delayMilliseconds) ?? -1 })::bigint[], \(completions.map(\.attemptUse.rawValue))::text[],
                         \(completions.map { $0.entity?.rawValue ?? "" })::text[], \(completions.map { Self.flag($0.failing) })::int[],
-                        \(completions.map { Self.flag($0.refused) })::int[], \(completions.map(\.countedOutcome))::text[])
-                 AS r(id, token, state, result, error, checkpoint, delay_ms, attempt_use, entity, failing, refused, outcome)
+                        \(completions.map { Self.flag($0.refused) })::int[])
+                 AS r(id, token, state, result, error, checkpoint, delay_ms, attempt_use, entity, failing, refused)
             WHERE j.id = r.id AND j.lease_token = r.token AND j.state = 'running'
-            RETURNING j.id, j.queue, j.kind, r.outcome
-            ), counted AS (
-                INSERT INTO dfns_worker.job_stats AS s (minute, worker_id, queue, kind, outcome, jobs)
-                SELECT date_trunc('minute', now()), \(workerId), queue, kind, outcome, count(*) FROM done WHERE outcome <> ''
-                GROUP BY queue, kind, outcome
-                ON CONFLICT (minute, worker_id, queue, kind, outcome) DO UPDATE SET jobs = s.jobs + excluded.jobs
-            )
-            SELECT id FROM done
+            RETURNING j.id, j.queue, j.kind
             """, logger: logger)
-        return try await Self.ids(rows)
+        var written: [Int64: (queue: String, kind: String)] = [:]
+        for try await (id, queue, kind) in rows.decode((Int64, String, String).self) { written[id] = (queue, kind) }
+        return written
+    }
+
+    /// Adds `counts` to this worker's rows of `dfns_worker.job_stats` for the current minute, in one statement.
+    func recordOutcomes(_ counts: [OutcomeCounter.Key: Int], by workerId: String) async throws {
+        let keys = Array(counts.keys)
+        try await bounded("the outcome counts") { [client, logger] in
+            try await client.query("""
+                INSERT INTO dfns_worker.job_stats AS s (minute, worker_id, queue, kind, outcome, jobs)
+                SELECT date_trunc('minute', now()), \(workerId), c.queue, c.kind, c.outcome, c.jobs
+                FROM unnest(\(keys.map(\.queue))::text[], \(keys.map(\.kind))::text[], \(keys.map(\.outcome))::text[], \(keys.map { counts[$0]! })::int[])
+                     AS c(queue, kind, outcome, jobs)
+                ON CONFLICT (minute, worker_id, queue, kind, outcome) DO UPDATE SET jobs = s.jobs + excluded.jobs
+                """, logger: logger)
+        }
     }
 
     /// Makes jobs whose lease expired claimable again (their worker died or was cut off). The attempt they spent
