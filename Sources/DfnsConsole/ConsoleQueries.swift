@@ -112,21 +112,23 @@ struct ConsoleQueries: Sendable {
             conditions.append("id >= coalesce(dfns_worker.job_id_at(\(window)), 9223372036854775807) AND created_at >= \(window)")
         }
         if let search = filter.search {
-            // Each alternative matches one index (see migration 6), so PostgreSQL ORs index scans.
+            // One index scan per id the text may be (see migration 6), united into at most the newest 10,000 ids
+            // first: OR-ed in one WHERE, PostgreSQL would misjudge their rarity and read the table backwards.
             let key = bind(search)
             var alternatives = [
                 "coalesce(checkpoint->>'transferId', checkpoint->>'transactionId', checkpoint->>'signatureId', result->>'id') = \(key)",
-                "(payload ? 'walletId' AND payload->>'walletId' = \(key))",
-                "(payload ? 'externalId' AND payload->>'externalId' = \(key))",
-                "(unique_key = \(key) AND state <> 'cancelled')",
-                "(state = 'cancelled' AND unique_key = \(key))",
+                "payload ? 'walletId' AND payload->>'walletId' = \(key)",
+                "payload ? 'externalId' AND payload->>'externalId' = \(key)",
+                "unique_key = \(key) AND state <> 'cancelled'",
+                "state = 'cancelled' AND unique_key = \(key)",
             ]
             if let id = Int64(search) { alternatives.append("id = \(id)") }
             // A derived externalId names its job: dfns-worker-<installation>-<id>[-r<n>] (dfns-worker-job-<id> before v2).
             if let match = search.wholeMatch(of: /dfns-worker-(?:[a-z0-9]{12}|job)-([0-9]{1,18})(?:-r[0-9]{1,9})?/), let id = Int64(match.1) {
-                alternatives.append("(id = \(id) AND external_id = \(key))")
+                alternatives.append("id = \(id) AND external_id = \(key)")
             }
-            conditions.append("(" + alternatives.joined(separator: " OR ") + ")")
+            let union = alternatives.map { "SELECT id FROM dfns_worker.jobs WHERE \($0)" }.joined(separator: " UNION ")
+            conditions.append("id = ANY(ARRAY(\(union) ORDER BY 1 DESC LIMIT 10000))")
         }
         let sql = """
             SELECT id, queue, kind, state, attempt, max_attempts, created_at, run_at, last_error->>'code', left(last_error->>'message', 300),
