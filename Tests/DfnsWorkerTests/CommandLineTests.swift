@@ -56,6 +56,18 @@ struct CommandLineTests {
                 let cancel = try await Self.run(["cancel", "\(submitted)"], environment: environment)
                 #expect(cancel.status == 1, "\(cancel.stdout) \(cancel.stderr)")
                 #expect(cancel.stderr.contains("job \(submitted) is waiting; not cancelled: it was submitted to Dfns (xfr-9, Broadcasted)"), "\(cancel.stderr)")
+
+                // run-now makes the waiting job due; the action is recorded with the CLI user; a second one says why not.
+                try await database.execute("UPDATE dfns_worker.jobs SET run_at = now() + interval '1 hour' WHERE id = \(submitted)")
+                let runNow = try await Self.run(["run-now", "\(submitted)"], environment: environment.merging(["USER": "ops-alice"]) { $1 })
+                #expect(runNow.status == 0 && runNow.stdout.contains("job \(submitted) made due now"), "\(runNow.stdout) \(runNow.stderr)")
+                let recorded = try await database.column("SELECT (run_at <= now())::text || ' ' || (operator_actions->0->>'by') FROM dfns_worker.jobs WHERE id = \(submitted)")
+                #expect((recorded.first ?? nil)?.hasPrefix("true cli ops-alice@") == true, "\(recorded)")
+                let twice = try await Self.run(["run-now", "\(submitted)"], environment: environment)
+                #expect(twice.status == 1 && twice.stderr.contains("not made due now: it is due already"), "\(twice.stderr)")
+                let retry = try await Self.run(["retry", "\(submitted)"], environment: environment)
+                #expect(retry.status == 1 && retry.stderr.contains("not re-queued: only a failed or cancelled job is retried"), "\(retry.stderr)")
+                #expect(try await Self.run(["run-now", "999999"], environment: environment).stderr.contains("job 999999 does not exist"))
             }
         }
     }

@@ -120,6 +120,13 @@ struct ConsoleTests {
         }
     }
 
+    @Test("an operator token shorter than 16 characters is refused by name; an empty one leaves the console read-only")
+    func tokenLength() throws {
+        #expect(throws: ConsoleError.self) { try ConsoleConfiguration.token(from: ["DFNS_CONSOLE_TOKEN": "short"]) }
+        #expect(try ConsoleConfiguration.token(from: ["DFNS_CONSOLE_TOKEN": ""]) == nil)
+        #expect(try ConsoleConfiguration.token(from: ["DFNS_CONSOLE_TOKEN": Self.token]) == Self.token)
+    }
+
     @Test("the job list filters by state, kind, queue and time, finds a job by any of its ids, and pages by keyset")
     func list() async throws {
         try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
@@ -135,6 +142,8 @@ struct ConsoleTests {
                     result = '{"id":"xfr-search","status":"Failed"}', last_error = '{"code":"dfns_failed","message":"Dfns reports the transfer Failed"}'
                 WHERE id = \(failed)
                 """)
+            let cancelled = try await Self.enqueue(database, extra: ", unique_key => 'order-8'")
+            try await database.execute("UPDATE dfns_worker.jobs SET state = 'cancelled', finished_at = now() WHERE id = \(cancelled)")
             let derived = try #require(try await database.column("SELECT external_id FROM dfns_worker.jobs WHERE id = \(failed)").first ?? nil)
             try await Self.withConsole(database) { base in
                 let first = try await Self.request("\(base)/jobs")
@@ -151,11 +160,11 @@ struct ConsoleTests {
 
                 let odd = try await Self.request("\(base)/jobs?queue=odd&kind=noop")
                 #expect(odd.body.contains(">odd</td>") && !odd.body.contains(">even</td>"))
-                let failedOnly = try await Self.request("\(base)/jobs?state=failed")
+                let failedOnly = try await Self.request("\(base)/jobs?state=failed&kind=transfer")
                 #expect(failedOnly.body.components(separatedBy: #"<th scope="row">"#).count - 1 == 1)
                 #expect(failedOnly.body.contains("<code>dfns_failed</code> Dfns reports the transfer Failed"))
                 let recent = try await Self.request("\(base)/jobs?since=1h")
-                #expect(recent.body.components(separatedBy: #"<th scope="row">"#).count - 1 == 1, "only the job created now")
+                #expect(recent.body.components(separatedBy: #"<th scope="row">"#).count - 1 == 2, "only the jobs created now")
                 let month = try await Self.request("\(base)/jobs?since=7d&queue=even")
                 #expect(month.body.components(separatedBy: #"<th scope="row">"#).count - 1 == 50)
 
@@ -163,6 +172,8 @@ struct ConsoleTests {
                     let found = try await Self.request("\(base)/jobs?q=\(key)")
                     #expect(found.body.contains(#">#\#(failed)</a>"#) && found.body.components(separatedBy: #"<th scope="row">"#).count - 1 == 1, "\(key)")
                 }
+                let byCancelledKey = try await Self.request("\(base)/jobs?q=order-8")
+                #expect(byCancelledKey.body.contains(#">#\#(cancelled)</a>"#), "a cancelled job is found by its unique key too")
                 let none = try await Self.request("\(base)/jobs?q=nothing-like-this")
                 #expect(none.body.contains("No job matches."))
 
