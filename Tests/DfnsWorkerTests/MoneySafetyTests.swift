@@ -220,7 +220,10 @@ struct MoneySafetyTests {
                 try await sim.setFaultRules(["create-wallet": FaultRule(latencyMilliseconds: 800, proxyTimeoutMilliseconds: 150)])
                 let id = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"Solana"}"#)
                 _ = try await worker.drain(maxJobs: 1)
-                #expect(try await WorkerHarness.row(database, id).code == "server_error")
+                // The proxy's 502 after 150 ms; on a loaded machine the 2-second attempt timeout may come first. Either
+                // way the request may have reached Dfns: the outcome is unknown, which is what this test is about.
+                let first = try await WorkerHarness.row(database, id)
+                #expect(["server_error", "job_timeout"].contains(first.code) && first.state == "retrying", "\(first)")
                 try await sim.setFaultRules([:])
                 try await WorkerHarness.drainUntilTerminal(worker, database)
                 try await Task.sleep(for: .seconds(1))

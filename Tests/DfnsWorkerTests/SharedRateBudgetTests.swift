@@ -46,7 +46,8 @@ struct SharedRateBudgetTests {
             let total = counts.reduce(0, +)
             // 600/min = 10/s: at most the bucket's capacity (3) plus the refill; a per-process budget would allow 3×.
             #expect(total <= 3 + Int(10 * seconds) + 1, "\(counts)")
-            #expect(total >= Int(10 * seconds * 0.8), "\(counts)")
+            // Most of the budget is used; grants answered late by a loaded database (a full parallel suite) cost a few.
+            #expect(total >= Int(10 * seconds * 0.7), "\(counts)")
             for count in counts { #expect(Double(count) >= Double(total) * 0.2, "unfair split \(counts)") }
             #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.rate_budget_workers") == ["3"])
         }
