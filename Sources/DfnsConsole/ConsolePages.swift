@@ -160,13 +160,15 @@ struct ConsolePages: Sendable {
         let id = try row["id"].decode(Int64.self)
         let state = try row["state"].decode(String.self)
         let now = Date()
-        var facts: [[String: Any]] = []
-        func fact(_ label: String, _ value: String?, code: Bool = false, note: String? = nil) {
+        /// A labelled value of a fact list, left out when there is no value.
+        func add(_ label: String, _ value: String?, code: Bool, note: String? = nil, to list: inout [[String: Any]]) {
             guard let value else { return }
             var fact: [String: Any] = ["label": label, "value": value, "code": code]
             if let note { fact["note"] = note }
-            facts.append(fact)
+            list.append(fact)
         }
+        var facts: [[String: Any]] = []
+        func fact(_ label: String, _ value: String?, code: Bool = false, note: String? = nil) { add(label, value, code: code, note: note, to: &facts) }
         func time(_ column: String) throws -> String? {
             try row[column].decode(Date?.self).map { "\(Self.moment($0)) (\(Self.relative($0, now: now)))" }
         }
@@ -186,12 +188,7 @@ struct ConsolePages: Sendable {
                 + (alive ? ", alive" : ", no recent heartbeat") + (try time("lease_expires_at")).map { "; lease until \($0)" }.orEmpty)
         }
         var dfns: [[String: Any]] = []
-        func dfnsFact(_ label: String, _ value: String?, code: Bool = true, note: String? = nil) {
-            guard let value else { return }
-            var fact: [String: Any] = ["label": label, "value": value, "code": code]
-            if let note { fact["note"] = note }
-            dfns.append(fact)
-        }
+        func dfnsFact(_ label: String, _ value: String?, code: Bool = true, note: String? = nil) { add(label, value, code: code, note: note, to: &dfns) }
         let entity = try row["dfns_entity"].decode(String.self)
         dfnsFact("What Dfns may hold", entity, code: false, note: Self.entityMeaning[entity])
         dfnsFact("Entity id", try row["entity_id"].decode(String?.self))
