@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Drives the operator console in headless Chromium (Selenium + Debian's chromium-driver): overview -> filter ->
-job detail -> sign in -> retry, checking what is on the screen, that no script runs from a hostile payload and that
-the browser logged no errors. Saves screenshots. Run by ops/console-check (which ops/test runs)."""
+job detail -> sign in -> retry, checking what is on the screen, axe-core's WCAG A/AA rules on each page, that no
+script runs from a hostile payload and that the browser logged no errors. Saves screenshots. Run by
+ops/console-check (which ops/test runs)."""
 import argparse
 import sys
 import time
 
+from axe_selenium_python import Axe
 from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.chrome.service import Service
@@ -35,6 +37,14 @@ def main() -> int:
         checks.append((condition, what))
         print(("ok   " if condition else "FAIL ") + what, flush=True)
 
+    def accessible(page: str) -> None:
+        """axe-core's WCAG 2.1 A/AA rules (contrast, labels, names, landmarks) on the page shown."""
+        axe = Axe(driver)
+        axe.inject()
+        results = axe.run(options="{runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}}")
+        found = [f"{v['id']} ({v['impact']}, {len(v['nodes'])}×)" for v in results["violations"]]
+        check(not found, f"{page}: no WCAG A/AA violations found by axe-core {found if found else ''}")
+
     try:
         # Overview: counts, the worker alive, the refresh script loaded.
         driver.get(args.url + "/")
@@ -46,6 +56,7 @@ def main() -> int:
         time.sleep(6)  # one live refresh: the script swaps <main> without a reload and without errors
         check(driver.find_element(By.TAG_NAME, "h1").text == "Overview", "overview still shown after a live refresh")
         driver.save_screenshot(f"{args.screenshots}/overview.png")
+        accessible("overview")
 
         # Filter the list to failed jobs with the form, as an operator would.
         driver.find_element(By.LINK_TEXT, "Jobs").click()
@@ -56,6 +67,7 @@ def main() -> int:
         states = [cell.text for cell in driver.find_elements(By.CSS_SELECTOR, "table.jobs .state")]
         check(len(states) > 0 and set(states) == {"failed"}, f"filtered list shows failed jobs only ({len(states)})")
         driver.save_screenshot(f"{args.screenshots}/jobs.png")
+        accessible("job list")
 
         # One job: its timeline and why it may be retried; sign in, then retry it.
         driver.find_element(By.CSS_SELECTOR, "table.jobs th[scope=row] a").click()
@@ -76,6 +88,7 @@ def main() -> int:
         text = driver.find_element(By.TAG_NAME, "main").text
         check("Retry by console: Browser check" in text, "the retry is recorded on the job with who did it")
         driver.save_screenshot(f"{args.screenshots}/job.png")
+        accessible("job page")
 
         # A payload carrying markup is shown as text; nothing of it runs.
         driver.get(f"{args.url}/jobs/{args.hostile_job}")

@@ -82,10 +82,10 @@ stop_postgres() {
 # drives ops/chaos). Sets VENV.
 ensure_venv() {
     VENV="$OPS_ROOT/.venv"
-    if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import dfns_sdk, pgqueuer, procrastinate, asyncpg, selenium' 2>/dev/null; then
-        log "creating Python venv with dfns-sdk, pgqueuer, procrastinate and selenium"
+    if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import dfns_sdk, pgqueuer, procrastinate, asyncpg, selenium, axe_selenium_python' 2>/dev/null; then
+        log "creating Python venv with dfns-sdk, pgqueuer, procrastinate, selenium and axe-selenium-python"
         python3 -m venv "$VENV"
-        "$VENV/bin/pip" install -q --disable-pip-version-check dfns-sdk 'pgqueuer[asyncpg]' procrastinate selenium
+        "$VENV/bin/pip" install -q --disable-pip-version-check dfns-sdk 'pgqueuer[asyncpg]' procrastinate selenium axe-selenium-python
     fi
 }
 

@@ -169,9 +169,12 @@ public struct Console: Sendable {
             return page(.forbidden, pages.login(frame: frame(request, "Sign in", problem: "That is not the operator token."), name: name))
         }
         var response = redirect("\(base)/")
+        // Behind a TLS-terminating proxy the cookie is marked Secure (only ever sent over https); the header can only
+        // make the cookie stricter, so it is taken from whoever sends it.
+        let secure = request.headers[HTTPField.Name("X-Forwarded-Proto")!] == "https"
         response.setCookie(Cookie(
             name: ConsoleSession.cookieName, value: sessions.issue(name: name), maxAge: Int(configuration.sessionLifetime.components.seconds),
-            path: base, secure: false, httpOnly: true, sameSite: .strict
+            path: base, secure: secure, httpOnly: true, sameSite: .strict
         ))
         return response
     }

@@ -39,12 +39,13 @@ struct ConsolePages: Sendable {
         let status = overview.status
         let totals = status.byState
         var tiles: [[String: Any]] = []
-        for state in [JobState.queued, .running, .retrying, .waiting] {
+        for state in JobState.active {
             tiles.append(["count": totals[state] ?? 0, "label": state.rawValue, "tone": state == .retrying && (totals[state] ?? 0) > 0 ? "warn" : ""])
         }
-        for state in [JobState.succeeded, .failed] {
-            tiles.append(["count": totals[state] ?? 0, "label": "\(state.rawValue), last hour", "tone": state == .failed && (totals[state] ?? 0) > 0 ? "bad" : ""])
-        }
+        let done = overview.rates.reduce(0) { $0 + $1.succeeded.sixty }
+        let failed = overview.rates.reduce(0) { $0 + $1.failed.sixty }
+        tiles.append(["count": done, "label": "done, last hour", "tone": ""])
+        tiles.append(["count": failed, "label": "failed, last hour", "tone": failed > 0 ? "bad" : ""])
         tiles.append(["count": status.oldestDueAgeSeconds.map(Self.duration) ?? "none", "label": "oldest due job waiting",
                       "tone": (status.oldestDueAgeSeconds ?? 0) > 60 ? "warn" : ""])
         tiles.append(["count": status.stuckJobs, "label": "stuck at Dfns", "tone": status.stuckJobs > 0 ? "bad" : ""])
@@ -87,7 +88,7 @@ struct ConsolePages: Sendable {
         let table: [[String: Any]] = order.sorted().map { key in
             var row = rows[key]!
             let counts = row["counts"] as! [String: Int]
-            row["cells"] = JobState.all.map { state -> [String: Any] in
+            row["cells"] = JobState.active.map { state -> [String: Any] in
                 let count = counts[state.rawValue] ?? 0
                 var cell: [String: Any] = ["count": count]
                 if count > 0 { cell["link"] = jobsLink(queue: row["queue"] as? String, kind: row["kind"] as? String, state: state) }

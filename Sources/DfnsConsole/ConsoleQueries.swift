@@ -61,7 +61,8 @@ struct ConsoleQueries: Sendable {
     var client: PostgresClient { store.client }
 
     func overview() async throws -> Overview {
-        var status = try await store.status(finishedWithin: .seconds(3600))
+        // Active rows only: finished jobs are counted from job_stats, not by reading the hour's finished rows.
+        var status = try await store.status()
         status.workers = try await store.workersAlive()
         var rates: [String: Rate] = [:]
         let rows = try await client.query("""
@@ -150,7 +151,8 @@ struct ConsoleQueries: Sendable {
         return summaries
     }
 
-    /// The kinds and queues jobs exist for, for the list's filter menus (`job_kinds`, and the queues of active rows).
+    /// The kinds and queues for the list's filter menus: `job_kinds`, and the queues workers serve or finished jobs of
+    /// in the last two days (`job_stats`), not a scan of the jobs.
     func choices() async throws -> (kinds: [String], queues: [String]) {
         var kinds: [String] = []
         for try await kind in try await client.query("SELECT kind FROM dfns_worker.job_kinds ORDER BY kind", logger: logger).decode(String.self) {
@@ -158,8 +160,7 @@ struct ConsoleQueries: Sendable {
         }
         var queues: [String] = []
         let rows = try await client.query("""
-            SELECT DISTINCT queue FROM dfns_worker.jobs WHERE state IN ('queued', 'running', 'retrying', 'waiting')
-            UNION SELECT unnest(queues) FROM dfns_worker.workers ORDER BY 1
+            SELECT DISTINCT queue FROM dfns_worker.job_stats UNION SELECT unnest(queues) FROM dfns_worker.workers ORDER BY 1
             """, logger: logger)
         for try await queue in rows.decode(String.self) { queues.append(queue) }
         return (kinds, queues)

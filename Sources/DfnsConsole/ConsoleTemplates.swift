@@ -64,14 +64,14 @@ enum ConsoleTemplates {
         <h2 id="queues">Queues and kinds</h2>
         {{#hasRows}}
         <div class="scroll"><table>
-        <caption>Jobs by state (finished: the last hour) and outcomes over the last 5 and 60 minutes</caption>
-        <thead><tr><th scope="col">Queue</th><th scope="col">Kind</th><th scope="col">Queued</th><th scope="col">Running</th><th scope="col">Retrying</th><th scope="col">Waiting</th><th scope="col">Succeeded</th><th scope="col">Failed</th><th scope="col">Cancelled</th><th scope="col">Done 5 / 60 min</th><th scope="col">Failed 5 / 60 min</th><th scope="col">Retried 5 / 60 min</th></tr></thead>
+        <caption>Active jobs by state, and jobs done, failed and retried over the last 5 and 60 minutes</caption>
+        <thead><tr><th scope="col">Queue</th><th scope="col">Kind</th><th scope="col">Queued</th><th scope="col">Running</th><th scope="col">Retrying</th><th scope="col">Waiting</th><th scope="col">Done 5 / 60 min</th><th scope="col">Failed 5 / 60 min</th><th scope="col">Retried 5 / 60 min</th></tr></thead>
         <tbody>
         {{#rows}}<tr><th scope="row"><a href="{{queueLink}}">{{queue}}</a></th><td><a href="{{kindLink}}">{{kind}}</a></td>{{#cells}}<td class="num">{{#link}}<a href="{{link}}">{{count}}</a>{{/link}}{{^link}}{{count}}{{/link}}</td>{{/cells}}<td class="num">{{done}}</td><td class="num{{#failing}} bad{{/failing}}">{{failed}}</td><td class="num">{{retried}}</td></tr>
         {{/rows}}
         </tbody></table></div>
         {{/hasRows}}
-        {{^hasRows}}<p>No jobs are active and none finished in the last hour.</p>{{/hasRows}}
+        {{^hasRows}}<p>No job is active and none finished in the last hour.</p>{{/hasRows}}
         </section>
         <section aria-labelledby="dfns">
         <h2 id="dfns">Waiting on Dfns</h2>

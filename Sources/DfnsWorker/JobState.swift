@@ -21,6 +21,9 @@ public struct JobState: RawRepresentable, Sendable, Hashable, Codable, CustomStr
     /// Every state, in lifecycle order.
     public static let all: [JobState] = [.queued, .running, .retrying, .waiting, .succeeded, .failed, .cancelled]
 
+    /// The states of a job not finished yet, in lifecycle order.
+    public static let active: [JobState] = [.queued, .running, .retrying, .waiting]
+
     /// True for succeeded, failed and cancelled.
     public var isTerminal: Bool { self == .succeeded || self == .failed || self == .cancelled }
 

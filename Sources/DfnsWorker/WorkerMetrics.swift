@@ -68,7 +68,7 @@ public final class WorkerMetrics: Sendable, DfnsRequestObserver {
         })
         Meter(label: "dfns_worker_build_info", dimensions: [("version", version)], factory: factory).set(1)
         record(QueueStatus(
-            counts: queues.flatMap { queue in [JobState.queued, .running, .retrying, .waiting].map { .init(queue: queue, kind: "", state: $0, count: 0) } },
+            counts: queues.flatMap { queue in JobState.active.map { .init(queue: queue, kind: "", state: $0, count: 0) } },
             oldestDueAgeSeconds: nil
         ))
     }

@@ -39,7 +39,9 @@ struct ConsoleTests {
     }
 
     /// One request, redirects not followed.
-    static func request(_ url: String, form: [String: String]? = nil, cookie: String? = nil, origin: String? = nil) async throws -> Page {
+    static func request(
+        _ url: String, form: [String: String]? = nil, cookie: String? = nil, origin: String? = nil, headers extra: [String: String] = [:]
+    ) async throws -> Page {
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
         defer { _ = client.shutdown() }
         var request = HTTPClientRequest(url: url)
@@ -52,6 +54,7 @@ struct ConsoleTests {
         }
         if let cookie { request.headers.add(name: "Cookie", value: cookie) }
         if let origin { request.headers.add(name: "Origin", value: origin) }
+        for (name, value) in extra { request.headers.add(name: name, value: value) }
         let response = try await client.execute(request, timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 4 << 20)
         var headers: [String: String] = [:]
@@ -106,8 +109,9 @@ struct ConsoleTests {
                     let page = try await Self.request("\(base)/")
                     #expect(page.status == 200)
                     #expect(page.headers["content-security-policy"]?.contains("script-src 'self'") == true)
-                    #expect(page.body.contains(#"<td class="num">7 / 7</td><td class="num bad">0 / 3</td>"#) == false, "failed 5 min is 0, so not marked")
-                    #expect(page.body.contains(#"<td class="num">7 / 7</td><td class="num">0 / 3</td>"#), "\(page.body)")
+                    #expect(page.body.contains(#"<td class="num">7 / 7</td><td class="num">0 / 3</td>"#), "failed in 5 min is 0, so not marked: \(page.body)")
+                    #expect(page.body.contains(#"<span class="count">7</span> <span>done, last hour</span>"#))
+                    #expect(page.body.contains(#"<li class="tile bad"><span class="count">3</span> <span>failed, last hour</span>"#))
                     #expect(page.body.contains("<td>Broadcasted</td>"))
                     #expect(page.body.contains("host-a (pid 4242)") && page.body.contains("paused: Dfns refuses the credentials (401)"))
                     #expect(page.body.contains("Worker w-1 on host-a is paused"))
@@ -269,6 +273,8 @@ struct ConsoleTests {
                 #expect(try await Self.request("\(base)/jobs/\(scheduled)").body.contains("set DFNS_CONSOLE_TOKEN to allow actions"))
             }
             try await Self.withConsole(database) { base in
+                let login = try await Self.request("\(base)/login")
+                #expect(login.status == 200 && login.body.contains(#"<label for="token">Operator token</label>"#))
                 #expect(try await Self.request("\(base)/login", form: ["name": "Ada", "token": "wrong-token-wrong-token"]).status == 403)
                 #expect(try await Self.request("\(base)/login", form: ["name": "", "token": Self.token]).status == 400)
                 #expect(try await Self.request("\(base)/login", form: ["name": "Ada"]).status == 400)
@@ -279,6 +285,9 @@ struct ConsoleTests {
                 #expect(forged.status == 403)
 
                 let cookie = try await Self.signIn(base)
+                #expect(!(try await Self.request("\(base)/login", form: ["name": "Ada", "token": Self.token]).headers["set-cookie"] ?? "").contains("Secure"))
+                let proxied = try await Self.request("\(base)/login", form: ["name": "Ada", "token": Self.token], headers: ["X-Forwarded-Proto": "https"])
+                #expect(proxied.headers["set-cookie"]?.contains("Secure") == true, "behind a TLS proxy the session cookie is Secure")
                 let page = try await Self.request("\(base)/jobs/\(scheduled)", cookie: cookie)
                 #expect(page.body.contains("Signed in as <strong>Ada</strong>"))
                 let csrf = try Self.csrf(page)
