@@ -137,13 +137,13 @@ enum ConsoleTemplates {
         <section aria-labelledby="facts">
         <h2 id="facts">Job</h2>
         <dl class="facts">
-        {{#facts}}<div><dt>{{label}}</dt><dd>{{#code}}<code>{{value}}</code>{{/code}}{{^code}}{{value}}{{/code}}{{#note}} <small>{{note}}</small>{{/note}}</dd></div>{{/facts}}
+        {{#facts}}<dt>{{label}}</dt><dd>{{#code}}<code>{{value}}</code>{{/code}}{{^code}}{{value}}{{/code}}{{#note}} <small>{{note}}</small>{{/note}}</dd>{{/facts}}
         </dl>
         </section>
         <section aria-labelledby="dfns">
         <h2 id="dfns">At Dfns</h2>
         <dl class="facts">
-        {{#dfns}}<div><dt>{{label}}</dt><dd>{{#code}}<code>{{value}}</code>{{/code}}{{^code}}{{value}}{{/code}}{{#note}} <small>{{note}}</small>{{/note}}</dd></div>{{/dfns}}
+        {{#dfns}}<dt>{{label}}</dt><dd>{{#code}}<code>{{value}}</code>{{/code}}{{^code}}{{value}}{{/code}}{{#note}} <small>{{note}}</small>{{/note}}</dd>{{/dfns}}
         </dl>
         </section>
         <section aria-labelledby="history">
@@ -215,8 +215,8 @@ enum ConsoleTemplates {
         .filters { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: end; }
         .filters label, .login label { display: block; font-size: .9em; color: var(--muted); } .filters .wide input { width: 22em; max-width: 100%; }
         .login div { margin: 8px 0; } .login input { width: 20em; max-width: 100%; }
-        .facts { display: grid; grid-template-columns: repeat(auto-fill, minmax(280px, 1fr)); gap: 4px 24px; }
-        .facts div { border-bottom: 1px solid var(--line); padding: 4px 0; } dt { color: var(--muted); font-size: .9em; } dd { margin: 0; overflow-wrap: anywhere; }
+        .facts { display: grid; grid-template-columns: max-content 1fr; gap: 0 16px; margin: 0; }
+        .facts dt, .facts dd { border-bottom: 1px solid var(--line); padding: 4px 0; } dt { color: var(--muted); } dd { margin: 0; overflow-wrap: anywhere; }
         .actions { list-style: none; padding: 0; } .actions li { margin: 6px 0; } .actions form { display: inline; }
         .timeline { padding-left: 1.2em; } .timeline li { margin: 6px 0; } .timeline .detail { color: var(--muted); overflow-wrap: anywhere; }
         pre { background: var(--soft); padding: 12px; overflow: auto; max-height: 28em; border-radius: 4px; }
