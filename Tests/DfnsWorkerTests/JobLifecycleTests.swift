@@ -202,9 +202,10 @@ struct JobLifecycleTests {
     func walletCreationInProgress() async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                // Settle window: lease 2 s + job timeout 2 s.
+                // Settle window: lease 4 s + job timeout 2 s. (A 2-second lease could go unrenewed on a loaded machine and
+                // the attempt be stopped before its request timed out, taking another path than the one this test shows.)
                 let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none; $0.requestTimeout = .milliseconds(500) }) {
-                    $0.leaseDuration = .seconds(2)
+                    $0.leaseDuration = .seconds(4)
                     $0.jobTimeout = .seconds(2)
                 }
                 // Every creation outlives the client's timeout: attempt 1 gets no answer while Dfns goes on creating.

@@ -62,14 +62,14 @@ enum WorkerHarness {
         )
     }
 
-    /// A worker whose settle window is short (lease 2 s + job timeout 2 s) and whose client does not retry: each
-    /// unknown outcome reaches the engine, and a wallet creation waits 4 s for an earlier request before repeating it.
     /// A worker whose submitted jobs are polled again only after a minute: one drain leaves them `waiting`, however
     /// slow the machine, for a test to act on before another worker follows them.
     static func submittingWorker(_ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running) -> Worker {
         worker(database, sim, configure: { $0.polls = PollSchedule(first: .seconds(60), ceiling: .seconds(60)) })
     }
 
+    /// A worker whose settle window is short (lease 2 s + job timeout 2 s) and whose client does not retry: each
+    /// unknown outcome reaches the engine, and a wallet creation waits 4 s for an earlier request before repeating it.
     static func settlingWorker(_ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running) -> Worker {
         worker(database, sim, configureClient: { $0.retryPolicy = .none }) {
             $0.leaseDuration = .seconds(2)
