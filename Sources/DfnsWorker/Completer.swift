@@ -98,14 +98,14 @@ actor Completer {
         }
     }
 
-    private func record(_ batch: [JobStore.Completion], accepted: [Int64: (queue: String, kind: String)]) async {
+    private func record(_ batch: [JobStore.Completion], accepted: Set<Int64>) async {
         var counted: [OutcomeCounter.Key] = []
         for completion in batch {
             settled.insert(completion.leaseToken)
-            if let job = accepted[completion.jobId] {
+            if accepted.contains(completion.jobId) {
                 written[completion.state, default: 0] += 1
                 let outcome = completion.countedOutcome
-                if !outcome.isEmpty { counted.append(.init(queue: job.queue, kind: job.kind, outcome: outcome)) }
+                if !outcome.isEmpty { counted.append(.init(queue: completion.queue, kind: completion.kind, outcome: outcome)) }
             } else {
                 discarded += 1
                 logger.warning("job lease lost before its outcome was written; outcome discarded", metadata: [

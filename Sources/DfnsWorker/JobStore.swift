@@ -11,11 +11,14 @@ public final class JobStore: Sendable {
     public struct Completion: Sendable {
         public let jobId: Int64
         let leaseToken: UUID
+        /// The job's queue and kind, for the outcome counts (``OutcomeCounter``).
+        let queue: String
+        let kind: String
         let state: JobState
         /// JSON text, or nil to keep the column.
-        let result: String?
-        let error: String?
-        let checkpoint: String?
+        private(set) var result: String?
+        private(set) var error: String?
+        private(set) var checkpoint: String?
         /// Delay until due again (retrying, waiting, handed back); nil keeps `run_at`.
         let delay: Duration?
         /// What becomes of the attempt the claim counted.
@@ -43,9 +46,12 @@ public final class JobStore: Sendable {
             }
         }
 
-        init(jobId: Int64, leaseToken: UUID, state: JobState, result: String?, error: String?, checkpoint: String?, delay: Duration?, attemptUse: AttemptUse) {
-            self.jobId = jobId
-            self.leaseToken = leaseToken
+        init(job: ClaimedJob, state: JobState, result: String?, error: String?, checkpoint: String?, delay: Duration?, attemptUse: AttemptUse) {
+            jobId = job.id
+            leaseToken = job.leaseToken
+            queue = job.queue
+            kind = job.kind
+            attempt = job.attempt
             self.state = state
             self.result = result
             self.error = error
@@ -56,22 +62,17 @@ public final class JobStore: Sendable {
 
         /// A plain outcome for `job` (state and result), for tools that drive the store directly.
         public init(job: ClaimedJob, state: JobState, result: String? = nil) {
-            self.init(jobId: job.id, leaseToken: job.leaseToken, state: state, result: result, error: nil, checkpoint: nil, delay: nil, attemptUse: .kept)
-            attempt = job.attempt
+            self.init(job: job, state: state, result: result, error: nil, checkpoint: nil, delay: nil, attemptUse: .kept)
         }
 
         /// This outcome without its result and checkpoint, carrying `error` instead: what is written when PostgreSQL
         /// refused the outcome itself, so the row still records what happened and releases its lease.
         func replacingContent(error: String, code: FailureCode) -> Completion {
-            var replaced = Completion(
-                jobId: jobId, leaseToken: leaseToken, state: state, result: nil, error: error, checkpoint: nil, delay: delay, attemptUse: attemptUse
-            )
-            replaced.entity = entity
-            replaced.failing = failing
-            replaced.refused = refused
+            var replaced = self
+            replaced.result = nil
+            replaced.checkpoint = nil
+            replaced.error = error
             replaced.errorCode = code
-            replaced.attempt = attempt
-            replaced.handedBack = handedBack
             return replaced
         }
     }
@@ -234,14 +235,13 @@ public final class JobStore: Sendable {
 
     /// Writes many outcomes in one statement, each only if its lease is still held. Result, state and finished_at
     /// change in the same statement that releases the lease.
-    /// - Returns: the queue and kind of each job written, by id; a missing id lost its lease and its outcome was
-    ///   discarded.
-    public func finish(_ completions: [Completion]) async throws -> [Int64: (queue: String, kind: String)] {
-        guard !completions.isEmpty else { return [:] }
+    /// - Returns: the ids written; a missing id lost its lease and its outcome was discarded.
+    public func finish(_ completions: [Completion]) async throws -> Set<Int64> {
+        guard !completions.isEmpty else { return [] }
         return try await bounded("the outcome write") { try await self.finishStatement(completions) }
     }
 
-    private func finishStatement(_ completions: [Completion]) async throws -> [Int64: (queue: String, kind: String)] {
+    private func finishStatement(_ completions: [Completion]) async throws -> Set<Int64> {
         let rows = try await client.query("""
             UPDATE dfns_worker.jobs AS j
             SET state = r.state,
@@ -268,11 +268,9 @@ public final class JobStore: Sendable {
                         \(completions.map { Self.flag($0.refused) })::int[])
                  AS r(id, token, state, result, error, checkpoint, delay_ms, attempt_use, entity, failing, refused)
             WHERE j.id = r.id AND j.lease_token = r.token AND j.state = 'running'
-            RETURNING j.id, j.queue, j.kind
+            RETURNING j.id
             """, logger: logger)
-        var written: [Int64: (queue: String, kind: String)] = [:]
-        for try await (id, queue, kind) in rows.decode((Int64, String, String).self) { written[id] = (queue, kind) }
-        return written
+        return try await Self.ids(rows)
     }
 
     /// Adds `counts` to this worker's rows of `dfns_worker.job_stats` for the current minute, in one statement.

@@ -187,11 +187,9 @@ struct OutcomePolicy: Sendable {
         checkpoint: String? = nil, delay: Duration? = nil, attemptUse: AttemptUse = .kept
     ) -> JobStore.Completion {
         var completion = JobStore.Completion(
-            jobId: job.id, leaseToken: job.leaseToken, state: state, result: result, error: error?.json, checkpoint: checkpoint,
-            delay: delay, attemptUse: attemptUse
+            job: job, state: state, result: result, error: error?.json, checkpoint: checkpoint, delay: delay, attemptUse: attemptUse
         )
         completion.errorCode = error?.code
-        completion.attempt = job.attempt
         return completion
     }
 

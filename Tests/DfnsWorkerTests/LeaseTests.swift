@@ -138,6 +138,6 @@ struct LeaseTests {
     }
 
     private func finish(_ store: JobStore, _ job: ClaimedJob, state: JobState) async throws -> Set<Int64> {
-        Set(try await store.finish([JobStore.Completion(job: job, state: state)]).keys)
+        try await store.finish([JobStore.Completion(job: job, state: state)])
     }
 }
