@@ -507,8 +507,7 @@ extension JobStore: JobRows {
     public func job(_ id: Int64) async throws -> JobRow? {
         let rows = try await client.query("""
             SELECT kind, state,
-                   coalesce(checkpoint->>'transferId', checkpoint->>'transactionId', checkpoint->>'signatureId', result->>'id'),
-                   coalesce(checkpoint->>'walletId', result->>'walletId', payload->>'walletId')
+                   dfns_worker.job_dfns_id(checkpoint, result), dfns_worker.job_wallet_id(checkpoint, result, payload)
             FROM dfns_worker.jobs WHERE id = \(id)
             """, logger: logger)
         for try await (kind, state, entityId, walletId) in rows.decode((String, String, String?, String?).self) {

@@ -598,13 +598,22 @@ enum SchemaMigrations {
             RETURN pruned;
         END $$;
         --;
+        -- The Dfns entity a job created or follows (transfer, transaction, signature, or what its result names, e.g. a
+        -- wallet), and the wallet it acts on: what the console shows and searches by, defined once.
+        CREATE FUNCTION dfns_worker.job_dfns_id(checkpoint jsonb, result jsonb) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+            SELECT coalesce(checkpoint->>'transferId', checkpoint->>'transactionId', checkpoint->>'signatureId', result->>'id')
+        $$;
+        --;
+        CREATE FUNCTION dfns_worker.job_wallet_id(checkpoint jsonb, result jsonb, payload jsonb) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+            SELECT coalesce(checkpoint->>'walletId', result->>'walletId', payload->>'walletId')
+        $$;
+        --;
         -- What an operator searches a job by, besides its id, its derived externalId (which names the id) and its
         -- unique_key (jobs_unique_key; cancelled ones through jobs_listing): the Dfns entity it created or follows, the
         -- wallet it acts on, the externalId its payload gave. Partial btrees: a job without the field costs nothing
         -- (one GIN index over all of them cost a quarter of the no-op throughput, BENCHMARKS.md).
-        CREATE INDEX jobs_dfns_id ON dfns_worker.jobs
-            ((coalesce(checkpoint->>'transferId', checkpoint->>'transactionId', checkpoint->>'signatureId', result->>'id')))
-            WHERE coalesce(checkpoint->>'transferId', checkpoint->>'transactionId', checkpoint->>'signatureId', result->>'id') IS NOT NULL;
+        CREATE INDEX jobs_dfns_id ON dfns_worker.jobs (dfns_worker.job_dfns_id(checkpoint, result))
+            WHERE dfns_worker.job_dfns_id(checkpoint, result) IS NOT NULL;
         --;
         CREATE INDEX jobs_wallet ON dfns_worker.jobs ((payload->>'walletId')) WHERE payload ? 'walletId';
         --;
