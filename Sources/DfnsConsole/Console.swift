@@ -112,7 +112,12 @@ public struct Console: Sendable {
 
     // MARK: Actions
 
-    private struct ActionForm: Decodable {
+    /// A form that changes something: it carries the session's CSRF token.
+    private protocol SignedForm: Decodable {
+        var csrf: String { get }
+    }
+
+    private struct ActionForm: SignedForm {
         let action: String
         let csrf: String
     }
@@ -122,19 +127,23 @@ public struct Console: Sendable {
         let token: String
     }
 
-    private struct LogoutForm: Decodable {
+    private struct LogoutForm: SignedForm {
         let csrf: String
+    }
+
+    /// What a state-changing request may do: act as its signed-in operator with its form, or get this refusal.
+    private enum Authorization<Form: SignedForm> {
+        case allowed(ConsoleSession.Operator, Form)
+        case refused(Response)
     }
 
     private func act(_ request: Request, id text: String?) async -> Response {
         guard let id = text.flatMap(Int64.init), id > 0 else { return page(.badRequest, pages.problem("No such job", frame: frame(request, "Job"))) }
         let signedIn: ConsoleSession.Operator
-        switch authorize(request) {
-        case .success(let session): signedIn = session
-        case .failure(let refusal): return refusal.response
-        }
-        guard let form: ActionForm = await decode(request), constantTimeEqual(form.csrf, signedIn.csrf) else {
-            return refused(request, "The form is stale or did not come from this console (CSRF token missing or wrong). Reload the job and try again.")
+        let form: ActionForm
+        switch await authorize(request, ActionForm.self) {
+        case .allowed(let session, let given): (signedIn, form) = (session, given)
+        case .refused(let response): return response
         }
         guard let action = OperatorAction.named(form.action) else {
             return await job(request, id: text, problem: "There is no action “\(form.action)”.", status: .badRequest)
@@ -168,41 +177,41 @@ public struct Console: Sendable {
             logger.warning("console sign-in refused: wrong token", metadata: ["console.operator": "\(name)"])
             return page(.forbidden, pages.login(frame: frame(request, "Sign in", problem: "That is not the operator token."), name: name))
         }
+        return session(request, value: sessions.issue(name: name), maxAge: Int(configuration.sessionLifetime.components.seconds))
+    }
+
+    private func logout(_ request: Request) async -> Response {
+        // Without a valid session there is nothing to protect: the cookie is cleared either way.
+        if signedIn(request) != nil, case .refused(let response) = await authorize(request, LogoutForm.self) { return response }
+        return session(request, value: "", maxAge: 0)
+    }
+
+    /// A redirect to the overview setting the session cookie. Behind a TLS-terminating proxy the cookie is marked
+    /// Secure (only ever sent over https); the header can only make the cookie stricter, so whoever sends it is believed.
+    private func session(_ request: Request, value: String, maxAge: Int) -> Response {
         var response = redirect("\(base)/")
-        // Behind a TLS-terminating proxy the cookie is marked Secure (only ever sent over https); the header can only
-        // make the cookie stricter, so it is taken from whoever sends it.
-        let secure = request.headers[HTTPField.Name("X-Forwarded-Proto")!] == "https"
         response.setCookie(Cookie(
-            name: ConsoleSession.cookieName, value: sessions.issue(name: name), maxAge: Int(configuration.sessionLifetime.components.seconds),
-            path: base, secure: secure, httpOnly: true, sameSite: .strict
+            name: ConsoleSession.cookieName, value: value, maxAge: maxAge, path: base,
+            secure: request.headers[HTTPField.Name("X-Forwarded-Proto")!] == "https", httpOnly: true, sameSite: .strict
         ))
         return response
     }
 
-    private func logout(_ request: Request) async -> Response {
-        if case .success(let session) = authorize(request) {
-            guard let form: LogoutForm = await decode(request), constantTimeEqual(form.csrf, session.csrf) else {
-                return refused(request, "The form is stale or did not come from this console.")
-            }
+    /// The operator and form of a state-changing request: this site's origin, a signed-in session, and the
+    /// session's CSRF token in the form; otherwise the page refusing it.
+    private func authorize<Form: SignedForm>(_ request: Request, _: Form.Type) async -> Authorization<Form> {
+        if let refusal = foreignOrigin(request) { return .refused(refusal) }
+        guard sessions != nil else { return .refused(refused(request, Self.readOnly)) }
+        guard let session = signedIn(request) else { return .refused(refused(request, "Sign in with the operator token to act on jobs.")) }
+        guard let form: Form = await decode(request), session.accepts(csrf: form.csrf) else {
+            return .refused(refused(request, "The form is stale or did not come from this console (CSRF token missing or wrong). Reload the page and try again."))
         }
-        var response = redirect("\(base)/")
-        response.setCookie(Cookie(name: ConsoleSession.cookieName, value: "", maxAge: 0, path: base, secure: false, httpOnly: true, sameSite: .strict))
-        return response
+        return .allowed(session, form)
     }
 
-    /// The signed-in operator of a state-changing request, or the page refusing it.
-    private func authorize(_ request: Request) -> Result<ConsoleSession.Operator, RefusedResponse> {
-        if let refusal = foreignOrigin(request) { return .failure(RefusedResponse(refusal)) }
-        guard let sessions else { return .failure(RefusedResponse(refused(request, Self.readOnly))) }
-        guard let cookie = request.cookies[ConsoleSession.cookieName]?.value, let session = sessions.verify(cookie) else {
-            return .failure(RefusedResponse(refused(request, "Sign in with the operator token to act on jobs.")))
-        }
-        return .success(session)
-    }
-
-    private struct RefusedResponse: Error {
-        let response: Response
-        init(_ response: Response) { self.response = response }
+    /// The operator of the request's valid session cookie, if any.
+    private func signedIn(_ request: Request) -> ConsoleSession.Operator? {
+        request.cookies[ConsoleSession.cookieName].flatMap { sessions?.verify($0.value) }
     }
 
     /// A refusal when the browser says the form came from another site (`Origin` of another host).
@@ -219,9 +228,8 @@ public struct Console: Sendable {
     // MARK: Responses
 
     private func frame(_ request: Request, _ title: String, refresh: Bool = false, problem: String? = nil) -> ConsolePages.Frame {
-        let signedIn = request.cookies[ConsoleSession.cookieName].flatMap { cookie in sessions?.verify(cookie.value) }
-        return ConsolePages.Frame(
-            title: title, signedIn: signedIn, canSignIn: sessions != nil, refresh: refresh ? configuration.refreshSeconds : nil, notice: nil, problem: problem
+        ConsolePages.Frame(
+            title: title, signedIn: signedIn(request), canSignIn: sessions != nil, refresh: refresh ? configuration.refreshSeconds : nil, notice: nil, problem: problem
         )
     }
 
@@ -276,11 +284,5 @@ public struct Console: Sendable {
 
     private static func doneNotice(_ action: String) -> String? {
         OperatorAction.named(action).map { "Done: \(ConsolePages.actionLabel[$0]!.lowercased()). It is recorded on the job." }
-    }
-
-    private func constantTimeEqual(_ left: String, _ right: String) -> Bool {
-        let left = Array(left.utf8), right = Array(right.utf8)
-        guard left.count == right.count else { return false }
-        return zip(left, right).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }

@@ -11,6 +11,11 @@ struct ConsoleSession: Sendable {
         /// The hidden form field every action must carry (HMAC of the session's nonce): a page of another site can
         /// make the browser send the cookie, never read this.
         let csrf: String
+
+        /// True when a form's `given` field is this session's CSRF token (compared in constant time).
+        func accepts(csrf given: String) -> Bool {
+            ConsoleSession.same(Array(given.utf8), Array(csrf.utf8))
+        }
     }
 
     static let cookieName = "dfns_console"
@@ -26,9 +31,7 @@ struct ConsoleSession: Sendable {
     /// True when `given` is the operator token, compared in constant time (both sides hashed to one length first).
     func isToken(_ given: String, token: String) -> Bool {
         let salt = Array("token check".utf8)
-        let left = Self.hmac(key: key, salt + Array(given.utf8))
-        let right = Self.hmac(key: key, salt + Array(token.utf8))
-        return CRYPTO_memcmp(left, right, left.count) == 0
+        return Self.same(Self.hmac(key: key, salt + Array(given.utf8)), Self.hmac(key: key, salt + Array(token.utf8)))
     }
 
     /// A new session's cookie value for `name`, valid for the configured lifetime from `now`.
@@ -47,10 +50,14 @@ struct ConsoleSession: Sendable {
         guard parts.count == 4, let expiry = Int64(parts[0]), expiry > Int64(now.timeIntervalSince1970) else { return nil }
         let body = parts[0...2].joined(separator: ".")
         let expected = Self.hmac(key: key, Array(body.utf8))
-        guard let given = Self.bytes(hex: parts[3]), given.count == expected.count, CRYPTO_memcmp(given, expected, given.count) == 0,
-              let nameBytes = Self.bytes(base64url: parts[2])
+        guard let given = Self.bytes(hex: parts[3]), Self.same(given, expected), let nameBytes = Self.bytes(base64url: parts[2])
         else { return nil }
         return Operator(name: String(decoding: nameBytes, as: UTF8.self), csrf: Self.hex(Self.hmac(key: key, Array("csrf.\(parts[1])".utf8))))
+    }
+
+    /// Equal bytes, compared in constant time for equal lengths (OpenSSL's `CRYPTO_memcmp`).
+    private static func same(_ left: [UInt8], _ right: [UInt8]) -> Bool {
+        left.count == right.count && CRYPTO_memcmp(left, right, left.count) == 0
     }
 
     private static func hmac(key: [UInt8], _ message: [UInt8]) -> [UInt8] {
