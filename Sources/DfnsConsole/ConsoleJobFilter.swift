@@ -27,6 +27,9 @@ struct ConsoleJobFilter: Sendable {
     /// Keyset cursor: jobs with a smaller id (the next page).
     var before: Int64?
 
+    /// No filter: every job.
+    init() {}
+
     /// Parses `parameters` (name → value); throws a message naming the parameter and what it accepts.
     init(_ parameters: [String: String]) throws(ConsoleError) {
         func value(_ name: String) -> String? {

@@ -58,43 +58,21 @@ struct ConsolePages: Sendable {
             if let paused = worker.paused { alerts.append("Worker \(worker.workerId) on \(worker.host) is paused: \(paused)") }
             if worker.rateLimited { alerts.append("Worker \(worker.workerId) on \(worker.host) is rate-limited by Dfns (HTTP 429).") }
         }
-        var rows: [String: [String: Any]] = [:]
-        var order: [String] = []
-        func key(_ queue: String, _ kind: String) -> String {
-            let key = "\(queue)\u{0}\(kind)"
-            if rows[key] == nil {
-                order.append(key)
-                rows[key] = [
-                    "queue": queue, "kind": kind, "counts": [String: Int](),
-                    "queueLink": jobsLink(queue: queue), "kindLink": jobsLink(kind: kind),
-                    "done": "0 / 0", "failed": "0 / 0", "retried": "0 / 0",
-                ]
-            }
-            return key
-        }
-        for count in status.counts {
-            let key = key(count.queue, count.kind)
-            var counts = rows[key]!["counts"] as! [String: Int]
-            counts[count.state.rawValue] = count.count
-            rows[key]!["counts"] = counts
-        }
-        for rate in overview.rates {
-            let key = key(rate.queue, rate.kind)
-            rows[key]!["done"] = "\(rate.succeeded.five) / \(rate.succeeded.sixty)"
-            rows[key]!["failed"] = "\(rate.failed.five) / \(rate.failed.sixty)"
-            rows[key]!["retried"] = "\(rate.retried.five) / \(rate.retried.sixty)"
-            rows[key]!["failing"] = rate.failed.five > 0
-        }
-        let table: [[String: Any]] = order.sorted().map { key in
-            var row = rows[key]!
-            let counts = row["counts"] as! [String: Int]
-            row["cells"] = JobState.active.map { state -> [String: Any] in
-                let count = counts[state.rawValue] ?? 0
-                var cell: [String: Any] = ["count": count]
-                if count > 0 { cell["link"] = jobsLink(queue: row["queue"] as? String, kind: row["kind"] as? String, state: state) }
-                return cell
-            }
-            return row
+        // One row per queue and kind that has active jobs or outcomes in the last hour.
+        var counts: [QueueKind: [JobState: Int]] = [:]
+        for count in status.counts { counts[QueueKind(queue: count.queue, kind: count.kind), default: [:]][count.state] = count.count }
+        let rates = Dictionary(overview.rates.map { (QueueKind(queue: $0.queue, kind: $0.kind), $0) }) { first, _ in first }
+        let table: [[String: Any]] = Set(counts.keys).union(rates.keys).sorted().map { group in
+            let rate = rates[group] ?? ConsoleQueries.Rate(queue: group.queue, kind: group.kind)
+            return [
+                "queue": group.queue, "kind": group.kind,
+                "queueLink": jobsLink(queue: group.queue), "kindLink": jobsLink(kind: group.kind),
+                "cells": JobState.active.map { state -> [String: Any] in
+                    let count = counts[group]?[state] ?? 0
+                    return count > 0 ? ["count": count, "link": jobsLink(queue: group.queue, kind: group.kind, state: state)] : ["count": count]
+                },
+                "done": rate.succeeded.text, "failed": rate.failed.text, "retried": rate.retried.text, "failing": rate.failed.five > 0,
+            ]
         }
         let waiting: [[String: Any]] = overview.waiting.map {
             ["queue": $0.queue, "kind": $0.kind, "dfnsStatus": $0.dfnsStatus, "count": $0.count, "link": jobsLink(queue: $0.queue, kind: $0.kind, state: .waiting)]
@@ -125,10 +103,10 @@ struct ConsolePages: Sendable {
         let now = Date()
         let rows: [[String: Any]] = summaries.map { job in
             var row: [String: Any] = [
-                "id": job.id, "state": job.state, "queue": job.queue, "kind": job.kind, "attempt": job.attempt, "maxAttempts": job.maxAttempts,
+                "id": job.id, "state": job.state.rawValue, "queue": job.queue, "kind": job.kind, "attempt": job.attempt, "maxAttempts": job.maxAttempts,
                 "created": Self.moment(job.createdAt), "createdISO": Self.iso(job.createdAt),
             ]
-            if ["queued", "retrying", "waiting"].contains(job.state), job.runAt > now { row["due"] = "due " + Self.relative(job.runAt, now: now) }
+            if JobState.claimable.contains(job.state), job.runAt > now { row["due"] = "due " + Self.relative(job.runAt, now: now) }
             if let entity = job.entityId { row["entityId"] = entity }
             if let status = job.dfnsStatus { row["dfnsStatus"] = status }
             if let code = job.errorCode {
@@ -159,49 +137,42 @@ struct ConsolePages: Sendable {
     func job(_ detail: ConsoleQueries.Detail, frame: Frame) throws -> String {
         let row = detail.row
         let id = try row["id"].decode(Int64.self)
-        let state = try row["state"].decode(String.self)
+        let state = JobState(rawValue: try row["state"].decode(String.self))
         let now = Date()
-        /// A labelled value of a fact list, left out when there is no value.
-        func add(_ label: String, _ value: String?, code: Bool, note: String? = nil, to list: inout [[String: Any]]) {
-            guard let value else { return }
-            var fact: [String: Any] = ["label": label, "value": value, "code": code]
-            if let note { fact["note"] = note }
-            list.append(fact)
-        }
-        var facts: [[String: Any]] = []
-        func fact(_ label: String, _ value: String?, code: Bool = false, note: String? = nil) { add(label, value, code: code, note: note, to: &facts) }
         func time(_ column: String) throws -> String? {
             try row[column].decode(Date?.self).map { "\(Self.moment($0)) (\(Self.relative($0, now: now)))" }
         }
-        fact("State", state)
-        fact("Priority", String(try row["priority"].decode(Int.self)))
-        fact("Unique key", try row["unique_key"].decode(String?.self), code: true)
-        fact("Created", try time("created_at"))
-        fact("Started", try time("started_at"))
-        fact(["queued", "retrying", "waiting"].contains(state) ? "Due" : "Last due", try time("run_at"))
-        fact("Finished", try time("finished_at"))
-        fact("Updated", try time("updated_at"))
-        fact("Failing since", try time("failing_since"), note: "every attempt or poll since has failed")
-        if let holder = try row["worker_id"].decode(String?.self) {
+        var holder: Fact?
+        if let worker = try row["worker_id"].decode(String?.self) {
             let host = try row["lease_host"].decode(String?.self)
             let alive = try row["lease_holder_alive"].decode(Bool?.self) ?? false
-            fact("Lease holder", holder, code: true, note: (host.map { "on \($0)" } ?? "not in the workers table")
-                + (alive ? ", alive" : ", no recent heartbeat") + (try time("lease_expires_at")).map { "; lease until \($0)" }.orEmpty)
+            holder = Fact("Lease holder", worker, code: true, note: (host.map { "on \($0)" } ?? "not in the workers table")
+                + (alive ? ", alive" : ", no recent heartbeat") + ((try time("lease_expires_at")).map { "; lease until \($0)" } ?? ""))
         }
-        var dfns: [[String: Any]] = []
-        func dfnsFact(_ label: String, _ value: String?, code: Bool = true, note: String? = nil) { add(label, value, code: code, note: note, to: &dfns) }
-        let entity = try row["dfns_entity"].decode(String.self)
-        dfnsFact("What Dfns may hold", entity, code: false, note: Self.entityMeaning[entity])
-        dfnsFact("Entity id", try row["entity_id"].decode(String?.self))
-        dfnsFact("Last known status", try row["dfns_status"].decode(String?.self), code: false)
-        dfnsFact("Wallet", try row["wallet_id"].decode(String?.self))
-        if let given = try row["payload_external_id"].decode(String?.self) {
-            dfnsFact("externalId", given, note: "from the payload")
-        } else {
-            dfnsFact("externalId", try row["external_id"].decode(String?.self), note: "derived by the worker; the same on every attempt")
-        }
-        dfnsFact("Outcome unknown since", try time("outcome_unknown_at"), code: false,
-                 note: "an attempt ended without an answer; the job finds out before sending again")
+        let facts = Self.list([
+            Fact("State", state.rawValue),
+            Fact("Priority", String(try row["priority"].decode(Int.self))),
+            Fact("Unique key", try row["unique_key"].decode(String?.self), code: true),
+            Fact("Created", try time("created_at")),
+            Fact("Started", try time("started_at")),
+            Fact(JobState.claimable.contains(state) ? "Due" : "Last due", try time("run_at")),
+            Fact("Finished", try time("finished_at")),
+            Fact("Updated", try time("updated_at")),
+            Fact("Failing since", try time("failing_since"), note: "every attempt or poll since has failed"),
+            holder,
+        ])
+        let entity = DfnsEntity(rawValue: try row["dfns_entity"].decode(String.self))
+        let givenExternalId = try row["payload_external_id"].decode(String?.self)
+        let externalId = try givenExternalId.map { Fact("externalId", $0, code: true, note: "from the payload") }
+            ?? Fact("externalId", row["external_id"].decode(String?.self), code: true, note: "derived by the worker; the same on every attempt")
+        let dfns = Self.list([
+            Fact("What Dfns may hold", entity.rawValue, note: entity.meaning),
+            Fact("Entity id", try row["entity_id"].decode(String?.self), code: true),
+            Fact("Last known status", try row["dfns_status"].decode(String?.self)),
+            Fact("Wallet", try row["wallet_id"].decode(String?.self), code: true),
+            externalId,
+            Fact("Outcome unknown since", try time("outcome_unknown_at"), note: "an attempt ended without an answer; the job finds out before sending again"),
+        ])
 
         let signedIn = frame.signedIn
         let actions: [[String: Any]] = OperatorAction.all.map { action in
@@ -215,10 +186,11 @@ struct ConsolePages: Sendable {
             if let signedIn { entry["csrf"] = signedIn.csrf }
             return entry
         }
+        let requeues = try row["requeues"].decode(Int.self)
         return render("job", frame: frame, [
-            "id": id, "state": state, "kind": try row["kind"].decode(String.self), "queue": try row["queue"].decode(String.self),
+            "id": id, "state": state.rawValue, "kind": try row["kind"].decode(String.self), "queue": try row["queue"].decode(String.self),
             "attempt": try row["attempt"].decode(Int.self), "maxAttempts": try row["max_attempts"].decode(Int.self),
-            "requeues": try row["requeues"].decode(Int.self) > 0 ? try row["requeues"].decode(Int.self) : false,
+            "requeues": requeues > 0 ? requeues : false,
             "facts": facts, "dfns": dfns, "actions": actions, "timeline": try timeline(row),
             "payload": try row["payload"].decode(String.self),
             "result": try row["result"].decode(String?.self) ?? false, "checkpoint": try row["checkpoint"].decode(String?.self) ?? false,
@@ -234,6 +206,38 @@ struct ConsolePages: Sendable {
     }
 
     // MARK: Parts
+
+    /// A queue and kind: one row of the overview's table.
+    private struct QueueKind: Hashable, Comparable {
+        let queue: String
+        let kind: String
+
+        static func < (left: QueueKind, right: QueueKind) -> Bool { (left.queue, left.kind) < (right.queue, right.kind) }
+    }
+
+    /// One labelled value of a fact list; nil values are left out (``list(_:)``).
+    private struct Fact {
+        let label: String
+        let value: String?
+        var code = false
+        var note: String?
+
+        init(_ label: String, _ value: String?, code: Bool = false, note: String? = nil) {
+            self.label = label
+            self.value = value
+            self.code = code
+            self.note = note
+        }
+    }
+
+    private static func list(_ facts: [Fact?]) -> [[String: Any]] {
+        facts.compactMap { fact in
+            guard let fact, let value = fact.value else { return nil }
+            var entry: [String: Any] = ["label": fact.label, "value": value, "code": fact.code]
+            if let note = fact.note { entry["note"] = note }
+            return entry
+        }
+    }
 
     /// The job's life in order: created, each recorded error (attempt, code, HTTP status), operator actions,
     /// controls of its Dfns entity, and where it is now.
@@ -278,7 +282,7 @@ struct ConsolePages: Sendable {
 
     /// A link to the job list filtered by any of `queue`, `kind` and `state`.
     private func jobsLink(queue: String? = nil, kind: String? = nil, state: JobState? = nil) -> String {
-        var filter = try! ConsoleJobFilter([:])
+        var filter = ConsoleJobFilter()
         filter.queue = queue
         filter.kind = kind
         filter.state = state
@@ -306,12 +310,6 @@ struct ConsolePages: Sendable {
         .retry: "Queues it again with a fresh attempt budget; the same externalId, so Dfns never creates its operation twice.",
         .cancel: "Stops it for good; nothing of it can exist at Dfns.",
         .runNow: "Makes it due now instead of at its scheduled time; a worker takes it at its turn.",
-    ]
-    static let entityMeaning: [String: String] = [
-        "none": "nothing was sent that could create it",
-        "unknown": "a request may have reached Dfns without a definite answer",
-        "exists": "Dfns accepted it",
-        "failed": "Dfns reported it Failed or Rejected",
     ]
 
     private static func array(_ text: String) -> [JSONValue] {

@@ -11,11 +11,20 @@ import PostgresNIO
 struct ConsoleQueries: Sendable {
     /// Throughput and failures of one queue and kind over the last 5 and 60 minutes (`dfns_worker.job_stats`).
     struct Rate: Sendable {
+        /// Jobs over the last 5 and 60 minutes.
+        struct Counts: Sendable {
+            var five = 0
+            var sixty = 0
+
+            /// `5 / 60`, as the overview shows it.
+            var text: String { "\(five) / \(sixty)" }
+        }
+
         let queue: String
         let kind: String
-        var succeeded = (five: 0, sixty: 0)
-        var failed = (five: 0, sixty: 0)
-        var retried = (five: 0, sixty: 0)
+        var succeeded = Counts()
+        var failed = Counts()
+        var retried = Counts()
     }
 
     /// Waiting jobs of one queue and kind at one Dfns status.
@@ -37,7 +46,7 @@ struct ConsoleQueries: Sendable {
         let id: Int64
         let queue: String
         let kind: String
-        let state: String
+        let state: JobState
         let attempt: Int
         let maxAttempts: Int
         let createdAt: Date
@@ -75,7 +84,7 @@ struct ConsoleQueries: Sendable {
             """, logger: logger)
         for try await (queue, kind, outcome, five, sixty) in rows.decode((String, String, String, Int64, Int64).self) {
             var rate = rates["\(queue)\u{0}\(kind)"] ?? Rate(queue: queue, kind: kind)
-            let counts = (five: Int(five), sixty: Int(sixty))
+            let counts = Rate.Counts(five: Int(five), sixty: Int(sixty))
             switch outcome {
             case "succeeded": rate.succeeded = counts
             case "failed": rate.failed = counts
@@ -144,7 +153,7 @@ struct ConsoleQueries: Sendable {
             in rows.decode((Int64, String, String, String, Int, Int, Date, Date, String?, String?, String?, String?).self)
         {
             summaries.append(Summary(
-                id: id, queue: queue, kind: kind, state: state, attempt: attempt, maxAttempts: maxAttempts, createdAt: created, runAt: runAt,
+                id: id, queue: queue, kind: kind, state: JobState(rawValue: state), attempt: attempt, maxAttempts: maxAttempts, createdAt: created, runAt: runAt,
                 errorCode: code, errorMessage: message, entityId: entity, dfnsStatus: dfnsStatus
             ))
         }
@@ -179,7 +188,7 @@ struct ConsoleQueries: Sendable {
                    j.result->>'status' AS dfns_status,
                    dfns_worker.action_refusal(j, 'retry') AS retry_refusal, dfns_worker.action_refusal(j, 'cancel') AS cancel_refusal,
                    dfns_worker.action_refusal(j, 'run_now') AS run_now_refusal,
-                   w.host AS lease_host, w.heartbeat_at > now() - interval '30 seconds' AS lease_holder_alive
+                   w.host AS lease_host, w.heartbeat_at > now() - make_interval(secs => \(QueueStatus.Worker.aliveWithin.seconds)) AS lease_holder_alive
             FROM dfns_worker.jobs j LEFT JOIN dfns_worker.workers w ON w.worker_id = j.worker_id
             WHERE j.id = \(id)
             """, logger: logger)

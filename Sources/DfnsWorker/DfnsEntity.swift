@@ -16,5 +16,16 @@ public struct DfnsEntity: RawRepresentable, Sendable, Hashable, CustomStringConv
     /// Dfns reported it `Failed` or `Rejected`: it will never move.
     public static let failed = DfnsEntity(rawValue: "failed")
 
+    /// What it means, in an operator's words (the console).
+    public var meaning: String {
+        switch self {
+        case .none: "nothing was sent that could create it"
+        case .unknown: "a request may have reached Dfns without a definite answer"
+        case .exists: "Dfns accepted it"
+        case .failed: "Dfns reported it Failed or Rejected"
+        default: "not a value this version knows"
+        }
+    }
+
     public var description: String { rawValue }
 }

@@ -24,6 +24,9 @@ public struct JobState: RawRepresentable, Sendable, Hashable, Codable, CustomStr
     /// The states of a job not finished yet, in lifecycle order.
     public static let active: [JobState] = [.queued, .running, .retrying, .waiting]
 
+    /// The states a job waits for its `run_at` in (claimable once due).
+    public static let claimable: [JobState] = [.queued, .retrying, .waiting]
+
     /// True for succeeded, failed and cancelled.
     public var isTerminal: Bool { self == .succeeded || self == .failed || self == .cancelled }
 

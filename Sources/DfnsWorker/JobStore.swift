@@ -468,7 +468,7 @@ public final class JobStore: Sendable {
             var workers: [QueueStatus.Worker] = []
             let rows = try await client.query("""
                 SELECT worker_id, host, pid, started_at, heartbeat_at, in_flight, paused, rate_limited FROM dfns_worker.workers
-                WHERE heartbeat_at > now() - interval '30 seconds' ORDER BY worker_id
+                WHERE heartbeat_at > now() - make_interval(secs => \(QueueStatus.Worker.aliveWithin.seconds)) ORDER BY worker_id
                 """, logger: logger)
             for try await (id, host, pid, started, heartbeat, inFlight, paused, rateLimited)
                 in rows.decode((String, String, Int, Date, Date, Int, String?, Bool).self)

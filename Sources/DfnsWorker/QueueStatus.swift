@@ -17,8 +17,11 @@ public struct QueueStatus: Sendable, Codable {
         }
     }
 
-    /// A `dfns-worker run` whose heartbeat is recent (the last 30 seconds).
+    /// A `dfns-worker run` whose heartbeat is recent (within ``aliveWithin``).
     public struct Worker: Sendable, Codable {
+        /// How recent a heartbeat keeps a worker alive: 30 s, six heartbeats (``WorkerRegistry`` writes every 5 s).
+        public static let aliveWithin: Duration = .seconds(30)
+
         public let workerId: String
         public let host: String
         public let pid: Int

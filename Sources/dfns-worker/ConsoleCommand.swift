@@ -52,7 +52,7 @@ struct ConsoleCommand: AsyncParsableCommand {
 /// The console's own connection pool (two connections, a 5-second statement timeout) and the console on it, as
 /// `run` and `console` both start them.
 enum ConsoleSetup {
-    static func make(url: DatabaseURL, logger: Logger) throws -> (PostgresClient, Console) {
+    static func make(url: DatabaseURL, logger: Logger) throws -> (client: PostgresClient, console: Console) {
         let token: String?
         do {
             token = try ConsoleConfiguration.token(from: ProcessInfo.processInfo.environment)

@@ -72,7 +72,7 @@ struct RunCommand: AsyncParsableCommand {
                 if consoleParts != nil { logger.info("operator console", metadata: ["http.console": "\(address)/console/"]) }
                 if let receivingAt { logger.info("receiving Dfns webhook events", metadata: ["http.webhooks": "\(address)\(receivingAt)"]) }
             },
-            routes: { router in consoleParts?.1.register(on: router) }
+            routes: { router in consoleParts?.console.register(on: router) }
         )
         logger.info("worker starting", metadata: ["worker.concurrency": "\(worker.concurrency)", "worker.queues": "\(worker.queues)"])
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
@@ -80,7 +80,7 @@ struct RunCommand: AsyncParsableCommand {
             .init(service: server),
             .init(service: runtime.worker, successTerminationBehavior: .gracefullyShutdownGroup),
         ]
-        if let (client, _) = consoleParts { services.append(.init(service: client)) }
+        if let consoleParts { services.append(.init(service: consoleParts.client)) }
         if pruneEvery != nil {
             services.append(.init(service: Pruner(policy: retentionPolicy, store: runtime.store, metrics: metrics, logger: logger)))
         }
