@@ -134,10 +134,13 @@ struct MoneySafetyTests {
                 let worker = WorkerHarness.worker(database, sim)
                 let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
                 let id = try await database.store.enqueue(kind: "transfer", payload: Self.transferPayload(wallet.id))
-                _ = try await worker.drain()
+                // Submitted by a worker that polls only after a minute: on a loaded machine a fast-polling drain could
+                // outlast the 1.5 s approval and see the transfer Confirmed before the test looks.
+                _ = try await WorkerHarness.submittingWorker(database, sim).drain()
                 let waiting = try await WorkerHarness.row(database, id)
                 #expect(waiting.state == "waiting" && waiting.code == nil, "\(waiting)")
                 #expect(try await database.column("SELECT (result->>'approvalId' IS NOT NULL)::text FROM dfns_worker.jobs WHERE id = \(id)") == ["true"])
+                try await database.execute("UPDATE dfns_worker.jobs SET run_at = now() WHERE id = \(id)")
                 try await WorkerHarness.drainUntilTerminal(worker, database)
                 #expect(try await WorkerHarness.row(database, id).state == "succeeded")
                 #expect(try await database.column("SELECT result->>'status' FROM dfns_worker.jobs WHERE id = \(id)") == ["Confirmed"])
@@ -330,7 +333,9 @@ struct MoneySafetyTests {
                 let worker = WorkerHarness.worker(database, sim)
                 let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
                 let id = try await database.store.enqueue(kind: "transfer", payload: Self.transferPayload(wallet.id))
-                _ = try await worker.drain()
+                // Submitted by a worker that polls only after a minute: a fast-polling drain on a loaded machine could
+                // follow the 300 ms stages to Confirmed before the faults are set.
+                _ = try await WorkerHarness.submittingWorker(database, sim).drain()
                 for (rule, code) in [(FaultRule(notFoundRate: 1), "not_found"), (FaultRule(garbledResponseRate: 1), "decoding")] {
                     try await sim.setFaultRules(["read": rule])
                     for _ in 0..<3 {
