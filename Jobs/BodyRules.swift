@@ -52,8 +52,9 @@ struct BodyRules {
         guard let kind = body["kind"]?.stringValue, !kind.isEmpty else {
             throw JobFailure.invalidPayload("payload.kind is required: the \(what) kind (\(required.keys.sorted().joined(separator: ", ")), …)")
         }
-        if let externalId = body["externalId"], externalId.stringValue == nil {
-            throw JobFailure.invalidPayload("payload.externalId must be a string")
+        // As for transfers (TransferRequest): an empty externalId would be no idempotency key at all.
+        if let externalId = body["externalId"], !(externalId.stringValue.map { (1...256).contains($0.count) } ?? false) {
+            throw JobFailure.invalidPayload("payload.externalId must be a string of 1 to 256 characters")
         }
         for (member, shape) in required[kind] ?? [] where !(body[member].map(shape.accepts) ?? false) {
             throw JobFailure.invalidPayload("payload.\(member) is required for a \(kind) \(what) and must be \(shape.description)")

@@ -130,6 +130,8 @@ struct ConsoleQueries: Sendable {
                 "payload ? 'walletId' AND payload->>'walletId' = \(key)",
                 "payload ? 'externalId' AND payload->>'externalId' = \(key)",
                 "unique_key = \(key) AND state <> 'cancelled'",
+                // A key-derived externalId (migration 7) does not name its job.
+                "unique_key IS NOT NULL AND external_id = \(key)",
                 "state = 'cancelled' AND unique_key = \(key)",
             ]
             if let id = Int64(search) { alternatives.append("id = \(id)") }

@@ -27,6 +27,9 @@ public struct ClaimedJob: Sendable, Identifiable {
     /// installation, stable across attempts, restarts and `retry()`; new only after Dfns reported the entity Failed
     /// or Rejected.
     public let derivedExternalId: String
+    /// True when ``derivedExternalId`` comes from the job's `unique_key`: an earlier job of the same key, pruned since,
+    /// may have used it at Dfns.
+    public let externalIdFromKey: Bool
     /// What Dfns may hold for the job before this attempt.
     public let dfnsEntity: DfnsEntity
     /// How long ago, on the database's clock, an earlier attempt ended without a definite answer; nil when none did.
@@ -41,8 +44,10 @@ public struct ClaimedJob: Sendable, Identifiable {
     init(
         id: Int64, queue: String, kind: String, payload: JSONValue, unreadablePayload: String?, attempt: Int, maxAttempts: Int,
         checkpoint: JSONValue?, requeues: Int, claimedFrom: JobState, leaseToken: UUID, derivedExternalId: String,
-        dfnsEntity: DfnsEntity, unknownOutcomeAge: Duration?, attemptSpent: Bool, refusals: Int, failingFor: Duration?
+        dfnsEntity: DfnsEntity, unknownOutcomeAge: Duration?, attemptSpent: Bool, refusals: Int, failingFor: Duration?,
+        externalIdFromKey: Bool = false
     ) {
+        self.externalIdFromKey = externalIdFromKey
         self.id = id
         self.queue = queue
         self.kind = kind
@@ -62,9 +67,10 @@ public struct ClaimedJob: Sendable, Identifiable {
         self.failingFor = failingFor
     }
 
-    /// True when an earlier attempt may have reached Dfns with an unknown outcome: the handler must find what it
-    /// made before creating anything that Dfns does not deduplicate.
-    public var mayHaveRunBefore: Bool { dfnsEntity == .unknown }
+    /// True when an earlier attempt may have reached Dfns with an unknown outcome, or an earlier job of the same
+    /// `unique_key` may have used the externalId: the handler must find what was made before creating anything that
+    /// Dfns does not deduplicate.
+    public var mayHaveRunBefore: Bool { dfnsEntity == .unknown || (externalIdFromKey && dfnsEntity == .none) }
 
     /// True when the attempts ran out while Dfns may hold the operation: the handler may only look it up (and
     /// follow it when found, or fail proving nothing exists), never send it again.

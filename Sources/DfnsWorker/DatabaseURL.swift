@@ -6,12 +6,16 @@ import PostgresNIO
 /// A parsed `DATABASE_URL`: `postgres://user[:pass]@host[:port]/db[?sslmode=…&sslrootcert=/path/ca.pem]`.
 /// The password never appears in ``description``.
 ///
-/// `sslmode` has libpq's six values and meanings (https://www.postgresql.org/docs/current/libpq-ssl.html, table
-/// "SSL Mode Descriptions"): `disable`, `allow` and `prefer` can be downgraded to a clear connection by anyone on the
-/// path; `require` encrypts but accepts any server certificate (a man in the middle can read everything) unless
-/// `sslrootcert` is given, when it checks the chain as `verify-ca` does; `verify-ca` checks the server's certificate
-/// chain against `sslrootcert` (or the system's trust store); `verify-full` also checks that the certificate names the
-/// host. `allow` tries TLS first (libpq tries a clear connection first): the same guarantees, none.
+/// `sslmode` and `sslrootcert` follow libpq (https://www.postgresql.org/docs/current/libpq-ssl.html, "SSL Mode
+/// Descriptions" and section 34.19.1; libpq's fe-secure-openssl.c): `disable`, `allow` and `prefer` can be downgraded
+/// to a clear connection by anyone on the path; `require` encrypts but accepts any server certificate (a man in the
+/// middle can read everything) unless a root certificate file is there, when it checks the chain as `verify-ca` does;
+/// `verify-ca` checks the server's certificate chain against the root certificate file; `verify-full` also checks that
+/// the certificate names the host. The root certificate file is `sslrootcert`, else `~/.postgresql/root.crt`; without
+/// either, `verify-ca` and `verify-full` refuse to start (the system's trust store would accept any certificate a
+/// public CA issued, for any host name, under `verify-ca`). `sslrootcert=system` trusts the system's store and, as in
+/// libpq, only with `verify-full`. `allow` tries TLS first (libpq tries a clear connection first): the same
+/// guarantees, none.
 public struct DatabaseURL: Sendable, CustomStringConvertible {
     /// TLS use, as libpq's `sslmode`.
     public enum SSLMode: String, Sendable, CaseIterable {
@@ -19,8 +23,14 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         case verifyCA = "verify-ca"
         case verifyFull = "verify-full"
 
-        /// Whether someone on the network path can turn the connection into a clear one or impersonate the server.
-        public var canBeIntercepted: Bool { self != .verifyCA && self != .verifyFull }
+    }
+
+    /// The certificate authorities the server's certificate is checked against.
+    public enum TrustRoots: Sendable, Equatable {
+        /// A PEM file (`sslrootcert`, or libpq's default `~/.postgresql/root.crt`).
+        case file(String)
+        /// The system's trust store (`sslrootcert=system`, `verify-full` only).
+        case system
     }
 
     public var host: String
@@ -29,8 +39,38 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
     public var password: String?
     public var database: String
     public var sslMode: SSLMode
-    /// PEM file of the certificate authorities trusted for the server's certificate (a managed database's private CA).
+    /// `sslrootcert` as given: a PEM file of the certificate authorities trusted for the server's certificate (a
+    /// managed database's private CA), or `system`.
     public var sslRootCert: String?
+    /// What the server's certificate is checked against: `sslrootcert`, else `~/.postgresql/root.crt` when it exists;
+    /// nil when nothing is (`disable` to `require` without a root file).
+    public private(set) var trustRoots: TrustRoots?
+
+    /// Whether someone on the network path can turn the connection into a clear one or impersonate the server: every
+    /// mode that does not check the certificate's chain (`require` does when a root certificate file is there).
+    public var canBeIntercepted: Bool {
+        switch sslMode {
+        case .disable, .allow, .prefer: true
+        case .require: trustRoots == nil
+        case .verifyCA, .verifyFull: false
+        }
+    }
+
+    /// Whether the server is on this host, where there is no network path to intercept.
+    public var isLoopback: Bool { Self.isLoopback(host) }
+
+    /// `localhost`, 127.0.0.0/8 and ::1.
+    public static func isLoopback(_ host: String) -> Bool {
+        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
+        if bare == "localhost" || bare == "::1" { return true }
+        let octets = bare.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
+    }
+
+    /// libpq's default root certificate file, `~/.postgresql/root.crt`.
+    static var defaultRootCertPath: String? {
+        (ProcessInfo.processInfo.environment["HOME"].flatMap { $0.isEmpty ? nil : $0 }).map { "\($0)/.postgresql/root.crt" }
+    }
 
     /// Parses the URL; the error message names what is wrong and never echoes the password.
     public init(_ text: String) throws(WorkerError) {
@@ -53,6 +93,18 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         }
         self.sslMode = sslMode
         self.sslRootCert = components.queryItems?.first { $0.name == "sslrootcert" }?.value.flatMap { $0.isEmpty ? nil : $0 }
+        self.trustRoots = try Self.trustRoots(sslMode: sslMode, sslRootCert: sslRootCert)
+    }
+
+    /// libpq's choice of root certificates: `sslrootcert=system` only with `verify-full`; an explicit file must be
+    /// readable PEM; otherwise `~/.postgresql/root.crt` if it exists, which `verify-ca` and `verify-full` require.
+    private static func trustRoots(sslMode: SSLMode, sslRootCert: String?) throws(WorkerError) -> TrustRoots? {
+        if sslRootCert == "system" {
+            guard sslMode == .verifyFull else {
+                throw WorkerError(.configuration, "DATABASE_URL sslrootcert=system trusts every certificate a public authority issued, so libpq allows it only with sslmode=verify-full (not \(sslMode.rawValue))")
+            }
+            return .system
+        }
         if let sslRootCert {
             guard FileManager.default.isReadableFile(atPath: sslRootCert) else {
                 throw WorkerError(.configuration, "DATABASE_URL sslrootcert \(sslRootCert) is not a readable file")
@@ -60,7 +112,17 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
             guard let certificates = try? NIOSSLCertificate.fromPEMFile(sslRootCert), !certificates.isEmpty else {
                 throw WorkerError(.configuration, "DATABASE_URL sslrootcert \(sslRootCert) holds no PEM certificate")
             }
+            return .file(sslRootCert)
         }
+        guard sslMode != .disable else { return nil }
+        if let path = defaultRootCertPath, FileManager.default.fileExists(atPath: path) {
+            guard let certificates = try? NIOSSLCertificate.fromPEMFile(path), !certificates.isEmpty else {
+                throw WorkerError(.configuration, "the root certificate file \(path) (libpq's default for sslrootcert) holds no PEM certificate")
+            }
+            return .file(path)
+        }
+        guard sslMode == .verifyCA || sslMode == .verifyFull else { return nil }
+        throw WorkerError(.configuration, "DATABASE_URL sslmode=\(sslMode.rawValue) needs the certificate authority to check the server against, and the root certificate file \(defaultRootCertPath ?? "~/.postgresql/root.crt") does not exist: add sslrootcert=/path/ca.pem (or sslrootcert=system with verify-full), as libpq requires")
     }
 
     public var description: String {
@@ -72,10 +134,14 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
     /// for `verify-ca` (and `require` with a root certificate), the chain and the host name for `verify-full`.
     func tlsConfiguration() -> TLSConfiguration {
         var tls = TLSConfiguration.makeClientConfiguration()
-        if let sslRootCert { tls.trustRoots = .file(sslRootCert) }
+        switch trustRoots {
+        case .file(let path): tls.trustRoots = .file(path)
+        case .system: tls.trustRoots = .default
+        case nil: break
+        }
         switch sslMode {
         case .disable, .allow, .prefer: tls.certificateVerification = .none
-        case .require: tls.certificateVerification = sslRootCert == nil ? .none : .noHostnameVerification
+        case .require: tls.certificateVerification = trustRoots == nil ? .none : .noHostnameVerification
         case .verifyCA: tls.certificateVerification = .noHostnameVerification
         case .verifyFull: tls.certificateVerification = .fullVerification
         }

@@ -72,6 +72,13 @@ struct JobSource: AsyncSequence, Sendable {
                         source.shared.health.update { $0.databaseReachable = true }
                         if claimed > 0 { continue }
                     }
+                } catch let error where JobStore.schemaRefusal(error) != nil {
+                    // A newer release migrated the schema under a rule this binary does not know: claim nothing more,
+                    // let the running jobs finish, and stop (the worker's run ends with this error).
+                    let refusal = JobStore.schemaRefusal(error)!
+                    source.shared.health.update { $0.schemaRefusal = refusal }
+                    source.shared.logger.critical("the schema refuses this binary; stopping", metadata: ["db.error": "\(refusal)"])
+                    return await end()
                 } catch {
                     source.shared.health.update { $0.databaseReachable = false }
                     source.shared.logger.error("claiming jobs failed", metadata: ["db.error": "\(String(reflecting: error))"])

@@ -90,6 +90,19 @@ public final class JobStore: Sendable {
         self.statementTimeout = statementTimeout
     }
 
+    /// Session settings for the worker's connections, so PostgreSQL itself ends what the worker gives up on: a statement
+    /// still running (or waiting for a lock, e.g. behind a migration's `ACCESS EXCLUSIVE`) when ``StatementDeadline``
+    /// fires would otherwise commit later — a claim leasing jobs to nobody, which the rescue then marks `unknown` with
+    /// an attempt spent. The server's limit is a fifth (at most 5 s) below the worker's, so PostgreSQL has ended the
+    /// statement, and rolled it back, before the worker stops waiting for it.
+    public static func connectionOptions(statementTimeout: Duration) -> [(String, String)] {
+        let milliseconds = max(statementTimeout.milliseconds - min(statementTimeout.milliseconds / 5, 5000), 100)
+        return [
+            ("statement_timeout", "\(milliseconds)"), ("lock_timeout", "\(milliseconds)"),
+            ("idle_in_transaction_session_timeout", "\(milliseconds)"), ("application_name", "dfns-worker"),
+        ]
+    }
+
     /// Runs one engine statement under ``statementTimeout``.
     private func bounded<Value: Sendable>(_ statement: String, _ operation: @escaping @Sendable () async throws -> Value) async throws -> Value {
         try await StatementDeadline.run(statementTimeout, statement, operation)
@@ -109,19 +122,24 @@ public final class JobStore: Sendable {
                 CREATE TABLE IF NOT EXISTS dfns_worker.schema_migrations (
                     version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
                 """, logger: logger)
+            // The oldest binary allowed (SchemaMigrations.Migration.oldestBinary); the column came with version 7.
+            try await connection.query("ALTER TABLE dfns_worker.schema_migrations ADD COLUMN IF NOT EXISTS oldest_binary integer", logger: logger)
             var applied = Set<Int>()
             for try await version in try await connection.query("SELECT version FROM dfns_worker.schema_migrations", logger: logger).decode(Int.self) {
                 applied.insert(version)
             }
-            if let newest = applied.max(), newest > (SchemaMigrations.all.map(\.version).max() ?? 0) {
-                throw WorkerError(.migration, "the database schema is at version \(newest), newer than this dfns-worker knows; upgrade the binary")
+            if let newest = applied.max(), newest > SchemaMigrations.newest {
+                throw WorkerError(.migration, "the database schema is at version \(newest), newer than this dfns-worker knows (\(SchemaMigrations.newest)); upgrade the binary")
             }
             var now: [Int] = []
             for migration in SchemaMigrations.all where !applied.contains(migration.version) && migration.version <= (version ?? .max) {
                 for statement in migration.statements {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
-                try await connection.query("INSERT INTO dfns_worker.schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))", logger: logger)
+                try await connection.query("""
+                    INSERT INTO dfns_worker.schema_migrations (version, name, oldest_binary)
+                    VALUES (\(migration.version), \(migration.name), \(migration.oldestBinary))
+                    """, logger: logger)
                 now.append(migration.version)
             }
             try await connection.query("""
@@ -131,13 +149,38 @@ public final class JobStore: Sendable {
         }
     }
 
-    /// Fails with a clear error when `migrate` has not been run, and records `kinds`.
+    /// Fails with a clear error, touching no job, unless the schema is one this binary may work on: migrated at least
+    /// to ``SchemaMigrations/newest`` (an older one lacks what this binary relies on: run `migrate`), and no migration
+    /// applied since asks for a newer binary (`oldest_binary`, recorded by migrations that change a money rule; a
+    /// schema newer than this binary but compatible with it is a rolling upgrade in progress). Records `kinds`.
     public func checkSchema(kinds: [String]) async throws {
-        let rows = try await client.query("SELECT to_regclass('dfns_worker.jobs') IS NOT NULL", logger: logger)
-        for try await exists in rows.decode(Bool.self) where !exists {
-            throw WorkerError(.migration, "schema dfns_worker is missing: run `dfns-worker migrate` first")
+        try await bounded("the schema check") { [client, logger] in
+            let rows = try await client.query("""
+                SELECT to_regclass('dfns_worker.jobs') IS NOT NULL, to_regclass('dfns_worker.schema_migrations') IS NOT NULL
+                """, logger: logger)
+            for try await (jobs, migrations) in rows.decode((Bool, Bool).self) where !jobs || !migrations {
+                throw WorkerError(.migration, "schema dfns_worker is missing: run `dfns-worker migrate` first")
+            }
+            var schema = 0
+            for try await version in try await client.query("SELECT coalesce(max(version), 0) FROM dfns_worker.schema_migrations", logger: logger).decode(Int.self) {
+                schema = version
+            }
+            guard schema >= SchemaMigrations.newest else {
+                throw WorkerError(.migration, "the database schema is at version \(schema), older than this dfns-worker needs (\(SchemaMigrations.newest)): run `dfns-worker migrate` (the workers already running keep working meanwhile)")
+            }
+            for try await refusal in try await client.query("SELECT dfns_worker.binary_refusal(\(SchemaMigrations.newest)::integer)", logger: logger).decode(String?.self) {
+                if let refusal { throw WorkerError(.migration, refusal) }
+            }
+            try await client.query("INSERT INTO dfns_worker.job_kinds (kind) SELECT unnest(\(kinds)::text[]) ON CONFLICT DO NOTHING", logger: logger)
         }
-        try await client.query("INSERT INTO dfns_worker.job_kinds (kind) SELECT unnest(\(kinds)::text[]) ON CONFLICT DO NOTHING", logger: logger)
+    }
+
+    /// The refusal `dfns_worker.require_binary` raised in a claim, or nil for any other error.
+    static func schemaRefusal(_ error: any Error) -> String? {
+        guard let error = error as? PSQLError, error.serverInfo?[.sqlState] == "55000",
+            let message = error.serverInfo?[.message], message.hasPrefix("dfns_worker: the database schema is at version")
+        else { return nil }
+        return String(message.dropFirst("dfns_worker: ".count))
     }
 
     // MARK: Claim, heartbeat, finish, rescue
@@ -164,6 +207,7 @@ public final class JobStore: Sendable {
                     SELECT id, state, attempt, priority, run_at FROM dfns_worker.jobs
                     WHERE queue = q.name AND state IN ('queued', 'retrying', 'waiting') AND run_at <= now()
                       AND kind = ANY(\(kinds)::text[])
+                      AND (SELECT dfns_worker.require_binary(\(SchemaMigrations.newest)::integer))
                     ORDER BY priority DESC, run_at, id
                     LIMIT \(limit)
                     FOR UPDATE SKIP LOCKED
@@ -186,11 +230,12 @@ public final class JobStore: Sendable {
             RETURNING j.id, j.queue, j.kind, j.payload::text, j.attempt, j.max_attempts, j.checkpoint::text, j.requeues,
                       due.state, j.lease_token, j.external_id, j.dfns_entity,
                       extract(epoch FROM now() - j.outcome_unknown_at)::float8, j.attempt <> due.attempt, j.refusals,
-                      extract(epoch FROM now() - j.failing_since)::float8
+                      extract(epoch FROM now() - j.failing_since)::float8,
+                      j.unique_key IS NOT NULL AND j.external_id LIKE dfns_worker.key_external_id(j.unique_key) || '%'
             """, logger: logger)
         var jobs: [ClaimedJob] = []
-        for try await (id, queue, kind, payload, attempt, maxAttempts, checkpoint, requeues, previous, token, externalId, entity, unknownAge, spent, refusals, failingAge)
-            in rows.decode((Int64, String, String, String, Int, Int, String?, Int, String, UUID, String, String, Double?, Bool, Int, Double?).self)
+        for try await (id, queue, kind, payload, attempt, maxAttempts, checkpoint, requeues, previous, token, externalId, entity, unknownAge, spent, refusals, failingAge, fromKey)
+            in rows.decode((Int64, String, String, String, Int, Int, String?, Int, String, UUID, String, String, Double?, Bool, Int, Double?, Bool).self)
         {
             var parsed = JSONValue.object([:])
             var unreadable: String?
@@ -210,7 +255,7 @@ public final class JobStore: Sendable {
                 requeues: requeues, claimedFrom: JobState(rawValue: previous), leaseToken: token,
                 derivedExternalId: externalId, dfnsEntity: DfnsEntity(rawValue: entity),
                 unknownOutcomeAge: unknownAge.map(Duration.clampedSeconds), attemptSpent: spent, refusals: refusals,
-                failingFor: failingAge.map(Duration.clampedSeconds)
+                failingFor: failingAge.map(Duration.clampedSeconds), externalIdFromKey: fromKey
             ))
         }
         return jobs.sorted { $0.id < $1.id }
@@ -251,7 +296,9 @@ public final class JobStore: Sendable {
                               ELSE (CASE WHEN jsonb_array_length(j.errors) >= 20 THEN j.errors - 0 ELSE j.errors END)
                                    || jsonb_build_array(r.error::jsonb) END,
                 checkpoint = CASE WHEN r.checkpoint = '' THEN j.checkpoint ELSE r.checkpoint::jsonb END,
-                run_at = CASE WHEN r.delay_ms < 0 THEN j.run_at ELSE now() + r.delay_ms * interval '1 millisecond' END,
+                run_at = CASE WHEN r.state = 'waiting' AND j.wake_pending THEN now()
+                              WHEN r.delay_ms < 0 THEN j.run_at ELSE now() + r.delay_ms * interval '1 millisecond' END,
+                wake_pending = false,
                 attempt = CASE r.attempt_use WHEN 'exhausted' THEN greatest(j.attempt, j.max_attempts)
                                              WHEN 'given_back' THEN j.attempt - 1 ELSE j.attempt END,
                 dfns_entity = CASE WHEN r.entity = '' THEN j.dfns_entity ELSE r.entity END,
@@ -341,12 +388,14 @@ public final class JobStore: Sendable {
         kind: String, payload: String, runAt: Date? = nil, queue: String = "default", priority: Int = 0,
         maxAttempts: Int = 20, uniqueKey: String? = nil
     ) async throws -> Int64 {
-        let rows = try await client.query("""
-            SELECT dfns_worker.enqueue(\(kind)::text, \(payload)::jsonb, coalesce(\(runAt)::timestamptz, now()), \(queue)::text,
-                                       \(priority)::int, \(maxAttempts)::int, \(uniqueKey)::text)
-            """, logger: logger)
-        for try await id in rows.decode(Int64.self) { return id }
-        throw WorkerError(.database, "enqueue returned no id")
+        try await bounded("the enqueue") { [client, logger] in
+            let rows = try await client.query("""
+                SELECT dfns_worker.enqueue(\(kind)::text, \(payload)::jsonb, coalesce(\(runAt)::timestamptz, now()), \(queue)::text,
+                                           \(priority)::int, \(maxAttempts)::int, \(uniqueKey)::text)
+                """, logger: logger)
+            for try await id in rows.decode(Int64.self) { return id }
+            throw WorkerError(.database, "enqueue returned no id")
+        }
     }
 
     /// What a verified webhook event did: nothing (a replay), or how many waiting jobs it made due now.
@@ -358,9 +407,11 @@ public final class JobStore: Sendable {
     /// `dfns_worker.receive_webhook_event(...)`: records the event once and makes the waiting job following
     /// `entityId` due now.
     public func receiveWebhookEvent(id: String, kind: String, entityId: String?) async throws -> WebhookEffect {
-        let rows = try await client.query("SELECT dfns_worker.receive_webhook_event(\(id)::text, \(kind)::text, \(entityId)::text)", logger: logger)
-        for try await woken in rows.decode(Int.self) { return woken < 0 ? .replay : .woke(woken) }
-        throw WorkerError(.database, "receive_webhook_event returned nothing")
+        try await bounded("the webhook event") { [client, logger] in
+            let rows = try await client.query("SELECT dfns_worker.receive_webhook_event(\(id)::text, \(kind)::text, \(entityId)::text)", logger: logger)
+            for try await woken in rows.decode(Int.self) { return woken < 0 ? .replay : .woke(woken) }
+            throw WorkerError(.database, "receive_webhook_event returned nothing")
+        }
     }
 
     /// Writes this worker's row in `dfns_worker.workers` (``WorkerRegistry``).
@@ -371,7 +422,7 @@ public final class JobStore: Sendable {
             try await client.query("""
                 INSERT INTO dfns_worker.workers AS w (worker_id, host, pid, version, queues, concurrency, in_flight, paused, rate_limited)
                 VALUES (\(workerId), \(String(host.prefix(255))), \(pid), \(version), \(queues)::text[], \(concurrency), \(beat.inFlight),
-                        \(beat.paused.map { String($0.prefix(500)) }), \(beat.rateLimited))
+                        \(beat.paused.map { StorableJSON.clean(String($0.prefix(500))) }), \(beat.rateLimited))
                 ON CONFLICT (worker_id) DO UPDATE SET heartbeat_at = now(), in_flight = excluded.in_flight, paused = excluded.paused,
                                                       rate_limited = excluded.rate_limited
                 """, logger: logger)
@@ -387,36 +438,42 @@ public final class JobStore: Sendable {
 
     /// `dfns_worker.cancel(id)`.
     public func cancel(_ id: Int64) async throws -> Bool {
-        try await booleanFunction("SELECT dfns_worker.cancel(\(id))")
+        try await bounded("the cancel") { try await self.booleanFunction("SELECT dfns_worker.cancel(\(id))") }
     }
 
     /// Why `cancel` refuses the job now (`dfns_worker.cancel_refusal`), or nil when it would cancel it or there is
     /// no such job.
     public func cancelRefusal(_ id: Int64) async throws -> String? {
-        let rows = try await client.query("SELECT dfns_worker.cancel_refusal(j) FROM dfns_worker.jobs j WHERE j.id = \(id)", logger: logger)
-        for try await reason in rows.decode(String?.self) { return reason }
-        return nil
+        try await bounded("the cancel check") { [client, logger] in
+            let rows = try await client.query("SELECT dfns_worker.cancel_refusal(j) FROM dfns_worker.jobs j WHERE j.id = \(id)", logger: logger)
+            for try await reason in rows.decode(String?.self) { return reason }
+            return nil
+        }
     }
 
     /// `dfns_worker.retry(id)`.
     public func retry(_ id: Int64) async throws -> Bool {
-        try await booleanFunction("SELECT dfns_worker.retry(\(id))")
+        try await bounded("the retry") { try await self.booleanFunction("SELECT dfns_worker.retry(\(id))") }
     }
 
     /// Does `action` to job `id` as `actor` (who, for the record) through `dfns_worker.operator_action`: the rules of
     /// `retry()`, `cancel()` and `run_now()`, and the action recorded in the job's `operator_actions`.
     /// - Returns: nil when it was done, else why not (nothing changed).
     public func act(_ action: OperatorAction, on id: Int64, by actor: String) async throws -> String? {
-        let rows = try await client.query("SELECT dfns_worker.operator_action(\(id), \(action.rawValue), \(actor))", logger: logger)
-        for try await refusal in rows.decode(String?.self) { return refusal }
-        return nil
+        try await bounded("the operator action") { [client, logger] in
+            let rows = try await client.query("SELECT dfns_worker.operator_action(\(id), \(action.rawValue), \(actor))", logger: logger)
+            for try await refusal in rows.decode(String?.self) { return refusal }
+            return nil
+        }
     }
 
     /// The state of one job, or nil when there is no such job.
     public func state(of id: Int64) async throws -> JobState? {
-        let rows = try await client.query("SELECT state FROM dfns_worker.jobs WHERE id = \(id)", logger: logger)
-        for try await state in rows.decode(String.self) { return JobState(rawValue: state) }
-        return nil
+        try await bounded("the state look-up") { [client, logger] in
+            let rows = try await client.query("SELECT state FROM dfns_worker.jobs WHERE id = \(id)", logger: logger)
+            for try await state in rows.decode(String.self) { return JobState(rawValue: state) }
+            return nil
+        }
     }
 
     /// Counts of active jobs by queue, kind and state, finished ones of the last `finishedWithin` (none when nil), the
@@ -505,28 +562,35 @@ public final class JobStore: Sendable {
 
 extension JobStore: JobRows {
     public func job(_ id: Int64) async throws -> JobRow? {
-        let rows = try await client.query("""
-            SELECT kind, state,
-                   dfns_worker.job_dfns_id(checkpoint, result), dfns_worker.job_wallet_id(checkpoint, result, payload)
-            FROM dfns_worker.jobs WHERE id = \(id)
-            """, logger: logger)
-        for try await (kind, state, entityId, walletId) in rows.decode((String, String, String?, String?).self) {
-            return JobRow(id: id, kind: kind, state: JobState(rawValue: state), entityId: entityId, walletId: walletId)
+        try await bounded("the job look-up") { [client, logger] in
+            let rows = try await client.query("""
+                SELECT kind, state,
+                       dfns_worker.job_dfns_id(checkpoint, result), dfns_worker.job_wallet_id(checkpoint, result, payload)
+                FROM dfns_worker.jobs WHERE id = \(id)
+                """, logger: logger)
+            for try await (kind, state, entityId, walletId) in rows.decode((String, String, String?, String?).self) {
+                return JobRow(id: id, kind: kind, state: JobState(rawValue: state), entityId: entityId, walletId: walletId)
+            }
+            return nil
         }
-        return nil
     }
 
     public func recordControl(on id: Int64, _ entry: JSONValue) async throws {
-        let text = entry.jsonString
-        _ = try await client.query("""
-            WITH changed AS (
-                UPDATE dfns_worker.jobs
-                SET controls = coalesce(controls, '[]'::jsonb) || jsonb_build_array(\(text)::jsonb),
-                    run_at = CASE WHEN state = 'waiting' THEN now() ELSE run_at END, updated_at = now()
-                WHERE id = \(id)
-                RETURNING queue, state
-            )
-            SELECT pg_notify('dfns_worker_jobs', queue) FROM changed WHERE state = 'waiting'
-            """, logger: logger)
+        // Dfns's text may hold U+0000, which jsonb refuses: the write would fail on every attempt.
+        let text = StorableJSON.text(entry)
+        try await bounded("the control record") { [client, logger] in
+            // Read to the end: an error (a lock timeout) arrives with the rows, and a discarded sequence hides it.
+            let rows = try await client.query("""
+                WITH changed AS (
+                    UPDATE dfns_worker.jobs
+                    SET controls = coalesce(controls, '[]'::jsonb) || jsonb_build_array(\(text)::jsonb),
+                        run_at = CASE WHEN state = 'waiting' THEN now() ELSE run_at END, updated_at = now()
+                    WHERE id = \(id)
+                    RETURNING queue, state
+                )
+                SELECT pg_notify('dfns_worker_jobs', queue) FROM changed WHERE state = 'waiting'
+                """, logger: logger)
+            for try await _ in rows {}
+        }
     }
 }

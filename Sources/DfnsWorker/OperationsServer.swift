@@ -55,6 +55,7 @@ public enum OperationsServer {
                 "listener": health.listenerConnected ? "ok" : "disconnected",
                 "dfnsCredentials": health.authFailure.map { "paused: \($0)" } ?? "ok",
                 "shutdown": health.shuttingDown ? "shutting down" : "running",
+                "schema": health.schemaRefusal ?? "ok",
             ]
             let failing = checks.filter { $0.value != "ok" && $0.value != "running" }.keys.sorted()
             let body: [String: Any] = ["status": health.isReady ? "ready" : "not_ready", "checks": checks, "failing": failing]

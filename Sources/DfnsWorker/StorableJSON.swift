@@ -22,7 +22,8 @@ enum StorableJSON {
         }
     }
 
-    private static func clean(_ text: String) -> String {
+    /// `text` with U+FFFD for every U+0000, which PostgreSQL refuses in `text` and `jsonb`.
+    static func clean(_ text: String) -> String {
         text.contains("\u{0}") ? text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : text
     }
 }

@@ -16,7 +16,9 @@ public final class Worker: Service, Sendable {
         public var listenerConnected = false
         public var authFailure: String?
         public var shuttingDown = false
-        public var isReady: Bool { databaseReachable && listenerConnected && authFailure == nil && !shuttingDown }
+        /// Why the schema refuses this binary (a newer release's migration changed a money rule): it claims nothing more.
+        public var schemaRefusal: String?
+        public var isReady: Bool { databaseReachable && listenerConnected && authFailure == nil && !shuttingDown && schemaRefusal == nil }
     }
 
     /// What a `drain` did.
@@ -158,6 +160,7 @@ public final class Worker: Service, Sendable {
             background.cancelAll()
             return claimed
         }
+        if let refusal = healthBoard.current.schemaRefusal { throw WorkerError(.migration, refusal) }
         var summary = DrainSummary()
         summary.claimed = claimed
         summary.written = await completer.written

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import ArgumentParser
+import DfnsJobs
 import DfnsSDK
 import DfnsWorker
 import Foundation
@@ -8,7 +9,7 @@ import PostgresNIO
 
 /// `--database-url` (default: `DATABASE_URL`).
 struct DatabaseOptions: ParsableArguments {
-    @Option(help: "PostgreSQL URL postgres://user[:password]@host[:port]/db[?sslmode=disable|prefer|require] (default: $DATABASE_URL).")
+    @Option(help: "PostgreSQL URL postgres://user[:password]@host[:port]/db[?sslmode=…&sslrootcert=…] (default: $DATABASE_URL).")
     var databaseURL: String?
 
     func resolved() throws -> DatabaseURL {
@@ -24,6 +25,9 @@ struct DatabaseOptions: ParsableArguments {
         if databaseURL != nil, url.password != nil {
             // Not an error (a developer's own machine), but on a shared host every user can read it with `ps`.
             warn("--database-url carries a password, and every user of this host can read a command line (ps); set DATABASE_URL in the environment instead")
+        }
+        if url.canBeIntercepted, !url.isLoopback {
+            warn("DATABASE_URL sslmode=\(url.sslMode.rawValue) does not check the server's certificate: anyone on the network path to \(url.host) can read or change what the worker sends (jobs, results, the password); use sslmode=verify-full with sslrootcert")
         }
         return url
     }
@@ -149,20 +153,12 @@ extension DfnsOptions {
         }
         switch scheme {
         case "https": return
-        case "http" where isLoopback(host): return
+        case "http" where DatabaseURL.isLoopback(host): return
         case "http":
             throw ValidationError("DFNS_API_URL must use https:// (http:// only to a loopback address such as a local simulator): the token would travel in clear to \(host)")
         default:
             throw ValidationError("DFNS_API_URL must use https://, not \(scheme)://")
         }
-    }
-
-    /// `localhost`, 127.0.0.0/8 and ::1.
-    static func isLoopback(_ host: String) -> Bool {
-        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
-        if bare == "localhost" || bare == "::1" { return true }
-        let octets = bare.split(separator: ".", omittingEmptySubsequences: false)
-        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
     }
 
     /// Warns when the key file can be read by others, or by a group other than this process's own (the systemd unit
@@ -185,9 +181,11 @@ func warn(_ message: String) {
     FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
 }
 
-/// Runs `body` with a pooled PostgreSQL client that is running, and shuts it down afterwards.
+/// Runs `body` with a pooled PostgreSQL client that is running, and shuts it down afterwards. Unless `checkingSchema` is
+/// false (`migrate`), it first refuses a schema this binary does not fit (``JobStore/checkSchema(kinds:)``): exit 1,
+/// both versions named, no job touched.
 func withDatabase<Result: Sendable>(
-    _ url: DatabaseURL, maximumConnections: Int = 4, logger: Logger, _ body: (JobStore) async throws -> Result
+    _ url: DatabaseURL, maximumConnections: Int = 4, checkingSchema: Bool = true, logger: Logger, _ body: (JobStore) async throws -> Result
 ) async throws -> Result {
     do {
         try await url.checkReachable(logger: logger)
@@ -199,7 +197,9 @@ func withDatabase<Result: Sendable>(
         group.addTask { await client.run() }
         defer { group.cancelAll() }
         do {
-            return try await body(JobStore(client: client, logger: logger))
+            let store = JobStore(client: client, logger: logger)
+            if checkingSchema { try await store.checkSchema(kinds: JobCatalog.registry().kinds) }
+            return try await body(store)
         } catch let error as PSQLError {
             throw CommandFailure(describe(error))
         } catch let error as PostgresTransactionError {

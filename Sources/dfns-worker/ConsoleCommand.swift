@@ -24,11 +24,8 @@ struct ConsoleCommand: AsyncParsableCommand {
         guard (0...65535).contains(httpPort) else { throw ValidationError("--http-port must be 0-65535") }
         let logger = try logging.bootstrap(label: "dfns.console")
         let url = try database.resolved()
-        do {
-            try await url.checkReachable(logger: logger)
-        } catch {
-            throw CommandFailure(error.message)
-        }
+        // The console acts on jobs (retry, cancel, run now): only on a schema this binary fits.
+        try await withDatabase(url, maximumConnections: 1, logger: logger) { _ in }
         let (client, console) = try ConsoleSetup.make(url: url, logger: logger)
         let router = Router()
         console.register(on: router)

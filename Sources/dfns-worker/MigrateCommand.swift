@@ -11,7 +11,7 @@ struct MigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = try logging.bootstrap(label: "dfns.worker")
-        let applied = try await withDatabase(try database.resolved(), logger: logger) { store in
+        let applied = try await withDatabase(try database.resolved(), checkingSchema: false, logger: logger) { store in
             try await store.migrate(kinds: JobCatalog.registry().kinds)
         }
         print(applied.isEmpty ? "schema dfns_worker is up to date" : "applied migrations \(applied.map(String.init).joined(separator: ", "))")

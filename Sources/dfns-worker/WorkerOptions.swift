@@ -89,10 +89,9 @@ struct WorkerRuntime {
         url = try database.resolved()
         var configuration = try options.configuration()
         configure(&configuration)
-        client = PostgresClient(
-            configuration: url.clientConfiguration(maximumConnections: min(configuration.concurrency, 8) + 2),
-            backgroundLogger: logger
-        )
+        var poolConfiguration = url.clientConfiguration(maximumConnections: min(configuration.concurrency, 8) + 2)
+        poolConfiguration.options.additionalStartupParameters = JobStore.connectionOptions(statementTimeout: .seconds(options.statementTimeout))
+        client = PostgresClient(configuration: poolConfiguration, backgroundLogger: logger)
         let pool = client
         budget = try dfns.sharedBudget(workerId: configuration.workerId).map {
             SharedRateBudget(configuration: $0, client: pool, logger: logger)

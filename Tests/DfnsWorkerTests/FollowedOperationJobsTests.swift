@@ -150,6 +150,10 @@ struct FollowedOperationJobsTests {
         ("generate_signature", #"{"keyId":"key-1","kind":"Eip712","types":{}}"#, "payload.domain"),
         ("generate_signature", #"{"keyId":"key-1","kind":"Hash","hash":"0x1f","externalId":7}"#, "payload.externalId"),
         ("generate_signature", #"{"kind":"Hash","hash":"0x1f"}"#, "payload.keyId"),
+        // An empty externalId is no idempotency key; an unbounded one is not Dfns's (1 to 256, as for transfers).
+        ("generate_signature", #"{"keyId":"key-1","kind":"Hash","hash":"0x1f","externalId":""}"#, "payload.externalId must be a string of 1 to 256"),
+        ("broadcast_transaction", #"{"walletId":"wa-1","kind":"Evm","to":"0x12","externalId":""}"#, "payload.externalId must be a string of 1 to 256"),
+        ("broadcast_transaction", #"{"walletId":"wa-1","kind":"Evm","to":"0x12","externalId":"\#(String(repeating: "x", count: 257))"}"#, "payload.externalId"),
     ])
     func invalidPayloads(kind: String, payload: String, naming: String) async throws {
         try await SimulatorHarness.withSimulator { sim in

@@ -120,20 +120,30 @@ struct LeaseTests {
             let job = try #require(try await database.store.claim(queues: ["default"], kinds: ["noop"], limit: 1, workerId: "w", lease: .seconds(30)).first)
             let bounded = JobStore(client: database.store.client, logger: WorkerHarness.quietLogger, statementTimeout: .milliseconds(500))
             // Another session holds the row for 4 s, so the renewal cannot be answered before then.
-            let holder = Task {
-                try await database.store.client.withTransaction(logger: WorkerHarness.quietLogger) { connection in
-                    try await connection.query("SELECT id FROM dfns_worker.jobs WHERE id = \(id) FOR UPDATE", logger: WorkerHarness.quietLogger)
-                    try await connection.query("SELECT pg_sleep(4)", logger: WorkerHarness.quietLogger)
-                }
-            }
-            try await waitFor(.seconds(10)) {
-                try await database.column("SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND query = 'SELECT pg_sleep(4)'") == ["1"]
-            }
+            let holder = try await database.holding("SELECT id FROM dfns_worker.jobs WHERE id = \(id) FOR UPDATE", seconds: 4)
             await #expect(throws: WorkerError.self) {
                 try await bounded.renewLeases([(id, job.leaseToken)], lease: .seconds(30))
             }
             try await holder.value
             #expect(try await database.store.state(of: id) == .running, "the renewal given up on ran later: it only extended the lease")
+        }
+    }
+
+    @Test("a claim given up at its deadline (jobs locked by a migration) is ended by PostgreSQL: no lease left behind, no attempt spent")
+    func abandonedClaimLeavesNoLease() async throws {
+        try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+            let id = try await database.store.enqueue(kind: "noop", payload: "{}")
+            // A migration's ACCESS EXCLUSIVE lock on jobs, held for 5 s: past the worker's deadline, then released.
+            let holder = try await database.holding("LOCK TABLE dfns_worker.jobs IN ACCESS EXCLUSIVE MODE", seconds: 5)
+            try await database.withWorkerStore(statementTimeout: .seconds(2)) { store in
+                await #expect(throws: (any Error).self) {
+                    try await store.claim(queues: ["default"], kinds: ["noop"], limit: 10, workerId: "w", lease: .seconds(30))
+                }
+            }
+            try await holder.value
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(try await database.column("SELECT state || ' ' || attempt || ' ' || (lease_token IS NULL)::text FROM dfns_worker.jobs WHERE id = \(id)") == ["queued 0 true"])
+            #expect(try await database.column("SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'dfns-worker' AND state = 'active'") == ["0"])
         }
     }
 

@@ -446,6 +446,35 @@ struct MoneySafetyTests {
             }
         }
     }
+
+    @Test(
+        "a unique_key keeps protecting the payment after retention pruned its job: the same key enqueued again makes no second operation",
+        arguments: ["transfer", "create_wallet"]
+    )
+    func uniqueKeyAcrossRetention(kind: String) async throws {
+        try await SimulatorHarness.withSimulator { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let worker = WorkerHarness.worker(database, sim)
+                let before = try await sim.stat(kind == "transfer" ? "transfersCreated" : "walletsCreated")
+                let payload = kind == "transfer"
+                    ? Self.transferPayload(try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum")).id, waitFor: "submitted")
+                    : #"{"network":"Ethereum"}"#
+                let first = try await database.store.enqueue(kind: kind, payload: payload, uniqueKey: "invoice-42")
+                try await WorkerHarness.drainUntilTerminal(worker, database)
+                #expect(try await WorkerHarness.row(database, first).state == "succeeded")
+                let entity = try await database.column("SELECT result->>'id' FROM dfns_worker.jobs WHERE id = \(first)")
+                // A week later retention deletes it; then a reconciliation replays the event that enqueued it.
+                try await database.execute("UPDATE dfns_worker.jobs SET finished_at = now() - interval '8 days' WHERE id = \(first)")
+                #expect(try await database.column("SELECT dfns_worker.prune_jobs('succeeded', interval '7 days', 100)::text") == ["1"])
+                let again = try await database.store.enqueue(kind: kind, payload: payload, uniqueKey: "invoice-42")
+                try await WorkerHarness.drainUntilTerminal(worker, database)
+                #expect(try await WorkerHarness.row(database, again).state == "succeeded")
+                #expect(try await database.column("SELECT result->>'id' FROM dfns_worker.jobs WHERE id = \(again)") == entity, "the same operation")
+                let created = try await sim.stat(kind == "transfer" ? "transfersCreated" : "walletsCreated") - before
+                #expect(created == 1, "one \(kind) at Dfns for the key")
+            }
+        }
+    }
 }
 
 /// Runs `body`, failing with `message` when it takes longer than `limit`.

@@ -14,7 +14,7 @@ struct SQLContractTests {
                 return try await group.reduce([], +)
             }
             #expect(applied.isEmpty, "the schema was migrated by the harness already")
-            #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.schema_migrations") == ["6"])
+            #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.schema_migrations") == ["7"])
             #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.installation") == ["1"])
         }
     }
@@ -74,6 +74,54 @@ struct SQLContractTests {
         }
     }
 
+    @Test("a unique_key names the job's Dfns operation: the same key, even on a new row after the first was pruned, derives the same externalId")
+    func keyDerivedExternalId() async throws {
+        try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+            let store = database.store
+            let installation = try await database.column("SELECT id FROM dfns_worker.installation").first!!
+            let first = try await store.enqueue(kind: "noop", payload: "{}", uniqueKey: "invoice-42")
+            let keyed = try await database.column("SELECT external_id FROM dfns_worker.jobs WHERE id = \(first)").first!!
+            #expect(keyed.hasPrefix("dfns-worker-\(installation)-k-") && keyed.count == "dfns-worker-\(installation)-k-".count + 32, "\(keyed)")
+            let claimed = try await store.claim(queues: ["default"], kinds: ["noop"], limit: 10, workerId: "w", lease: .seconds(30))
+            #expect(claimed.first?.derivedExternalId == keyed && claimed.first?.externalIdFromKey == true)
+            // Done, then pruned by retention: the application enqueues the same key again (a replayed event).
+            try await database.execute("UPDATE dfns_worker.jobs SET state = 'succeeded', finished_at = now() - interval '30 days', lease_token = NULL WHERE id = \(first)")
+            #expect(try await database.column("SELECT dfns_worker.prune_jobs('succeeded', interval '7 days', 100)::text") == ["1"])
+            let again = try await store.enqueue(kind: "noop", payload: "{}", uniqueKey: "invoice-42")
+            #expect(again != first)
+            #expect(try await database.column("SELECT external_id FROM dfns_worker.jobs WHERE id = \(again)") == [keyed])
+            // Another key, another externalId; a job without a key keeps the id-derived one, set at its first claim.
+            let other = try await store.enqueue(kind: "noop", payload: "{}", uniqueKey: "invoice-43")
+            #expect(try await database.column("SELECT external_id FROM dfns_worker.jobs WHERE id = \(other)") != [keyed])
+            let plain = try await store.enqueue(kind: "noop", payload: "{}")
+            let plainClaim = try await store.claim(queues: ["default"], kinds: ["noop"], limit: 10, workerId: "w", lease: .seconds(30))
+            #expect(plainClaim.first { $0.id == plain }.map { $0.derivedExternalId == "dfns-worker-\(installation)-\(plain)" && !$0.externalIdFromKey } == true)
+            // After Dfns's Failed verdict, retry() re-keys from the key, and the old entity's result goes with it.
+            try await database.execute("""
+                UPDATE dfns_worker.jobs SET state = 'failed', dfns_entity = 'failed', lease_token = NULL, result = '{"id":"xfr-old","status":"Failed"}'
+                WHERE id = \(again)
+                """)
+            #expect(try await store.retry(again))
+            #expect(try await database.column("SELECT external_id || ' ' || coalesce(dfns_worker.job_dfns_id(checkpoint, result), '-') FROM dfns_worker.jobs WHERE id = \(again)") == ["\(keyed)-r1 -"])
+        }
+    }
+
+    @Test("retrying a cancelled job whose unique_key another job took since is refused with the reason, not a database error")
+    func retryWithReusedKey() async throws {
+        try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+            let store = database.store
+            let cancelled = try await store.enqueue(kind: "noop", payload: "{}", uniqueKey: "order-7")
+            #expect(try await store.cancel(cancelled))
+            let successor = try await store.enqueue(kind: "noop", payload: "{}", uniqueKey: "order-7")
+            #expect(try await store.act(.retry, on: cancelled, by: "test") == "its unique_key is used by job \(successor) (queued) now")
+            #expect(try await store.retry(cancelled) == false)
+            #expect(try await store.state(of: cancelled) == .cancelled)
+            #expect(try await store.cancel(successor))
+            #expect(try await store.act(.retry, on: cancelled, by: "test") == nil)
+            #expect(try await store.state(of: cancelled) == .queued)
+        }
+    }
+
     @Test("cancel refuses, and says why, a job whose operation exists or may exist at Dfns; it frees nothing")
     func cancelRefusals() async throws {
         try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
@@ -120,7 +168,7 @@ struct SQLContractTests {
                   ('noop', '{}', 'failed', 1, 0, NULL, '{"code":"dfns_rejected"}'),
                   ('noop', '{}', 'failed', 1, 0, NULL, '{"code":"validation"}')
                 """)
-            #expect(try await database.store.migrate(kinds: WorkerHarness.kinds) == [2, 3, 4, 5, 6])
+            #expect(try await database.store.migrate(kinds: WorkerHarness.kinds) == [2, 3, 4, 5, 6, 7])
             let rows = try await database.column("""
                 SELECT external_id || ' ' || dfns_entity || ' ' || coalesce(extract(epoch FROM outcome_unknown_at)::bigint::text, '-') || ' ' || coalesce(checkpoint::text, '-')
                 FROM dfns_worker.jobs ORDER BY id

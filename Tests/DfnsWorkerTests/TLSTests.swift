@@ -66,19 +66,29 @@ struct TLSTests {
         ("require", "127.0.0.1", "other", "refused"),
         ("verify-ca", "127.0.0.1", "trusted", "encrypted"),
         ("verify-ca", "127.0.0.1", "other", "refused"),
-        ("verify-ca", "127.0.0.1", "none", "refused"),
+        ("verify-ca", "127.0.0.1", "none", "needs a root certificate"),
+        ("verify-full", "localhost", "none", "needs a root certificate"),
+        ("verify-ca", "127.0.0.1", "system", "system needs verify-full"),
+        ("require", "127.0.0.1", "system", "system needs verify-full"),
+        ("verify-full", "localhost", "system", "refused"),
         ("verify-full", "localhost", "trusted", "encrypted"),
         ("verify-full", "127.0.0.1", "trusted", "refused"),
         ("verify-full", "localhost", "other", "refused"),
     ])
     func modes(mode: String, host: String, root: String, expected: String) async throws {
         let authorities = try Self.certificateAuthorities()
-        let rootCert = ["trusted": authorities.trusted, "other": authorities.other][root]
+        let rootCert = ["trusted": authorities.trusted, "other": authorities.other, "system": "system"][root]
         let result = await Self.connect(try Self.url(host: host, mode: mode, rootCert: rootCert))
         switch (expected, result) {
         case ("clear", .connected(encrypted: false)), ("encrypted", .connected(encrypted: true)): break
         case ("refused", .failed(let message)):
             #expect(message.contains("TLS handshake failed with sslmode=\(mode)"), "\(message)")
+        case ("needs a root certificate", .failed(let message)):
+            // libpq: "root certificate file … does not exist" — the system store would accept any public CA's
+            // certificate for any host under verify-ca.
+            #expect(message.contains("sslmode=\(mode) needs the certificate authority") && message.contains(".postgresql/root.crt does not exist"), "\(message)")
+        case ("system needs verify-full", .failed(let message)):
+            #expect(message.contains("sslrootcert=system") && message.contains("only with sslmode=verify-full (not \(mode))"), "\(message)")
         default:
             Issue.record("sslmode=\(mode) host=\(host) root=\(root): expected \(expected), got \(result)")
         }
@@ -105,7 +115,46 @@ struct TLSTests {
         #expect(throws: WorkerError.self) { try DatabaseURL("postgres://u@h/db?sslmode=verify-ca&sslrootcert=\(notPEM.path)") }
         let url = try DatabaseURL("postgres://u:secret@h/db?sslmode=verify-full&sslrootcert=\(authorities.trusted)")
         #expect(url.description == "postgres://u:***@h:5432/db?sslmode=verify-full&sslrootcert=\(authorities.trusted)")
-        #expect(url.sslMode.canBeIntercepted == false && DatabaseURL.SSLMode.require.canBeIntercepted)
+        #expect(url.canBeIntercepted == false && url.trustRoots == .file(authorities.trusted))
+        #expect(try DatabaseURL("postgres://u@h/db?sslmode=require").canBeIntercepted)
+        #expect(try DatabaseURL("postgres://u@h/db?sslmode=require&sslrootcert=\(authorities.trusted)").canBeIntercepted == false)
+    }
+
+    /// libpq reads ~/.postgresql/root.crt when no sslrootcert is given: verify-ca then checks the chain against it,
+    /// and require does too.
+    /// `url` with the test database's name in place of the server's.
+    static func url(host: String, mode: String, of database: TestDatabase.Handle) throws -> String {
+        try url(host: host, mode: mode).replacingOccurrences(of: "/\(try DatabaseURL(ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "").database)?", with: "/\(database.url.database)?")
+    }
+
+    @Test("the default root certificate file, ~/.postgresql/root.crt, is used as libpq uses it")
+    func defaultRootCertificate() async throws {
+        let authorities = try Self.certificateAuthorities()
+        try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("dfns-home-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: home.appendingPathComponent(".postgresql"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: home) }
+        let rootFile = home.appendingPathComponent(".postgresql/root.crt")
+        try FileManager.default.copyItem(atPath: authorities.trusted, toPath: rootFile.path)
+        let trusted = try await CommandLineTests.run(["status"], environment: ["HOME": home.path, "DATABASE_URL": try Self.url(host: "127.0.0.1", mode: "verify-ca", of: database)])
+        #expect(trusted.status == 0, "\(trusted.stderr)")
+        try FileManager.default.removeItem(at: rootFile)
+        try FileManager.default.copyItem(atPath: authorities.other, toPath: rootFile.path)
+        for mode in ["verify-ca", "require"] {
+            let refused = try await CommandLineTests.run(["status"], environment: ["HOME": home.path, "DATABASE_URL": try Self.url(host: "127.0.0.1", mode: mode, of: database)])
+            #expect(refused.status == 1 && refused.stderr.contains("TLS handshake failed with sslmode=\(mode)"), "\(mode): \(refused.stderr)")
+        }
+        }
+    }
+
+    @Test("a mode that can be intercepted is warned about at start-up, unless the server is on this host")
+    func interceptionWarning() async throws {
+        let remote = try await CommandLineTests.run(["status"], environment: ["DATABASE_URL": "postgres://u@db.invalid:1/db?sslmode=require"])
+        #expect(remote.stderr.contains("warning: DATABASE_URL sslmode=require does not check the server's certificate"), "\(remote.stderr)")
+        try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+            let local = try await CommandLineTests.run(["status"], environment: ["DATABASE_URL": try Self.url(host: "127.0.0.1", mode: "require", of: database)])
+            #expect(local.status == 0 && !local.stderr.contains("does not check the server's certificate"), "\(local.stderr)")
+        }
     }
 
     @Test("the worker runs its jobs over verify-full")

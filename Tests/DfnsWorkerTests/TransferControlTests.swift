@@ -50,6 +50,28 @@ struct TransferControlTests {
         }
     }
 
+    @Test("a target row another session holds does not hang the control past the statement deadline; the retry finds the abort done")
+    func lockedTargetRow() async throws {
+        try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .seconds(60))) { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let (target, _) = try await Self.submitted("transfer", stage: .executing, database, sim)
+                let control = try await Self.control(database, target, "abort")
+                let holder = try await database.holding("SELECT id FROM dfns_worker.jobs WHERE id = \(target) FOR UPDATE", seconds: 15)
+                let started = ContinuousClock.now
+                try await database.withWorkerStore(statementTimeout: .seconds(1)) { store in
+                    _ = try await WorkerHarness.worker(database, sim, store: store, configure: { $0.jobTimeout = .seconds(60) }).drain(maxJobs: 1)
+                }
+                #expect(started.duration(to: .now) < .seconds(10), "the control's write gave up at its deadline")
+                let attempted = try await WorkerHarness.row(database, control)
+                #expect(attempted.state == "retrying", "\(attempted)")
+                try await holder.value
+                try await WorkerHarness.drainUntilTerminal(WorkerHarness.worker(database, sim), database)
+                #expect(try await WorkerHarness.row(database, control).state == "succeeded")
+                #expect(try await database.column("SELECT jsonb_array_length(controls)::text FROM dfns_worker.jobs WHERE id = \(target)") == ["1"])
+            }
+        }
+    }
+
     @Test("speed-up of a Broadcasted transaction records the replacement on both rows")
     func speedUp() async throws {
         try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .seconds(60))) { sim in

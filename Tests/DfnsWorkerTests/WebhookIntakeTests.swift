@@ -109,6 +109,24 @@ struct WebhookIntakeTests {
         }
     }
 
+    @Test("an event about the entity of a running job is not used up: the job's next poll is due as soon as the attempt ends")
+    func eventWhileRunning() async throws {
+        try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .seconds(30))) { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let (job, transfer) = try await Self.waitingTransfer(database, sim)
+                try await database.execute("UPDATE dfns_worker.jobs SET run_at = now() WHERE id = \(job)")
+                let polling = try await database.store.claim(queues: ["default"], kinds: ["transfer"], limit: 1, workerId: "w", lease: .seconds(30))
+                #expect(polling.map(\.id) == [job])
+                // The event arrives while the poll runs, having read the transfer before it changed.
+                #expect(try await database.store.receiveWebhookEvent(id: "whe-running", kind: "wallet.transfer.confirmed", entityId: transfer) == .woke(1))
+                let outcome = JobStore.Completion(job: polling[0], state: .waiting)
+                try await database.execute("UPDATE dfns_worker.jobs SET run_at = now() + interval '1 hour' WHERE id = \(job)")
+                #expect(try await database.store.finish([outcome]) == [job])
+                #expect(try await Self.isDue(database, job), "the poll that the event asked for is due now, not in an hour")
+            }
+        }
+    }
+
     /// A webhook at the simulator for `wallet.transfer.confirmed`, pointed at the worker's endpoint once it listens with
     /// the webhook's secret (Dfns makes the secret; the endpoint needs it to start).
     static func withDeliveries(

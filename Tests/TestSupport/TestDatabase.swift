@@ -24,6 +24,40 @@ public enum TestDatabase {
         public func execute(_ sql: String) async throws {
             try await store.client.query(PostgresQuery(unsafeSQL: sql))
         }
+
+        /// Runs `body` with a store on a pool of its own configured as `dfns-worker run` configures its pool: the engine's
+        /// deadline `statementTimeout`, and PostgreSQL's own limits below it (``JobStore/connectionOptions(statementTimeout:)``).
+        public func withWorkerStore<Result: Sendable>(statementTimeout: Duration, _ body: @Sendable (JobStore) async throws -> Result) async throws -> Result {
+            var configuration = url.clientConfiguration(maximumConnections: 4)
+            configuration.options.additionalStartupParameters = JobStore.connectionOptions(statementTimeout: statementTimeout)
+            let client = PostgresClient(configuration: configuration, backgroundLogger: TestDatabase.quietLogger)
+            return try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await client.run() }
+                defer { group.cancelAll() }
+                return try await body(JobStore(client: client, logger: TestDatabase.quietLogger, statementTimeout: statementTimeout))
+            }
+        }
+
+        /// Runs `lock` (`LOCK TABLE …`, `SELECT … FOR UPDATE`) in a transaction of its own that then sleeps `seconds`,
+        /// and returns once PostgreSQL shows it sleeping; the task ends with the transaction.
+        public func holding(_ lock: String, seconds: Int) async throws -> Task<Void, any Error> {
+            let sleep = "SELECT pg_sleep(\(seconds))"
+            let holder = Task { [store] in
+                try await store.client.withTransaction(logger: TestDatabase.quietLogger) { connection in
+                    try await connection.query(PostgresQuery(unsafeSQL: lock), logger: TestDatabase.quietLogger)
+                    try await connection.query(PostgresQuery(unsafeSQL: sleep), logger: TestDatabase.quietLogger)
+                }
+            }
+            let deadline = ContinuousClock.now.advanced(by: .seconds(10))
+            while try await column("SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND query = '\(sleep)'") != ["1"] {
+                guard ContinuousClock.now < deadline else {
+                    holder.cancel()
+                    throw WorkerError(.database, "the lock holder did not start")
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            return holder
+        }
     }
 
     /// - Parameter schemaVersion: migrate only this far (upgrade tests); nil migrates to the newest version.
@@ -57,7 +91,7 @@ public enum TestDatabase {
         }
     }
 
-    private static let quietLogger: Logger = {
+    fileprivate static let quietLogger: Logger = {
         var logger = Logger(label: "test.database")
         logger.logLevel = .critical
         return logger
