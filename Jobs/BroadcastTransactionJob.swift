@@ -11,6 +11,9 @@ public struct BroadcastTransactionJob: JobHandler {
     public init() {}
 
     public func run(_ job: ClaimedJob, context: JobContext) async throws -> JobOutcome {
+        if let walletId = job.submittedParent(noun: "transaction", parentName: "walletId") {
+            return try await Operation(walletId: walletId, waitFor: WalletActivityProgress.submittedWaitFor(job.payload)).follow(job, payloadBody: .null, context: context)
+        }
         let payload = try PayloadReader(job.payload)
         let walletId = try payload.string("walletId", maxLength: 64, format: .identifier)
         let waitFor = try WalletActivityProgress.waitFor(payload)

@@ -115,6 +115,16 @@ extension FollowedOperation {
     }
 }
 
+extension ClaimedJob {
+    /// The parent (wallet, key) of the entity this job submitted, read from its checkpoint before anything of its
+    /// payload; nil before it submitted. A submitted job follows what Dfns holds: its payload was valid when it was
+    /// sent, and a stricter check in a newer release must not strand it.
+    func submittedParent(noun: String, parentName: String) -> String? {
+        guard checkpoint?["\(noun)Id"]?.stringValue != nil else { return nil }
+        return checkpoint?[parentName]?.stringValue
+    }
+}
+
 /// A wallet's transfer or transaction, done at the status the payload's `waitFor` asks.
 struct WalletActivityProgress {
     /// How far it must get for the job to succeed.
@@ -129,6 +139,11 @@ struct WalletActivityProgress {
         case _ where waitFor == .submitted: .done
         default: .moving
         }
+    }
+
+    /// `waitFor` of a submitted job's payload, as far as it can be read (else `confirmed`: the safe side).
+    static func submittedWaitFor(_ payload: JSONValue) -> WaitFor {
+        payload["waitFor"]?.stringValue.flatMap(WaitFor.init) ?? .confirmed
     }
 
     /// Reads `waitFor` (default `confirmed`).

@@ -11,6 +11,9 @@ public struct GenerateSignatureJob: JobHandler {
     public init() {}
 
     public func run(_ job: ClaimedJob, context: JobContext) async throws -> JobOutcome {
+        if let keyId = job.submittedParent(noun: "signature", parentName: "keyId") {
+            return try await Operation(keyId: keyId).follow(job, payloadBody: .null, context: context)
+        }
         let payload = try PayloadReader(job.payload)
         let keyId = try payload.string("keyId", maxLength: 64, format: .identifier)
         let body = payload.remainder(excluding: ["keyId"])
