@@ -30,6 +30,7 @@ public struct BroadcastTransactionJob: JobHandler {
 
         func create(_ body: JSONValue) throws -> DfnsRequest<Transaction> { try DfnsWallets.signAndBroadcastTransaction(walletId: walletId, body) }
         func get(_ id: String) throws -> DfnsRequest<Transaction> { try DfnsWallets.getTransaction(walletId: walletId, transactionId: id) }
+        func replacement(_ id: String) throws -> DfnsRequest<Transaction>? { try DfnsWallets.getTransaction(walletId: walletId, transactionId: id) }
         func page(_ token: String?) throws -> DfnsRequest<Page<JSONValue>> {
             try DfnsWallets.listTransactions(walletId: walletId, limit: 100, paginationToken: token).decoding(as: Page<JSONValue>.self)
         }

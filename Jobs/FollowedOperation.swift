@@ -10,7 +10,9 @@ import DfnsWorker
 /// - once the attempts are used up while the outcome is unknown, the job sends nothing more and looks the entity up
 ///   by `externalId`; not found after the settle window, nothing was created;
 /// - once submitted, the job waits and polls with backoff, spending no attempts, until ``progress(of:)`` says done;
-///   only Dfns's own `Failed` or `Rejected` fail it, with Dfns's reason.
+///   only Dfns's own `Failed` or `Rejected` fail it, with Dfns's reason;
+/// - an entity a cancel or a speed-up replaced (`replacementId`) is final only once one of the two is mined: until the
+///   replacement is, the original may still be (docs.dfns.co/networks/evm), so the job keeps following both.
 protocol FollowedOperation: Sendable {
     associatedtype Entity: DfnsModel
 
@@ -27,6 +29,12 @@ protocol FollowedOperation: Sendable {
     func page(_ paginationToken: String?) throws -> DfnsRequest<Page<JSONValue>>
     /// Where the entity stands for this job.
     func progress(of entity: Entity) -> OperationProgress
+    /// A read of the transaction that replaced the entity (a cancel or a speed-up), or nil for kinds that have none.
+    func replacement(_ id: String) throws -> DfnsRequest<Transaction>?
+}
+
+extension FollowedOperation {
+    func replacement(_ id: String) throws -> DfnsRequest<Transaction>? { nil }
 }
 
 /// How far a followed entity got, for the job that follows it.
@@ -35,6 +43,9 @@ enum OperationProgress {
     case moving
     /// Where the job waits for (or further): the job succeeds.
     case done
+    /// A speed-up's replacement was mined in the entity's place: the job succeeds with the entity and its
+    /// `replacement`.
+    case replacedAndDone(JSONValue)
     /// Dfns's final `Failed`, with its reason.
     case failed(String?)
     /// Dfns's final `Rejected` (a policy), with its reason.
@@ -81,17 +92,57 @@ extension FollowedOperation {
                 )
             }
         }
-        switch progress(of: entity) {
+        var progress = progress(of: entity)
+        if case .failed = progress, let replacementId = entity.raw["replacementId"]?.stringValue, let read = try replacement(replacementId) {
+            progress = try await replaced(job, entity: entity, by: replacementId, read: read, context: context)
+        }
+        switch progress {
         case .failed(let reason):
             throw JobFailure.rejectedByDfns(code: .dfnsFailed, message: "Dfns reports the \(noun) Failed: \(reason ?? "no reason given")", entity: entity.raw)
         case .rejected(let reason):
             throw JobFailure.rejectedByDfns(code: .dfnsRejected, message: "Dfns reports the \(noun) Rejected: \(reason ?? "no reason given")", entity: entity.raw)
         case .done:
             return .succeeded(result: entity.raw)
+        case .replacedAndDone(let result):
+            return .succeeded(result: result)
         case .moving:
             polls += 1
             let checkpoint: JSONValue = .object(["\(noun)Id": .string(entity.id), parent.name: .string(parent.id), "polls": .integer(Int64(polls))])
             return .waiting(checkpoint: checkpoint, pollAfter: context.polls.delay(beforePoll: polls), snapshot: entity.raw)
+        }
+    }
+
+    /// Where an entity Dfns reports `Failed` stands when a replacement took its nonce: moving while the replacement is
+    /// not final (the original may still be mined meanwhile); a speed-up's replacement mined is the job done (the
+    /// payment was made), a cancel's is the job failed (nothing will be mined); a replacement nobody recorded on the
+    /// job, once mined, fails it keeping its externalId, since no one here knows whether it paid.
+    private func replaced(
+        _ job: ClaimedJob, entity: Entity, by replacementId: String, read: DfnsRequest<Transaction>, context: JobContext
+    ) async throws -> OperationProgress {
+        let replacement = try await context.dfns.call { try await $0.send(read) }
+        let action = job.controls?.arrayValue?.last { $0["replacementId"]?.stringValue == replacementId }?["action"]?.stringValue
+        switch replacement.status {
+        case .confirmed:
+            switch action {
+            case "speedUp":
+                guard case .object(var members) = entity.raw else { return .done }
+                members["replacement"] = replacement.raw
+                return .replacedAndDone(.object(members))
+            case "cancel":
+                return .failed("cancelled: its replacement \(replacementId), a 0-value transaction with its nonce, was mined")
+            default:
+                throw JobFailure.finalKeepingEntity(
+                    code: .dfnsReplaced,
+                    message: "Dfns reports the \(noun) Failed: \(replacementId), a cancel or a speed-up this job has no record of, was mined with its nonce; "
+                        + "check which before sending it again (retry() replays this \(noun), it does not send a new one)",
+                    entity: entity.raw
+                )
+            }
+        case .failed, .rejected:
+            // Dropped: the original's own verdict stands.
+            return progress(of: entity)
+        default:
+            return .moving
         }
     }
 

@@ -5,12 +5,15 @@ import Foundation
 /// `transfer_control`: aborts, cancels or speeds up the transfer (or transaction) an earlier `transfer` or
 /// `broadcast_transaction` job made. Payload: `jobId` (that job's id) and `action` (`abort`: stop one still
 /// `Executing`; `cancel`: replace a `Broadcasted` EVM one by a 0-value transaction with its nonce; `speedUp`: re-send a
-/// `Broadcasted` EVM one with higher fees). Result: `{targetJobId, action, entity}` with the entity as Dfns returned it;
-/// the controlled job gets an entry in its `controls` and, when waiting, records the new status at once.
+/// `Broadcasted` EVM one with higher fees). Result: `{targetJobId, action, entity, found?}`: what Dfns answered (the
+/// aborted entity; for a cancel or a speed-up the replacement transaction, as dfns-sdk-python's `CancelTransferResponse`
+/// and `SpeedUpTransferResponse` are), or with `found: true` the entity already showing the action. The controlled job
+/// gets an entry in its `controls` and, when waiting, records the new status at once.
 ///
-/// An attempt after one that may have acted reads the entity first and succeeds without sending when the action shows
-/// (aborted or cancelled: `Failed`; cancelled or sped up: a `replacementId`), so a lost answer never leads to a
-/// second cancel or speed-up.
+/// None of these requests is idempotent at Dfns (no body, no externalId; docs/research/transfer-control.md), so every
+/// attempt reads the entity first and sends nothing when the action shows (aborted: `Failed`; cancelled or sped up: a
+/// `replacementId`). After an attempt whose answer was lost, a request may still be in progress at Dfns: the job
+/// waits out the settle window before sending again, and with its attempts used up only looks.
 public struct TransferControlJob: JobHandler {
     public let kind = "transfer_control"
 
@@ -38,22 +41,42 @@ public struct TransferControlJob: JobHandler {
         guard let entityId = target.entityId, let walletId = target.walletId else {
             throw JobFailure.nothingCreated(code: .notSubmitted, message: "job \(targetId) (\(target.state.rawValue)) has no \(Self.noun(target)) at Dfns yet: nothing to \(action.rawValue)")
         }
-        let entity: JSONValue
-        // An earlier attempt may have taken effect without its answer: look before acting again (a second speed-up
-        // would broadcast a second replacement).
-        if job.attempt > 1, let done = try await Self.alreadyDone(action, target, walletId: walletId, entityId: entityId, context: context) {
-            entity = done
-        } else {
-            let request = try Self.request(action, target: target, walletId: walletId, entityId: entityId)
-            entity = try await context.dfns.call { try await $0.send(request) }
-        }
+        // Look before acting, every attempt: this job's earlier attempt, another control job or someone at Dfns may
+        // have acted already, and a second cancel or speed-up would broadcast a second replacement.
+        let current = try await Self.read(target, walletId: walletId, entityId: entityId, context: context)
         var entry: [String: JSONValue] = [
             "jobId": .integer(job.id), "action": .string(action.rawValue), "at": .string(Date().formatted(.iso8601)),
         ]
-        entry["status"] = entity["status"]
-        entry["replacementId"] = entity["replacementId"]
+        var result: [String: JSONValue] = ["targetJobId": .integer(targetId), "action": .string(action.rawValue)]
+        if Self.shows(action, current) {
+            entry["status"] = current["status"]
+            entry["replacementId"] = current["replacementId"]
+            result["entity"] = current
+            result["found"] = .bool(true)
+        } else {
+            if job.mayHaveRunBefore {
+                // An earlier request may still be in progress at Dfns: not again before the settle window has passed.
+                let age = job.unknownOutcomeAge ?? context.settleWindow
+                if age < context.settleWindow { return .deferred(after: context.settleWindow - age) }
+                if job.reconcileOnly {
+                    throw JobFailure.nothingCreated(
+                        code: .attemptsExhausted,
+                        message: "the attempts are used up (\(job.attempt) of \(job.maxAttempts)) and \(Self.noun(target)) \(entityId) shows no \(action.rawValue) "
+                            + "\(age) after the last attempt whose outcome was unknown: nothing was done"
+                    )
+                }
+            }
+            let request = try Self.request(action, target: target, walletId: walletId, entityId: entityId)
+            let answer = try await context.dfns.call { try await $0.send(request) }
+            if action == .abort {
+                entry["status"] = answer["status"]
+            } else {
+                entry["replacementId"] = answer["id"]
+            }
+            result["entity"] = answer
+        }
         try await rows.recordControl(on: targetId, .object(entry))
-        return .succeeded(result: ["targetJobId": .integer(targetId), "action": .string(action.rawValue), "entity": entity])
+        return .succeeded(result: .object(result))
     }
 
     private static func noun(_ target: JobRow) -> String { target.kind == "transfer" ? "transfer" : "transaction" }
@@ -74,22 +97,20 @@ public struct TransferControlJob: JobHandler {
         }
     }
 
-    /// The entity, when it already shows `action`; nil when the action is still to do.
-    private static func alreadyDone(_ action: Action, _ target: JobRow, walletId: String, entityId: String, context: JobContext) async throws -> JSONValue? {
+    /// The target's entity as Dfns shows it now.
+    private static func read(_ target: JobRow, walletId: String, entityId: String, context: JobContext) async throws -> JSONValue {
         let read = target.kind == "transfer"
             ? try DfnsWallets.getTransfer(walletId: walletId, transferId: entityId).decoding(as: JSONValue.self)
             : try DfnsWallets.getTransaction(walletId: walletId, transactionId: entityId).decoding(as: JSONValue.self)
-        let current = try await context.dfns.call { try await $0.send(read) }
-        return shows(action, current) ? current : nil
+        return try await context.dfns.call { try await $0.send(read) }
     }
 
-    /// Whether the entity shows that `action` took effect: aborted or cancelled ones are `Failed`, and a cancel or a
-    /// speed-up leaves a `replacementId`.
+    /// Whether the entity shows that `action` took effect: an aborted one is `Failed`; a cancel or a speed-up leaves a
+    /// `replacementId` (the original may stay `Broadcasted` while the two race for the nonce).
     private static func shows(_ action: Action, _ entity: JSONValue) -> Bool {
         switch action {
         case .abort: entity["status"] == "Failed"
-        case .cancel: entity["status"] == "Failed" && entity["replacementId"]?.stringValue != nil
-        case .speedUp: entity["replacementId"]?.stringValue != nil
+        case .cancel, .speedUp: entity["replacementId"]?.stringValue != nil
         }
     }
 }

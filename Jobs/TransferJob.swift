@@ -34,6 +34,7 @@ public struct TransferJob: JobHandler {
 
         func create(_ body: JSONValue) throws -> DfnsRequest<Transfer> { try DfnsWallets.transferAsset(walletId: walletId, .raw(body), strict: true) }
         func get(_ id: String) throws -> DfnsRequest<Transfer> { try DfnsWallets.getTransfer(walletId: walletId, transferId: id) }
+        func replacement(_ id: String) throws -> DfnsRequest<Transaction>? { try DfnsWallets.getTransaction(walletId: walletId, transactionId: id) }
         func page(_ token: String?) throws -> DfnsRequest<Page<JSONValue>> {
             try DfnsWallets.listTransfers(walletId: walletId, limit: 100, paginationToken: token).decoding(as: Page<JSONValue>.self)
         }

@@ -81,7 +81,6 @@ def main() -> int:
         check("sign in to do it" in text, "retry offered after signing in")
         driver.find_element(By.LINK_TEXT, "Sign in to act").click()
         wait.until(ec.presence_of_element_located((By.ID, "token")))
-        driver.find_element(By.ID, "name").send_keys("Browser check")
         driver.find_element(By.ID, "token").send_keys(args.token)
         driver.find_element(By.CSS_SELECTOR, "form.login button").click()
         wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, ".session"), "Browser check"))

@@ -8,9 +8,11 @@ import NIOCore
 /// The operator console: server-rendered pages under ``base`` — the overview, the job list, one job — and the
 /// operator actions (retry, cancel, run now) through `dfns_worker.operator_action`, the same rules as the CLI.
 ///
-/// Anyone who reaches it reads; acting needs a session signed in with the operator token (``ConsoleSession``) and
-/// the session's CSRF token in the form, and the browser's `Origin`, when sent, must be this host. Served by `run` on
-/// its HTTP endpoint and by `dfns-worker console`; both bind 127.0.0.1 unless told otherwise.
+/// Every request passes ``ConsoleDoor`` first: it must name one of the console's own hosts (no DNS rebinding), and
+/// when the console listens beyond loopback every page needs a signed-in operator. Acting needs a session signed in
+/// with an operator's own token (``ConsoleSession``; the action is recorded under that operator's name) and the
+/// session's CSRF token in the form, and the browser's `Origin`, when sent, must be this host. Served by `run` on its
+/// HTTP endpoint and by `dfns-worker console`; both bind 127.0.0.1 unless told otherwise.
 public struct Console: Sendable {
     /// The path the console is served under.
     public let base: String
@@ -30,30 +32,33 @@ public struct Console: Sendable {
         self.logger = logger
         queries = ConsoleQueries(store: store, logger: logger)
         pages = try ConsolePages(base: base)
-        sessions = configuration.token.map { ConsoleSession(token: $0, lifetime: configuration.sessionLifetime) }
+        sessions = configuration.operators.isEmpty ? nil : ConsoleSession(operators: configuration.operators, lifetime: configuration.sessionLifetime)
     }
 
     /// Startup parameters of the console's connections: a read that takes over 5 seconds is given up (a page must
     /// not hold locks or connections), and `pg_stat_activity` names the console.
     public static let connectionOptions: [(String, String)] = [("statement_timeout", "5s"), ("application_name", "dfns-worker console")]
 
-    /// Adds the console's routes to `router`.
+    /// Adds the console's routes to `router`, behind its ``ConsoleDoor``.
     public func register(on router: Router<BasicRequestContext>) {
-        router.get(RouterPath(base)) { request, _ in await overview(request) }
-        router.get(RouterPath(base + "/jobs")) { request, _ in await jobs(request) }
-        router.get(RouterPath(base + "/jobs/:id")) { request, context in
+        let console = router.group(RouterPath(base)).add(middleware: ConsoleDoor(
+            base: base, allowedHosts: configuration.allowedHosts, requiresSignIn: configuration.requiresSignIn, signedIn: { signedIn($0) != nil }
+        ))
+        console.get { request, _ in await overview(request) }
+        console.get("jobs") { request, _ in await jobs(request) }
+        console.get("jobs/:id") { request, context in
             await job(request, id: context.parameters.get("id"), notice: request.uri.queryParameters.get("done").flatMap(Self.doneNotice))
         }
-        router.post(RouterPath(base + "/jobs/:id/actions")) { request, context in await act(request, id: context.parameters.get("id")) }
-        router.get(RouterPath(base + "/login")) { request, _ in
+        console.post("jobs/:id/actions") { request, context in await act(request, id: context.parameters.get("id")) }
+        console.get("login") { request, _ in
             guard sessions != nil else { return page(.notFound, pages.problem("Actions are off", frame: frame(request, "Sign in", problem: Self.readOnly))) }
             return page(.ok, pages.login(frame: frame(request, "Sign in")))
         }
-        router.post(RouterPath(base + "/login")) { request, _ in await login(request) }
-        router.post(RouterPath(base + "/logout")) { request, _ in await logout(request) }
-        router.get(RouterPath(base + "/assets/console.css")) { _, _ in asset(ConsoleTemplates.stylesheet, type: "text/css; charset=utf-8") }
-        router.get(RouterPath(base + "/assets/console.js")) { _, _ in asset(ConsoleTemplates.script, type: "text/javascript; charset=utf-8") }
-        router.get(RouterPath(base + "/assets/icon.svg")) { _, _ in asset(ConsoleTemplates.icon, type: "image/svg+xml") }
+        console.post("login") { request, _ in await login(request) }
+        console.post("logout") { request, _ in await logout(request) }
+        console.get("assets/console.css") { _, _ in asset(ConsoleTemplates.stylesheet, type: "text/css; charset=utf-8") }
+        console.get("assets/console.js") { _, _ in asset(ConsoleTemplates.script, type: "text/javascript; charset=utf-8") }
+        console.get("assets/icon.svg") { _, _ in asset(ConsoleTemplates.icon, type: "image/svg+xml") }
     }
 
     // MARK: Pages
@@ -123,7 +128,6 @@ public struct Console: Sendable {
     }
 
     private struct LoginForm: Decodable {
-        let name: String
         let token: String
     }
 
@@ -160,23 +164,21 @@ public struct Console: Sendable {
     }
 
     private func login(_ request: Request) async -> Response {
-        guard let sessions, let token = configuration.token else {
+        guard let sessions else {
             return page(.notFound, pages.problem("Actions are off", frame: frame(request, "Sign in", problem: Self.readOnly)))
         }
         if let refusal = foreignOrigin(request) { return refusal }
-        guard let form: LoginForm = await decode(request) else {
-            return page(.badRequest, pages.login(frame: frame(request, "Sign in", problem: "Give your name and the operator token.")))
+        guard let form: LoginForm = await decode(request), !form.token.isEmpty else {
+            return page(.badRequest, pages.login(frame: frame(request, "Sign in", problem: "Give your operator token.")))
         }
-        let name = form.name.trimmingCharacters(in: .whitespaces)
-        guard (1...64).contains(name.count), !name.contains(where: { $0.isNewline || $0.unicodeScalars.contains { $0.properties.generalCategory == .control } }) else {
-            return page(.badRequest, pages.login(frame: frame(request, "Sign in", problem: "Your name is 1 to 64 characters on one line."), name: ""))
-        }
-        guard sessions.isToken(form.token, token: token) else {
-            // A pause makes guessing through the form slow; the token itself is long (ConsoleConfiguration).
+        // The operator is whoever the token belongs to: a name typed in a form would let anyone sign actions as another.
+        guard let name = sessions.operatorName(ofToken: form.token) else {
+            // A pause makes guessing through the form slow; tokens are long (ConsoleConfiguration).
             try? await Task.sleep(for: .milliseconds(500))
-            logger.warning("console sign-in refused: wrong token", metadata: ["console.operator": "\(name)"])
-            return page(.forbidden, pages.login(frame: frame(request, "Sign in", problem: "That is not the operator token."), name: name))
+            logger.warning("console sign-in refused: not an operator token")
+            return page(.forbidden, pages.login(frame: frame(request, "Sign in", problem: "That is not an operator token.")))
         }
+        logger.notice("console sign-in", metadata: ["console.operator": "\(name)"])
         return session(request, value: sessions.issue(name: name), maxAge: Int(configuration.sessionLifetime.components.seconds))
     }
 
@@ -202,7 +204,7 @@ public struct Console: Sendable {
     private func authorize<Form: SignedForm>(_ request: Request, _: Form.Type) async -> Authorization<Form> {
         if let refusal = foreignOrigin(request) { return .refused(refusal) }
         guard sessions != nil else { return .refused(refused(request, Self.readOnly)) }
-        guard let session = signedIn(request) else { return .refused(refused(request, "Sign in with the operator token to act on jobs.")) }
+        guard let session = signedIn(request) else { return .refused(refused(request, "Sign in with your operator token to act on jobs.")) }
         guard let form: Form = await decode(request), session.accepts(csrf: form.csrf) else {
             return .refused(refused(request, "The form is stale or did not come from this console (CSRF token missing or wrong). Reload the page and try again."))
         }
@@ -280,7 +282,7 @@ public struct Console: Sendable {
         .cacheControl: "no-store",
     ]
 
-    private static let readOnly = "This console is read-only: start it with DFNS_CONSOLE_TOKEN set to allow actions."
+    private static let readOnly = "This console is read-only: start it with DFNS_CONSOLE_TOKENS_FILE (or DFNS_CONSOLE_TOKEN) set to allow actions."
 
     private static func doneNotice(_ action: String) -> String? {
         OperatorAction.named(action).map { "Done: \(ConsolePages.actionLabel[$0]!.lowercased()). It is recorded on the job." }

@@ -180,7 +180,7 @@ struct ConsolePages: Sendable {
             var entry: [String: Any] = [
                 "action": action.rawValue, "label": Self.actionLabel[action]!, "verb": Self.actionVerb[action]!, "allowed": refusal == nil,
                 "explain": Self.actionMeaning[action]!, "tone": action == .cancel ? "danger" : "primary", "signedIn": signedIn != nil,
-                "id": id, "signInHint": frame.canSignIn ? "sign in to do it" : "set DFNS_CONSOLE_TOKEN to allow actions",
+                "id": id, "signInHint": frame.canSignIn ? "sign in to do it" : "set DFNS_CONSOLE_TOKENS_FILE to allow actions",
             ]
             if let refusal { entry["refusal"] = refusal }
             if let signedIn { entry["csrf"] = signedIn.csrf }
@@ -197,8 +197,8 @@ struct ConsolePages: Sendable {
         ])
     }
 
-    func login(frame: Frame, name: String = "") -> String {
-        render("login", frame: frame, ["nameText": name])
+    func login(frame: Frame) -> String {
+        render("login", frame: frame, [:])
     }
 
     func problem(_ heading: String, frame: Frame) -> String {

@@ -1,9 +1,9 @@
 import COpenSSL
 import Foundation
 
-/// Signed-in operators. A session is a cookie signed with a key derived from the operator token, so every process
-/// with the same token accepts it and changing the token signs everyone out; it names the operator (recorded with
-/// each action) and carries a nonce from which the CSRF token of its forms is derived.
+/// Signed-in operators. A session is a cookie signed with a key derived from the operators' token hashes, so every
+/// process with the same operators accepts it and changing any token signs everyone out; it names the operator whose
+/// token signed it in (recorded with each action) and carries a nonce from which the CSRF token of its forms is derived.
 struct ConsoleSession: Sendable {
     /// A verified session.
     struct Operator: Sendable {
@@ -22,16 +22,23 @@ struct ConsoleSession: Sendable {
 
     private let key: [UInt8]
     private let lifetime: Duration
+    private let operators: [ConsoleOperator]
 
-    init(token: String, lifetime: Duration) {
-        key = Self.hmac(key: Array(token.utf8), Array("dfns-worker console session v1".utf8))
+    /// - Parameter operators: who may sign in; not empty.
+    init(operators: [ConsoleOperator], lifetime: Duration) {
+        let material = operators.map { $0.digest + Array($0.name.utf8) + [0] }.sorted { $0.lexicographicallyPrecedes($1) }.flatMap { $0 }
+        key = Self.hmac(key: material, Array("dfns-worker console session v2".utf8))
         self.lifetime = lifetime
+        self.operators = operators
     }
 
-    /// True when `given` is the operator token, compared in constant time (both sides hashed to one length first).
-    func isToken(_ given: String, token: String) -> Bool {
-        let salt = Array("token check".utf8)
-        return Self.same(Self.hmac(key: key, salt + Array(given.utf8)), Self.hmac(key: key, salt + Array(token.utf8)))
+    /// The operator whose token `given` is, comparing its SHA-256 with every operator's in constant time (no early exit,
+    /// so the time taken says nothing of which matched).
+    func operatorName(ofToken given: String) -> String? {
+        let digest = Self.sha256(Array(given.utf8))
+        var found: String?
+        for candidate in operators where Self.same(digest, candidate.digest) { found = candidate.name }
+        return found
     }
 
     /// A new session's cookie value for `name`, valid for the configured lifetime from `now`.
@@ -60,6 +67,13 @@ struct ConsoleSession: Sendable {
         left.count == right.count && CRYPTO_memcmp(left, right, left.count) == 0
     }
 
+    static func sha256(_ bytes: [UInt8]) -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        _ = EVP_Digest(bytes, bytes.count, &digest, &length, EVP_sha256(), nil)
+        return digest
+    }
+
     private static func hmac(key: [UInt8], _ message: [UInt8]) -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
@@ -71,7 +85,7 @@ struct ConsoleSession: Sendable {
         bytes.map { String(format: "%02x", $0) }.joined()
     }
 
-    private static func bytes(hex text: Substring) -> [UInt8]? {
+    static func bytes(hex text: Substring) -> [UInt8]? {
         guard text.count % 2 == 0 else { return nil }
         var bytes: [UInt8] = []
         var index = text.startIndex

@@ -33,7 +33,7 @@ enum ConsoleTemplates {
         <div class="session">
         {{#operator}}<span>Signed in as <strong>{{name}}</strong></span>
         <form method="post" action="{{base}}/logout"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Sign out</button></form>{{/operator}}
-        {{^operator}}{{#canSignIn}}<a href="{{base}}/login">Sign in to act</a>{{/canSignIn}}{{^canSignIn}}<span>Read-only: no operator token set</span>{{/canSignIn}}{{/operator}}
+        {{^operator}}{{#canSignIn}}<a href="{{base}}/login">Sign in to act</a>{{/canSignIn}}{{^canSignIn}}<span>Read-only: no operators set</span>{{/canSignIn}}{{/operator}}
         </div>
         </header>
         <main id="main">
@@ -165,9 +165,8 @@ enum ConsoleTemplates {
     static let login = """
         {{> header}}
         <h1>Sign in</h1>
-        <p>Actions (retry, cancel, run now) need the operator token this console was started with (DFNS_CONSOLE_TOKEN). Your name is recorded with every action you take.</p>
+        <p>Sign in with your own operator token (DFNS_CONSOLE_TOKENS_FILE holds its hash and your name). The name it belongs to is recorded with every action you take.</p>
         <form class="login" method="post" action="{{base}}/login">
-        <div><label for="name">Your name</label><input id="name" name="name" autocomplete="username" required maxlength="64" value="{{nameText}}"></div>
         <div><label for="token">Operator token</label><input id="token" name="token" type="password" autocomplete="current-password" required></div>
         <div><button type="submit">Sign in</button></div>
         </form>

@@ -20,6 +20,7 @@ extension DfnsSimulator {
                 "signatureFailures": stats.signatureFailures,
                 "walletsCreated": stats.walletCreates, "transfersCreated": stats.transferCreates,
                 "transferReplays": stats.transferReplays, "conflicts": stats.conflicts, "transactionsCreated": stats.transactionCreates,
+                "replacements": stats.replacements,
                 "signaturesCreated": documents.count(.signature),
                 "transfersWithExternalId": transfers.count { $0.externalId != nil },
                 "distinctTransferExternalIds": Set(transfers.compactMap(\.externalId)).count,

@@ -92,10 +92,26 @@ struct SimulatedTransfer: Sendable {
     var decision: (userId: String, reason: String?)?
     /// When the requester aborted it while it was `Executing`: `Failed` from then on.
     var abortedAt: Date?
-    /// When the requester cancelled it while `Broadcasted`: replaced by a 0-value transaction, `Failed` from then on.
-    var cancelledAt: Date?
+    /// The replacement transaction a cancel or a speed-up broadcast with this one's nonce (the latest, if several).
+    var replacement: Race?
+    /// On a replacement transaction: the race it runs against the original.
+    var replaces: Race?
     /// The replacement a cancel or a speed-up broadcast.
-    var replacementId: String?
+    var replacementId: String? { replacement?.replacementId }
+
+    /// A cancel or a speed-up re-broadcasts with the same nonce, so exactly one of the original and its replacement is
+    /// mined. Dfns answers the request with the replacement and warns that "if the original transaction confirms before
+    /// the replacement is mined, the operation will fail" (docs.dfns.co/networks/evm): the original may still be mined
+    /// after the request was accepted. Which status the original shows meanwhile is not documented; here it stays
+    /// `Broadcasted` until one is mined at `decidedAt`, then is `Confirmed` (mined first) or `Failed` (replaced).
+    struct Race: Sendable {
+        let replacementId: String
+        let replacementTxHash: String
+        let action: Action
+        /// When one of the two is mined (the control plane may bring it forward).
+        var decidedAt: Date
+        let originalMined: Bool
+    }
 
     /// True while the transfer waits for an approval decision.
     func awaitsApproval(at now: Date) -> Bool {
@@ -109,9 +125,34 @@ struct SimulatedTransfer: Sendable {
         if let abortedAt, now >= abortedAt {
             return ("Failed", ["datePolicyResolved": Self.format(abortedAt), "reason": "\(entity.noun) aborted by the requester"])
         }
-        if let cancelledAt, now >= cancelledAt {
-            return ("Failed", ["txHash": txHash, "reason": "Cancelled by the requester: replaced by a 0-value transaction with the same nonce"])
+        if let race = replaces {
+            let fields: [String: Any] = ["txHash": txHash, "dateBroadcasted": Self.format(dateRequested)]
+            guard now >= race.decidedAt else { return ("Broadcasted", fields) }
+            guard !race.originalMined else {
+                return ("Failed", fields.merging(["reason": "the original transaction was mined first; this replacement was dropped"]) { $1 })
+            }
+            return ("Confirmed", fields.merging(["dateConfirmed": Self.format(race.decidedAt), "fee": fee]) { $1 })
         }
+        if let race = replacement {
+            let (status, fields) = timeline(at: now, step: step)
+            guard now >= race.decidedAt else { return (status == "Confirmed" || status == "Failed" ? "Broadcasted" : status, fields) }
+            guard race.originalMined else {
+                let what = race.action == .cancel ? "a 0-value transaction (cancel)" : "the same transaction with higher fees (speed-up)"
+                return ("Failed", fields.merging(["reason": "replaced by \(race.replacementId), \(what), mined with its nonce"]) { $1 })
+            }
+            return ("Confirmed", fields.merging(["dateConfirmed": Self.format(race.decidedAt), "fee": fee]) { $1 })
+        }
+        return timeline(at: now, step: step)
+    }
+
+    /// A speed-up whose replacement was mined at `now`: the payment was made, under the replacement's hash.
+    func spedUpMined(at now: Date) -> Bool {
+        replacement.map { $0.action == .speedUp && !$0.originalMined && now >= $0.decidedAt } ?? false
+    }
+
+    /// The status its own timeline gives at `now`: stages of `step`, approvals, the seeded outcome.
+    private func timeline(at now: Date, step: Duration) -> (status: String, fields: [String: Any]) {
+        let stepSeconds = step.secondsValue
         var start = dateRequested
         switch outcome {
         case .awaitingApproval:

@@ -31,6 +31,9 @@ public struct SimulatorConfiguration: Sendable {
     /// (as the official SDKs expect: TS `PolicyPendingError`, Go and Python return the body), and an approval decided
     /// through `/_sim/approvals`, or after ``approvalDelay``, releases or rejects them. Default 0.
     public var approvalFraction: Double
+    /// Share of cancels and speed-ups whose original transaction is mined before the replacement (the replacement is
+    /// then dropped), as Dfns warns can happen. Default 0: the replacement is mined.
+    public var originalMinedFirstFraction: Double
     /// When set, a held transfer is approved automatically this long after its creation. Default nil (decided through
     /// `/_sim/approvals` only).
     public var approvalDelay: Duration?
@@ -73,6 +76,7 @@ public struct SimulatorConfiguration: Sendable {
         failedFraction: Double = 0,
         rejectedFraction: Double = 0,
         approvalFraction: Double = 0,
+        originalMinedFirstFraction: Double = 0,
         approvalDelay: Duration? = nil,
         deniedDestinations: Set<String> = [],
         faults: [SimulatorEndpoint: FaultRule] = [:],
@@ -99,6 +103,7 @@ public struct SimulatorConfiguration: Sendable {
         self.failedFraction = failedFraction
         self.rejectedFraction = rejectedFraction
         self.approvalFraction = approvalFraction
+        self.originalMinedFirstFraction = originalMinedFirstFraction
         self.approvalDelay = approvalDelay
         self.deniedDestinations = deniedDestinations
         self.faults = faults

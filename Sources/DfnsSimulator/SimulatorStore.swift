@@ -52,6 +52,8 @@ final class SimulatorStore: Sendable {
         var transferCreates = 0
         var transferReplays = 0
         var transactionCreates = 0
+        /// Replacement transactions made by cancels and speed-ups.
+        var replacements = 0
         var conflicts = 0
         /// Requests that passed authentication, by endpoint (rate-limited ones included).
         var byEndpoint: [SimulatorEndpoint: Int] = [:]
@@ -405,9 +407,9 @@ final class SimulatorStore: Sendable {
 
     /// A requester's action on a transfer or transaction, as dfns-sdk 1.0.4 documents them (`abort_transfer`,
     /// `cancel_transfer`, `speed_up_transfer` and their transaction twins): abort only while `Executing` (not signed
-    /// yet; it becomes `Failed`); cancel and speed up only an EVM one that is `Broadcasted` — a cancel replaces it by a
-    /// 0-value transaction with its nonce (`Failed` from then on), a speed-up re-broadcasts it with higher fees (a new
-    /// hash, then it confirms). Anything else is a 400 naming the status.
+    /// yet; it becomes `Failed`; answered with the entity); cancel and speed up only an EVM one that is `Broadcasted` —
+    /// answered with a replacement transaction that races the original for its nonce. Anything else is a 400 naming
+    /// the status.
     func act(
         _ action: SimulatedTransfer.Action, on id: String, _ entity: SimulatedTransfer.Entity, walletId: String, principal: Principal, at now: Date,
         step: Duration
@@ -429,8 +431,30 @@ final class SimulatorStore: Sendable {
                 guard status == "Broadcasted" else {
                     throw APIError(400, "\(noun) \(id) is \(status): only a Broadcasted \(entity.rawValue) can be \(action == .cancel ? "cancelled" : "sped up")")
                 }
-                state.transfers[index].replacementId = entity.idPrefix + Self.idBody(&state.generator)
-                if action == .cancel { state.transfers[index].cancelledAt = now }
+                // Answered with the replacement transaction (dfns-sdk-python `CancelTransferResponse` and
+                // `SpeedUpTransferResponse` are TransactionRequests; docs.dfns.co/api-reference/wallets/cancel-transfer),
+                // which races the original (``SimulatedTransfer/Race``). A second request makes a second replacement.
+                let original = state.transfers[index]
+                let race = SimulatedTransfer.Race(
+                    replacementId: SimulatedTransfer.Entity.transaction.idPrefix + Self.idBody(&state.generator),
+                    replacementTxHash: NetworkCatalog.transactionHash(for: original.network, using: &state.generator), action: action,
+                    decidedAt: now.addingTimeInterval(step.secondsValue), originalMined: state.generator.chance(configuration.originalMinedFirstFraction)
+                )
+                var replacement = SimulatedTransfer(
+                    entity: .transaction, id: race.replacementId, walletId: walletId, orgId: original.orgId, network: original.network,
+                    networkName: original.networkName, requester: principal, externalId: nil,
+                    requestBody: Array(#"{"kind":"Transaction","transaction":"\#(original.txHash)"}"#.utf8), dateRequested: now, outcome: .confirmed,
+                    txHash: race.replacementTxHash, fee: original.fee,
+                    approvalId: nil, approvalDecision: nil
+                )
+                replacement.replaces = race
+                state.transfers[index].replacement = race
+                let replacementIndex = state.transfers.count
+                state.transfers.append(replacement)
+                state.transferIndex[replacement.id] = replacementIndex
+                state.transfersByWallet[walletId, default: []].append(replacementIndex)
+                state.stats.replacements += 1
+                return replacement
             }
             return state.transfers[index]
         }
@@ -466,11 +490,21 @@ final class SimulatorStore: Sendable {
     }
 
     /// Moves a transfer's (or transaction's) timeline so that it is in `status` now, at the start of that stage: the
-    /// control plane's way to reach a stage without waiting (`Pending`, `Executing`, `Broadcasted`, `Confirmed`).
+    /// control plane's way to reach a stage without waiting (`Pending`, `Executing`, `Broadcasted`, `Confirmed`). For a
+    /// cancel's or speed-up's replacement, `Confirmed` decides its race with the original now (as seeded).
     func advance(_ id: String, to status: String, step: Duration) -> SimulatedTransfer? {
         guard let stage = ["Pending", "Executing", "Broadcasted", "Confirmed"].firstIndex(of: status) else { return nil }
         return state.withLock { state in
             guard let index = state.transferIndex[id] else { return nil }
+            if state.transfers[index].replaces != nil {
+                guard status == "Confirmed" else { return nil }
+                let now = Date()
+                state.transfers[index].replaces?.decidedAt = now
+                for original in state.transfers.indices where state.transfers[original].replacement?.replacementId == id {
+                    state.transfers[original].replacement?.decidedAt = now
+                }
+                return state.transfers[index]
+            }
             let start = Date().addingTimeInterval(-step.secondsValue * Double(stage) - 0.001)
             // An approved one's timeline starts at the decision.
             if let decision = state.transfers[index].approvalDecision, decision.approved, decision.at <= Date() {

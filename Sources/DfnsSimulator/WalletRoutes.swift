@@ -162,10 +162,12 @@ extension DfnsSimulator {
     private static func history(_ transfers: [SimulatedTransfer], at now: Date, step: Duration) -> [[String: Any]] {
         transfers.compactMap { transfer in
             let json = transfer.json(at: now, step: step)
-            guard json["status"] as? String == "Confirmed", let body = json["requestBody"] as? [String: Any] else { return nil }
+            // On chain, a sped-up transfer was paid by its replacement.
+            let spedUp = transfer.spedUpMined(at: now)
+            guard json["status"] as? String == "Confirmed" || spedUp, let body = json["requestBody"] as? [String: Any] else { return nil }
             return [
                 "walletId": transfer.walletId, "network": transfer.networkName, "kind": "NativeTransfer", "direction": "Out",
-                "txHash": transfer.txHash, "to": body["to"] ?? "", "value": body["amount"] ?? "0", "fee": transfer.fee,
+                "txHash": spedUp ? transfer.replacement?.replacementTxHash ?? transfer.txHash : transfer.txHash, "to": body["to"] ?? "", "value": body["amount"] ?? "0", "fee": transfer.fee,
                 "timestamp": json["dateConfirmed"] ?? "", "blockNumber": 19_000_000, "index": transfer.id,
             ]
         }

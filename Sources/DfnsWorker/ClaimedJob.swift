@@ -30,6 +30,9 @@ public struct ClaimedJob: Sendable, Identifiable {
     /// True when ``derivedExternalId`` comes from the job's `unique_key`: an earlier job of the same key, pruned since,
     /// may have used it at Dfns.
     public let externalIdFromKey: Bool
+    /// What `transfer_control` jobs did to this job's Dfns entity (the `controls` column), oldest first:
+    /// `[{jobId, action, at, status?, replacementId?}]`; nil when nothing was.
+    public let controls: JSONValue?
     /// What Dfns may hold for the job before this attempt.
     public let dfnsEntity: DfnsEntity
     /// How long ago, on the database's clock, an earlier attempt ended without a definite answer; nil when none did.
@@ -45,8 +48,9 @@ public struct ClaimedJob: Sendable, Identifiable {
         id: Int64, queue: String, kind: String, payload: JSONValue, unreadablePayload: String?, attempt: Int, maxAttempts: Int,
         checkpoint: JSONValue?, requeues: Int, claimedFrom: JobState, leaseToken: UUID, derivedExternalId: String,
         dfnsEntity: DfnsEntity, unknownOutcomeAge: Duration?, attemptSpent: Bool, refusals: Int, failingFor: Duration?,
-        externalIdFromKey: Bool = false
+        externalIdFromKey: Bool = false, controls: JSONValue? = nil
     ) {
+        self.controls = controls
         self.externalIdFromKey = externalIdFromKey
         self.id = id
         self.queue = queue

@@ -19,6 +19,10 @@ public struct FailureCode: RawRepresentable, Sendable, Hashable, ExpressibleBySt
     public static let dfnsFailed: FailureCode = "dfns_failed"
     /// Dfns, or an approver, `Rejected` the transfer.
     public static let dfnsRejected: FailureCode = "dfns_rejected"
+    /// Dfns reports the entity `Failed` because a replacement with its nonce (a cancel or a speed-up nobody recorded on
+    /// the job) was mined: final, but whether the payment was made depends on which it was, so `retry()` keeps the
+    /// externalId (a replay returns the same entity) instead of sending a new operation.
+    public static let dfnsReplaced: FailureCode = "dfns_replaced"
     /// The attempts ran out after unknown outcomes, and Dfns shows nothing was created.
     public static let attemptsExhausted: FailureCode = "attempts_exhausted"
     /// PostgreSQL refused the outcome; it was recorded without its result and checkpoint.

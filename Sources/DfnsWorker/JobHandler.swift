@@ -98,6 +98,12 @@ public struct JobFailure: Error, Sendable, CustomStringConvertible {
         JobFailure(code: code, message: message, result: entity, entity: .failed)
     }
 
+    /// Dfns's final verdict on an entity that must keep its externalId: `retry()` will replay it, never re-key it (a
+    /// replaced transfer whose replacement may have made the payment).
+    public static func finalKeepingEntity(code: FailureCode, message: String, entity: JSONValue) -> JobFailure {
+        JobFailure(code: code, message: message, result: entity, entity: .exists)
+    }
+
     /// The job failed and Dfns holds nothing of it (e.g. a look-up after the settle window found nothing).
     public static func nothingCreated(code: FailureCode, message: String) -> JobFailure {
         JobFailure(code: code, message: message, entity: DfnsEntity.none)

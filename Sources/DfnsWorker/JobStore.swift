@@ -153,8 +153,10 @@ public final class JobStore: Sendable {
     /// to ``SchemaMigrations/newest`` (an older one lacks what this binary relies on: run `migrate`), and no migration
     /// applied since asks for a newer binary (`oldest_binary`, recorded by migrations that change a money rule; a
     /// schema newer than this binary but compatible with it is a rolling upgrade in progress). Records `kinds`.
+    ///
+    /// Bounded by at least 30 s whatever ``statementTimeout``: a slow answer once at start-up is no reason to exit.
     public func checkSchema(kinds: [String]) async throws {
-        try await bounded("the schema check") { [client, logger] in
+        try await StatementDeadline.run(max(statementTimeout, .seconds(30)), "the schema check") { [client, logger] in
             let rows = try await client.query("""
                 SELECT to_regclass('dfns_worker.jobs') IS NOT NULL, to_regclass('dfns_worker.schema_migrations') IS NOT NULL
                 """, logger: logger)
@@ -174,6 +176,9 @@ public final class JobStore: Sendable {
             try await client.query("INSERT INTO dfns_worker.job_kinds (kind) SELECT unnest(\(kinds)::text[]) ON CONFLICT DO NOTHING", logger: logger)
         }
     }
+
+    /// The newest schema version this binary knows, which is also the oldest it runs jobs on.
+    public static var schemaVersion: Int { SchemaMigrations.newest }
 
     /// The refusal `dfns_worker.require_binary` raised in a claim, or nil for any other error.
     static func schemaRefusal(_ error: any Error) -> String? {
@@ -231,11 +236,12 @@ public final class JobStore: Sendable {
                       due.state, j.lease_token, j.external_id, j.dfns_entity,
                       extract(epoch FROM now() - j.outcome_unknown_at)::float8, j.attempt <> due.attempt, j.refusals,
                       extract(epoch FROM now() - j.failing_since)::float8,
-                      j.unique_key IS NOT NULL AND j.external_id LIKE dfns_worker.key_external_id(j.unique_key) || '%'
+                      j.unique_key IS NOT NULL AND j.external_id LIKE dfns_worker.key_external_id(j.unique_key) || '%',
+                      j.controls::text
             """, logger: logger)
         var jobs: [ClaimedJob] = []
-        for try await (id, queue, kind, payload, attempt, maxAttempts, checkpoint, requeues, previous, token, externalId, entity, unknownAge, spent, refusals, failingAge, fromKey)
-            in rows.decode((Int64, String, String, String, Int, Int, String?, Int, String, UUID, String, String, Double?, Bool, Int, Double?, Bool).self)
+        for try await (id, queue, kind, payload, attempt, maxAttempts, checkpoint, requeues, previous, token, externalId, entity, unknownAge, spent, refusals, failingAge, fromKey, controls)
+            in rows.decode((Int64, String, String, String, Int, Int, String?, Int, String, UUID, String, String, Double?, Bool, Int, Double?, Bool, String?).self)
         {
             var parsed = JSONValue.object([:])
             var unreadable: String?
@@ -255,7 +261,8 @@ public final class JobStore: Sendable {
                 requeues: requeues, claimedFrom: JobState(rawValue: previous), leaseToken: token,
                 derivedExternalId: externalId, dfnsEntity: DfnsEntity(rawValue: entity),
                 unknownOutcomeAge: unknownAge.map(Duration.clampedSeconds), attemptSpent: spent, refusals: refusals,
-                failingFor: failingAge.map(Duration.clampedSeconds), externalIdFromKey: fromKey
+                failingFor: failingAge.map(Duration.clampedSeconds), externalIdFromKey: fromKey,
+                controls: controls.flatMap { try? JSONValue(parsing: Array($0.utf8)) }
             ))
         }
         return jobs.sorted { $0.id < $1.id }

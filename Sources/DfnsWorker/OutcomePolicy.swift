@@ -61,9 +61,10 @@ struct OutcomePolicy: Sendable {
             break
         }
         if let failure = error as? JobFailure {
-            if failure.entity == .failed {
+            if failure.entity == .failed || failure.entity == .exists {
+                // Dfns's final verdict: `failed` lets retry() re-key, `exists` keeps the externalId (finalKeepingEntity).
                 var verdict = completion(job, .failed, result: failure.result.map(StorableJSON.text), error: errorJSON(job, code: failure.code, message: failure.message))
-                verdict.entity = .failed
+                verdict.entity = failure.entity
                 verdict.failing = false
                 return verdict
             }

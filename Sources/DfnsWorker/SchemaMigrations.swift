@@ -846,14 +846,6 @@ enum SchemaMigrations {
         $$;
         --;
         ALTER TABLE dfns_worker.jobs_archive ADD COLUMN wake_pending boolean;
-        --;
-        -- A worker waits a second for a rate grant (SharedRateBudget.Configuration.answerTimeout), then paces itself:
-        -- the grant must not go on waiting for the budget's row after that, holding a pooled connection.
-        ALTER FUNCTION dfns_worker.take_rate_tokens(text, text, integer, integer) SET lock_timeout = '900ms';
-        --;
-        ALTER FUNCTION dfns_worker.return_rate_tokens(text, text, integer) SET lock_timeout = '900ms';
-        --;
-        ALTER FUNCTION dfns_worker.pause_rate_budget(text, integer) SET lock_timeout = '900ms';
         """#),
     ]
 }

@@ -48,7 +48,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         guard ["on", "off"].contains(console) else { throw ValidationError("--console must be on or off") }
         let logger = try logging.bootstrap(label: "dfns.worker")
-        let consoleParts = console == "on" ? try ConsoleSetup.make(url: try database.resolved(), logger: logger) : nil
+        let consoleParts = try consoleSetup(logger: logger)
         let registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.defaultDurationHistogramBuckets = [.milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30), .seconds(60)]
@@ -94,6 +94,20 @@ struct RunCommand: AsyncParsableCommand {
             try await group.run()
         }
         logger.info("worker stopped")
+    }
+}
+
+extension RunCommand {
+    /// The console `run` serves, or nil: `--console off`, or beyond loopback without operators (the worker runs
+    /// regardless: metrics and webhooks on a public address are what it listens there for).
+    func consoleSetup(logger: Logger) throws -> (client: PostgresClient, console: Console)? {
+        guard console == "on" else { return nil }
+        let configuration = try ConsoleSetup.configuration(listenHost: httpHost)
+        if let refusal = ConsoleSetup.refusal(configuration, listenHost: httpHost) {
+            logger.warning("operator console off", metadata: ["console.reason": "\(refusal)"])
+            return nil
+        }
+        return try ConsoleSetup.make(url: try database.resolved(), configuration: configuration, logger: logger)
     }
 }
 

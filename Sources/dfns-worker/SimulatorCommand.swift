@@ -33,6 +33,7 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Option(help: "Share of transfers that end Failed (0-1).") var failedFraction = 0.0
     @Option(help: "Share of transfers a policy ends Rejected (0-1).") var rejectedFraction = 0.0
     @Option(help: "Share of transfers a policy holds for approval: created with HTTP 202, Pending until decided (0-1).") var approvalFraction = 0.0
+    @Option(help: "Share of cancels and speed-ups whose original is mined before the replacement (0-1).") var originalMinedFirstFraction = 0.0
     @Option(help: "Approve held transfers automatically this many milliseconds after creation (default: only through /_sim/approvals).")
     var approvalDelayMs: Int?
     @Option(help: "Destination address a deny-list policy rejects (repeatable).") var denyTo: [String] = []
@@ -107,7 +108,7 @@ struct SimulatorCommand: AsyncParsableCommand {
                 throw ValidationError("--fault \(entry): \(error.message)")
             }
         }
-        for (name, value) in [("failed", failedFraction), ("rejected", rejectedFraction), ("approval", approvalFraction)] where !(0...1).contains(value) {
+        for (name, value) in [("failed", failedFraction), ("rejected", rejectedFraction), ("approval", approvalFraction), ("original-mined-first", originalMinedFirstFraction)] where !(0...1).contains(value) {
             throw ValidationError("--\(name)-fraction must be between 0 and 1")
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535") }
@@ -140,6 +141,7 @@ struct SimulatorCommand: AsyncParsableCommand {
             failedFraction: failedFraction,
             rejectedFraction: rejectedFraction,
             approvalFraction: approvalFraction,
+            originalMinedFirstFraction: originalMinedFirstFraction,
             approvalDelay: approvalDelayMs.map { .milliseconds($0) },
             deniedDestinations: Set(denyTo),
             faults: faults,

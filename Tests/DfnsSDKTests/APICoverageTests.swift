@@ -69,13 +69,20 @@ struct APICoverageTests {
             #expect(try await client.send(DfnsWallets.getTransaction(walletId: wallet.id, transactionId: transactions[0].id)).status == .executing)
             #expect(try await client.send(DfnsWallets.abortTransaction(walletId: wallet.id, transactionId: transactions[0].id)).status == .failed)
             for id in [transfers[1].id, transfers[2].id, transactions[1].id, transactions[2].id] { try await advance(id, to: .broadcasted) }
-            #expect(try await client.send(DfnsWallets.speedUpTransfer(walletId: wallet.id, transferId: transfers[1].id)).raw["replacementId"] != nil)
-            #expect(try await client.send(DfnsWallets.cancelTransfer(walletId: wallet.id, transferId: transfers[2].id)).status == .failed)
-            #expect(try await client.send(DfnsWallets.speedUpTransaction(walletId: wallet.id, transactionId: transactions[1].id)).replacementId != nil)
-            #expect(try await client.send(DfnsWallets.cancelTransaction(walletId: wallet.id, transactionId: transactions[2].id)).status == .failed)
+            // Cancel and speed-up answer the replacement transaction (dfns-sdk-python: TransactionRequest), which the
+            // original then names; the two race for the nonce.
+            let spedUp = try await client.send(DfnsWallets.speedUpTransfer(walletId: wallet.id, transferId: transfers[1].id))
+            #expect(spedUp.id.hasPrefix("tx-") && spedUp.status == .broadcasted)
+            #expect(try await client.send(DfnsWallets.getTransfer(walletId: wallet.id, transferId: transfers[1].id)).replacementId == spedUp.id)
+            #expect(try await client.send(DfnsWallets.getTransaction(walletId: wallet.id, transactionId: spedUp.id)).id == spedUp.id)
+            #expect(try await client.send(DfnsWallets.cancelTransfer(walletId: wallet.id, transferId: transfers[2].id)).id.hasPrefix("tx-"))
+            #expect(try await client.send(DfnsWallets.speedUpTransaction(walletId: wallet.id, transactionId: transactions[1].id)).id.hasPrefix("tx-"))
+            #expect(try await client.send(DfnsWallets.cancelTransaction(walletId: wallet.id, transactionId: transactions[2].id)).id.hasPrefix("tx-"))
 
-            // History: the sped-up transfer confirms.
-            try await advance(transfers[1].id, to: .confirmed)
+            // History: the sped-up transfer's replacement is mined, so the payment is on chain (the original, replaced,
+            // shows Failed).
+            try await advance(spedUp.id, to: .confirmed)
+            #expect(try await client.send(DfnsWallets.getTransfer(walletId: wallet.id, transferId: transfers[1].id)).status == .failed)
             let history = try await client.send(DfnsWallets.getWalletHistory(walletId: wallet.id, filters: ["direction": "Out"]))
             #expect(history.items.count == 1)
             let hour = Date.ISO8601FormatStyle()

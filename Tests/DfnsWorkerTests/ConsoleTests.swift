@@ -14,6 +14,8 @@ import Testing
 @Suite("Operator console", .timeLimit(.minutes(2)))
 struct ConsoleTests {
     static let token = "console-test-token-0123456789"
+    static let bobToken = "console-test-token-bob-9876543210"
+    static let operators = [ConsoleOperator(name: "Ada", token: token), ConsoleOperator(name: "Bob", token: bobToken)]
 
     struct Page {
         let status: Int
@@ -23,10 +25,13 @@ struct ConsoleTests {
 
     /// The console on a free port; `body` gets its base URL (`http://127.0.0.1:PORT/console`).
     static func withConsole(
-        _ database: TestDatabase.Handle, token: String? = token, pageSize: Int = 50, _ body: @Sendable (String) async throws -> Void
+        _ database: TestDatabase.Handle, operators: [ConsoleOperator] = operators, pageSize: Int = 50, requiresSignIn: Bool = false,
+        _ body: @Sendable (String) async throws -> Void
     ) async throws {
-        var configuration = ConsoleConfiguration(token: token)
+        var configuration = ConsoleConfiguration(operators: operators)
         configuration.pageSize = pageSize
+        configuration.requiresSignIn = requiresSignIn
+        configuration.allowedHosts.insert("console.example.test")
         let console = try Console(store: database.store, configuration: configuration, logger: WorkerHarness.quietLogger)
         try await LoopbackServer.run({ onServerRunning in
             let router = Router()
@@ -62,9 +67,9 @@ struct ConsoleTests {
         return Page(status: Int(response.status.code), body: String(buffer: body), headers: headers)
     }
 
-    /// Signs in as `name`; returns the session cookie (`name=value`).
-    static func signIn(_ base: String, name: String = "Ada") async throws -> String {
-        let page = try await request("\(base)/login", form: ["name": name, "token": token])
+    /// Signs in with `token` (Ada's by default); returns the session cookie (`name=value`).
+    static func signIn(_ base: String, token: String = token) async throws -> String {
+        let page = try await request("\(base)/login", form: ["token": token])
         #expect(page.status == 303)
         let cookie = try #require(page.headers["set-cookie"])
         #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/console"), "\(cookie)")
@@ -124,11 +129,79 @@ struct ConsoleTests {
         }
     }
 
-    @Test("an operator token shorter than 16 characters is refused by name; an empty one leaves the console read-only")
-    func tokenLength() throws {
-        #expect(throws: ConsoleError.self) { try ConsoleConfiguration.token(from: ["DFNS_CONSOLE_TOKEN": "short"]) }
-        #expect(try ConsoleConfiguration.token(from: ["DFNS_CONSOLE_TOKEN": ""]) == nil)
-        #expect(try ConsoleConfiguration.token(from: ["DFNS_CONSOLE_TOKEN": Self.token]) == Self.token)
+    @Test("operators come from a file of token hashes and names, or the shared token; what cannot be used is refused by line")
+    func operatorsFromTheEnvironment() throws {
+        #expect(throws: ConsoleError.self) { try ConsoleConfiguration.operators(from: ["DFNS_CONSOLE_TOKEN": "short"]) }
+        #expect(try ConsoleConfiguration.operators(from: ["DFNS_CONSOLE_TOKEN": ""]).isEmpty)
+        #expect(try ConsoleConfiguration.operators(from: ["DFNS_CONSOLE_TOKEN": Self.token]) == [ConsoleOperator(name: ConsoleConfiguration.sharedTokenName, token: Self.token)])
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("dfns-operators-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: file) }
+        // sha256("console-test-token-0123456789"), as `printf %s TOKEN | sha256sum` prints it.
+        let adaHash = "sha256:" + ConsoleTests.hex(of: Self.token)
+        try Data("# operators\n\n\(adaHash) Ada Lovelace\n".utf8).write(to: file)
+        #expect(try ConsoleConfiguration.operators(from: ["DFNS_CONSOLE_TOKENS_FILE": file.path]) == [ConsoleOperator(name: "Ada Lovelace", token: Self.token)])
+        for bad in ["\(adaHash)", "sha256:00 Ada", "md5:\(String(repeating: "0", count: 64)) Ada", "\(adaHash) Ada\n\(adaHash) Ada"] {
+            try Data(bad.utf8).write(to: file)
+            #expect(throws: ConsoleError.self, "\(bad)") { try ConsoleConfiguration.operators(from: ["DFNS_CONSOLE_TOKENS_FILE": file.path]) }
+        }
+        #expect(throws: ConsoleError.self) { try ConsoleConfiguration.operators(from: ["DFNS_CONSOLE_TOKENS_FILE": "/nonexistent/operators"]) }
+        #expect(ConsoleConfiguration.hosts(from: ["DFNS_CONSOLE_HOSTS": "Console.Example.com, [fd00::1]"], listeningOn: "0.0.0.0")
+                == ["localhost", "127.0.0.1", "::1", "console.example.com", "fd00::1"])
+        #expect(ConsoleConfiguration.hosts(from: [:], listeningOn: "10.1.2.3").contains("10.1.2.3"))
+    }
+
+    /// The SHA-256 of `text` in hex, from the system's `sha256sum` (not our own code).
+    static func hex(of text: String) -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try? process.run()
+        input.fileHandleForWriting.write(Data(text.utf8))
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        return String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).prefix(64).description
+    }
+
+    @Test("beyond loopback without operators, `console` refuses to start: nobody could sign in to see a page")
+    func noOperatorsBeyondLoopback() async throws {
+        try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+            let output = try await CommandLineTests.run(
+                ["console", "--http-host", "0.0.0.0", "--http-port", "0"],
+                environment: ["DATABASE_URL": database.urlString, "DFNS_CONSOLE_TOKEN": "", "DFNS_CONSOLE_TOKENS_FILE": ""],
+                signalAfter: (.seconds(8), SIGTERM)
+            )
+            #expect(output.status == 1 && output.stderr.contains("beyond this host, where every page needs a signed-in operator"), "\(output.stderr)")
+        }
+    }
+
+    @Test("a request naming another host (DNS rebinding) gets nothing; beyond loopback every page needs a signed-in operator")
+    func door() async throws {
+        try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+            let id = try await Self.enqueue(database)
+            try await Self.withConsole(database) { base in
+                let port = base.split(separator: ":")[2].prefix { $0.isNumber }
+                for path in ["/", "/jobs", "/jobs/\(id)", "/login", "/assets/console.css"] {
+                    let rebound = try await Self.request("\(base)\(path)", headers: ["Host": "attacker.example:\(port)"])
+                    #expect(rebound.status == 421 && !rebound.body.contains("noop"), "\(path): \(rebound.status)")
+                }
+                let action = try await Self.request("\(base)/jobs/\(id)/actions", form: ["action": "cancel", "csrf": "x"], headers: ["Host": "attacker.example"])
+                #expect(action.status == 421)
+                #expect(try await Self.request("\(base)/jobs/\(id)", headers: ["Host": "localhost:\(port)"]).status == 200)
+                #expect(try await Self.request("\(base)/jobs/\(id)", headers: ["Host": "CONSOLE.example.test"]).status == 200, "a configured name")
+            }
+            try await Self.withConsole(database, requiresSignIn: true) { base in
+                for path in ["/", "/jobs", "/jobs/\(id)"] {
+                    let anonymous = try await Self.request("\(base)\(path)")
+                    #expect(anonymous.status == 303 && anonymous.headers["location"] == "/console/login" && !anonymous.body.contains("noop"), "\(path)")
+                }
+                #expect(try await Self.request("\(base)/login").status == 200)
+                #expect(try await Self.request("\(base)/assets/console.css").status == 200)
+                let cookie = try await Self.signIn(base)
+                #expect(try await Self.request("\(base)/jobs/\(id)", cookie: cookie).body.contains("noop"))
+            }
+        }
     }
 
     @Test("the job list filters by state, kind, queue and time, finds a job by any of its ids, and pages by keyset")
@@ -265,19 +338,26 @@ struct ConsoleTests {
             @Sendable func state(_ id: Int64) async throws -> String? { try await database.column("SELECT state FROM dfns_worker.jobs WHERE id = \(id)").first ?? nil }
 
             // Without a token the console is read-only: no sign-in, and every action is refused.
-            try await Self.withConsole(database, token: nil) { base in
+            try await Self.withConsole(database, operators: []) { base in
                 #expect(try await Self.request("\(base)/login").status == 404)
-                #expect(try await Self.request("\(base)/login", form: ["name": "Ada", "token": Self.token]).status == 404)
+                #expect(try await Self.request("\(base)/login", form: ["token": Self.token]).status == 404)
                 let refused = try await Self.request("\(base)/jobs/\(scheduled)/actions", form: ["action": "run_now", "csrf": "x"])
                 #expect(refused.status == 403 && refused.body.contains("read-only"))
-                #expect(try await Self.request("\(base)/jobs/\(scheduled)").body.contains("set DFNS_CONSOLE_TOKEN to allow actions"))
+                #expect(try await Self.request("\(base)/jobs/\(scheduled)").body.contains("DFNS_CONSOLE_TOKENS_FILE"))
             }
             try await Self.withConsole(database) { base in
                 let login = try await Self.request("\(base)/login")
                 #expect(login.status == 200 && login.body.contains(#"<label for="token">Operator token</label>"#))
-                #expect(try await Self.request("\(base)/login", form: ["name": "Ada", "token": "wrong-token-wrong-token"]).status == 403)
-                #expect(try await Self.request("\(base)/login", form: ["name": "", "token": Self.token]).status == 400)
+                #expect(try await Self.request("\(base)/login", form: ["token": "wrong-token-wrong-token"]).status == 403)
+                #expect(try await Self.request("\(base)/login", form: ["token": ""]).status == 400)
                 #expect(try await Self.request("\(base)/login", form: ["name": "Ada"]).status == 400)
+                // The operator is whoever the token belongs to: a name sent along changes nothing.
+                let bob = try await Self.signIn(base, token: Self.bobToken)
+                let bobPage = try await Self.request("\(base)/jobs/\(scheduled)", cookie: bob)
+                #expect(bobPage.body.contains("Signed in as <strong>Bob</strong>"))
+                let claimed = try await Self.request("\(base)/login", form: ["name": "Ada", "token": Self.bobToken])
+                let claimedCookie = String((claimed.headers["set-cookie"] ?? "").prefix { $0 != ";" })
+                #expect(try await Self.request("\(base)/jobs/\(scheduled)", cookie: claimedCookie).body.contains("Signed in as <strong>Bob</strong>"))
                 let anonymous = try await Self.request("\(base)/jobs/\(scheduled)/actions", form: ["action": "run_now", "csrf": "x"])
                 #expect(anonymous.status == 403 && anonymous.body.contains("Sign in"))
                 let forged = try await Self.request("\(base)/jobs/\(scheduled)/actions", form: ["action": "run_now", "csrf": "x"],
@@ -285,8 +365,8 @@ struct ConsoleTests {
                 #expect(forged.status == 403)
 
                 let cookie = try await Self.signIn(base)
-                #expect(!(try await Self.request("\(base)/login", form: ["name": "Ada", "token": Self.token]).headers["set-cookie"] ?? "").contains("Secure"))
-                let proxied = try await Self.request("\(base)/login", form: ["name": "Ada", "token": Self.token], headers: ["X-Forwarded-Proto": "https"])
+                #expect(!(try await Self.request("\(base)/login", form: ["token": Self.token]).headers["set-cookie"] ?? "").contains("Secure"))
+                let proxied = try await Self.request("\(base)/login", form: ["token": Self.token], headers: ["X-Forwarded-Proto": "https"])
                 #expect(proxied.headers["set-cookie"]?.contains("Secure") == true, "behind a TLS proxy the session cookie is Secure")
                 let page = try await Self.request("\(base)/jobs/\(scheduled)", cookie: cookie)
                 #expect(page.body.contains("Signed in as <strong>Ada</strong>"))

@@ -67,7 +67,8 @@ struct FollowedOperationJobsTests {
 
     @Test("once submitted, the job follows its checkpoint before reading its payload: a stricter payload check of a newer release strands nothing", arguments: kinds)
     func followedBeforeValidated(kind: Kind) async throws {
-        try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .seconds(1))) { sim in
+        // Stages of 3 s: the first drain ends before the entity is done, however loaded the machine.
+        try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .seconds(3))) { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
                 let worker = WorkerHarness.worker(database, sim)
                 let (wallet, key) = try await target(sim)

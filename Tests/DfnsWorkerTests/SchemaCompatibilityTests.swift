@@ -24,11 +24,12 @@ struct SchemaCompatibilityTests {
         let environment = try CommandLineTests.environment(database, sim, keyFile: keyFile)
         let commands = [
             ["drain"], ["enqueue", "noop", "--payload", "{}"], ["status"], ["retry", "\(job)"], ["cancel", "\(job)"], ["prune"],
-            ["console", "--http-port", "0"],
+            ["console", "--http-port", "0"], ["run", "--http-port", "0"],
         ]
         for arguments in commands {
-            // A console that wrongly started is stopped rather than left serving.
-            let output = try await CommandLineTests.run(arguments, environment: environment, signalAfter: arguments[0] == "console" ? (.seconds(8), SIGTERM) : nil)
+            // A daemon that wrongly started is stopped rather than left running.
+            let daemon = ["console", "run"].contains(arguments[0])
+            let output = try await CommandLineTests.run(arguments, environment: environment, signalAfter: daemon ? (.seconds(8), SIGTERM) : nil)
             #expect(output.status == 1 && output.stderr.contains(message), "\(arguments[0]): \(output.stdout) \(output.stderr)")
         }
     }

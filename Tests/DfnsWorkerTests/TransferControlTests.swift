@@ -72,7 +72,7 @@ struct TransferControlTests {
         }
     }
 
-    @Test("speed-up of a Broadcasted transaction records the replacement on both rows")
+    @Test("speed-up of a Broadcasted transaction: Dfns answers with the replacement transaction, recorded on both rows")
     func speedUp() async throws {
         try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .seconds(60))) { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
@@ -80,9 +80,11 @@ struct TransferControlTests {
                 let control = try await Self.control(database, target, "speedUp")
                 _ = try await WorkerHarness.worker(database, sim).drain()
                 #expect(try await WorkerHarness.row(database, control).state == "succeeded")
-                let replacement = try await database.column("SELECT result->'entity'->>'replacementId' FROM dfns_worker.jobs WHERE id = \(control)")
+                // The answer is the replacement (dfns-sdk-python SpeedUpTransactionResponse is a TransactionRequest).
+                let replacement = try await database.column("SELECT result->'entity'->>'id' FROM dfns_worker.jobs WHERE id = \(control)")
                 #expect(replacement.first??.hasPrefix("tx-") == true)
                 #expect(try await database.column("SELECT controls->0->>'replacementId' FROM dfns_worker.jobs WHERE id = \(target)") == replacement)
+                #expect(try await sim.stat("replacements") == 1)
             }
         }
     }
@@ -126,6 +128,137 @@ struct TransferControlTests {
                 }
                 #expect(try await sim.client().getTransfer(walletId: wallet, transferId: transfer).raw["replacementId"]?.stringValue == first,
                         "one replacement transaction, not a second one")
+            }
+        }
+    }
+
+    @Test("a speed-up whose only attempt lost its answer, or a second control of the same transfer, looks first: one replacement")
+    func lookBeforeActing() async throws {
+        try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .seconds(60))) { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let (target, _) = try await Self.submitted("transfer", stage: .broadcasted, database, sim)
+                try await sim.setFaultRules(["transfer-action": FaultRule(lostAfterCommitRate: 1)])
+                // max_attempts 1: the attempt count stops, so "attempt > 1" never says an earlier attempt may have acted.
+                let control = try await database.store.enqueue(kind: "transfer_control", payload: #"{"jobId":\#(target),"action":"speedUp"}"#, maxAttempts: 1)
+                let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) { $0.jobTimeout = .seconds(5) }
+                _ = try await worker.drain(maxJobs: 1)
+                try await sim.setFaultRules([:])
+                try await waitFor(.seconds(20)) {
+                    _ = try await worker.drain()
+                    return try await WorkerHarness.row(database, control).state == "succeeded"
+                }
+                #expect(try await database.column("SELECT (result->>'found') || ' ' || (result->'entity'->>'replacementId') FROM dfns_worker.jobs WHERE id = \(control)").first??.hasPrefix("true tx-") == true)
+                // Someone enqueues the same speed-up again: it finds the replacement and sends nothing.
+                let again = try await Self.control(database, target, "speedUp")
+                try await waitFor(.seconds(20)) {
+                    _ = try await worker.drain()
+                    return try await WorkerHarness.row(database, again).state == "succeeded"
+                }
+                #expect(try await sim.stat("replacements") == 1, "one replacement transaction at Dfns")
+            }
+        }
+    }
+
+    @Test("after a send whose outcome is unknown, the control waits out the settle window before sending again")
+    func settleBeforeSendingAgain() async throws {
+        try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .seconds(60))) { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let (target, _) = try await Self.submitted("transfer", stage: .broadcasted, database, sim)
+                // A 502 before Dfns did anything: the worker cannot know that, so the speed-up may be in progress.
+                try await sim.setFaultRules(["transfer-action": FaultRule(serverErrorRate: 1)])
+                let control = try await Self.control(database, target, "speedUp")
+                let worker = WorkerHarness.settlingWorker(database, sim)
+                _ = try await worker.drain(maxJobs: 1)
+                let failedAt = ContinuousClock.now
+                try await sim.setFaultRules([:])
+                try await waitFor(.seconds(30)) {
+                    _ = try await worker.drain()
+                    return try await WorkerHarness.row(database, control).state == "succeeded"
+                }
+                #expect(failedAt.duration(to: .now) >= .seconds(3), "not sent again within the settle window (lease 2 s + timeout 2 s)")
+                #expect(try await sim.stat("replacements") == 1)
+            }
+        }
+    }
+
+    /// A transfer job following a Broadcasted transfer (waiting for `confirmed`) and a control of it, run; returns the
+    /// target job, its transfer and the replacement.
+    static func replacedTransfer(
+        _ action: String, _ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running
+    ) async throws -> (job: Int64, transfer: String, replacement: String) {
+        let (target, transfer) = try await submitted("transfer", stage: .broadcasted, database, sim)
+        let control = try await control(database, target, action)
+        _ = try await WorkerHarness.submittingWorker(database, sim).drain()
+        #expect(try await WorkerHarness.row(database, control).state == "succeeded")
+        let replacement = try #require(try await database.column("SELECT controls->0->>'replacementId' FROM dfns_worker.jobs WHERE id = \(target)").first ?? nil)
+        return (target, transfer, replacement)
+    }
+
+    /// Decides the race of `replacement` with its original now (as the simulator seeded it), then follows job `target`
+    /// to its end.
+    static func mine(_ replacement: String, following target: Int64, _ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running) async throws {
+        _ = try await sim.control(post: "transfers/\(replacement)/advance", ["status": "Confirmed"])
+        try await database.execute("UPDATE dfns_worker.jobs SET run_at = now() WHERE id = \(target)")
+        try await WorkerHarness.drainUntilTerminal(WorkerHarness.worker(database, sim), database)
+    }
+
+    @Test("a cancelled transfer is final only once a transaction takes its nonce: the job waits, then fails; retry() may then send anew")
+    func cancelFinalOnlyWhenMined() async throws {
+        try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .seconds(60))) { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let (target, _, replacement) = try await Self.replacedTransfer("cancel", database, sim)
+                // The cancel was accepted, but the original may still be mined: the job keeps waiting, retry refused.
+                _ = try await WorkerHarness.worker(database, sim).drain()
+                #expect(try await WorkerHarness.row(database, target).state == "waiting")
+                #expect(try await database.store.retry(target) == false)
+                try await Self.mine(replacement, following: target, database, sim)
+                let row = try await WorkerHarness.row(database, target)
+                #expect(row.state == "failed" && row.code == "dfns_failed" && row.message?.contains("cancelled") == true, "\(row)")
+                #expect(try await database.column("SELECT dfns_entity FROM dfns_worker.jobs WHERE id = \(target)") == ["failed"])
+            }
+        }
+    }
+
+    @Test("a sped-up transfer whose replacement is mined succeeded: the original shows Failed, the payment was made")
+    func speedUpMinedIsSuccess() async throws {
+        try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .seconds(60))) { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let (target, _, replacement) = try await Self.replacedTransfer("speedUp", database, sim)
+                try await Self.mine(replacement, following: target, database, sim)
+                #expect(try await WorkerHarness.row(database, target).state == "succeeded")
+                #expect(try await database.column("SELECT (result->>'status') || ' ' || (result->'replacement'->>'id') || ' ' || (result->'replacement'->>'status') FROM dfns_worker.jobs WHERE id = \(target)")
+                        == ["Failed \(replacement) Confirmed"])
+            }
+        }
+    }
+
+    @Test("the original mined before its cancel's replacement: the transfer job succeeds")
+    func originalMinedFirst() async throws {
+        try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .seconds(60), originalMinedFirstFraction: 1)) { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let (target, _, replacement) = try await Self.replacedTransfer("cancel", database, sim)
+                try await Self.mine(replacement, following: target, database, sim)
+                #expect(try await WorkerHarness.row(database, target).state == "succeeded")
+                #expect(try await database.column("SELECT result->>'status' FROM dfns_worker.jobs WHERE id = \(target)") == ["Confirmed"])
+            }
+        }
+    }
+
+    @Test("a replacement made outside the worker and mined: the job fails dfns_replaced and retry() replays, never re-keys")
+    func replacedOutsideTheWorker() async throws {
+        try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .seconds(60))) { sim in
+            try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+                let (target, transfer) = try await Self.submitted("transfer", stage: .broadcasted, database, sim)
+                let wallet = try #require(try await database.column("SELECT checkpoint->>'walletId' FROM dfns_worker.jobs WHERE id = \(target)").first ?? nil)
+                let replacement = try await sim.client().send(try DfnsWallets.speedUpTransfer(walletId: wallet, transferId: transfer).decoding(as: JSONValue.self))
+                try await Self.mine(replacement["id"]?.stringValue ?? "", following: target, database, sim)
+                let row = try await WorkerHarness.row(database, target)
+                #expect(row.state == "failed" && row.code == "dfns_replaced", "\(row)")
+                let externalId = try await database.column("SELECT external_id FROM dfns_worker.jobs WHERE id = \(target)")
+                #expect(try await database.store.retry(target))
+                #expect(try await database.column("SELECT external_id || ' ' || dfns_entity FROM dfns_worker.jobs WHERE id = \(target)") == ["\(externalId.first!!) exists"])
+                try await WorkerHarness.drainUntilTerminal(WorkerHarness.worker(database, sim), database)
+                #expect(try await sim.stat("transfersCreated") == 1, "no second transfer")
             }
         }
     }

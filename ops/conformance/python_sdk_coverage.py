@@ -93,12 +93,16 @@ def run(base, token, cred_id, pem, check):
         control(f"transfers/{entity.get('id', 'x')}/advance", {"status": stage})
     failed = lambda entity: entity["status"] == "Failed"
     call("wallets", "abort_transfer", wid, held[0].get("id", "x"), expect=failed)
-    call("wallets", "speed_up_transfer", wid, held[1].get("id", "x"), expect=lambda t: t.get("replacementId"))
-    call("wallets", "cancel_transfer", wid, held[2].get("id", "x"), expect=failed)
+    # Cancel and speed-up answer the replacement transaction (the SDK's CancelTransferResponse and
+    # SpeedUpTransferResponse are TransactionRequests), which races the original for its nonce.
+    replacement = lambda entity: entity["id"].startswith("tx-") and entity["status"] == "Broadcasted"
+    sped_up = call("wallets", "speed_up_transfer", wid, held[1].get("id", "x"), expect=replacement)
+    call("wallets", "cancel_transfer", wid, held[2].get("id", "x"), expect=replacement)
     call("wallets", "abort_transaction", wid, held[3].get("id", "x"), expect=failed)
-    call("wallets", "speed_up_transaction", wid, held[4].get("id", "x"), expect=lambda t: t.get("replacementId"))
-    call("wallets", "cancel_transaction", wid, held[5].get("id", "x"), expect=failed)
-    control(f"transfers/{held[1].get('id', 'x')}/advance", {"status": "Confirmed"})
+    call("wallets", "speed_up_transaction", wid, held[4].get("id", "x"), expect=replacement)
+    call("wallets", "cancel_transaction", wid, held[5].get("id", "x"), expect=replacement)
+    call("wallets", "get_transfer", wid, held[1].get("id", "x"), expect=lambda t: t.get("replacementId") == sped_up.get("id"))
+    control(f"transfers/{sped_up.get('id', 'x')}/advance", {"status": "Confirmed"})
     call("wallets", "get_wallet_history", wid, {"direction": "Out"}, expect=lambda page: len(page["items"]) == 1)
     now = datetime.now(timezone.utc)
     window = {"startTime": (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"), "endTime": (now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")}

@@ -557,8 +557,123 @@ async def partition(run):
     }
 
 
+async def db_lock(run):
+    """A migration's ACCESS EXCLUSIVE lock on jobs, held past the workers' statement deadline (but within their lease),
+    then released: PostgreSQL ends what the workers give up on, so no claim leases jobs to nobody later, no attempt is
+    spent on a job never sent, and no pooled connection stays stuck."""
+    jobs, lease, deadline, held = (200, 12, 2, 3.5) if run.quick else (1500, 30, 5, 8.0)
+    simulator = run.simulator("db-lock", "--transfer-step-ms", "200")
+    connection, env = await run.database("db-lock", simulator, 600_000)
+    wallets = await run.setup_wallets("db-lock", connection, env, 5)
+    env["DFNS_REQUESTS_PER_MINUTE"] = "3000"
+    await insert_mixed(connection, wallets, jobs)
+    pool = 2 * (8 + 2)  # two workers, min(concurrency, 8) + 2 connections each
+    workers = [run.worker("db-lock", index, env, "--lease", str(lease), "--statement-timeout", str(deadline)).start() for index in range(2)]
+    sessions = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'dfns-worker'"
+    while await connection.fetchval("SELECT count(*) FROM dfns_worker.jobs WHERE state = 'succeeded'") < 5 + jobs // 10:
+        await asyncio.sleep(0.1)
+    locker = await asyncpg.connect(env["DATABASE_URL"].split("?")[0])
+    lock = locker.transaction()
+    await lock.start()
+    await locker.execute("LOCK TABLE dfns_worker.jobs IN ACCESS EXCLUSIVE MODE")
+    locked_at, peak, waited_past_deadline = time.monotonic(), 0, 0
+    while time.monotonic() - locked_at < held:
+        peak = max(peak, await connection.fetchval(sessions))
+        # A worker statement still waiting past the worker's own deadline is one PostgreSQL failed to end.
+        waited_past_deadline = max(waited_past_deadline, await connection.fetchval(
+            sessions + " AND state = 'active' AND clock_timestamp() - query_start > make_interval(secs => $1)", float(deadline)))
+        await asyncio.sleep(0.1)
+    await lock.rollback()
+    await locker.close()
+    require(all(worker.alive() for worker in workers), "a worker exited while the jobs table was locked")
+    await wait_until_settled(connection, 300)
+    lost, duplicated, states = await verify(connection, simulator, jobs + 5)
+    orphaned = await connection.fetchval("SELECT count(*) FROM dfns_worker.jobs WHERE errors @> '[{\"code\": \"lease_expired\"}]'")
+    respent = await connection.fetchval("SELECT count(*) FROM dfns_worker.jobs WHERE attempt > 1")
+    after = await connection.fetchval(sessions)
+    require(waited_past_deadline == 0, f"{waited_past_deadline} worker statements still waited past the {deadline} s deadline: PostgreSQL did not end them")
+    require(orphaned == 0, f"{orphaned} jobs were leased to nobody and rescued (lease_expired)")
+    require(respent == 0, f"{respent} jobs spent more than one attempt")
+    require(peak <= pool and after <= pool, f"worker sessions: {peak} at peak, {after} after (pool {pool})")
+    await run.finish("db-lock", connection, workers)
+    simulator.stop()
+    return {
+        "jobs": jobs, "faults": f"ACCESS EXCLUSIVE on jobs for {held:.1f} s (statement deadline {deadline} s, lease {lease} s), 2 workers; "
+                                f"{peak} worker sessions at peak (pool {pool}); 0 statements past the deadline, 0 leases orphaned, 0 attempts re-spent",
+        "lost": lost, "duplicated": duplicated, "longest rescue": "—", "time to ready": "—",
+    }
+
+
+async def upgrade(run):
+    """Binaries and schemas of different releases. A worker running when a newer release's migration changes a money
+    rule (its schema_migrations row asks for a newer binary) claims nothing more and exits 1, its running jobs
+    finished; `drain` with it exits 1 touching nothing. A schema older than the binary needs (`migrate --to`): `run`
+    and `drain` exit 1 touching nothing, then `migrate` and the binary finish every job once."""
+    jobs = 100 if run.quick else 1000
+    simulator = run.simulator("upgrade", "--transfer-step-ms", "200")
+    connection, env = await run.database("upgrade", simulator, 600_000)
+    wallets = await run.setup_wallets("upgrade", connection, env, 5)
+    env["DFNS_REQUESTS_PER_MINUTE"] = "3000"
+    newest = await connection.fetchval("SELECT max(version) FROM dfns_worker.schema_migrations")
+    await insert_mixed(connection, wallets, jobs)
+    worker = run.worker("upgrade", 0, env).start()
+    while await connection.fetchval("SELECT count(*) FROM dfns_worker.jobs WHERE state = 'succeeded'") < 5 + jobs // 10:
+        await asyncio.sleep(0.1)
+    # The newer release's migration, and jobs inserted after it: no claim sees one without the other.
+    async with connection.transaction():
+        await connection.execute("INSERT INTO dfns_worker.schema_migrations (version, name, oldest_binary) VALUES ($1, 'chaos: a newer release', $1)", newest + 1)
+        await insert_mixed(connection, wallets, jobs // 2)
+    after_migration = await connection.fetchval("SELECT max(id) FROM dfns_worker.jobs") - jobs // 2
+    migrated_at = time.monotonic()
+    code = worker.process.wait(60)
+    stopped_after = time.monotonic() - migrated_at
+    require(code == 1, f"the worker exited {code} after the newer migration, expected 1")
+    log = open(worker.log_path, errors="replace").read()
+    require(f"schema is at version {newest + 1}, which needs a dfns-worker that knows schema version {newest + 1}" in log,
+            "the worker's log does not name both versions")
+    touched = await connection.fetchval("SELECT count(*) FROM dfns_worker.jobs WHERE id > $1 AND (attempt > 0 OR state <> 'queued')", after_migration)
+    running = await connection.fetchval("SELECT count(*) FROM dfns_worker.jobs WHERE state = 'running'")
+    require(touched == 0, f"{touched} jobs inserted after the migration were touched by the older binary")
+    require(running == 0, f"{running} jobs left running by the stopped worker")
+    before = simulator.stats()["requests"]
+    require(run_command(run.binary, ["drain"], env, run.log_path("upgrade-drain-newer")) == 1, "drain against the newer schema did not exit 1")
+    require(simulator.stats()["requests"] == before, "drain against the newer schema reached Dfns")
+    # The new release takes over: here the same binary once the newer row is withdrawn (no newer binary exists yet).
+    await connection.execute("DELETE FROM dfns_worker.schema_migrations WHERE version = $1", newest + 1)
+    successor = run.worker("upgrade", 1, env).start()
+    await wait_until_settled(connection, 300)
+    lost, duplicated, states = await verify(connection, simulator, jobs + jobs // 2 + 5)
+    await run.finish("upgrade", connection, [successor])
+    # An older schema: migrated only to the previous version, jobs inserted with plain SQL.
+    url = await run.cluster.fresh_database("chaos_upgrade_older")
+    older_env = dict(env, DATABASE_URL=url)
+    require(run_command(run.binary, ["migrate", "--to", str(newest - 1)], older_env, run.log_path("upgrade-migrate-older")) == 0, "migrate --to failed")
+    older = await asyncpg.connect(url.split("?")[0])
+    await older.execute("INSERT INTO dfns_worker.jobs (kind, payload) SELECT 'create_wallet', '{\"network\": \"Solana\"}' FROM generate_series(1, 10)")
+    before = simulator.stats()["requests"]
+    for command in (["drain"], ["run", "--http-port", "0"]):
+        path = run.log_path("upgrade-older-" + command[0])
+        require(run_command(run.binary, command, older_env, path, timeout=60) == 1, f"{command[0]} against schema {newest - 1} did not exit 1")
+        require(f"schema is at version {newest - 1}, older than this dfns-worker needs ({newest})" in open(path, errors="replace").read(),
+                f"{command[0]} did not name both versions")
+    require(await older.fetchval("SELECT count(*) FROM dfns_worker.jobs WHERE attempt > 0 OR state <> 'queued'") == 0, "a job was touched on the older schema")
+    require(simulator.stats()["requests"] == before, "a command against the older schema reached Dfns")
+    require(run_command(run.binary, ["migrate"], older_env, run.log_path("upgrade-migrate")) == 0, "migrate failed")
+    require(run_command(run.binary, ["drain"], older_env, run.log_path("upgrade-drain")) == 0, "drain after migrate failed")
+    require(await older.fetchval("SELECT count(*) FROM dfns_worker.jobs WHERE state = 'succeeded'") == 10, "not every job of the older schema succeeded")
+    await older.close()
+    simulator.stop()
+    return {
+        "jobs": jobs + jobs // 2 + 10,
+        "faults": f"a newer release's migration under a running worker (stopped in {stopped_after:.1f} s, exit 1, 0 later jobs touched); "
+                  f"drain on it exit 1; an older schema ({newest - 1}): run and drain exit 1, 0 jobs touched",
+        "lost": lost, "duplicated": duplicated, "longest rescue": "—", "time to ready": "—",
+    }
+
+
 SCENARIOS = {"bad-input": bad_input, "api-faults": api_faults, "auth": auth_failure, "shutdown": shutdown,
-             "db-restart": database_restart, "crash": crash, "dfns-quirks": dfns_quirks, "partition": partition}
+             "db-restart": database_restart, "crash": crash, "dfns-quirks": dfns_quirks, "partition": partition,
+             "db-lock": db_lock, "upgrade": upgrade}
 
 
 def scan_logs_and_metrics(run):

@@ -134,13 +134,16 @@ public enum DfnsWallets {
     }
 
     /// `POST …/transfers/{transferId}/cancel` (signed, no body): replaces a `Broadcasted` EVM transfer by a 0-value
-    /// transaction with its nonce. Not guaranteed: the original may be mined first.
-    public static func cancelTransfer(walletId: String, transferId: String) throws -> DfnsRequest<Transfer> {
+    /// transaction with its nonce. Answers the replacement transaction (dfns-sdk-python `CancelTransferResponse` is a
+    /// TransactionRequest), which the transfer then names in `replacementId`. Not guaranteed: the original may be mined
+    /// first. Not idempotent: never repeat it without reading the transfer.
+    public static func cancelTransfer(walletId: String, transferId: String) throws -> DfnsRequest<Transaction> {
         try action(.POST, "cancel", walletId: walletId, "transfers", transferId)
     }
 
     /// `POST …/transfers/{transferId}/speed-up` (signed, no body): re-sends a `Broadcasted` EVM transfer with higher fees.
-    public static func speedUpTransfer(walletId: String, transferId: String) throws -> DfnsRequest<Transfer> {
+    /// Answers the replacement transaction, as ``cancelTransfer(walletId:transferId:)`` does.
+    public static func speedUpTransfer(walletId: String, transferId: String) throws -> DfnsRequest<Transaction> {
         try action(.POST, "speed-up", walletId: walletId, "transfers", transferId)
     }
 
