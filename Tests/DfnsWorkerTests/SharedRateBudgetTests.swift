@@ -135,6 +135,35 @@ struct SharedRateBudgetTests {
         }
     }
 
+    @Test("grants given up on while the budget's row is locked end in PostgreSQL: they never pile up on the worker's pool")
+    func abandonedGrantsEnd() async throws {
+        try await TestDatabase.with(kinds: []) { database in
+            try await Self.budget(database, worker: "host-other").acquire()
+            // The worker's sessions as `run` configures them: PostgreSQL ends a statement 1.6 s in (deadline 2 s).
+            try await database.withWorkerStore(statementTimeout: .seconds(2)) { store in
+                var configuration = SharedRateBudget.Configuration(requestsPerMinute: 600, workerId: "host-stuck")
+                configuration.fallbackPeriod = .milliseconds(300)
+                let budget = SharedRateBudget(configuration: configuration, client: store.client, logger: Self.logger)
+                let holder = try await database.holding("SELECT * FROM dfns_worker.rate_budgets FOR UPDATE", seconds: 8)
+                // For 7 s the worker asks for a grant whenever its short fallback ends: each waits for the row, is given up
+                // after a second, and must not stay behind holding a pooled connection.
+                var stale = 0
+                let until = ContinuousClock.now.advanced(by: .seconds(7))
+                while ContinuousClock.now < until {
+                    try await budget.acquire()
+                    // A grant still waiting after the worker's 2-second deadline is one PostgreSQL failed to end.
+                    stale = max(stale, Int(try await database.column("""
+                        SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+                          AND query LIKE '%take_rate_tokens(%' AND state = 'active' AND clock_timestamp() - query_start > interval '2 seconds'
+                        """).first!!)!)
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                try await holder.value
+                #expect(stale == 0, "\(stale) abandoned grants still waited past the deadline")
+            }
+        }
+    }
+
     @Test("cut off from PostgreSQL a worker paces itself at its share, and draws grants again once it is back")
     func fallsBackToItsShare() async throws {
         try await TestDatabase.with(kinds: []) { database in
