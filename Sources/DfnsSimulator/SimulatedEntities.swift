@@ -121,7 +121,6 @@ struct SimulatedTransfer: Sendable {
 
     /// The status at `now`, and the dates that go with it.
     func state(at now: Date, step: Duration) -> (status: String, fields: [String: Any]) {
-        let stepSeconds = step.secondsValue
         if let abortedAt, now >= abortedAt {
             return ("Failed", ["datePolicyResolved": Self.format(abortedAt), "reason": "\(entity.noun) aborted by the requester"])
         }

@@ -104,6 +104,7 @@ public final class JobStore: Sendable {
     }
 
     /// Runs one engine statement under ``statementTimeout``.
+    @discardableResult
     private func bounded<Value: Sendable>(_ statement: String, _ operation: @escaping @Sendable () async throws -> Value) async throws -> Value {
         try await StatementDeadline.run(statementTimeout, statement, operation)
     }

@@ -27,6 +27,7 @@ public enum TestDatabase {
 
         /// Runs `body` with a store on a pool of its own configured as `dfns-worker run` configures its pool: the engine's
         /// deadline `statementTimeout`, and PostgreSQL's own limits below it (``JobStore/connectionOptions(statementTimeout:)``).
+        @discardableResult
         public func withWorkerStore<Result: Sendable>(statementTimeout: Duration, _ body: @Sendable (JobStore) async throws -> Result) async throws -> Result {
             var configuration = url.clientConfiguration(maximumConnections: 4)
             configuration.options.additionalStartupParameters = JobStore.connectionOptions(statementTimeout: statementTimeout)
