@@ -45,8 +45,9 @@ struct FollowedOperationJobsTests {
 
     @Test("submitted, followed without spending attempts, and the entity stored when done", arguments: kinds)
     func lifecycle(kind: Kind) async throws {
-        // Stages long enough that the first drain ends before the entity is done, however loaded the machine.
-        try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .seconds(1))) { sim in
+        // Stages long enough that the first drain ends before the entity is done, however loaded the machine (1 s was
+        // not, in a clean-clone CI run).
+        try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .seconds(3))) { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
                 let worker = WorkerHarness.worker(database, sim)
                 let (wallet, key) = try await target(sim)
