@@ -58,7 +58,7 @@ public struct DfnsError: Error, Sendable, CustomStringConvertible {
     public let details: JSONValue?
     /// The raw response body, when a response arrived.
     public let rawBody: String?
-    /// How long the server asked us to wait (429 `Retry-After`), at most ``retryAfterLimit``.
+    /// How long the server asked us to wait (429 `Retry-After`), at most ``RateLimitPolicy/longestWait``.
     public let retryAfter: Duration?
     /// True when a write may have taken effect even though we saw no success: the real request (not the init or
     /// action call) was sent and no definite answer came back (connection lost, timeout, 5xx), or Dfns answered 2xx
@@ -156,14 +156,11 @@ extension DfnsError {
         }
     }
 
-    /// The longest `Retry-After` taken at its word: a day. A longer (or absurd, e.g. `1e300`) value is read as this.
-    public static let retryAfterLimit: Duration = .seconds(86_400)
-
-    /// Parses `Retry-After` as delta-seconds (fractions accepted) or an HTTP date, clamped to ``retryAfterLimit``;
-    /// nil when unparseable or negative.
+    /// Parses `Retry-After` as delta-seconds (fractions accepted) or an HTTP date, clamped to
+    /// ``RateLimitPolicy/longestWait``; nil when unparseable or negative.
     public static func parseRetryAfter(_ value: String, now: Date = Date()) -> Duration? {
         let trimmed = value.trimmingCharacters(in: .whitespaces)
-        let limit = Double(retryAfterLimit.components.seconds)
+        let limit = RateLimitPolicy.longestWait.seconds
         if let seconds = Double(trimmed), seconds.isFinite {
             guard seconds >= 0 else { return nil }
             return .milliseconds(Int64((min(seconds, limit) * 1000).rounded(.up)))

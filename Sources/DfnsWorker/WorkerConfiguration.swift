@@ -28,9 +28,6 @@ public struct WorkerConfiguration: Sendable {
     /// Backoff between attempts: base, doubling per attempt, capped, with 50 % jitter. Defaults 2 s and 10 min.
     public var retryBaseDelay: Duration = .seconds(2)
     public var retryMaxDelay: Duration = .seconds(600)
-    /// Longest a 429's Retry-After delays the job (Dfns limits per minute; a longer or absurd value is capped).
-    /// Default 60 s, as long as the SDK's default client pause (`RetryPolicy.maxRetryAfter`).
-    public var rateLimitDelayCap: Duration = .seconds(60)
     /// How often a worker paused by 401/403 probes Dfns. Default 30 s.
     public var authProbeInterval: Duration = .seconds(30)
     /// How many HTTP 403s in a row one job may get while the credentials work for other requests (a permission

@@ -100,13 +100,21 @@ struct OutcomePolicyTests {
         return configuration
     }()
 
+    /// A claimed job as the engine would hand it to the policy.
+    static func job(
+        from state: JobState, entity: DfnsEntity, attempt: Int, maxAttempts: Int = 3, spent: Bool, refusals: Int = 0,
+        unknownOutcomeAge: Duration? = nil
+    ) -> ClaimedJob {
+        ClaimedJob(
+            id: 1, queue: "default", kind: "transfer", payload: .object([:]), unreadablePayload: nil, attempt: attempt, maxAttempts: maxAttempts,
+            checkpoint: nil, requeues: 0, claimedFrom: state, leaseToken: UUID(), derivedExternalId: "dfns-worker-0123456789ab-1",
+            dfnsEntity: entity, unknownOutcomeAge: unknownOutcomeAge, attemptSpent: spent, refusals: refusals, failingFor: nil
+        )
+    }
+
     @Test("each row of the state machine", arguments: cases)
     func row(_ row: Case) {
-        let job = ClaimedJob(
-            id: 1, queue: "default", kind: "transfer", payload: .object([:]), unreadablePayload: nil, attempt: row.attempt, maxAttempts: 3,
-            checkpoint: nil, requeues: 0, claimedFrom: row.from, leaseToken: UUID(), derivedExternalId: "dfns-worker-0123456789ab-1",
-            dfnsEntity: row.entity, unknownOutcomeAge: nil, attemptSpent: row.spent, refusals: row.refusals, failingFor: nil
-        )
+        let job = Self.job(from: row.from, entity: row.entity, attempt: row.attempt, spent: row.spent, refusals: row.refusals)
         let policy = OutcomePolicy(configuration: Self.configuration)
         let completion: JobStore.Completion
         switch row.end {
@@ -129,7 +137,7 @@ struct OutcomePolicyTests {
             completion = policy.completion(
                 for: job, error: DfnsError(code: .rateLimited, message: "m", httpStatus: 429, retryAfter: after), stopped: nil, writeSent: false
             )
-            #expect(completion.delay == Self.configuration.rateLimitDelayCap, "a day-long Retry-After is capped")
+            #expect(completion.delay == RateLimitPolicy.longestWait, "a day-long Retry-After is capped")
         case .stopped(let reason, let sent):
             completion = policy.completion(for: job, error: CancellationError(), stopped: reason, writeSent: sent)
         case .internalError(let sent):
@@ -148,14 +156,28 @@ struct OutcomePolicyTests {
 
     @Test("403s: a job with an unknown outcome uses up its attempts instead of failing")
     func forbiddenAfterUnknown() {
-        let job = ClaimedJob(
-            id: 1, queue: "default", kind: "transfer", payload: .object([:]), unreadablePayload: nil, attempt: 1, maxAttempts: 20,
-            checkpoint: nil, requeues: 0, claimedFrom: .retrying, leaseToken: UUID(), derivedExternalId: "x", dfnsEntity: .unknown,
-            unknownOutcomeAge: .seconds(1), attemptSpent: true, refusals: 2, failingFor: nil
-        )
+        let job = Self.job(from: .retrying, entity: .unknown, attempt: 1, maxAttempts: 20, spent: true, refusals: 2, unknownOutcomeAge: .seconds(1))
         let completion = OutcomePolicy(configuration: Self.configuration).completion(
             for: job, error: DfnsError(code: .forbidden, message: "not authorized", httpStatus: 403), stopped: nil, writeSent: false
         )
         #expect(completion.state == .retrying && completion.attemptUse == .exhausted && completion.refused == true)
+    }
+
+    /// One 429 policy (``RateLimitPolicy``): whatever `Retry-After` Dfns sends, the job that got the 429 is due again
+    /// after the very wait the SDK's client pauses every request for (and the fleet's shared budget with it), never
+    /// longer than a minute and never zero for a missing or unreadable header.
+    @Test(
+        "a 429 delays the job exactly as long as the client pauses, a minute at most",
+        arguments: [nil, "0.25", "30", "60", "61", "86400", "1e300", "Fri, 31 Dec 9999 23:59:59 GMT", "soon", "-3"]
+    )
+    func oneRateLimitWait(retryAfter header: String?) {
+        let error = DfnsError(httpStatus: 429, body: [], retryAfterHeader: header)
+        let clientPause = min(RateLimitPolicy.wait(retryAfter: error.retryAfter), RetryPolicy.default.maxRetryAfter)
+        let completion = OutcomePolicy(configuration: Self.configuration).completion(
+            for: Self.job(from: .queued, entity: .none, attempt: 1, spent: true), error: error, stopped: nil, writeSent: false
+        )
+        #expect(completion.delay == clientPause)
+        #expect(clientPause > .zero && clientPause <= .seconds(60))
+        #expect((error.retryAfter ?? .zero) <= .seconds(60), "the error holds what is honoured, not a day")
     }
 }

@@ -149,13 +149,13 @@ struct DfnsClientTests {
         }
     }
 
-    @Test("a day-long Retry-After pauses the client no longer than the policy's limit; the error keeps the full value")
+    @Test("a day-long Retry-After reads as a minute and pauses the client no longer than its retry policy's limit")
     func longRetryAfter() async throws {
         let configuration = SimulatorConfiguration(faults: [.actionInit: FaultRule(rateLimitBurstRate: 1, rateLimitBurstLength: 1, rateLimitRetryAfter: "86400")])
         try await SimulatorHarness.withSimulator(configuration) { sim in
             let client = sim.client { $0.retryPolicy = RetryPolicy(maxAttempts: 1, maxRetryAfter: .seconds(1)) }
             let error = await #expect(throws: DfnsError.self) { try await client.createWallet(CreateWalletRequest(network: "Base")) }
-            #expect(error?.code == .rateLimited && error?.retryAfter == .seconds(86_400))
+            #expect(error?.code == .rateLimited && error?.retryAfter == RateLimitPolicy.longestWait)
             try await sim.setFaultRules([:])
             let started = ContinuousClock.now
             _ = try await client.listWalletsPage(limit: 1)

@@ -50,10 +50,10 @@ struct DfnsErrorTests {
         #expect(DfnsError.parseRetryAfter("-3") == nil)
     }
 
-    @Test("an absurd Retry-After is clamped to a day instead of trapping", arguments: ["1e300", "99999999999999999999", "86400000"])
+    @Test("an absurd Retry-After is clamped to the longest wait (a minute) instead of trapping", arguments: ["1e300", "99999999999999999999", "86400000"])
     func absurdRetryAfter(value: String) {
-        #expect(DfnsError.parseRetryAfter(value) == DfnsError.retryAfterLimit)
-        #expect(DfnsError.parseRetryAfter("Fri, 31 Dec 9999 23:59:59 GMT") == DfnsError.retryAfterLimit)
+        #expect(DfnsError.parseRetryAfter(value) == RateLimitPolicy.longestWait)
+        #expect(DfnsError.parseRetryAfter("Fri, 31 Dec 9999 23:59:59 GMT") == RateLimitPolicy.longestWait)
         #expect(DfnsError.parseRetryAfter("inf") == nil && DfnsError.parseRetryAfter("nan") == nil)
         let error = DfnsError(httpStatus: 429, body: [], retryAfterHeader: "2")
         #expect(error.retryAfter == .seconds(2))

@@ -81,9 +81,8 @@ final class DfnsTransport: Sendable {
             httpStatus: status, body: responseBody, retryAfterHeader: retryAfterHeader, outcomeUnknown: isWrite && status >= 500
         )
         if error.code == .rateLimited {
-            // The whole client waits, but never longer than the policy's limit: a huge Retry-After must not stall
-            // every job of the process (the caller still sees the full value in the error).
-            let pause = min(error.retryAfter ?? .seconds(1), configuration.retryPolicy.maxRetryAfter)
+            // The whole client waits as RateLimitPolicy says, or less when this client gives up on 429s sooner.
+            let pause = min(RateLimitPolicy.wait(retryAfter: error.retryAfter), configuration.retryPolicy.maxRetryAfter)
             limiter.pause(for: pause)
             configuration.sharedBudget?.pause(for: pause)
         }

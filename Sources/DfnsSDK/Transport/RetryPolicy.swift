@@ -10,7 +10,8 @@ public struct RetryPolicy: Sendable, Hashable {
     public var maxDelay: Duration
     /// Fraction of each delay that is randomised (0 = none, 1 = full jitter). Default 0.5.
     public var jitter: Double
-    /// A Retry-After longer than this is not waited for: the error surfaces instead. Default 60 s.
+    /// A Retry-After longer than this is not waited for: the error surfaces instead, and the client pauses no longer
+    /// than this. Default ``RateLimitPolicy/longestWait``; set it lower to give up on a 429 sooner.
     public var maxRetryAfter: Duration
 
     /// Every parameter has the default its property documents.
@@ -19,7 +20,7 @@ public struct RetryPolicy: Sendable, Hashable {
         baseDelay: Duration = .milliseconds(250),
         maxDelay: Duration = .seconds(10),
         jitter: Double = 0.5,
-        maxRetryAfter: Duration = .seconds(60)
+        maxRetryAfter: Duration = RateLimitPolicy.longestWait
     ) {
         self.maxAttempts = max(1, maxAttempts)
         self.baseDelay = baseDelay

@@ -152,7 +152,8 @@ public actor SharedRateBudget: DfnsRequestBudget {
     private func pauseEveryone(for duration: Duration) async {
         do {
             try await StatementDeadline.run(configuration.answerTimeout, "the rate pause") { [client, configuration] in
-                try await client.query("SELECT dfns_worker.pause_rate_budget(\(configuration.name), \(Int(duration.milliseconds))::int)")
+                // Read to the end: PostgresNIO reports a statement's error while its rows are read.
+                for try await _ in try await client.query("SELECT dfns_worker.pause_rate_budget(\(configuration.name), \(Int(duration.milliseconds))::int)") {}
             }
         } catch {
             logger.warning("could not pause the shared Dfns budget", metadata: ["db.error": "\(String(reflecting: error))"])
@@ -167,7 +168,7 @@ public actor SharedRateBudget: DfnsRequestBudget {
         tokens = 0
         do {
             try await StatementDeadline.run(configuration.answerTimeout, "the rate return") { [client, configuration] in
-                try await client.query("SELECT dfns_worker.return_rate_tokens(\(configuration.name), \(configuration.workerId), \(unused)::int)")
+                for try await _ in try await client.query("SELECT dfns_worker.return_rate_tokens(\(configuration.name), \(configuration.workerId), \(unused)::int)") {}
             }
         } catch {
             logger.debug("could not leave the shared Dfns budget", metadata: ["db.error": "\(String(reflecting: error))"])

@@ -105,7 +105,7 @@ struct OutcomePolicy: Sendable {
             // Dfns did not process it: same state, nothing spent, due again after Retry-After (capped).
             return completion(
                 job, job.claimedFrom == .waiting ? .waiting : .retrying, error: recorded,
-                delay: min(error.retryAfter ?? .seconds(1), configuration.rateLimitDelayCap), attemptUse: .givenBack(by: job)
+                delay: RateLimitPolicy.wait(retryAfter: error.retryAfter), attemptUse: .givenBack(by: job)
             )
         default:
             return retry(
