@@ -71,6 +71,9 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
+            // The schema's migrations, compiled into the binary; schema.sql is what they make (checked by a test).
+            exclude: ["Store/schema.sql"],
+            resources: [.embedInCode("Store/Migrations")],
             swiftSettings: swiftSettings
         ),
         // The operator console (HTML under /console of `run`, and `dfns-worker console`).

@@ -1,3 +1,4 @@
+import DfnsSDK
 import Foundation
 
 /// How the operator console behaves. Defaults suit one operator on the worker's own host.
@@ -87,7 +88,7 @@ public struct ConsoleOperator: Sendable, Equatable {
     /// An operator whose token is `token` (hashed here).
     public init(name: String, token: String) {
         self.name = name
-        digest = ConsoleSession.sha256(Array(token.utf8))
+        digest = Digest.sha256(Array(token.utf8))
     }
 
     init(name: String, digest: [UInt8]) {

@@ -1,4 +1,5 @@
 import COpenSSL
+import DfnsSDK
 import Foundation
 
 /// Signed-in operators. A session is a cookie signed with a key derived from the operators' token hashes, so every
@@ -27,7 +28,7 @@ struct ConsoleSession: Sendable {
     /// - Parameter operators: who may sign in; not empty.
     init(operators: [ConsoleOperator], lifetime: Duration) {
         let material = operators.map { $0.digest + Array($0.name.utf8) + [0] }.sorted { $0.lexicographicallyPrecedes($1) }.flatMap { $0 }
-        key = Self.hmac(key: material, Array("dfns-worker console session v2".utf8))
+        key = Digest.hmacSHA256(key: material, Array("dfns-worker console session v2".utf8))
         self.lifetime = lifetime
         self.operators = operators
     }
@@ -35,7 +36,7 @@ struct ConsoleSession: Sendable {
     /// The operator whose token `given` is, comparing its SHA-256 with every operator's in constant time (no early exit,
     /// so the time taken says nothing of which matched).
     func operatorName(ofToken given: String) -> String? {
-        let digest = Self.sha256(Array(given.utf8))
+        let digest = Digest.sha256(Array(given.utf8))
         var found: String?
         for candidate in operators where Self.same(digest, candidate.digest) { found = candidate.name }
         return found
@@ -47,8 +48,8 @@ struct ConsoleSession: Sendable {
         var generator = SystemRandomNumberGenerator()
         for index in nonce.indices { nonce[index] = generator.next() }
         let expiry = Int64(now.timeIntervalSince1970) + lifetime.components.seconds
-        let body = "\(expiry).\(Self.hex(nonce)).\(Self.base64url(Array(name.utf8)))"
-        return body + "." + Self.hex(Self.hmac(key: key, Array(body.utf8)))
+        let body = "\(expiry).\(Digest.hex(nonce)).\(Self.base64url(Array(name.utf8)))"
+        return body + "." + Digest.hex(Digest.hmacSHA256(key: key, Array(body.utf8)))
     }
 
     /// The operator of a cookie value, or nil when it is not one this key signed or it expired.
@@ -56,10 +57,10 @@ struct ConsoleSession: Sendable {
         let parts = value.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4, let expiry = Int64(parts[0]), expiry > Int64(now.timeIntervalSince1970) else { return nil }
         let body = parts[0...2].joined(separator: ".")
-        let expected = Self.hmac(key: key, Array(body.utf8))
+        let expected = Digest.hmacSHA256(key: key, Array(body.utf8))
         guard let given = Self.bytes(hex: parts[3]), Self.same(given, expected), let nameBytes = Self.bytes(base64url: parts[2])
         else { return nil }
-        return Operator(name: String(decoding: nameBytes, as: UTF8.self), csrf: Self.hex(Self.hmac(key: key, Array("csrf.\(parts[1])".utf8))))
+        return Operator(name: String(decoding: nameBytes, as: UTF8.self), csrf: Digest.hex(Digest.hmacSHA256(key: key, Array("csrf.\(parts[1])".utf8))))
     }
 
     /// Equal bytes, compared in constant time for equal lengths (OpenSSL's `CRYPTO_memcmp`).
@@ -67,23 +68,6 @@ struct ConsoleSession: Sendable {
         left.count == right.count && CRYPTO_memcmp(left, right, left.count) == 0
     }
 
-    static func sha256(_ bytes: [UInt8]) -> [UInt8] {
-        var digest = [UInt8](repeating: 0, count: 32)
-        var length: UInt32 = 0
-        _ = EVP_Digest(bytes, bytes.count, &digest, &length, EVP_sha256(), nil)
-        return digest
-    }
-
-    private static func hmac(key: [UInt8], _ message: [UInt8]) -> [UInt8] {
-        var digest = [UInt8](repeating: 0, count: 32)
-        var length: UInt32 = 0
-        _ = HMAC(EVP_sha256(), key, Int32(key.count), message, message.count, &digest, &length)
-        return digest
-    }
-
-    private static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
-    }
 
     static func bytes(hex text: Substring) -> [UInt8]? {
         guard text.count % 2 == 0 else { return nil }

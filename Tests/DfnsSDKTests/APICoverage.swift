@@ -1,4 +1,5 @@
 import DfnsSDK
+import DfnsTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -25,7 +26,7 @@ enum APICoverage {
         var catalog: String { "Dfns" + domain.prefix(1).uppercased() + domain.dropFirst() }
     }
 
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = Repository.root
 
     static let officialVersion: String = {
         let text = (try? String(contentsOf: root.appendingPathComponent("docs/api-coverage/official-methods.tsv"), encoding: .utf8)) ?? ""

@@ -9,8 +9,7 @@ struct MultiProcessTests {
     /// The `dfns-worker` executable: $DFNS_WORKER_BIN (ops/test sets it) or the debug build next to the tests.
     static var binary: String {
         if let path = ProcessInfo.processInfo.environment["DFNS_WORKER_BIN"] { return path }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/dfns-worker").path
+        return Repository.root.appendingPathComponent(".build/debug/dfns-worker").path
     }
 
     @Test("three `dfns-worker drain` processes run a batch exactly once")

@@ -1,4 +1,3 @@
-import COpenSSL
 import DfnsSDK
 
 /// A WebAuthn authenticator in software: a P-256 key that answers `navigator.credentials.get` the way a platform
@@ -31,19 +30,11 @@ public struct SoftwareAuthenticator: Sendable {
             #"{"type":"\#(type)","challenge":"\#(Base64URL.encode(Array(challenge.challenge.utf8)))","origin":"\#(origin)","crossOrigin":false}"#.utf8
         )
         let rpId = relyingPartyId ?? challenge.relyingPartyId ?? "dfns.io"
-        let authenticatorData = Self.sha256(Array(rpId.utf8)) + [flags, 0, 0, 0, 7]
-        let signature = try signer.sign(authenticatorData + Self.sha256(clientData))
+        let authenticatorData = Digest.sha256(Array(rpId.utf8)) + [flags, 0, 0, 0, 7]
+        let signature = try signer.sign(authenticatorData + Digest.sha256(clientData))
         return .fido2(SignedChallenge.Fido2Assertion(
             credId: credentialId, clientData: Base64URL.encode(clientData), authenticatorData: Base64URL.encode(authenticatorData),
             signature: Base64URL.encode(signature), userHandle: userHandle.map(Base64URL.encode)
         ))
-    }
-
-    private static func sha256(_ bytes: [UInt8]) -> [UInt8] {
-        var digest = [UInt8](repeating: 0, count: 32)
-        _ = bytes.withUnsafeBufferPointer { input in
-            digest.withUnsafeMutableBufferPointer { EVP_Digest(input.baseAddress, input.count, $0.baseAddress, nil, EVP_sha256(), nil) }
-        }
-        return digest
     }
 }

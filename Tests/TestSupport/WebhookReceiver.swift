@@ -1,4 +1,4 @@
-import COpenSSL
+import DfnsSDK
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -8,7 +8,7 @@ import ServiceLifecycle
 import Synchronization
 
 /// An HTTP endpoint on loopback that records what is posted to it, as an application's webhook URL would, and checks
-/// Dfns's signature header with its own HMAC (OpenSSL), independent of the simulator's code.
+/// Dfns's signature header with the SDK's HMAC (OpenSSL), independent of the simulator's code.
 public final class WebhookReceiver: Sendable {
     /// One delivery: its raw body and the `X-DFNS-WEBHOOK-SIGNATURE` header.
     public struct Delivery: Sendable {
@@ -27,11 +27,7 @@ public final class WebhookReceiver: Sendable {
 
     /// True when `delivery` carries `sha256=<hex HMAC-SHA256(secret, body)>`.
     public static func isSigned(_ delivery: Delivery, secret: String) -> Bool {
-        var digest = [UInt8](repeating: 0, count: 32)
-        var length: UInt32 = 0
-        let key = Array(secret.utf8)
-        _ = HMAC(EVP_sha256(), key, Int32(key.count), delivery.body, delivery.body.count, &digest, &length)
-        return delivery.signature == "sha256=" + digest.map { String(format: "%02x", $0) }.joined()
+        delivery.signature == "sha256=" + Digest.hex(Digest.hmacSHA256(key: Array(secret.utf8), delivery.body))
     }
 
     /// Runs a receiver answering `status` for the duration of `body`.

@@ -45,7 +45,7 @@ public struct DfnsWebhookVerifier: Sendable {
 
     /// The header value Dfns sends for `body`: `sha256=<hex>`.
     public func signature(of body: [UInt8]) -> String {
-        "sha256=" + hmac(body).map { String(format: "%02x", $0) }.joined()
+        "sha256=" + Digest.hex(Digest.hmacSHA256(key: secret, body))
     }
 
     /// Verifies one delivery and returns its event.
@@ -58,7 +58,7 @@ public struct DfnsWebhookVerifier: Sendable {
         guard let header = signatureHeader, header.hasPrefix("sha256="), let given = Self.hexBytes(header.dropFirst(7)), given.count == 32 else {
             throw Rejection(reason: .missingSignature, message: "the \(Self.signatureHeader) header is missing or not sha256=<64 hex digits>")
         }
-        let expected = hmac(body)
+        let expected = Digest.hmacSHA256(key: secret, body)
         guard CRYPTO_memcmp(given, expected, 32) == 0 else {
             throw Rejection(reason: .badSignature, message: "the signature does not match the body (another secret, or a changed body)")
         }
@@ -73,13 +73,6 @@ public struct DfnsWebhookVerifier: Sendable {
             throw Rejection(reason: .stale, message: "timestampSent is \(Int(skew)) s from now (more than \(tolerance.components.seconds) s): refused as stale")
         }
         return event
-    }
-
-    private func hmac(_ body: [UInt8]) -> [UInt8] {
-        var digest = [UInt8](repeating: 0, count: 32)
-        var length: UInt32 = 0
-        _ = HMAC(EVP_sha256(), secret, Int32(secret.count), body, body.count, &digest, &length)
-        return digest
     }
 
     private static func hexBytes(_ text: Substring) -> [UInt8]? {
