@@ -49,10 +49,12 @@ public final class Worker: Service, Sendable {
     ///   - databaseURL: where the LISTEN connection goes (outside the pool); nil polls only.
     ///   - metrics: where to record metrics (and sample queue depth); nil records none.
     ///   - sharedBudget: the fleet's Dfns budget the gateway's client draws from; left when the worker stops.
+    /// - Throws: ``WorkerError/Code/configuration`` when `configuration` fails ``WorkerConfiguration/validate()``.
     public init(
         store: JobStore, registry: JobRegistry, gateway: DfnsGateway, configuration: WorkerConfiguration,
         databaseURL: DatabaseURL?, metrics: WorkerMetrics? = nil, sharedBudget: SharedRateBudget? = nil, logger: Logger
-    ) {
+    ) throws(WorkerError) {
+        try configuration.validate()
         self.metrics = metrics
         self.sharedBudget = sharedBudget
         self.store = store

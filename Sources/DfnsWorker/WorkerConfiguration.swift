@@ -1,4 +1,5 @@
-/// How a worker claims and runs jobs. Defaults suit a daemon next to the Dfns API.
+/// How a worker claims and runs jobs. Defaults suit a daemon next to the Dfns API. ``validate()`` holds every value to
+/// its range (``Worker`` refuses one that fails), the one set of rules the command line's options also go through.
 public struct WorkerConfiguration: Sendable {
     /// Queues to claim from. Default `["default"]`.
     public var queues: [String] = ["default"]
@@ -66,5 +67,64 @@ public struct WorkerConfiguration: Sendable {
         leaseDuration = lease
         heartbeatInterval = lease / 3
         rescueInterval = lease / 6
+    }
+
+    /// One value out of its range: the property, as named here, and what it must be.
+    public struct Problem: Sendable, Hashable, CustomStringConvertible {
+        public let property: String
+        /// What the value must be and what it is, e.g. `must be 1 to 10000 (is 0)`.
+        public let requirement: String
+
+        public var description: String { "\(property) \(requirement)" }
+    }
+
+    /// Every value out of its range, in declaration order; empty when the configuration can run a worker.
+    public var problems: [Problem] {
+        var problems: [Problem] = []
+        func require(_ property: String, _ holds: Bool, _ requirement: @autoclosure () -> String) {
+            if !holds { problems.append(Problem(property: property, requirement: requirement())) }
+        }
+        func within(_ property: String, _ value: Duration, _ range: ClosedRange<Duration>) {
+            require(property, range.contains(value), "must be \(range.lowerBound) to \(range.upperBound) (is \(value))")
+        }
+        require("queues", !queues.isEmpty, "must name at least one queue")
+        for name in queues where !Self.isQueueName(name) {
+            require("queues", false, "has \"\(name.prefix(80))\", not a queue name (1-64 letters, digits, '_', '.', ':' or '-', starting with a letter or digit)")
+        }
+        require("concurrency", (1...10_000).contains(concurrency), "must be 1 to 10000 (is \(concurrency))")
+        require("claimBatchSize", (1...10_000).contains(claimBatchSize), "must be 1 to 10000 (is \(claimBatchSize))")
+        within("claimAhead", claimAhead, .milliseconds(1)...(.seconds(60)))
+        within("leaseDuration", leaseDuration, .seconds(3)...(.seconds(3600)))
+        within("heartbeatInterval", heartbeatInterval, .milliseconds(100)...(leaseDuration / 3))
+        within("rescueInterval", rescueInterval, .milliseconds(100)...leaseDuration)
+        within("pollInterval", pollInterval, .milliseconds(10)...(.seconds(3600)))
+        within("jobTimeout", jobTimeout, .milliseconds(100)...(.seconds(86_400)))
+        within("shutdownGracePeriod", shutdownGracePeriod, .zero...(.seconds(3600)))
+        within("retryBaseDelay", retryBaseDelay, .milliseconds(1)...(.seconds(86_400)))
+        within("retryMaxDelay", retryMaxDelay, retryBaseDelay...(.seconds(86_400 * 30)))
+        within("authProbeInterval", authProbeInterval, .milliseconds(100)...(.seconds(3600)))
+        require("forbiddenAttempts", (1...1000).contains(forbiddenAttempts), "must be 1 to 1000 (is \(forbiddenAttempts))")
+        within("stuckAfter", stuckAfter, .seconds(1)...(.seconds(86_400 * 30)))
+        within("metricsSampleInterval", metricsSampleInterval, .milliseconds(10)...(.seconds(3600)))
+        within("polls.first", polls.first, .milliseconds(10)...(.seconds(3600)))
+        within("polls.ceiling", polls.ceiling, polls.first...(.seconds(86_400)))
+        require("workerId", !workerId.isEmpty && workerId.utf8.count <= 200, "must be 1 to 200 bytes")
+        require("version", !version.isEmpty && version.utf8.count <= 100, "must be 1 to 100 bytes")
+        return problems
+    }
+
+    /// Throws ``WorkerError/Code/configuration`` naming every value out of its range (as River's `Config.validate`).
+    public func validate() throws(WorkerError) {
+        let problems = problems
+        guard problems.isEmpty else {
+            throw WorkerError(.configuration, "invalid WorkerConfiguration: " + problems.map(\.description).joined(separator: "; "))
+        }
+    }
+
+    /// The rule `dfns_worker.validate_job` applies at insert: a queue it refuses could never hold a job.
+    public static func isQueueName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, name.unicodeScalars.count <= 64 else { return false }
+        let allowed = { (c: Unicode.Scalar) in c.isASCII && (("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c)) }
+        return allowed(first) && name.unicodeScalars.allSatisfy { allowed($0) || "_.:-".unicodeScalars.contains($0) }
     }
 }

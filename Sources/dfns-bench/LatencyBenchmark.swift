@@ -47,7 +47,7 @@ struct LatencyBenchmark: AsyncParsableCommand {
         let client = DfnsClient(configuration: DfnsClientConfiguration(baseURL: "http://127.0.0.1:9", authToken: "unused"), signer: signer)
         try await BenchDatabase.withEmptyQueue(kinds: registry.kinds, finishedRows: finishedRows) { store, databaseURL in try await withThrowingTaskGroup(of: Void.self) { group in
             defer { group.cancelAll() }
-            let worker = Worker(
+            let worker = try Worker(
                 store: store, registry: registry, gateway: DfnsGateway(client: client, logger: logger),
                 configuration: configuration, databaseURL: databaseURL, logger: logger
             )

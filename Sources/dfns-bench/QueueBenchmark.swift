@@ -55,7 +55,7 @@ struct QueueBenchmark: AsyncParsableCommand {
             let enqueueStart = ContinuousClock.now
             try await store.client.query("INSERT INTO dfns_worker.jobs (kind, payload) SELECT \(kind), \(payload)::jsonb FROM generate_series(1, \(jobs))")
             let enqueueSeconds = enqueueStart.duration(to: .now)
-            let worker = Worker(
+            let worker = try Worker(
                 store: store, registry: registry, gateway: DfnsGateway(client: client, logger: logger),
                 configuration: configuration, databaseURL: nil, logger: logger
             )

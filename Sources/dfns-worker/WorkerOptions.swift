@@ -21,34 +21,26 @@ struct WorkerOptions: ParsableArguments {
     @Option(help: "Seconds the worker waits for PostgreSQL to answer one statement before it gives it up as lost and tries again.")
     var statementTimeout = 30
 
-    static func isValidQueueName(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, name.unicodeScalars.count <= 64 else { return false }
-        let allowed = { (c: Unicode.Scalar) in c.isASCII && (("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c)) }
-        return allowed(first) && name.unicodeScalars.allSatisfy { allowed($0) || "_.:-".unicodeScalars.contains($0) }
-    }
+    /// The option that sets each ``WorkerConfiguration`` property, so a value out of its range is reported by its flag.
+    static let flags: [String: String] = [
+        "queues": "--queues", "concurrency": "--concurrency", "claimBatchSize": "--claim-batch", "jobTimeout": "--job-timeout",
+        "shutdownGracePeriod": "--shutdown-grace", "leaseDuration": "--lease", "authProbeInterval": "--auth-probe-interval",
+    ]
 
+    /// The worker's configuration from the options, held to ``WorkerConfiguration/validate()``'s ranges.
     func configuration() throws -> WorkerConfiguration {
-        guard (1...10_000).contains(concurrency) else { throw ValidationError("--concurrency must be 1-10000") }
-        guard (1...10_000).contains(claimBatch) else { throw ValidationError("--claim-batch must be 1-10000") }
-        guard (1...86_400).contains(jobTimeout) else { throw ValidationError("--job-timeout must be 1-86400 seconds") }
-        guard (0...3600).contains(shutdownGrace) else { throw ValidationError("--shutdown-grace must be 0-3600 seconds") }
-        guard (3...3600).contains(lease) else { throw ValidationError("--lease must be 3-3600 seconds") }
-        guard (1...3600).contains(authProbeInterval) else { throw ValidationError("--auth-probe-interval must be 1-3600 seconds") }
         guard (1...3600).contains(statementTimeout) else { throw ValidationError("--statement-timeout must be 1-3600 seconds") }
-        let names = queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !names.isEmpty else { throw ValidationError("--queues must name at least one queue") }
-        // The rule dfns_worker.validate_job applies at insert: a queue it refuses could never hold a job.
-        for name in names where !Self.isValidQueueName(name) {
-            throw ValidationError("--queues: \"\(name.prefix(80))\" is not a queue name (1-64 letters, digits, '_', '.', ':' or '-', starting with a letter or digit)")
-        }
         var configuration = WorkerConfiguration(workerId: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)")
-        configuration.queues = names
+        configuration.queues = queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         configuration.concurrency = concurrency
         configuration.claimBatchSize = claimBatch
         configuration.jobTimeout = .seconds(jobTimeout)
         configuration.shutdownGracePeriod = .seconds(shutdownGrace)
         configuration.setLease(.seconds(lease))
         configuration.authProbeInterval = .seconds(authProbeInterval)
+        if let problem = configuration.problems.first {
+            throw ValidationError("\(Self.flags[problem.property] ?? problem.property) \(problem.requirement)")
+        }
         return configuration
     }
 }
@@ -108,7 +100,7 @@ struct WorkerRuntime {
             throw error
         }
         store = JobStore(client: client, logger: logger, statementTimeout: .seconds(options.statementTimeout))
-        worker = Worker(
+        worker = try Worker(
             store: store, registry: JobCatalog.registry(), gateway: DfnsGateway(client: dfnsClient, logger: logger),
             configuration: configuration, databaseURL: listen ? url : nil, metrics: metrics, sharedBudget: budget, logger: logger
         )

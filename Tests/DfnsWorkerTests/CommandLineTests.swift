@@ -161,7 +161,7 @@ struct CommandLineTests {
     func jobTimeout() async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.worker(database, sim, configure: {
+                let worker = try WorkerHarness.worker(database, sim, configure: {
                     $0.jobTimeout = .milliseconds(300)
                     $0.retryBaseDelay = .seconds(30)
                     $0.retryMaxDelay = .seconds(60)

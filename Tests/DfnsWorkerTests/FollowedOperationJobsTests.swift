@@ -49,7 +49,7 @@ struct FollowedOperationJobsTests {
         // not, in a clean-clone CI run).
         try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .seconds(3))) { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.worker(database, sim)
+                let worker = try WorkerHarness.worker(database, sim)
                 let (wallet, key) = try await target(sim)
                 let id = try await database.store.enqueue(kind: kind.name, payload: kind.payload(wallet, key))
                 _ = try await worker.drain()
@@ -71,7 +71,7 @@ struct FollowedOperationJobsTests {
         // Stages of 3 s: the first drain ends before the entity is done, however loaded the machine.
         try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .seconds(3))) { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.worker(database, sim)
+                let worker = try WorkerHarness.worker(database, sim)
                 let (wallet, key) = try await target(sim)
                 let id = try await database.store.enqueue(kind: kind.name, payload: kind.payload(wallet, key))
                 _ = try await worker.drain()
@@ -93,7 +93,7 @@ struct FollowedOperationJobsTests {
     func lostAnswer(kind: Kind) async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) { $0.jobTimeout = .seconds(5) }
+                let worker = try WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) { $0.jobTimeout = .seconds(5) }
                 let (wallet, key) = try await target(sim)
                 try await sim.setFaultRules([kind.faultEndpoint: FaultRule(lostAfterCommitRate: 1)])
                 let id = try await database.store.enqueue(kind: kind.name, payload: kind.payload(wallet, key), maxAttempts: 3)
@@ -111,7 +111,7 @@ struct FollowedOperationJobsTests {
     func attemptsExhausted(kind: Kind) async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.settlingWorker(database, sim)
+                let worker = try WorkerHarness.settlingWorker(database, sim)
                 let (wallet, key) = try await target(sim)
                 try await sim.setFaultRules([kind.faultEndpoint: FaultRule(serverErrorRate: 1)])
                 let id = try await database.store.enqueue(kind: kind.name, payload: kind.payload(wallet, key), maxAttempts: 2)
@@ -152,7 +152,7 @@ struct FollowedOperationJobsTests {
         let configuration = SimulatorConfiguration(transferStep: .milliseconds(50), approvalFraction: 1, approvalDelay: .milliseconds(800))
         try await SimulatorHarness.withSimulator(configuration) { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.worker(database, sim)
+                let worker = try WorkerHarness.worker(database, sim)
                 let (wallet, key) = try await target(sim)
                 let id = try await database.store.enqueue(kind: "broadcast_transaction", payload: Self.kinds[1].payload(wallet, key))
                 _ = try await worker.drain()

@@ -53,7 +53,7 @@ struct HardeningTests {
                 let metrics = WorkerMetrics(kinds: WorkerHarness.kinds, queues: ["default"], version: "test", factory: PrometheusMetricsFactory(registry: registry))
                 var configuration = WorkerConfiguration(workerId: "labels")
                 configuration.metricsSampleInterval = .milliseconds(50)
-                let worker = Worker(
+                let worker = try Worker(
                     store: database.store, registry: JobCatalog.registry(), gateway: DfnsGateway(client: sim.client(.p256), logger: WorkerHarness.quietLogger),
                     configuration: configuration, databaseURL: nil, metrics: metrics, logger: WorkerHarness.quietLogger
                 )

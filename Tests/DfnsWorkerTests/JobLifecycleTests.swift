@@ -16,7 +16,7 @@ struct JobLifecycleTests {
     func happyPath() async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.worker(database, sim)
+                let worker = try WorkerHarness.worker(database, sim)
                 let walletJob = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"EthereumSepolia","name":"ops","tags":["a"]}"#)
                 _ = try await worker.drain()
                 let walletId = try #require(try await database.column("SELECT result->>'id' FROM dfns_worker.jobs WHERE id = \(walletJob)").first ?? nil)
@@ -80,7 +80,7 @@ struct JobLifecycleTests {
         let configuration = SimulatorConfiguration(transferStep: .milliseconds(30), deniedDestinations: [Self.address])
         try await SimulatorHarness.withSimulator(configuration) { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.worker(database, sim)
+                let worker = try WorkerHarness.worker(database, sim)
                 let badNetwork = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"Atlantis"}"#)
                 let noWallet = try await database.store.enqueue(kind: "transfer", payload: #"{"walletId":"wa-00000-00000-0000000000000000","kind":"Native","to":"0x1","amount":"1"}"#)
                 let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
@@ -102,7 +102,7 @@ struct JobLifecycleTests {
     func transientFailures() async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }, configure: { $0.retryBaseDelay = .milliseconds(500) })
+                let worker = try WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }, configure: { $0.retryBaseDelay = .milliseconds(500) })
                 // On the challenge call: nothing was sent that could create a wallet (a 5xx to the creation itself
                 // makes the job wait for the wallet instead: MoneySafetyTests).
                 try await sim.setFaults(["init": ["serverErrorRate": 1]])
@@ -132,7 +132,7 @@ struct JobLifecycleTests {
     func attemptsExhausted() async throws {
         try await SimulatorHarness.withSimulator(SimulatorConfiguration(faults: [.actionInit: FaultRule(serverErrorRate: 1)])) { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.worker(database, sim) { $0.retryPolicy = .none }
+                let worker = try WorkerHarness.worker(database, sim) { $0.retryPolicy = .none }
                 let id = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"Base"}"#, maxAttempts: 3)
                 try await WorkerHarness.drainUntilTerminal(worker, database)
                 let row = try await WorkerHarness.row(database, id)
@@ -147,7 +147,7 @@ struct JobLifecycleTests {
     func lostResponses() async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }, configure: { $0.retryBaseDelay = .milliseconds(500) })
+                let worker = try WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }, configure: { $0.retryBaseDelay = .milliseconds(500) })
                 let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
                 try await sim.setFaults(["create-transfer": ["lostAfterCommitRate": 1], "create-wallet": ["lostAfterCommitRate": 1]])
                 let transfer = try await database.store.enqueue(kind: "transfer", payload: #"{"walletId":"\#(wallet.id)","kind":"Native","to":"0x1","amount":"7","waitFor":"submitted"}"#)
@@ -184,7 +184,7 @@ struct JobLifecycleTests {
                 configuration.authProbeInterval = .milliseconds(100)
                 var registry = JobRegistry()
                 registry.register(CreateWalletJobProxy())
-                let worker = Worker(store: database.store, registry: registry, gateway: gateway, configuration: configuration, databaseURL: nil, logger: WorkerHarness.quietLogger)
+                let worker = try Worker(store: database.store, registry: registry, gateway: gateway, configuration: configuration, databaseURL: nil, logger: WorkerHarness.quietLogger)
                 for _ in 0..<5 { _ = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"Base"}"#) }
                 // Long enough for a first claim however loaded the machine (a full suite once took over a second).
                 let summary = try await worker.drain(maxDuration: .seconds(5))
@@ -204,7 +204,7 @@ struct JobLifecycleTests {
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
                 // Settle window: lease 4 s + job timeout 2 s. (A 2-second lease could go unrenewed on a loaded machine and
                 // the attempt be stopped before its request timed out, taking another path than the one this test shows.)
-                let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none; $0.requestTimeout = .milliseconds(500) }) {
+                let worker = try WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none; $0.requestTimeout = .milliseconds(500) }) {
                     $0.leaseDuration = .seconds(4)
                     $0.jobTimeout = .seconds(2)
                 }
@@ -225,7 +225,7 @@ struct JobLifecycleTests {
     func gracefulShutdown() async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.worker(database, sim, listen: true)
+                let worker = try WorkerHarness.worker(database, sim, listen: true)
                 let blocked = try await database.store.enqueue(kind: "test_block", payload: "{}")
                 let running = Task { try await worker.run() }
                 while try await WorkerHarness.row(database, blocked).state != "running" { try await Task.sleep(for: .milliseconds(20)) }
@@ -247,7 +247,7 @@ struct JobLifecycleTests {
     /// `test_block` jobs queued for it: only a stop or a cancellation ends them.
     private static func blockingWorker(_ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running, jobs: Int) async throws -> Worker {
         for _ in 0..<jobs { _ = try await database.store.enqueue(kind: "test_block", payload: "{}") }
-        return WorkerHarness.worker(database, sim, configure: {
+        return try WorkerHarness.worker(database, sim, configure: {
             $0.concurrency = 2
             $0.jobTimeout = .seconds(3600)
             $0.shutdownGracePeriod = .seconds(3600)
@@ -308,7 +308,7 @@ struct JobLifecycleTests {
     func notifyWakes() async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.worker(database, sim, listen: true, configure: { $0.pollInterval = .seconds(60) })
+                let worker = try WorkerHarness.worker(database, sim, listen: true, configure: { $0.pollInterval = .seconds(60) })
                 let running = Task { try await worker.run() }
                 while !worker.health.listenerConnected { try await Task.sleep(for: .milliseconds(20)) }
                 let started = ContinuousClock.now

@@ -24,7 +24,7 @@ struct MoneySafetyTests {
     func retryAfterUnknownOutcome() async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) { $0.jobTimeout = .seconds(5) }
+                let worker = try WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) { $0.jobTimeout = .seconds(5) }
                 let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
                 try await sim.setFaultRules(["create-transfer": FaultRule(lostAfterCommitRate: 1)])
                 let id = try await database.store.enqueue(kind: "transfer", payload: Self.transferPayload(wallet.id), maxAttempts: 1)
@@ -49,7 +49,7 @@ struct MoneySafetyTests {
     func attemptsExhaustedNothingCreated(endpoint: String) async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.settlingWorker(database, sim)
+                let worker = try WorkerHarness.settlingWorker(database, sim)
                 let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
                 // A 5xx before Dfns processes anything: the worker cannot know that nothing was made.
                 try await sim.setFaultRules([endpoint: FaultRule(serverErrorRate: 1)])
@@ -58,7 +58,7 @@ struct MoneySafetyTests {
                     : try await database.store.enqueue(kind: "transfer", payload: Self.transferPayload(wallet.id), maxAttempts: 2)
                 let started = ContinuousClock.now
                 try await WorkerHarness.drainUntilTerminal(worker, database)
-                #expect(started.duration(to: .now) >= .seconds(4), "it waited the settle window (lease 2 s + timeout 2 s) before concluding")
+                #expect(started.duration(to: .now) >= .seconds(5), "it waited the settle window (lease 3 s + timeout 2 s) before concluding")
                 let row = try await WorkerHarness.row(database, id)
                 #expect(row.state == "failed" && row.code == "attempts_exhausted" && row.attempt == 2, "\(row)")
                 #expect(row.message?.contains("nothing was created") == true)
@@ -92,7 +92,7 @@ struct MoneySafetyTests {
     func retryAfterRejection() async throws {
         try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .milliseconds(30), deniedDestinations: [Self.address])) { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.worker(database, sim)
+                let worker = try WorkerHarness.worker(database, sim)
                 let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
                 let id = try await database.store.enqueue(kind: "transfer", payload: Self.transferPayload(wallet.id))
                 try await WorkerHarness.drainUntilTerminal(worker, database)
@@ -112,7 +112,7 @@ struct MoneySafetyTests {
     func cancelWhileWaiting() async throws {
         try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .milliseconds(700))) { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.worker(database, sim)
+                let worker = try WorkerHarness.worker(database, sim)
                 let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
                 let id = try await database.store.enqueue(kind: "transfer", payload: Self.transferPayload(wallet.id), uniqueKey: "order-7")
                 _ = try await worker.drain()
@@ -131,7 +131,7 @@ struct MoneySafetyTests {
         let configuration = SimulatorConfiguration(transferStep: .milliseconds(50), approvalFraction: 1, approvalDelay: .milliseconds(1500))
         try await SimulatorHarness.withSimulator(configuration) { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.worker(database, sim)
+                let worker = try WorkerHarness.worker(database, sim)
                 let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
                 let id = try await database.store.enqueue(kind: "transfer", payload: Self.transferPayload(wallet.id))
                 // Submitted by a worker that polls only after a minute: on a loaded machine a fast-polling drain could
@@ -153,7 +153,7 @@ struct MoneySafetyTests {
     func unstorableText() async throws {
         try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .milliseconds(100))) { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.worker(database, sim)
+                let worker = try WorkerHarness.worker(database, sim)
                 let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
                 try await sim.setFaultRules(["create-transfer": FaultRule(nulReasonRate: 1)])
                 let transfer = try await database.store.enqueue(kind: "transfer", payload: Self.transferPayload(wallet.id))
@@ -203,7 +203,7 @@ struct MoneySafetyTests {
     func absurdRetryAfter() async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) { $0.retryMaxDelay = .seconds(60) }
+                let worker = try WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) { $0.retryMaxDelay = .seconds(60) }
                 try await sim.setFaultRules(["init": FaultRule(rateLimitBurstRate: 1, rateLimitBurstLength: 1, rateLimitRetryAfter: "1e300")])
                 let id = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"Base"}"#)
                 _ = try await worker.drain(maxJobs: 1)
@@ -219,10 +219,10 @@ struct MoneySafetyTests {
     func proxyErrorDuringCreation() async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.settlingWorker(database, sim)
+                let worker = try WorkerHarness.settlingWorker(database, sim)
                 try await sim.setFaultRules(["create-wallet": FaultRule(latencyMilliseconds: 800, proxyTimeoutMilliseconds: 150)])
                 let id = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"Solana"}"#)
-                // A job whose 2-second lease could not be renewed in time on a loaded machine is handed back before it
+                // A job whose 3-second lease could not be renewed in time on a loaded machine is handed back before it
                 // starts (no attempt spent): drain again until an attempt ran.
                 for _ in 0..<5 where try await WorkerHarness.row(database, id).code == nil {
                     _ = try await worker.drain(maxJobs: 1)
@@ -289,11 +289,11 @@ struct MoneySafetyTests {
         let client = PostgresClient(configuration: proxied.clientConfiguration(maximumConnections: 4), backgroundLogger: WorkerHarness.quietLogger)
         let clientTask = Task { await client.run() }
         defer { clientTask.cancel() }
-        let cutOff = WorkerHarness.worker(
+        let cutOff = try WorkerHarness.worker(
             database, sim, store: JobStore(client: client, logger: WorkerHarness.quietLogger, statementTimeout: .seconds(3)),
             handlers: [RecordingJob(tag: "cut-off", log: log)], configure: partitionTimings
         )
-        let healthy = WorkerHarness.worker(database, sim, handlers: [RecordingJob(tag: "healthy", log: log)], configure: partitionTimings)
+        let healthy = try WorkerHarness.worker(database, sim, handlers: [RecordingJob(tag: "healthy", log: log)], configure: partitionTimings)
         try await database.execute("INSERT INTO dfns_worker.jobs (kind, payload) SELECT 'test_record', '{\"seconds\":8}' FROM generate_series(1, 4)")
         let first = Task { try await cutOff.run() }
         // Whatever happens, both workers stop (a worker left running would hold the database open).
@@ -329,7 +329,7 @@ struct MoneySafetyTests {
     func pollErrorsKeepWaiting() async throws {
         try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .milliseconds(300))) { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.worker(database, sim)
+                let worker = try WorkerHarness.worker(database, sim)
                 let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
                 let id = try await database.store.enqueue(kind: "transfer", payload: Self.transferPayload(wallet.id))
                 // Submitted by a worker that polls only after a minute: a fast-polling drain on a loaded machine could
@@ -357,7 +357,7 @@ struct MoneySafetyTests {
     func undecodableCreation(endpoint: String) async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.settlingWorker(database, sim)
+                let worker = try WorkerHarness.settlingWorker(database, sim)
                 let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
                 try await sim.setFaultRules([endpoint: FaultRule(garbledResponseRate: 1)])
                 let id = endpoint == "create-wallet"
@@ -378,7 +378,7 @@ struct MoneySafetyTests {
     func forbiddenForOneJob() async throws {
         try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .milliseconds(30))) { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.worker(database, sim)
+                let worker = try WorkerHarness.worker(database, sim)
                 let denied = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
                 let allowed = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
                 try await sim.control(put: "forbidden-wallets", [denied.id])
@@ -403,11 +403,11 @@ struct MoneySafetyTests {
     func forbiddenAfterUnknownOutcome() async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.settlingWorker(database, sim)
+                let worker = try WorkerHarness.settlingWorker(database, sim)
                 let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
                 try await sim.setFaultRules(["create-transfer": FaultRule(serverErrorRate: 1)])
                 let id = try await database.store.enqueue(kind: "transfer", payload: Self.transferPayload(wallet.id))
-                // A job whose 2-second lease could not be renewed in time on a loaded machine is handed back before it
+                // A job whose 3-second lease could not be renewed in time on a loaded machine is handed back before it
                 // starts (no attempt spent): drain again until an attempt ran.
                 for _ in 0..<5 where try await WorkerHarness.row(database, id).code == nil {
                     _ = try await worker.drain(maxJobs: 1)
@@ -435,7 +435,7 @@ struct MoneySafetyTests {
     func walletLookUp(oddWalletFirst: Bool) async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.settlingWorker(database, sim)
+                let worker = try WorkerHarness.settlingWorker(database, sim)
                 if oddWalletFirst { try await sim.control(post: "foreign-wallets", ["network": "Bitcoin", "oddShape": true]) }
                 try await sim.control(post: "foreign-wallets", ["network": "Ethereum", "externalId": "shared-7"])
                 try await sim.setFaultRules(["create-wallet": FaultRule(lostAfterCommitRate: 1)])
@@ -457,7 +457,7 @@ struct MoneySafetyTests {
     func uniqueKeyAcrossRetention(kind: String) async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.worker(database, sim)
+                let worker = try WorkerHarness.worker(database, sim)
                 let before = try await sim.stat(kind == "transfer" ? "transfersCreated" : "walletsCreated")
                 let payload = kind == "transfer"
                     ? Self.transferPayload(try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum")).id, waitFor: "submitted")

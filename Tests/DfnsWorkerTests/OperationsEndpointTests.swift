@@ -28,7 +28,7 @@ struct OperationsEndpointTests {
             configuration: DfnsClientConfiguration(baseURL: sim.baseURL, authToken: token, requestsPerMinute: nil, retryPolicy: .none, observer: metrics),
             signer: sim.signers[.p256]!
         )
-        let worker = Worker(
+        let worker = try Worker(
             store: database.store, registry: JobCatalog.registry(), gateway: DfnsGateway(client: client, logger: WorkerHarness.quietLogger),
             configuration: configuration, databaseURL: database.url, metrics: metrics, logger: WorkerHarness.quietLogger
         )

@@ -84,7 +84,7 @@ struct SchemaCompatibilityTests {
     func runningWorkerStops() async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = WorkerHarness.worker(database, sim)
+                let worker = try WorkerHarness.worker(database, sim)
                 let first = try await database.store.enqueue(kind: "noop", payload: "{}")
                 let running = Task { try await worker.run() }
                 let deadline = ContinuousClock.now.advanced(by: .seconds(20))

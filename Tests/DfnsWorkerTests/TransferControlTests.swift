@@ -97,7 +97,7 @@ struct TransferControlTests {
                 // Only the control is due, so the one-job drain below runs it.
                 try await sim.setFaultRules(["transfer-action": FaultRule(lostAfterCommitRate: 1)])
                 let control = try await Self.control(database, target, "abort")
-                let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) { $0.jobTimeout = .seconds(5) }
+                let worker = try WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) { $0.jobTimeout = .seconds(5) }
                 _ = try await worker.drain(maxJobs: 1)
                 try await sim.setFaultRules([:])
                 try await WorkerHarness.drainUntilTerminal(worker, database)
@@ -116,7 +116,7 @@ struct TransferControlTests {
                 let wallet = try #require(try await database.column("SELECT checkpoint->>'walletId' FROM dfns_worker.jobs WHERE id = \(target)").first ?? nil)
                 try await sim.setFaultRules(["transfer-action": FaultRule(lostAfterCommitRate: 1)])
                 let control = try await Self.control(database, target, "speedUp")
-                let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) { $0.jobTimeout = .seconds(5) }
+                let worker = try WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) { $0.jobTimeout = .seconds(5) }
                 _ = try await worker.drain(maxJobs: 1)
                 try await sim.setFaultRules([:])
                 let first = try await sim.client().getTransfer(walletId: wallet, transferId: transfer).raw["replacementId"]?.stringValue
@@ -140,7 +140,7 @@ struct TransferControlTests {
                 try await sim.setFaultRules(["transfer-action": FaultRule(lostAfterCommitRate: 1)])
                 // max_attempts 1: the attempt count stops, so "attempt > 1" never says an earlier attempt may have acted.
                 let control = try await database.store.enqueue(kind: "transfer_control", payload: #"{"jobId":\#(target),"action":"speedUp"}"#, maxAttempts: 1)
-                let worker = WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) { $0.jobTimeout = .seconds(5) }
+                let worker = try WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) { $0.jobTimeout = .seconds(5) }
                 _ = try await worker.drain(maxJobs: 1)
                 try await sim.setFaultRules([:])
                 try await waitFor(.seconds(20)) {
@@ -167,7 +167,7 @@ struct TransferControlTests {
                 // A 502 before Dfns did anything: the worker cannot know that, so the speed-up may be in progress.
                 try await sim.setFaultRules(["transfer-action": FaultRule(serverErrorRate: 1)])
                 let control = try await Self.control(database, target, "speedUp")
-                let worker = WorkerHarness.settlingWorker(database, sim)
+                let worker = try WorkerHarness.settlingWorker(database, sim)
                 _ = try await worker.drain(maxJobs: 1)
                 let failedAt = ContinuousClock.now
                 try await sim.setFaultRules([:])
@@ -175,7 +175,7 @@ struct TransferControlTests {
                     _ = try await worker.drain()
                     return try await WorkerHarness.row(database, control).state == "succeeded"
                 }
-                #expect(failedAt.duration(to: .now) >= .seconds(3), "not sent again within the settle window (lease 2 s + timeout 2 s)")
+                #expect(failedAt.duration(to: .now) >= .seconds(4), "not sent again within the settle window (lease 3 s + timeout 2 s)")
                 #expect(try await sim.stat("replacements") == 1)
             }
         }

@@ -23,7 +23,7 @@ struct WebhookIntakeTests {
     ) async throws {
         let metrics = WorkerMetrics(kinds: JobCatalog.registry().kinds, version: "test", factory: PrometheusMetricsFactory(registry: registry))
         let intake = WebhookIntake(secret: secret, store: database.store, metrics: metrics, logger: WorkerHarness.quietLogger)
-        let worker = Worker(
+        let worker = try Worker(
             store: database.store, registry: JobCatalog.registry(), gateway: DfnsGateway(
                 client: DfnsClient(configuration: DfnsClientConfiguration(baseURL: "http://127.0.0.1:9", authToken: "unused"), signer: try KeySigner(
                     credentialId: "cr-unused", privateKeyPEM: try KeyGenerator.generate(.ed25519).privateKeyPEM

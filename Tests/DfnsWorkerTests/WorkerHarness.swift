@@ -36,7 +36,7 @@ enum WorkerHarness {
         configureClient: (inout DfnsClientConfiguration) -> Void = { _ in },
         handlers: [any JobHandler] = [],
         configure: (inout WorkerConfiguration) -> Void = { _ in }
-    ) -> Worker {
+    ) throws -> Worker {
         var configuration = WorkerConfiguration(workerId: "test-\(UUID().uuidString.prefix(8))")
         configuration.concurrency = 8
         configuration.leaseDuration = .seconds(10)
@@ -52,7 +52,7 @@ enum WorkerHarness {
         registry.register(NoopJob())
         registry.register(BlockingJob())
         for handler in handlers { registry.register(handler) }
-        return Worker(
+        return try Worker(
             store: store ?? database.store, registry: registry,
             gateway: DfnsGateway(client: sim.client(.p256) { client in
                 client.writeReplay = .unsentOnly  // as `run` wires it
@@ -64,15 +64,16 @@ enum WorkerHarness {
 
     /// A worker whose submitted jobs are polled again only after a minute: one drain leaves them `waiting`, however
     /// slow the machine, for a test to act on before another worker follows them.
-    static func submittingWorker(_ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running) -> Worker {
-        worker(database, sim, configure: { $0.polls = PollSchedule(first: .seconds(60), ceiling: .seconds(60)) })
+    static func submittingWorker(_ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running) throws -> Worker {
+        try worker(database, sim, configure: { $0.polls = PollSchedule(first: .seconds(60), ceiling: .seconds(60)) })
     }
 
-    /// A worker whose settle window is short (lease 2 s + job timeout 2 s) and whose client does not retry: each
-    /// unknown outcome reaches the engine, and a wallet creation waits 4 s for an earlier request before repeating it.
-    static func settlingWorker(_ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running) -> Worker {
-        worker(database, sim, configureClient: { $0.retryPolicy = .none }) {
-            $0.leaseDuration = .seconds(2)
+    /// A worker whose settle window is short (lease 3 s, the shortest ``WorkerConfiguration/validate()`` allows, + job
+    /// timeout 2 s) and whose client does not retry: each unknown outcome reaches the engine, and a wallet creation waits
+    /// 5 s for an earlier request before repeating it.
+    static func settlingWorker(_ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running) throws -> Worker {
+        try worker(database, sim, configureClient: { $0.retryPolicy = .none }) {
+            $0.leaseDuration = .seconds(3)
             $0.jobTimeout = .seconds(2)
         }
     }

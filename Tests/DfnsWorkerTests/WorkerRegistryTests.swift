@@ -15,7 +15,7 @@ struct WorkerRegistryTests {
                            ('killed-a-minute-ago', 'old-host', 2, 'x', '{default}', 1, now() - interval '1 hour', now() - interval '1 minute')
                     """)
                 for _ in 0..<2 { _ = try await database.store.enqueue(kind: "test_block", payload: "{}") }
-                let worker = WorkerHarness.worker(database, sim, configure: { $0.workerId = "registry-test" })
+                let worker = try WorkerHarness.worker(database, sim, configure: { $0.workerId = "registry-test" })
                 let running = Task { try await worker.run() }
                 var listed: [QueueStatus.Worker] = []
                 let deadline = ContinuousClock.now.advanced(by: .seconds(20))
