@@ -90,12 +90,12 @@ final class SimulatorStore: Sendable {
     init(configuration: SimulatorConfiguration) {
         self.configuration = configuration
         var generator = SplitMix64(seed: configuration.seed)
-        let orgId = "or-" + Self.idBody(&generator)
+        let orgId = generator.dfnsId("or-")
         self.orgId = orgId
-        let userId = "us-" + Self.idBody(&generator)
+        let userId = generator.dfnsId("us-")
         var principals: [String: Principal] = [:]
         for token in configuration.authTokens {
-            principals[token] = Principal(orgId: orgId, userId: userId, tokenId: "to-" + Self.idBody(&generator), bearer: token)
+            principals[token] = Principal(orgId: orgId, userId: userId, tokenId: generator.dfnsId("to-"), bearer: token)
         }
         self.principals = principals
         let capacity = Double(max(1, (configuration.rateLimitPerMinute ?? 60) / 60))
@@ -196,7 +196,7 @@ final class SimulatorStore: Sendable {
     func issueChallenge(principal: Principal, method: String, path: String, payload: String) -> (challenge: String, identifier: String) {
         state.withLock { state in
             let challenge = Base64Text.url(Array(state.generator.string(64, from: Array("0123456789abcdef")).utf8))
-            let identifier = "ch-" + Self.idBody(&state.generator) + "." + state.generator.string(24, from: Self.tokenAlphabet)
+            let identifier = state.generator.dfnsId("ch-") + "." + state.generator.string(24, from: Self.tokenAlphabet)
             state.challenges[identifier] = Challenge(
                 challenge: challenge, principal: principal, method: method, path: path, payload: payload,
                 expiresAt: .now.advanced(by: configuration.userActionLifetime)
@@ -278,14 +278,14 @@ final class SimulatorStore: Sendable {
             }
             let key = NetworkCatalog.key(of: network.family)
             let wallet = SimulatedWallet(
-                id: "wa-" + Self.idBody(&state.generator),
+                id: state.generator.dfnsId("wa-"),
                 network: networkName,
                 address: NetworkCatalog.address(for: network, using: &state.generator),
                 name: name,
                 externalId: externalId,
                 tags: tags,
                 signingKey: .init(
-                    id: "key-" + Self.idBody(&state.generator), scheme: key.scheme, curve: key.curve,
+                    id: state.generator.dfnsId("key-"), scheme: key.scheme, curve: key.curve,
                     publicKey: NetworkCatalog.publicKey(scheme: key.scheme, using: &state.generator)
                 ),
                 dateCreated: SimulatedTransfer.format(Date()),
@@ -365,7 +365,7 @@ final class SimulatorStore: Sendable {
             let isApproval: Bool = if case .awaitingApproval = outcome { true } else { false }
             let transfer = SimulatedTransfer(
                 entity: entity,
-                id: entity.idPrefix + Self.idBody(&state.generator),
+                id: state.generator.dfnsId(entity.idPrefix),
                 walletId: walletId,
                 orgId: principal.orgId,
                 network: network,
@@ -377,7 +377,7 @@ final class SimulatorStore: Sendable {
                 outcome: outcome,
                 txHash: NetworkCatalog.transactionHash(for: network, using: &state.generator),
                 fee: String(UInt64.random(in: 21_000...2_000_000, using: &state.generator) * 1_000_000_000),
-                approvalId: isApproval ? "ap-" + Self.idBody(&state.generator) : nil,
+                approvalId: isApproval ? state.generator.dfnsId("ap-") : nil,
                 approvalDecision: isApproval ? configuration.approvalDelay.map { (true, Date().addingTimeInterval($0.secondsValue)) } : nil
             )
             let index = state.transfers.count
@@ -436,7 +436,7 @@ final class SimulatorStore: Sendable {
                 // which races the original (``SimulatedTransfer/Race``). A second request makes a second replacement.
                 let original = state.transfers[index]
                 let race = SimulatedTransfer.Race(
-                    replacementId: SimulatedTransfer.Entity.transaction.idPrefix + Self.idBody(&state.generator),
+                    replacementId: state.generator.dfnsId(SimulatedTransfer.Entity.transaction.idPrefix),
                     replacementTxHash: NetworkCatalog.transactionHash(for: original.network, using: &state.generator), action: action,
                     decidedAt: now.addingTimeInterval(step.secondsValue), originalMined: state.generator.chance(configuration.originalMinedFirstFraction)
                 )
@@ -566,13 +566,7 @@ final class SimulatorStore: Sendable {
         return state.wallets[index]
     }
 
-    private static let idAlphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
     private static let tokenAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-
-    /// `xxxxx-xxxxx-xxxxxxxxxxxxxxxx`, the shape of Dfns ids after their prefix.
-    private static func idBody(_ generator: inout SplitMix64) -> String {
-        generator.string(5, from: idAlphabet) + "-" + generator.string(5, from: idAlphabet) + "-" + generator.string(16, from: idAlphabet)
-    }
 
     /// Drops expired challenges and user actions once the tables grow, so a long benchmark keeps memory flat.
     private static func prune(_ state: inout State) {

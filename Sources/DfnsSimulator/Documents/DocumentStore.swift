@@ -39,11 +39,7 @@ final class DocumentStore: Sendable {
 
     /// A fresh id with Dfns's shape: `prefix` then `xxxxx-xxxxx-xxxxxxxxxxxxxxxx`.
     func newId(_ prefix: String) -> String {
-        state.withLock { state in
-            let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
-            return prefix + state.generator.string(5, from: alphabet) + "-" + state.generator.string(5, from: alphabet) + "-"
-                + state.generator.string(16, from: alphabet)
-        }
+        state.withLock { $0.generator.dfnsId(prefix) }
     }
 
     /// Stores a document whose JSON already carries `id`.

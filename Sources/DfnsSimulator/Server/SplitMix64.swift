@@ -21,4 +21,11 @@ struct SplitMix64: RandomNumberGenerator, Sendable {
     mutating func string(_ count: Int, from alphabet: [Character]) -> String {
         String((0..<count).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &self)] })
     }
+
+    /// A fresh id with Dfns's shape: `prefix` then `xxxxx-xxxxx-xxxxxxxxxxxxxxxx`.
+    mutating func dfnsId(_ prefix: String) -> String {
+        prefix + string(5, from: Self.idAlphabet) + "-" + string(5, from: Self.idAlphabet) + "-" + string(16, from: Self.idAlphabet)
+    }
+
+    private static let idAlphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
 }

@@ -1,56 +1,5 @@
 import Foundation
 
-/// The caller a bearer token stands for.
-struct Principal: Sendable, Hashable {
-    let orgId: String
-    let userId: String
-    let tokenId: String
-    let bearer: String
-}
-
-/// A wallet as the simulator stores it; encodes as the Dfns wallet object.
-struct SimulatedWallet: Sendable, Encodable {
-    struct SigningKey: Sendable, Encodable {
-        let id: String
-        let scheme: String
-        let curve: String
-        let publicKey: String
-    }
-
-    let id: String
-    let network: String
-    let address: String?
-    var name: String?
-    var externalId: String?
-    var tags: [String]
-    let signingKey: SigningKey
-    let status = "Active"
-    let custodial = true
-    let dateCreated: String
-    /// Not part of the Dfns object.
-    let orgId: String
-    /// Encode `signingKey` as a bare key id, a shape the current API does not have (a client must not choke on it).
-    var oddShape = false
-
-    private enum CodingKeys: String, CodingKey {
-        case id, network, address, name, externalId, tags, signingKey, status, custodial, dateCreated
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(network, forKey: .network)
-        try container.encodeIfPresent(address, forKey: .address)
-        try container.encodeIfPresent(name, forKey: .name)
-        try container.encodeIfPresent(externalId, forKey: .externalId)
-        try container.encode(tags, forKey: .tags)
-        if oddShape { try container.encode(signingKey.id, forKey: .signingKey) } else { try container.encode(signingKey, forKey: .signingKey) }
-        try container.encode(status, forKey: .status)
-        try container.encode(custodial, forKey: .custodial)
-        try container.encode(dateCreated, forKey: .dateCreated)
-    }
-}
-
 /// A transfer or a wallet transaction as the simulator stores it (Dfns gives both the same lifecycle); its status is
 /// derived from the clock, so it moves without timers.
 struct SimulatedTransfer: Sendable {
@@ -229,9 +178,4 @@ struct SimulatedTransfer: Sendable {
     static func format(_ date: Date) -> String {
         date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
-}
-
-extension Duration {
-    /// The duration in seconds, fractions included.
-    var secondsValue: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
