@@ -8,32 +8,33 @@ extension DfnsSimulator {
     func addControlPlane(to router: Router<SimulatorRequestContext>) {
         let group = router.group("/_sim")
         group.get("/health") { _, _ in APIResponse(json: ["status": "ok"]) }
-        group.get("/stats") { [store, documents] _, _ in
-            let stats = store.stats()
-            let transfers = store.allTransfers()
-            let walletExternalIds = store.allWallets().compactMap(\.externalId)
+        group.get("/stats") { [principalStore, rateBudget, faultInjector, userActionStore, walletStore, documents] _, _ in
+            // Each store counts under its own lock, so this is a snapshot per store, not one across them.
+            let (traffic, injected, made) = (rateBudget.counters(), faultInjector.counters(), walletStore.counters())
+            let transfers = walletStore.allTransfers()
+            let walletExternalIds = walletStore.allWallets().compactMap(\.externalId)
             return APIResponse(json: [
-                "requests": stats.requests, "unauthorized": stats.unauthorized, "rateLimited": stats.rateLimited,
-                "injectedServerErrors": stats.injectedServerErrors, "injectedRateLimits": stats.injectedRateLimits,
-                "lostResponses": stats.lostResponses, "serverErrorsAfterCommit": stats.serverErrorsAfterCommit,
-                "garbledResponses": stats.garbledResponses, "injectedNotFound": stats.injectedNotFound,
-                "signatureFailures": stats.signatureFailures,
-                "walletsCreated": stats.walletCreates, "transfersCreated": stats.transferCreates,
-                "transferReplays": stats.transferReplays, "conflicts": stats.conflicts, "transactionsCreated": stats.transactionCreates,
-                "replacements": stats.replacements,
+                "requests": traffic.requests, "unauthorized": principalStore.unauthorized, "rateLimited": traffic.rateLimited,
+                "injectedServerErrors": injected.injectedServerErrors, "injectedRateLimits": injected.injectedRateLimits,
+                "lostResponses": injected.lostResponses, "serverErrorsAfterCommit": injected.serverErrorsAfterCommit,
+                "garbledResponses": injected.garbledResponses, "injectedNotFound": injected.injectedNotFound,
+                "signatureFailures": userActionStore.signatureFailures,
+                "walletsCreated": made.walletCreates, "transfersCreated": made.transferCreates,
+                "transferReplays": made.transferReplays, "conflicts": made.conflicts, "transactionsCreated": made.transactionCreates,
+                "replacements": made.replacements,
                 "signaturesCreated": documents.count(.signature),
                 "transfersWithExternalId": transfers.count { $0.externalId != nil },
                 "distinctTransferExternalIds": Set(transfers.compactMap(\.externalId)).count,
                 "walletsWithExternalId": walletExternalIds.count,
                 "distinctWalletExternalIds": Set(walletExternalIds).count,
-                "requestsByEndpoint": Dictionary(uniqueKeysWithValues: stats.byEndpoint.map { ($0.key.rawValue, $0.value) }),
+                "requestsByEndpoint": Dictionary(uniqueKeysWithValues: traffic.byEndpoint.map { ($0.key.rawValue, $0.value) }),
             ] as [String: Any])
         }
-        group.get("/transfers") { [store, configuration] _, _ in
+        group.get("/transfers") { [walletStore, configuration] _, _ in
             let now = Date()
-            return APIResponse(json: ["items": store.allTransfers().map { $0.json(at: now, step: configuration.transferStep) }])
+            return APIResponse(json: ["items": walletStore.allTransfers().map { $0.json(at: now, step: configuration.transferStep) }])
         }
-        group.put("/faults") { [store] request, _ in
+        group.put("/faults") { [faultInjector] request, _ in
             // {"<endpoint>": FaultRule, …}; {} clears every fault.
             let faults: [String: FaultRule]
             do {
@@ -50,42 +51,42 @@ extension DfnsSimulator {
                 }
                 plan[endpoint] = rule
             }
-            store.setFaults(plan)
+            faultInjector.setRules(plan)
             return APIResponse(json: ["endpoints": plan.count])
         }
-        group.put("/revoked-tokens") { [store] request, _ in
+        group.put("/revoked-tokens") { [principalStore] request, _ in
             // A JSON array of bearer tokens to answer 401 from now on, as Dfns does once a token is revoked; [] restores.
             guard let tokens = SimulatorJSON.parse(try await Self.body(of: request)) as? [String] else {
                 throw APIError.badRequest("the body must be a JSON array of bearer tokens")
             }
-            store.setRevokedBearers(Set(tokens))
+            principalStore.setRevokedBearers(Set(tokens))
             return APIResponse(json: ["revoked": tokens.count])
         }
-        group.put("/forbidden-wallets") { [store] request, _ in
+        group.put("/forbidden-wallets") { [walletStore] request, _ in
             // A JSON array of wallet ids whose transfers are answered 403 (a permission scoped to other wallets).
             guard let ids = SimulatorJSON.parse(try await Self.body(of: request)) as? [String] else {
                 throw APIError.badRequest("the body must be a JSON array of wallet ids")
             }
-            store.setForbiddenWallets(Set(ids))
+            walletStore.setForbiddenWallets(Set(ids))
             return APIResponse(json: ["forbidden": ids.count])
         }
-        group.post("/foreign-wallets") { [store] request, _ in
+        group.post("/foreign-wallets") { [principalStore, walletStore] request, _ in
             // A wallet another application of the organisation made: {network, externalId?, name?, oddShape?}.
             let object = try Self.object(await Self.body(of: request))
-            guard let network = object["network"] as? String, let principal = store.anyPrincipal else {
+            guard let network = object["network"] as? String, let principal = principalStore.anyPrincipal else {
                 throw APIError.badRequest("network is required")
             }
-            let wallet = try store.createWallet(
+            let wallet = try walletStore.createWallet(
                 principal: principal, network: network, name: object["name"] as? String, externalId: object["externalId"] as? String,
                 tags: [], foreign: true, oddShape: object["oddShape"] as? Bool ?? false
             )
             return APIResponse(json: wallet)
         }
-        group.post("/offers") { [store, documents] request, _ in
+        group.post("/offers") { [principalStore, walletStore, documents] request, _ in
             // An incoming offer to a wallet, as a counterparty would make one: {walletId, kind?, value?, from?}.
             let object = try Self.object(await Self.body(of: request))
-            guard let walletId = object["walletId"] as? String, let principal = store.anyPrincipal else { throw APIError.badRequest("walletId is required") }
-            let wallet = try store.wallet(walletId, principal: principal)
+            guard let walletId = object["walletId"] as? String, let principal = principalStore.anyPrincipal else { throw APIError.badRequest("walletId is required") }
+            let wallet = try walletStore.wallet(walletId, principal: principal)
             let id = documents.newId("of-")
             let offer: [String: Any] = [
                 "id": id, "orgId": principal.orgId, "walletId": walletId, "network": wallet.network, "kind": object["kind"] as? String ?? "Native",
@@ -96,20 +97,20 @@ extension DfnsSimulator {
             documents.insert(.offer, id: id, orgId: principal.orgId, parent: walletId, json: offer)
             return APIResponse(json: offer)
         }
-        group.post("/transfers/:transferId/advance") { [store, configuration] request, context in
+        group.post("/transfers/:transferId/advance") { [walletStore, configuration] request, context in
             // {"status": "Executing"}: the transfer (or transaction) enters that stage now, as if requested earlier.
             let status = (try? Self.object(await Self.body(of: request)))?["status"] as? String ?? ""
             let now = Date()
-            guard let transfer = store.advance(context.parameters.get("transferId") ?? "", to: status, step: configuration.transferStep) else {
+            guard let transfer = walletStore.advance(context.parameters.get("transferId") ?? "", to: status, step: configuration.transferStep) else {
                 throw APIError(404, "no such transfer, or status is not Pending, Executing, Broadcasted or Confirmed")
             }
             return APIResponse(json: transfer.json(at: now, step: configuration.transferStep))
         }
-        group.post("/approvals/:transferId") { [store] request, context in
+        group.post("/approvals/:transferId") { [walletStore] request, context in
             // {"approve": false} rejects; anything else approves.
             let object = (try? Self.object(await Self.body(of: request))) ?? [:]
             let approve = object["approve"] as? Bool ?? true
-            guard store.decideApproval(transferId: context.parameters.get("transferId") ?? "", approve: approve) else {
+            guard walletStore.decideApproval(transferId: context.parameters.get("transferId") ?? "", approve: approve) else {
                 throw APIError(404, "no transfer waiting for approval with that id")
             }
             return APIResponse(json: ["approved": approve])

@@ -24,51 +24,51 @@ extension DfnsSimulator {
                 scheme: curve == "ed25519" ? "EdDSA" : "ECDSA", curve: curve, object, principal: context.caller(), documents: documents, imported: true
             ))
         }
-        api.get("/keys") { [store, documents] request, context in
+        api.get("/keys") { [walletStore, documents] request, context in
             let principal = try context.caller()
             let made = documents.all(.key, orgId: principal.orgId)
             let materialized = Set(made.map(\.id))
-            let walletKeys = store.listWallets(principal: principal, limit: Int.max, after: 0).items
+            let walletKeys = walletStore.listWallets(principal: principal, limit: Int.max, after: 0).items
                 .filter { !materialized.contains($0.signingKey.id) }.map(Self.walletKey)
             // Every key here belongs to the caller's organisation; an owner filter for another user matches none.
             let owner = Self.formQuery(request.uri.query ?? "")["owner"]
             let keys = owner == nil || owner == principal.userId ? made.map(\.json) + walletKeys : []
             return APIResponse(json: try Self.paged(keys, request))
         }
-        api.get("/keys/:keyId") { [store, documents] _, context in
-            APIResponse(json: try Self.key(Self.parameter(context, "keyId"), principal: context.caller(), store: store, documents: documents).json)
+        api.get("/keys/:keyId") { [walletStore, documents] _, context in
+            APIResponse(json: try Self.key(Self.parameter(context, "keyId"), principal: context.caller(), wallets: walletStore, documents: documents).json)
         }
-        api.put("/keys/:keyId") { [store, documents] _, context in
+        api.put("/keys/:keyId") { [walletStore, documents] _, context in
             guard let name = try Self.object(context.requestBody)["name"] as? String else { throw APIError.badRequest("name is required and must be a string") }
-            return APIResponse(json: try Self.changeKey(context, store: store, documents: documents) { $0["name"] = name })
+            return APIResponse(json: try Self.changeKey(context, wallets: walletStore, documents: documents) { $0["name"] = name })
         }
-        api.delete("/keys/:keyId") { [store, documents] _, context in
-            APIResponse(json: try Self.changeKey(context, store: store, documents: documents) { key in
+        api.delete("/keys/:keyId") { [walletStore, documents] _, context in
+            APIResponse(json: try Self.changeKey(context, wallets: walletStore, documents: documents) { key in
                 key["status"] = "Archived"
                 key["dateDeleted"] = SimulatedTransfer.format(Date())
             })
         }
-        api.post("/keys/:keyId/delegate") { [store, documents] _, context in
+        api.post("/keys/:keyId/delegate") { [walletStore, documents] _, context in
             guard let user = try Self.object(context.requestBody)["delegateTo"] as? String, !user.isEmpty else {
                 throw APIError.badRequest("delegateTo (a user id) is required")
             }
-            let key = try Self.changeKey(context, store: store, documents: documents) { (key) throws(APIError) in
+            let key = try Self.changeKey(context, wallets: walletStore, documents: documents) { (key) throws(APIError) in
                 guard key["custodial"] as? Bool != false else { throw APIError.badRequest("key is already delegated") }
                 key["custodial"] = false
                 key["delegatedTo"] = user
             }
             return APIResponse(json: ["keyId": key["id"] ?? "", "status": "Delegated"])
         }
-        api.post("/keys/:keyId/derive") { [store, documents] _, context in
+        api.post("/keys/:keyId/derive") { [walletStore, documents] _, context in
             let object = try Self.object(context.requestBody)
             guard let domain = object["domain"] as? String, let seed = object["seed"] as? String,
                 [domain, seed].allSatisfy({ $0.hasPrefix("0x") && $0.dropFirst(2).allSatisfy(\.isHexDigit) })
             else { throw APIError.badRequest("domain and seed must be 0x-prefixed hex") }
-            let key = try Self.key(Self.parameter(context, "keyId"), principal: context.caller(), store: store, documents: documents)
+            let key = try Self.key(Self.parameter(context, "keyId"), principal: context.caller(), wallets: walletStore, documents: documents)
             let output = UserActionVerifier.sha256(Array("\(key.id)|\(domain.lowercased())|\(seed.lowercased())".utf8))
             return APIResponse(json: ["output": "0x" + output.map { String(format: "%02x", $0) }.joined()])
         }
-        api.post("/keys/:keyId/export") { [configuration, store, documents] _, context in
+        api.post("/keys/:keyId/export") { [configuration, walletStore, documents] _, context in
             guard configuration.keyExportEnabled else {
                 throw APIError(403, "key export is not enabled for this organisation (ask Dfns to enable it)")
             }
@@ -76,7 +76,7 @@ extension DfnsSimulator {
             guard object["encryptionKey"] is String, let schemes = object["supportedSchemes"] as? [[String: Any]], !schemes.isEmpty else {
                 throw APIError.badRequest("encryptionKey and a non-empty supportedSchemes are required")
             }
-            let key = try Self.changeKey(context, store: store, documents: documents) { key in
+            let key = try Self.changeKey(context, wallets: walletStore, documents: documents) { key in
                 key["exported"] = true
                 key["dateExported"] = SimulatedTransfer.format(Date())
             }
@@ -90,9 +90,9 @@ extension DfnsSimulator {
 
     private func addSignatureRoutes(to api: RouterGroup<SimulatorRequestContext>) {
         let step = configuration.transferStep
-        api.post("/keys/:keyId/signatures") { [store, documents] _, context in
+        api.post("/keys/:keyId/signatures") { [walletStore, documents] _, context in
             let principal = try context.caller()
-            let key = try Self.key(Self.parameter(context, "keyId"), principal: principal, store: store, documents: documents)
+            let key = try Self.key(Self.parameter(context, "keyId"), principal: principal, wallets: walletStore, documents: documents)
             guard key.json["status"] as? String != "Archived" else { throw APIError.badRequest("key \(key.id) is archived") }
             let object = try Self.object(context.requestBody)
             if let problem = Self.signatureProblem(object) { throw APIError.badRequest(problem) }
@@ -119,9 +119,9 @@ extension DfnsSimulator {
             )
             return APIResponse(json: Self.signature(signature, at: Date(), step: step))
         }
-        api.get("/keys/:keyId/signatures") { [store, documents] request, context in
+        api.get("/keys/:keyId/signatures") { [walletStore, documents] request, context in
             let principal = try context.caller()
-            let key = try Self.key(Self.parameter(context, "keyId"), principal: principal, store: store, documents: documents)
+            let key = try Self.key(Self.parameter(context, "keyId"), principal: principal, wallets: walletStore, documents: documents)
             let now = Date()
             return APIResponse(json: try Self.paged(documents.all(.signature, orgId: principal.orgId, parent: key.id).map { Self.signature($0, at: now, step: step) }, request))
         }
@@ -192,19 +192,19 @@ extension DfnsSimulator {
     }
 
     /// Key `id`: one made through `/keys`, or a wallet's signing key (stored on its first change).
-    private static func key(_ id: String, principal: Principal, store: SimulatorStore, documents: DocumentStore) throws(APIError) -> DocumentStore.Document {
+    private static func key(_ id: String, principal: Principal, wallets: WalletStore, documents: DocumentStore) throws(APIError) -> DocumentStore.Document {
         if let document = try? documents.get(.key, id, orgId: principal.orgId, what: "key") { return document }
-        guard let wallet = store.listWallets(principal: principal, limit: Int.max, after: 0).items.first(where: { $0.signingKey.id == id }) else {
+        guard let wallet = wallets.listWallets(principal: principal, limit: Int.max, after: 0).items.first(where: { $0.signingKey.id == id }) else {
             throw APIError(404, "key not found", details: ["keyId": id])
         }
         return documents.insert(.key, id: id, orgId: principal.orgId, json: walletKey(wallet))
     }
 
     private static func changeKey(
-        _ context: SimulatorRequestContext, store: SimulatorStore, documents: DocumentStore, _ change: (inout [String: Any]) throws(APIError) -> Void
+        _ context: SimulatorRequestContext, wallets: WalletStore, documents: DocumentStore, _ change: (inout [String: Any]) throws(APIError) -> Void
     ) throws(APIError) -> [String: Any] {
         let principal = try context.caller()
-        let key = try key(parameter(context, "keyId"), principal: principal, store: store, documents: documents)
+        let key = try key(parameter(context, "keyId"), principal: principal, wallets: wallets, documents: documents)
         return try documents.update(.key, key.id, orgId: principal.orgId, what: "key", change)
     }
 }

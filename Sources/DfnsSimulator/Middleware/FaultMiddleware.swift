@@ -6,10 +6,10 @@ import NIOCore
 /// after the operation committed, an answer lost (connection closed), replaced by a proxy's 502, or cut in half. (A
 /// proxy that gives up before the answer is ``ProxyTimeoutResponder``: it must outlive the request's pipeline.)
 struct FaultMiddleware: RouterMiddleware {
-    let store: SimulatorStore
+    let injector: FaultInjector
 
     func handle(_ request: Request, context: SimulatorRequestContext, next: (Request, SimulatorRequestContext) async throws -> Response) async throws -> Response {
-        let faults = SimulatorEndpoint(method: request.method, path: request.uri.path).map(store.drawFaults) ?? SimulatorStore.FaultDecision()
+        let faults = SimulatorEndpoint(method: request.method, path: request.uri.path).map(injector.draw) ?? FaultInjector.Decision()
         var context = context
         // Read once here: the user action signs the body and the handler reads it.
         do {
@@ -22,7 +22,7 @@ struct FaultMiddleware: RouterMiddleware {
     }
 
     private static func run(
-        _ faults: SimulatorStore.FaultDecision, _ request: Request, _ context: SimulatorRequestContext,
+        _ faults: FaultInjector.Decision, _ request: Request, _ context: SimulatorRequestContext,
         _ next: (Request, SimulatorRequestContext) async throws -> Response
     ) async throws -> Response {
         if faults.latency > .zero { try? await Task.sleep(for: faults.latency) }

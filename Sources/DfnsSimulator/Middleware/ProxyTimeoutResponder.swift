@@ -6,11 +6,11 @@ import Synchronization
 /// because the request's processing must outlive the answer (a middleware's `next` cannot escape its call).
 struct ProxyTimeoutResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context == SimulatorRequestContext {
     let inner: Inner
-    let store: SimulatorStore
+    let injector: FaultInjector
 
     func respond(to request: Request, context: SimulatorRequestContext) async throws -> Response {
         guard let endpoint = SimulatorEndpoint(method: request.method, path: request.uri.path),
-            let proxyTimeout = store.proxyTimeout(endpoint)
+            let proxyTimeout = injector.proxyTimeout(endpoint)
         else {
             return try await inner.respond(to: request, context: context)
         }

@@ -4,7 +4,7 @@ import Hummingbird
 /// A signed write (``SimulatorEndpoint/isSignedWrite``) needs an `X-DFNS-USERACTION` token issued for this caller, method, path and body, used once
 /// (403 or 400 otherwise, as Dfns answers).
 struct UserActionMiddleware: RouterMiddleware {
-    let store: SimulatorStore
+    let userActions: UserActionStore
 
     private static let header = HTTPField.Name("X-DFNS-USERACTION")!
 
@@ -12,7 +12,7 @@ struct UserActionMiddleware: RouterMiddleware {
         guard SimulatorEndpoint(method: request.method, path: request.uri.path)?.isSignedWrite == true else {
             return try await next(request, context)
         }
-        try store.consumeUserAction(
+        try userActions.consumeUserAction(
             request.headers[Self.header], principal: context.caller(), method: request.method.rawValue, path: request.uri.path,
             body: context.requestBody
         )

@@ -51,25 +51,25 @@ extension DfnsSimulator {
                 policy["dateUpdated"] = SimulatedTransfer.format(Date())
             })
         }
-        api.get("/v2/policy-approvals") { [store] request, context in
+        api.get("/v2/policy-approvals") { [walletStore] request, context in
             let query = Self.formQuery(request.uri.query ?? "")
             let now = Date()
-            let approvals = store.approvals(principal: try context.caller()).compactMap { $0.approvalJSON(at: now, step: step) }
+            let approvals = walletStore.approvals(principal: try context.caller()).compactMap { $0.approvalJSON(at: now, step: step) }
                 .filter { query["status"] == nil || $0["status"] as? String == query["status"] }
                 .filter { query["initiatorId"] == nil || $0["initiatorId"] as? String == query["initiatorId"] }
             return APIResponse(json: try Self.paged(approvals, request))
         }
-        api.get("/v2/policy-approvals/:approvalId") { [store] _, context in
+        api.get("/v2/policy-approvals/:approvalId") { [walletStore] _, context in
             let now = Date()
-            return APIResponse(json: try store.approval(Self.parameter(context, "approvalId"), principal: context.caller()).approvalJSON(at: now, step: step) ?? [:])
+            return APIResponse(json: try walletStore.approval(Self.parameter(context, "approvalId"), principal: context.caller()).approvalJSON(at: now, step: step) ?? [:])
         }
-        api.post("/v2/policy-approvals/:approvalId/decisions") { [store] _, context in
+        api.post("/v2/policy-approvals/:approvalId/decisions") { [walletStore] _, context in
             let object = try Self.object(context.requestBody)
             guard let value = object["value"] as? String, ["Approved", "Denied"].contains(value) else {
                 throw APIError.badRequest("value must be Approved or Denied")
             }
             let now = Date()
-            let held = try store.decide(
+            let held = try walletStore.decide(
                 approvalId: Self.parameter(context, "approvalId"), principal: context.caller(), approve: value == "Approved",
                 reason: try Self.optionalString(object, "reason"), at: now
             )

@@ -12,7 +12,14 @@ import Synchronization
 /// plane lives under `/_sim/` (stats, faults, approvals, every transfer).
 public final class DfnsSimulator: Sendable {
     public let configuration: SimulatorConfiguration
-    let store: SimulatorStore
+    // The state: a store per domain, each behind its own lock, none taken while another is held, and expensive work
+    // (signature checks, JSON) outside them. Routes and middleware take the stores of their domain, so a new domain
+    // brings its own store and leaves the others alone.
+    let principalStore: PrincipalStore
+    let rateBudget: RateBudget
+    let faultInjector: FaultInjector
+    let userActionStore: UserActionStore
+    let walletStore: WalletStore
     let documents: DocumentStore
     let emitter: WebhookEmitter
     private let verifier: UserActionVerifier
@@ -21,15 +28,19 @@ public final class DfnsSimulator: Sendable {
     public init(configuration: SimulatorConfiguration) throws(SimulatorConfigurationError) {
         self.configuration = configuration
         self.verifier = try UserActionVerifier(configuration: configuration)
-        self.store = SimulatorStore(configuration: configuration)
+        self.principalStore = PrincipalStore(configuration: configuration)
+        self.rateBudget = RateBudget(perMinute: configuration.rateLimitPerMinute)
+        self.faultInjector = FaultInjector(configuration: configuration)
+        self.userActionStore = UserActionStore(configuration: configuration)
+        self.walletStore = WalletStore(configuration: configuration, faults: faultInjector)
         self.documents = DocumentStore(seed: configuration.seed)
-        self.emitter = WebhookEmitter(store: store, documents: documents, configuration: configuration)
+        self.emitter = WebhookEmitter(wallets: walletStore, documents: documents, configuration: configuration)
     }
 
     deinit { emitter.stop() }
 
     /// The organisation id every token belongs to.
-    public var organizationId: String { store.orgId }
+    public var organizationId: String { principalStore.orgId }
 
     /// The Hummingbird application; run it (it is a `Service`) or put it in a `ServiceGroup`.
     /// - Parameter onServerRunning: called with the bound channel once listening (its local address has the port).
@@ -38,7 +49,7 @@ public final class DfnsSimulator: Sendable {
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         Application(
-            responder: ProxyTimeoutResponder(inner: router().buildResponder(), store: store),
+            responder: ProxyTimeoutResponder(inner: router().buildResponder(), injector: faultInjector),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "dfns-simulator"),
             onServerRunning: onServerRunning,
             logger: logger
@@ -55,10 +66,10 @@ public final class DfnsSimulator: Sendable {
         // rate limit (429), injected faults, then for a signed write the user action (403/400). Errors anywhere are
         // answered in the Dfns envelope (``APIError``). Each part classifies the request with ``SimulatorEndpoint``.
         let api = router.group()
-            .add(middleware: AuthenticationMiddleware(store: store))
-            .add(middleware: RateLimitMiddleware(store: store))
-            .add(middleware: FaultMiddleware(store: store))
-            .add(middleware: UserActionMiddleware(store: store))
+            .add(middleware: AuthenticationMiddleware(principals: principalStore))
+            .add(middleware: RateLimitMiddleware(budget: rateBudget))
+            .add(middleware: FaultMiddleware(injector: faultInjector))
+            .add(middleware: UserActionMiddleware(userActions: userActionStore))
             .post("/auth/action/init", use: initUserAction)
             .post("/auth/action", use: completeUserAction)
             .post("/wallets", use: createWallet)
@@ -89,23 +100,23 @@ public final class DfnsSimulator: Sendable {
             throw .badRequest("userActionHttpPath must be a path starting with /")
         }
         if let kind = input.userActionServerKind, kind != "Api" { throw .badRequest("userActionServerKind must be Api") }
-        let issued = store.issueChallenge(principal: principal, method: method, path: path, payload: payload)
+        let issued = userActionStore.issueChallenge(principal: principal, method: method, path: path, payload: payload)
         return APIResponse(json: UserActionChallengeResponse(challenge: issued.challenge, challengeIdentifier: issued.identifier, verifier: verifier))
     }
 
     @Sendable private func completeUserAction(_ request: Request, context: Context) throws(APIError) -> APIResponse {
         let principal = try context.caller()
         let input = try Self.decode(UserActionSignatureRequest.self, context.requestBody)
-        guard let identifier = input.challengeIdentifier, let expected = store.pendingChallenge(identifier, principal: principal) else {
+        guard let identifier = input.challengeIdentifier, let expected = userActionStore.pendingChallenge(identifier, principal: principal) else {
             throw .challengeInvalid
         }
         do {
             try verifier.verify(input, expected: expected)
         } catch let error where error.statusCode == 401 {
-            store.recordSignatureFailure()
+            userActionStore.recordSignatureFailure()
             throw error
         }
-        return APIResponse(json: ["userAction": try store.consumeChallenge(identifier, principal: principal)])
+        return APIResponse(json: ["userAction": try userActionStore.consumeChallenge(identifier, principal: principal)])
     }
 
     @Sendable private func createWallet(_ request: Request, context: Context) throws(APIError) -> APIResponse {
@@ -119,19 +130,19 @@ public final class DfnsSimulator: Sendable {
             guard let strings = value as? [String] else { throw .badRequest("tags must be an array of strings") }
             tags = strings
         }
-        return APIResponse(json: try store.createWallet(
+        return APIResponse(json: try walletStore.createWallet(
             principal: principal, network: network, name: object["name"] as? String,
             externalId: object["externalId"] as? String, tags: tags
         ))
     }
 
     @Sendable private func getWallet(_ request: Request, context: Context) throws(APIError) -> APIResponse {
-        APIResponse(json: try store.wallet(context.parameters.get("walletId") ?? "", principal: context.caller()))
+        APIResponse(json: try walletStore.wallet(context.parameters.get("walletId") ?? "", principal: context.caller()))
     }
 
     @Sendable private func listWallets(_ request: Request, context: Context) throws(APIError) -> APIResponse {
         let (limit, cursor) = try Self.page(request)
-        let page = store.listWallets(principal: try context.caller(), limit: limit, after: cursor)
+        let page = walletStore.listWallets(principal: try context.caller(), limit: limit, after: cursor)
         return APIResponse(json: WalletPage(items: page.items, nextPageToken: page.next.map(Self.pageToken)))
     }
 
@@ -140,10 +151,10 @@ public final class DfnsSimulator: Sendable {
         let object = try Self.object(context.requestBody)
         if let problem = TransferValidation.problem(in: object) { throw .badRequest(problem) }
         let walletId = context.parameters.get("walletId") ?? ""
-        if store.isForbidden(walletId: walletId) {
+        if walletStore.isForbidden(walletId: walletId) {
             throw APIError(403, "\(principal.userId) is not authorized to perform operation (Wallets:Transfers:Create) on \(walletId)")
         }
-        return Self.created(try store.createTransfer(
+        return Self.created(try walletStore.createTransfer(
             principal: principal, walletId: walletId, body: SimulatorJSON.serialize(object, sorted: true),
             externalId: object["externalId"] as? String, destination: object["to"] as? String
         ), step: configuration.transferStep)
@@ -151,14 +162,14 @@ public final class DfnsSimulator: Sendable {
 
     @Sendable private func getTransfer(_ request: Request, context: Context) throws(APIError) -> APIResponse {
         let walletId = context.parameters.get("walletId") ?? ""
-        let transfer = try store.transfer(context.parameters.get("transferId") ?? "", walletId: walletId, principal: context.caller())
+        let transfer = try walletStore.transfer(context.parameters.get("transferId") ?? "", walletId: walletId, principal: context.caller())
         return APIResponse(json: transfer.json(at: Date(), step: configuration.transferStep))
     }
 
     @Sendable private func listTransfers(_ request: Request, context: Context) throws(APIError) -> APIResponse {
         let (limit, cursor) = try Self.page(request)
         let walletId = context.parameters.get("walletId") ?? ""
-        let page = try store.listTransfers(walletId: walletId, principal: context.caller(), limit: limit, after: cursor)
+        let page = try walletStore.listTransfers(walletId: walletId, principal: context.caller(), limit: limit, after: cursor)
         let now = Date()
         var json = Self.pageJSON(page.items.map { $0.json(at: now, step: configuration.transferStep) }, next: page.next)
         json["walletId"] = walletId

@@ -7,45 +7,45 @@ import Hummingbird
 extension DfnsSimulator {
     func addWalletRoutes(to api: RouterGroup<SimulatorRequestContext>) {
         let step = configuration.transferStep
-        api.put("/wallets/:walletId") { [store] _, context in
+        api.put("/wallets/:walletId") { [walletStore] _, context in
             let object = try Self.object(context.requestBody)
             let name = try Self.optionalString(object, "name")
             let externalId = try Self.optionalString(object, "externalId")
             guard name != nil || externalId != nil else { throw APIError.badRequest("name or externalId is required") }
-            return APIResponse(json: try store.updateWallet(Self.parameter(context, "walletId"), principal: context.caller()) { wallet in
+            return APIResponse(json: try walletStore.updateWallet(Self.parameter(context, "walletId"), principal: context.caller()) { wallet in
                 if let name { wallet.name = name }
                 if let externalId { wallet.externalId = externalId }
             })
         }
         for method in [HTTPRequest.Method.put, .delete] {
-            api.on("/wallets/:walletId/tags", method: method) { [store] _, context in
+            api.on("/wallets/:walletId/tags", method: method) { [walletStore] _, context in
                 guard let tags = try Self.object(context.requestBody)["tags"] as? [String], !tags.isEmpty, tags.allSatisfy({ !$0.isEmpty && $0.count <= 64 }) else {
                     throw APIError.badRequest("tags must be a non-empty array of tags (1 to 64 characters each)")
                 }
-                _ = try store.updateWallet(Self.parameter(context, "walletId"), principal: context.caller()) { wallet in
+                _ = try walletStore.updateWallet(Self.parameter(context, "walletId"), principal: context.caller()) { wallet in
                     wallet.tags = method == .put ? wallet.tags + tags.filter { !wallet.tags.contains($0) } : wallet.tags.filter { !tags.contains($0) }
                 }
                 return APIResponse(json: [String: String]())
             }
         }
-        api.post("/wallets/:walletId/activate") { [store] _, context in
+        api.post("/wallets/:walletId/activate") { [walletStore] _, context in
             let principal = try context.caller()
             let walletId = try Self.parameter(context, "walletId")
-            let wallet = try store.wallet(walletId, principal: principal)
+            let wallet = try walletStore.wallet(walletId, principal: principal)
             guard wallet.network.hasPrefix("Canton") else {
                 throw APIError.badRequest("wallet \(walletId) is on \(wallet.network), which needs no activation")
             }
             var body = try Self.object(context.requestBody)
             body["kind"] = "Activate"
-            return try Self.created(store.createTransfer(
+            return try Self.created(walletStore.createTransfer(
                 .transaction, principal: principal, walletId: walletId, body: SimulatorJSON.serialize(body, sorted: true), externalId: nil, destination: nil
             ), step: step)
         }
-        api.post("/wallets/import") { [store] _, context in
+        api.post("/wallets/import") { [walletStore] _, context in
             let object = try Self.object(context.requestBody)
             try Self.checkKeyShares(object)
             guard let network = object["network"] as? String else { throw APIError.badRequest("network is required and must be a string") }
-            return APIResponse(json: try store.createWallet(
+            return APIResponse(json: try walletStore.createWallet(
                 principal: context.caller(), network: network, name: try Self.optionalString(object, "name"),
                 externalId: try Self.optionalString(object, "externalId"), tags: []
             ))
@@ -54,8 +54,8 @@ extension DfnsSimulator {
         addWalletReads(to: api)
         addTransactions(to: api)
         addOffers(to: api)
-        api.post("/wallets/:walletId/canton/ledger-api") { [store] _, context in
-            let wallet = try store.wallet(Self.parameter(context, "walletId"), principal: context.caller())
+        api.post("/wallets/:walletId/canton/ledger-api") { [walletStore] _, context in
+            let wallet = try walletStore.wallet(Self.parameter(context, "walletId"), principal: context.caller())
             guard wallet.network.hasPrefix("Canton") else { throw APIError.badRequest("wallet \(wallet.id) is not a Canton wallet") }
             let object = try Self.object(context.requestBody)
             guard let method = object["requestMethod"] as? String, ["GET", "POST"].contains(method) else {
@@ -71,7 +71,7 @@ extension DfnsSimulator {
     }
 
     private func addBulkCreation(to api: RouterGroup<SimulatorRequestContext>) {
-        api.post("/wallets/bulk-create") { [store, documents] _, context in
+        api.post("/wallets/bulk-create") { [walletStore, documents] _, context in
             let principal = try context.caller()
             let object = try Self.object(context.requestBody)
             guard let network = object["network"] as? String, NetworkCatalog.network(named: network) != nil else {
@@ -83,7 +83,7 @@ extension DfnsSimulator {
             // Made at once; Dfns works in the background and reports progress on the job.
             let id = documents.newId("bwj-")
             for index in 1...count {
-                let wallet = try store.createWallet(principal: principal, network: network, name: "\(name)-\(index)", externalId: nil, tags: tags)
+                let wallet = try walletStore.createWallet(principal: principal, network: network, name: "\(name)-\(index)", externalId: nil, tags: tags)
                 documents.insert(.bulkJob, id: "\(id)/\(wallet.id)", orgId: principal.orgId, parent: id, json: ["walletId": wallet.id])
             }
             let now = SimulatedTransfer.format(Date())
@@ -102,12 +102,12 @@ extension DfnsSimulator {
         api.get("/wallets/bulk-create/:jobId") { [documents] _, context in
             APIResponse(json: try documents.get(.bulkJob, Self.parameter(context, "jobId"), orgId: context.caller().orgId, what: "job").json)
         }
-        api.get("/wallets/bulk-create/:jobId/wallets") { [store, documents] request, context in
+        api.get("/wallets/bulk-create/:jobId/wallets") { [walletStore, documents] request, context in
             let principal = try context.caller()
             let jobId = try Self.parameter(context, "jobId")
             _ = try documents.get(.bulkJob, jobId, orgId: principal.orgId, what: "job")
             let wallets = try documents.all(.bulkJob, orgId: principal.orgId, parent: jobId).map { member throws(APIError) in
-                try Self.jsonObject(store.wallet(member.json["walletId"] as? String ?? "", principal: principal))
+                try Self.jsonObject(walletStore.wallet(member.json["walletId"] as? String ?? "", principal: principal))
             }
             return APIResponse(json: try Self.paged(wallets, request))
         }
@@ -115,8 +115,8 @@ extension DfnsSimulator {
 
     private func addWalletReads(to api: RouterGroup<SimulatorRequestContext>) {
         let step = configuration.transferStep
-        api.get("/wallets/:walletId/assets") { [store] request, context in
-            let wallet = try store.wallet(Self.parameter(context, "walletId"), principal: context.caller())
+        api.get("/wallets/:walletId/assets") { [walletStore] request, context in
+            let wallet = try walletStore.wallet(Self.parameter(context, "walletId"), principal: context.caller())
             let network = NetworkCatalog.network(named: wallet.network)
             var json: [String: Any] = [
                 "walletId": wallet.id, "network": wallet.network,
@@ -125,23 +125,23 @@ extension DfnsSimulator {
             if Self.formQuery(request.uri.query ?? "")["netWorth"] == "true" { json["netWorth"] = ["USD": 0] }
             return APIResponse(json: json)
         }
-        api.get("/wallets/:walletId/nfts") { [store] _, context in
-            let wallet = try store.wallet(Self.parameter(context, "walletId"), principal: context.caller())
+        api.get("/wallets/:walletId/nfts") { [walletStore] _, context in
+            let wallet = try walletStore.wallet(Self.parameter(context, "walletId"), principal: context.caller())
             return APIResponse(json: ["walletId": wallet.id, "network": wallet.network, "nfts": [Any]()] as [String: Any])
         }
-        api.get("/wallets/:walletId/history") { [store] request, context in
+        api.get("/wallets/:walletId/history") { [walletStore] request, context in
             let principal = try context.caller()
-            let wallet = try store.wallet(Self.parameter(context, "walletId"), principal: principal)
+            let wallet = try walletStore.wallet(Self.parameter(context, "walletId"), principal: principal)
             let query = Self.formQuery(request.uri.query ?? "")
             if let direction = query["direction"], !["In", "Out"].contains(direction) { throw APIError.badRequest("direction must be In or Out") }
-            let events = Self.history(store.allTransfers().filter { $0.walletId == wallet.id }, at: Date(), step: step)
+            let events = Self.history(walletStore.allTransfers().filter { $0.walletId == wallet.id }, at: Date(), step: step)
                 .filter { query["direction"] == nil || $0["direction"] as? String == query["direction"] }
             var json = try Self.paged(events, request)
             json["walletId"] = wallet.id
             json["network"] = wallet.network
             return APIResponse(json: json)
         }
-        api.get("/wallets/all/history") { [store] request, context in
+        api.get("/wallets/all/history") { [walletStore] request, context in
             let principal = try context.caller()
             let query = Self.formQuery(request.uri.query ?? "")
             let format = Date.ISO8601FormatStyle(includingFractionalSeconds: false)
@@ -153,7 +153,7 @@ extension DfnsSimulator {
             }
             let (start, end) = (try time("startTime"), try time("endTime"))
             guard start <= end else { throw APIError.badRequest("startTime must not be after endTime") }
-            let transfers = store.allTransfers().filter { $0.orgId == principal.orgId && $0.dateRequested >= start && $0.dateRequested <= end }
+            let transfers = walletStore.allTransfers().filter { $0.orgId == principal.orgId && $0.dateRequested >= start && $0.dateRequested <= end }
             return APIResponse(json: try Self.paged(Self.history(transfers, at: Date(), step: step), request))
         }
     }
@@ -175,21 +175,21 @@ extension DfnsSimulator {
 
     private func addTransactions(to api: RouterGroup<SimulatorRequestContext>) {
         let step = configuration.transferStep
-        api.post("/wallets/:walletId/transactions") { [store] _, context in
+        api.post("/wallets/:walletId/transactions") { [walletStore] _, context in
             let object = try Self.object(context.requestBody)
             if let problem = Self.transactionProblem(object) { throw APIError.badRequest(problem) }
-            return try Self.created(store.createTransfer(
+            return try Self.created(walletStore.createTransfer(
                 .transaction, principal: context.caller(), walletId: Self.parameter(context, "walletId"),
                 body: SimulatorJSON.serialize(object, sorted: true), externalId: object["externalId"] as? String, destination: object["to"] as? String
             ), step: step)
         }
-        api.get("/wallets/:walletId/transactions/:transactionId") { [store] _, context in
-            APIResponse(json: try store.transfer(Self.parameter(context, "transactionId"), .transaction, walletId: Self.parameter(context, "walletId"), principal: context.caller())
+        api.get("/wallets/:walletId/transactions/:transactionId") { [walletStore] _, context in
+            APIResponse(json: try walletStore.transfer(Self.parameter(context, "transactionId"), .transaction, walletId: Self.parameter(context, "walletId"), principal: context.caller())
                 .json(at: Date(), step: step))
         }
-        api.get("/wallets/:walletId/transactions") { [store] request, context in
+        api.get("/wallets/:walletId/transactions") { [walletStore] request, context in
             let (limit, cursor) = try Self.page(request)
-            let page = try store.listTransfers(.transaction, walletId: Self.parameter(context, "walletId"), principal: context.caller(), limit: limit, after: cursor)
+            let page = try walletStore.listTransfers(.transaction, walletId: Self.parameter(context, "walletId"), principal: context.caller(), limit: limit, after: cursor)
             let now = Date()
             return APIResponse(json: Self.pageJSON(page.items.map { $0.json(at: now, step: step) }, next: page.next))
         }
@@ -197,9 +197,9 @@ extension DfnsSimulator {
             for action in [SimulatedTransfer.Action.abort, .cancel, .speedUp] {
                 // Abort is a PUT, cancel and speed-up are POSTs; all are signed without a body (anything sent is refused:
                 // the user action signed the payload "").
-                api.on("/wallets/:walletId/\(collection)/:\(id)/\(action.rawValue)", method: action == .abort ? .put : .post) { [store] _, context in
+                api.on("/wallets/:walletId/\(collection)/:\(id)/\(action.rawValue)", method: action == .abort ? .put : .post) { [walletStore] _, context in
                     let now = Date()
-                    return APIResponse(json: try store.act(
+                    return APIResponse(json: try walletStore.act(
                         action, on: Self.parameter(context, id), entity, walletId: Self.parameter(context, "walletId"), principal: context.caller(),
                         at: now, step: step
                     ).json(at: now, step: step))
@@ -230,9 +230,9 @@ extension DfnsSimulator {
     }
 
     private func addOffers(to api: RouterGroup<SimulatorRequestContext>) {
-        api.get("/wallets/:walletId/offers") { [store, documents] request, context in
+        api.get("/wallets/:walletId/offers") { [walletStore, documents] request, context in
             let principal = try context.caller()
-            let wallet = try store.wallet(Self.parameter(context, "walletId"), principal: principal)
+            let wallet = try walletStore.wallet(Self.parameter(context, "walletId"), principal: principal)
             return APIResponse(json: try Self.paged(documents.all(.offer, orgId: principal.orgId, parent: wallet.id).map(\.json), request))
         }
         api.get("/wallets/:walletId/offers/:offerId") { [documents] _, context in
@@ -285,7 +285,7 @@ extension DfnsSimulator {
     }
 
     /// The answer to a created transfer or transaction: 202 while a policy holds it for approval, 200 otherwise.
-    static func created(_ creation: SimulatorStore.TransferCreation, step: Duration) -> APIResponse {
+    static func created(_ creation: WalletStore.TransferCreation, step: Duration) -> APIResponse {
         let now = Date()
         switch creation {
         case .created(let transfer) where transfer.awaitsApproval(at: now):

@@ -17,13 +17,13 @@ final class WebhookEmitter: Sendable {
         var loop: Task<Void, Never>?
     }
 
-    private let store: SimulatorStore
+    private let wallets: WalletStore
     private let documents: DocumentStore
     private let configuration: SimulatorConfiguration
     private let state: Mutex<State>
 
-    init(store: SimulatorStore, documents: DocumentStore, configuration: SimulatorConfiguration) {
-        self.store = store
+    init(wallets: WalletStore, documents: DocumentStore, configuration: SimulatorConfiguration) {
+        self.wallets = wallets
         self.documents = documents
         self.configuration = configuration
         self.state = Mutex(State(generator: SplitMix64(seed: configuration.seed ^ 0xDE11_7E55)))
@@ -53,7 +53,7 @@ final class WebhookEmitter: Sendable {
         let step = configuration.transferStep
         var changes: [(orgId: String, id: String, kind: String, data: [String: Any])] = []
         for entity in [SimulatedTransfer.Entity.transfer, .transaction] {
-            for activity in store.allTransfers(entity) {
+            for activity in wallets.allTransfers(entity) {
                 let json = activity.json(at: now, step: step)
                 let status = json["status"] as? String ?? ""
                 changes.append((activity.orgId, activity.id, "wallet.\(entity.rawValue).\(Self.verb(status))", ["\(entity.rawValue)Request": json]))

@@ -1,53 +1,14 @@
 import Foundation
 import Synchronization
 
-/// All simulator state behind one lock: challenges, user actions, wallets, transfers, rate limits and the seeded
-/// generator. Expensive work (signature checks, JSON) happens outside the lock.
-final class SimulatorStore: Sendable {
-    /// A challenge handed out by `/auth/action/init`.
-    private struct Challenge {
-        let challenge: String
-        let principal: Principal
-        let method: String
-        let path: String
-        let payload: String
-        let expiresAt: ContinuousClock.Instant
-    }
-
-    /// A user-action token minted by `/auth/action`.
-    private struct UserAction {
-        let principal: Principal
-        let method: String
-        let path: String
-        let payload: String
-        let expiresAt: ContinuousClock.Instant
-        var used = false
-    }
-
-    /// What a fault draw decided for one request.
-    struct FaultDecision: Sendable {
-        var latency: Duration = .zero
-        var serverErrorStatus: Int?
-        var rateLimited = false
-        var retryAfter = "1"
-        var loseResponse = false
-        var serverErrorAfterCommit = false
-        var garble = false
-        var notFound = false
-    }
-
-    /// Counters for `/_sim/stats`.
-    struct Stats: Sendable {
-        var requests = 0
-        var unauthorized = 0
-        var rateLimited = 0
-        var injectedServerErrors = 0
-        var injectedRateLimits = 0
-        var lostResponses = 0
-        var serverErrorsAfterCommit = 0
-        var garbledResponses = 0
-        var injectedNotFound = 0
-        var signatureFailures = 0
+/// Wallets and everything that hangs off them: transfers and transactions (indexed by id, wallet and `externalId`),
+/// the replacements cancels and speed-ups race against their originals, the approvals that hold them, and the
+/// wallets whose transfers are forbidden. One lock for all of it, because their invariants span them: a transfer
+/// belongs to a wallet the caller may see, an approval is a held transfer, a replacement is recorded on its original.
+/// Ids, addresses and outcomes are drawn from its own seeded generator.
+final class WalletStore: Sendable {
+    /// What it counted, for `/_sim/stats`.
+    struct Counters: Sendable {
         var walletCreates = 0
         var transferCreates = 0
         var transferReplays = 0
@@ -55,14 +16,10 @@ final class SimulatorStore: Sendable {
         /// Replacement transactions made by cancels and speed-ups.
         var replacements = 0
         var conflicts = 0
-        /// Requests that passed authentication, by endpoint (rate-limited ones included).
-        var byEndpoint: [SimulatorEndpoint: Int] = [:]
     }
 
     private struct State {
         var generator: SplitMix64
-        var challenges: [String: Challenge] = [:]
-        var userActions: [String: UserAction] = [:]
         var wallets: [SimulatedWallet] = []
         var walletIndex: [String: Int] = [:]
         var walletByExternalId: [String: String] = [:]
@@ -70,196 +27,23 @@ final class SimulatorStore: Sendable {
         var transferIndex: [String: Int] = [:]
         var transfersByWallet: [String: [Int]] = [:]
         var transferByExternalId: [String: Int] = [:]
-        var bucketTokens: Double
-        var bucketUpdated: ContinuousClock.Instant
-        var burstRemaining: [SimulatorEndpoint: Int] = [:]
-        var faults: [SimulatorEndpoint: FaultRule]
-        var stats = Stats()
-        var lastPrune = ContinuousClock.now
-        /// Bearer tokens revoked through the control plane: answered 401 as Dfns does for a revoked token.
-        var revokedBearers: Set<String> = []
         /// Wallets whose transfers are refused with 403 (control plane).
         var forbiddenWallets: Set<String> = []
+        var counters = Counters()
     }
 
-    let configuration: SimulatorConfiguration
-    let orgId: String
-    private let principals: [String: Principal]
+    private let configuration: SimulatorConfiguration
+    /// Read for the create-transfer rule's NUL-reason rate, before this store's lock is taken (never under it).
+    private let faults: FaultInjector
     private let state: Mutex<State>
 
-    init(configuration: SimulatorConfiguration) {
+    init(configuration: SimulatorConfiguration, faults: FaultInjector) {
         self.configuration = configuration
-        var generator = SplitMix64(seed: configuration.seed)
-        let orgId = generator.dfnsId("or-")
-        self.orgId = orgId
-        let userId = generator.dfnsId("us-")
-        var principals: [String: Principal] = [:]
-        for token in configuration.authTokens {
-            principals[token] = Principal(orgId: orgId, userId: userId, tokenId: generator.dfnsId("to-"), bearer: token)
-        }
-        self.principals = principals
-        let capacity = Double(max(1, (configuration.rateLimitPerMinute ?? 60) / 60))
-        state = Mutex(State(generator: generator, bucketTokens: capacity, bucketUpdated: .now, faults: configuration.faults))
+        self.faults = faults
+        state = Mutex(State(generator: SplitMix64(seed: configuration.seed ^ 0x0A11_E750)))
     }
 
-    // MARK: Principals, rate limit, faults
-
-    /// The principal of a bearer token; counts refusals.
-    func principal(bearer: String?) -> Principal? {
-        let revoked = state.withLock { state in bearer.map { state.revokedBearers.contains($0) } ?? false }
-        guard !revoked, let principal = bearer.flatMap({ principals[$0] }) else {
-            state.withLock { $0.stats.unauthorized += 1 }
-            return nil
-        }
-        return principal
-    }
-
-    /// Replaces the set of revoked bearer tokens (control plane); an empty set restores every token.
-    func setRevokedBearers(_ bearers: Set<String>) {
-        state.withLock { $0.revokedBearers = bearers }
-    }
-
-    /// Counts the request against the organisation's budget; returns seconds to wait when over it.
-    func admit(_ endpoint: SimulatorEndpoint) -> Int? {
-        state.withLock { state in
-            state.stats.requests += 1
-            state.stats.byEndpoint[endpoint, default: 0] += 1
-            guard let perMinute = configuration.rateLimitPerMinute else { return nil }
-            let rate = Double(perMinute) / 60
-            let capacity = max(1, rate.rounded(.down))
-            let now = ContinuousClock.now
-            let elapsed = state.bucketUpdated.duration(to: now)
-            state.bucketTokens = min(capacity, state.bucketTokens + elapsed.secondsValue * rate)
-            state.bucketUpdated = now
-            if state.bucketTokens >= 1 {
-                state.bucketTokens -= 1
-                return nil
-            }
-            state.stats.rateLimited += 1
-            return max(1, Int(((1 - state.bucketTokens) / rate).rounded(.up)))
-        }
-    }
-
-    /// How long a proxy in front of `endpoint` waits for the answer before it gives up with a 502; nil for none.
-    func proxyTimeout(_ endpoint: SimulatorEndpoint) -> Duration? {
-        state.withLock { state in
-            guard let milliseconds = state.faults[endpoint]?.proxyTimeoutMilliseconds, milliseconds > 0 else { return nil }
-            return .milliseconds(milliseconds)
-        }
-    }
-
-    /// Draws the faults for one request to `endpoint`: at most one of a 429, a 5xx before processing, a 404 (reads),
-    /// or one of the after-commit faults (lost answer, 502, garbled body).
-    func drawFaults(_ endpoint: SimulatorEndpoint) -> FaultDecision {
-        state.withLock { state in
-            var decision = FaultDecision()
-            guard let rule = state.faults[endpoint] else { return decision }
-            decision.latency = .milliseconds(rule.latencyMilliseconds)
-            decision.retryAfter = rule.rateLimitRetryAfter
-            if let remaining = state.burstRemaining[endpoint], remaining > 0 {
-                state.burstRemaining[endpoint] = remaining - 1
-                decision.rateLimited = true
-            } else if state.generator.chance(rule.rateLimitBurstRate) {
-                state.burstRemaining[endpoint] = rule.rateLimitBurstLength - 1
-                decision.rateLimited = true
-            } else if state.generator.chance(rule.serverErrorRate) {
-                decision.serverErrorStatus = [500, 502, 503].randomElement(using: &state.generator)
-            } else if endpoint == .read, state.generator.chance(rule.notFoundRate) {
-                decision.notFound = true
-            } else if state.generator.chance(rule.lostAfterCommitRate) {
-                decision.loseResponse = true
-            } else if state.generator.chance(rule.serverErrorAfterCommitRate) {
-                decision.serverErrorAfterCommit = true
-            } else {
-                decision.garble = state.generator.chance(rule.garbledResponseRate)
-            }
-            if decision.rateLimited { state.stats.injectedRateLimits += 1 }
-            if decision.serverErrorStatus != nil { state.stats.injectedServerErrors += 1 }
-            if decision.loseResponse { state.stats.lostResponses += 1 }
-            if decision.serverErrorAfterCommit { state.stats.serverErrorsAfterCommit += 1 }
-            if decision.garble { state.stats.garbledResponses += 1 }
-            if decision.notFound { state.stats.injectedNotFound += 1 }
-            return decision
-        }
-    }
-
-    /// Replaces the fault plan (control plane).
-    func setFaults(_ faults: [SimulatorEndpoint: FaultRule]) {
-        state.withLock { $0.faults = faults; $0.burstRemaining = [:] }
-    }
-
-    func stats() -> Stats { state.withLock { $0.stats } }
-
-    // MARK: User actions
-
-    /// Stores a new challenge for `method path payload` and returns it with its identifier.
-    func issueChallenge(principal: Principal, method: String, path: String, payload: String) -> (challenge: String, identifier: String) {
-        state.withLock { state in
-            let challenge = Base64Text.url(Array(state.generator.string(64, from: Array("0123456789abcdef")).utf8))
-            let identifier = state.generator.dfnsId("ch-") + "." + state.generator.string(24, from: Self.tokenAlphabet)
-            state.challenges[identifier] = Challenge(
-                challenge: challenge, principal: principal, method: method, path: path, payload: payload,
-                expiresAt: .now.advanced(by: configuration.userActionLifetime)
-            )
-            Self.prune(&state)
-            return (challenge, identifier)
-        }
-    }
-
-    /// The challenge string for an identifier issued to `principal`, if still valid (not consumed).
-    func pendingChallenge(_ identifier: String, principal: Principal) -> String? {
-        state.withLock { state in
-            guard let challenge = state.challenges[identifier], challenge.principal == principal,
-                challenge.expiresAt > .now
-            else { return nil }
-            return challenge.challenge
-        }
-    }
-
-    /// Consumes the challenge and mints a single-use user-action token bound to its request.
-    func consumeChallenge(_ identifier: String, principal: Principal) throws(APIError) -> String {
-        try state.withLock { (state) throws(APIError) -> String in
-            guard let challenge = state.challenges.removeValue(forKey: identifier), challenge.principal == principal else {
-                throw APIError.challengeInvalid
-            }
-            let token = "ua-" + state.generator.string(43, from: Self.tokenAlphabet)
-            state.userActions[token] = UserAction(
-                principal: principal, method: challenge.method, path: challenge.path, payload: challenge.payload,
-                expiresAt: .now.advanced(by: configuration.userActionLifetime)
-            )
-            return token
-        }
-    }
-
-    func recordSignatureFailure() { state.withLock { $0.stats.signatureFailures += 1 } }
-
-    /// Checks and consumes the user action of a signed request. The token is spent even if the operation then fails.
-    func consumeUserAction(_ token: String?, principal: Principal, method: String, path: String, body: [UInt8]) throws(APIError) {
-        guard let token else { throw APIError.userActionInvalid }
-        let bound: UserAction = try state.withLock { (state) throws(APIError) -> UserAction in
-            guard var action = state.userActions[token], action.principal == principal, action.expiresAt > .now else {
-                throw APIError.userActionInvalid
-            }
-            guard !action.used else { throw APIError.userActionUsed }
-            action.used = true
-            state.userActions[token] = action
-            return action
-        }
-        guard bound.method == method, bound.path == path, payloadMatches(bound.payload, body) else {
-            throw APIError.userActionInvalid
-        }
-    }
-
-    private func payloadMatches(_ payload: String, _ body: [UInt8]) -> Bool {
-        // A request without a body is signed with the payload "" (dfns-sdk 1.0.4 `_get_user_action_token`, dfns-sdk-go
-        // `createUserActionChallenge`), and only such a request matches it.
-        if payload.isEmpty || body.isEmpty { return payload.isEmpty && body.isEmpty }
-        if configuration.strictPayloadMatch { return Array(payload.utf8) == body }
-        guard let signed = SimulatorJSON.canonical(Array(payload.utf8)), let sent = SimulatorJSON.canonical(body) else {
-            return false
-        }
-        return signed == sent
-    }
+    func counters() -> Counters { state.withLock { $0.counters } }
 
     // MARK: Wallets
 
@@ -295,7 +79,7 @@ final class SimulatorStore: Sendable {
             state.walletIndex[wallet.id] = state.wallets.count
             state.wallets.append(wallet)
             if let externalId { state.walletByExternalId[externalId] = wallet.id }
-            if !foreign { state.stats.walletCreates += 1 }
+            if !foreign { state.counters.walletCreates += 1 }
             return wallet
         }
     }
@@ -319,9 +103,6 @@ final class SimulatorStore: Sendable {
 
     func isForbidden(walletId: String) -> Bool { state.withLock { $0.forbiddenWallets.contains(walletId) } }
 
-    /// The principal of the organisation, for control-plane operations that act as one of its applications.
-    var anyPrincipal: Principal? { principals.values.first }
-
     // MARK: Transfers
 
     enum TransferCreation { case created(SimulatedTransfer), replayed(SimulatedTransfer) }
@@ -331,17 +112,17 @@ final class SimulatorStore: Sendable {
         _ entity: SimulatedTransfer.Entity = .transfer, principal: Principal, walletId: String, body canonicalBody: [UInt8], externalId: String?,
         destination: String?
     ) throws(APIError) -> TransferCreation {
-        let nulReasonRate = state.withLock { $0.faults[.createTransfer]?.nulReasonRate ?? 0 }
+        let nulReasonRate = faults.rule(.createTransfer)?.nulReasonRate ?? 0
         return try state.withLock { (state) throws(APIError) -> TransferCreation in
             let wallet = try Self.wallet(walletId, principal, in: state)
             let externalKey = externalId.map { [entity.rawValue, principal.orgId, $0].joined(separator: "\u{0}") }
             if let externalId, let externalKey, let index = state.transferByExternalId[externalKey] {
                 let existing = state.transfers[index]
                 guard existing.walletId == walletId, existing.requestBody == canonicalBody else {
-                    state.stats.conflicts += 1
+                    state.counters.conflicts += 1
                     throw APIError(409, "Conflicting \(entity.rawValue) with same externalId", details: ["duplicate": ["id": existing.id, "externalId": externalId]])
                 }
-                state.stats.transferReplays += 1
+                state.counters.transferReplays += 1
                 return .replayed(existing)
             }
             guard let network = NetworkCatalog.network(named: wallet.network) else {
@@ -385,7 +166,7 @@ final class SimulatorStore: Sendable {
             state.transferIndex[transfer.id] = index
             state.transfersByWallet[walletId, default: []].append(index)
             if let externalKey { state.transferByExternalId[externalKey] = index }
-            if entity == .transfer { state.stats.transferCreates += 1 } else { state.stats.transactionCreates += 1 }
+            if entity == .transfer { state.counters.transferCreates += 1 } else { state.counters.transactionCreates += 1 }
             return .created(transfer)
         }
     }
@@ -453,7 +234,7 @@ final class SimulatorStore: Sendable {
                 state.transfers.append(replacement)
                 state.transferIndex[replacement.id] = replacementIndex
                 state.transfersByWallet[walletId, default: []].append(replacementIndex)
-                state.stats.replacements += 1
+                state.counters.replacements += 1
                 return replacement
             }
             return state.transfers[index]
@@ -564,18 +345,5 @@ final class SimulatorStore: Sendable {
             throw APIError(404, "wallet not found", details: ["walletId": id, "orgId": principal.orgId])
         }
         return state.wallets[index]
-    }
-
-    private static let tokenAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-
-    /// Drops expired challenges and user actions once the tables grow, so a long benchmark keeps memory flat.
-    private static func prune(_ state: inout State) {
-        let now = ContinuousClock.now
-        guard state.challenges.count + state.userActions.count > 50_000, state.lastPrune.duration(to: now) > .seconds(10) else {
-            return
-        }
-        state.lastPrune = now
-        state.challenges = state.challenges.filter { $0.value.expiresAt > now }
-        state.userActions = state.userActions.filter { $0.value.expiresAt > now }
     }
 }
