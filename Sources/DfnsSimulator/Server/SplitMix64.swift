@@ -1,9 +1,7 @@
 /// A small seeded generator, so every fault and outcome of a run can be reproduced from its seed.
 ///
 /// Each store draws from its own, seeded with the configured seed mixed with a constant of the store, so one domain's
-/// draws never shift another's. Before the stores were split (issue 26) one generator drew ids, challenges and faults
-/// in a single sequence: a seed now gives other wallet and transfer ids and fault draws than it did then (the same on
-/// every run); the organisation, user and token ids are still its first draws.
+/// draws never shift another's.
 struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
