@@ -29,7 +29,7 @@ public struct CreateWalletJob: JobHandler {
         if job.mayHaveRunBefore {
             if let existing = try await findWallet(externalId: externalId, network: request.network, context: context) {
                 context.logger.info("wallet found by externalId after an attempt with unknown outcome", metadata: ["dfns.wallet_id": "\(existing["id"]?.stringValue ?? "")"])
-                return .succeeded(result: existing)
+                return .succeeded(result: existing, reference: existing["id"]?.stringValue.map { DfnsReference(id: $0) })
             }
             let age = job.unknownOutcomeAge ?? context.settleWindow
             if age < context.settleWindow {
@@ -46,7 +46,7 @@ public struct CreateWalletJob: JobHandler {
             }
         }
         let wallet = try await context.dfns.call { try await $0.createWallet(request) }
-        return .succeeded(result: wallet.raw)
+        return .succeeded(result: wallet.raw, reference: DfnsReference(id: wallet.id))
     }
 
     /// The wallet of `network` carrying `externalId`, as Dfns returned it. Dfns cannot filter by externalId, so this

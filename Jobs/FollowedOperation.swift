@@ -96,19 +96,24 @@ extension FollowedOperation {
         if case .failed = progress, let replacementId = entity.raw["replacementId"]?.stringValue, let read = try replacement(replacementId) {
             progress = try await replaced(job, entity: entity, by: replacementId, read: read, context: context)
         }
+        let reference = DfnsReference(id: entity.id, parentId: parent.id)
         switch progress {
         case .failed(let reason):
-            throw JobFailure.rejectedByDfns(code: .dfnsFailed, message: "Dfns reports the \(noun) Failed: \(reason ?? "no reason given")", entity: entity.raw)
+            throw JobFailure.rejectedByDfns(
+                code: .dfnsFailed, message: "Dfns reports the \(noun) Failed: \(reason ?? "no reason given")", entity: entity.raw, reference: reference
+            )
         case .rejected(let reason):
-            throw JobFailure.rejectedByDfns(code: .dfnsRejected, message: "Dfns reports the \(noun) Rejected: \(reason ?? "no reason given")", entity: entity.raw)
+            throw JobFailure.rejectedByDfns(
+                code: .dfnsRejected, message: "Dfns reports the \(noun) Rejected: \(reason ?? "no reason given")", entity: entity.raw, reference: reference
+            )
         case .done:
-            return .succeeded(result: entity.raw)
+            return .succeeded(result: entity.raw, reference: reference)
         case .replacedAndDone(let result):
-            return .succeeded(result: result)
+            return .succeeded(result: result, reference: reference)
         case .moving:
             polls += 1
             let checkpoint: JSONValue = .object(["\(noun)Id": .string(entity.id), parent.name: .string(parent.id), "polls": .integer(Int64(polls))])
-            return .waiting(checkpoint: checkpoint, pollAfter: context.polls.delay(beforePoll: polls), snapshot: entity.raw)
+            return .waiting(checkpoint: checkpoint, pollAfter: context.polls.delay(beforePoll: polls), snapshot: entity.raw, reference: reference)
         }
     }
 
@@ -135,7 +140,7 @@ extension FollowedOperation {
                     code: .dfnsReplaced,
                     message: "Dfns reports the \(noun) Failed: \(replacementId), a cancel or a speed-up this job has no record of, was mined with its nonce; "
                         + "check which before sending it again (retry() replays this \(noun), it does not send a new one)",
-                    entity: entity.raw
+                    entity: entity.raw, reference: DfnsReference(id: entity.id, parentId: parent.id)
                 )
             }
         case .failed, .rejected:

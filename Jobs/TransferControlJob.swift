@@ -76,7 +76,7 @@ public struct TransferControlJob: JobHandler {
             result["entity"] = answer
         }
         try await rows.recordControl(on: targetId, .object(entry))
-        return .succeeded(result: .object(result))
+        return .succeeded(result: .object(result), reference: DfnsReference(id: entityId, parentId: walletId))
     }
 
     private static func noun(_ target: JobRow) -> String { target.kind == "transfer" ? "transfer" : "transaction" }
@@ -113,4 +113,9 @@ public struct TransferControlJob: JobHandler {
         case .cancel, .speedUp: entity["replacementId"]?.stringValue != nil
         }
     }
+}
+
+extension FailureCode {
+    /// `transfer_control`: the job to act on has not made anything at Dfns yet.
+    public static let notSubmitted: FailureCode = "not_submitted"
 }

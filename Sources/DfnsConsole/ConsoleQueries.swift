@@ -126,7 +126,8 @@ struct ConsoleQueries: Sendable {
             // first: OR-ed in one WHERE, PostgreSQL would misjudge their rarity and read the table backwards.
             let key = bind(search)
             var alternatives = [
-                "dfns_worker.job_dfns_id(checkpoint, result) = \(key)",
+                "dfns_id = \(key)",
+                "dfns_parent_id = \(key)",
                 "payload ? 'walletId' AND payload->>'walletId' = \(key)",
                 "payload ? 'externalId' AND payload->>'externalId' = \(key)",
                 "unique_key = \(key) AND state <> 'cancelled'",
@@ -144,7 +145,7 @@ struct ConsoleQueries: Sendable {
         }
         let sql = """
             SELECT id, queue, kind, state, attempt, max_attempts, created_at, run_at, last_error->>'code', left(last_error->>'message', 300),
-                   dfns_worker.job_dfns_id(checkpoint, result), result->>'status'
+                   dfns_id, result->>'status'
             FROM dfns_worker.jobs
             \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
             ORDER BY id DESC LIMIT \(max(1, min(limit, 500)))
@@ -185,8 +186,7 @@ struct ConsoleQueries: Sendable {
                    jsonb_pretty(j.checkpoint) AS checkpoint, j.requeues, j.worker_id, j.lease_expires_at, j.created_at, j.started_at,
                    j.finished_at, j.updated_at, j.external_id, j.payload->>'externalId' AS payload_external_id, j.dfns_entity,
                    j.outcome_unknown_at, j.failing_since, j.controls::text AS controls, j.operator_actions::text AS operator_actions,
-                   dfns_worker.job_dfns_id(j.checkpoint, j.result) AS entity_id,
-                   dfns_worker.job_wallet_id(j.checkpoint, j.result, j.payload) AS wallet_id,
+                   j.dfns_id AS entity_id, j.dfns_parent_id AS wallet_id,
                    j.result->>'status' AS dfns_status,
                    dfns_worker.action_refusal(j, 'retry') AS retry_refusal, dfns_worker.action_refusal(j, 'cancel') AS cancel_refusal,
                    dfns_worker.action_refusal(j, 'run_now') AS run_now_refusal,

@@ -101,7 +101,7 @@ public struct WorkerConfiguration: Sendable {
         within("jobTimeout", jobTimeout, .milliseconds(100)...(.seconds(86_400)))
         within("shutdownGracePeriod", shutdownGracePeriod, .zero...(.seconds(3600)))
         within("retryBaseDelay", retryBaseDelay, .milliseconds(1)...(.seconds(86_400)))
-        within("retryMaxDelay", retryMaxDelay, retryBaseDelay...(.seconds(86_400 * 30)))
+        within("retryMaxDelay", retryMaxDelay, .milliseconds(1)...(.seconds(86_400 * 30)))
         within("authProbeInterval", authProbeInterval, .milliseconds(100)...(.seconds(3600)))
         require("forbiddenAttempts", (1...1000).contains(forbiddenAttempts), "must be 1 to 1000 (is \(forbiddenAttempts))")
         within("stuckAfter", stuckAfter, .seconds(1)...(.seconds(86_400 * 30)))

@@ -119,11 +119,11 @@ struct OutcomePolicyTests {
         let completion: JobStore.Completion
         switch row.end {
         case .succeeded: completion = policy.completion(for: job, outcome: .succeeded(result: .object([:])))
-        case .waiting: completion = policy.completion(for: job, outcome: .waiting(checkpoint: .object([:]), pollAfter: .seconds(1), snapshot: nil))
+        case .waiting: completion = policy.completion(for: job, outcome: .waiting(checkpoint: .object([:]), pollAfter: .seconds(1), snapshot: nil, reference: nil))
         case .deferred: completion = policy.completion(for: job, outcome: .deferred(after: .seconds(5)))
         case .verdict:
             completion = policy.completion(
-                for: job, error: JobFailure.rejectedByDfns(code: "dfns_rejected", message: "Rejected", entity: .object([:])), stopped: nil, writeSent: false
+                for: job, error: JobFailure.rejectedByDfns(code: "dfns_rejected", message: "Rejected", entity: .object([:]), reference: nil), stopped: nil, writeSent: false
             )
         case .nothingCreated:
             completion = policy.completion(for: job, error: JobFailure.nothingCreated(code: "attempts_exhausted", message: "none"), stopped: nil, writeSent: false)

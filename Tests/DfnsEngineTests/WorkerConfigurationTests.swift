@@ -31,7 +31,7 @@ struct WorkerConfigurationTests {
             ("pollInterval", { $0.pollInterval = .zero }),
             ("jobTimeout", { $0.jobTimeout = .seconds(86_401) }),
             ("shutdownGracePeriod", { $0.shutdownGracePeriod = .seconds(-1) }),
-            ("retryMaxDelay", { $0.retryMaxDelay = .milliseconds(1) }),
+            ("retryMaxDelay", { $0.retryMaxDelay = .zero }),
             ("authProbeInterval", { $0.authProbeInterval = .zero }),
             ("forbiddenAttempts", { $0.forbiddenAttempts = 0 }),
             ("stuckAfter", { $0.stuckAfter = .zero }),

@@ -104,7 +104,7 @@ struct ConsoleTests {
                 let waiting = try await Self.enqueue(database, "transfer", payload: #"{"walletId":"wa-1","to":"0x1","amount":"1","kind":"Native"}"#)
                 try await database.execute("""
                     UPDATE dfns_worker.jobs SET state = 'waiting', dfns_entity = 'exists', result = '{"id":"xfr-1","status":"Broadcasted"}',
-                        checkpoint = '{"transferId":"xfr-1","walletId":"wa-1"}', run_at = now() + interval '1 minute' WHERE id = \(waiting)
+                        checkpoint = '{"transferId":"xfr-1","walletId":"wa-1"}', dfns_id = 'xfr-1', dfns_parent_id = 'wa-1', run_at = now() + interval '1 minute' WHERE id = \(waiting)
                     """)
                 try await database.execute("""
                     INSERT INTO dfns_worker.workers (worker_id, host, pid, version, queues, concurrency, in_flight, paused)
@@ -216,7 +216,7 @@ struct ConsoleTests {
                                                 extra: ", unique_key => 'order-7'")
             try await database.execute("""
                 UPDATE dfns_worker.jobs SET state = 'failed', finished_at = now(), external_id = dfns_worker.derived_external_id(id),
-                    result = '{"id":"xfr-search","status":"Failed"}', last_error = '{"code":"dfns_failed","message":"Dfns reports the transfer Failed"}'
+                    result = '{"id":"xfr-search","status":"Failed"}', dfns_id = 'xfr-search', dfns_parent_id = 'wa-search', last_error = '{"code":"dfns_failed","message":"Dfns reports the transfer Failed"}'
                 WHERE id = \(failed)
                 """)
             let cancelled = try await Self.enqueue(database, extra: ", unique_key => 'order-8'")
@@ -304,7 +304,7 @@ struct ConsoleTests {
             try await database.execute("""
                 UPDATE dfns_worker.jobs SET state = 'running', attempt = 2, worker_id = 'w-9', lease_token = gen_random_uuid(),
                     lease_expires_at = now() + interval '1 minute', dfns_entity = 'exists', external_id = 'dfns-worker-x-\(id)',
-                    checkpoint = '{"transferId":"xfr-9","walletId":"wa-9","polls":1}', result = '{"id":"xfr-9","status":"Pending"}',
+                    checkpoint = '{"transferId":"xfr-9","walletId":"wa-9","polls":1}', dfns_id = 'xfr-9', dfns_parent_id = 'wa-9', result = '{"id":"xfr-9","status":"Pending"}',
                     errors = '[{"code":"dfns_unavailable","message":"Dfns answered 503","attempt":1,"httpStatus":503,"at":"2026-12-01T00:00:00Z"}]'
                 WHERE id = \(id)
                 """)

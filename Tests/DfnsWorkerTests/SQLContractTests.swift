@@ -14,7 +14,7 @@ struct SQLContractTests {
                 return try await group.reduce([], +)
             }
             #expect(applied.isEmpty, "the schema was migrated by the harness already")
-            #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.schema_migrations") == ["7"])
+            #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.schema_migrations") == ["\(SchemaMigrations.newest)"])
             #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.installation") == ["1"])
         }
     }
@@ -102,7 +102,7 @@ struct SQLContractTests {
                 WHERE id = \(again)
                 """)
             #expect(try await store.retry(again))
-            #expect(try await database.column("SELECT external_id || ' ' || coalesce(dfns_worker.job_dfns_id(checkpoint, result), '-') FROM dfns_worker.jobs WHERE id = \(again)") == ["\(keyed)-r1 -"])
+            #expect(try await database.column("SELECT external_id || ' ' || coalesce(dfns_id, '-') FROM dfns_worker.jobs WHERE id = \(again)") == ["\(keyed)-r1 -"])
         }
     }
 
@@ -168,7 +168,7 @@ struct SQLContractTests {
                   ('noop', '{}', 'failed', 1, 0, NULL, '{"code":"dfns_rejected"}'),
                   ('noop', '{}', 'failed', 1, 0, NULL, '{"code":"validation"}')
                 """)
-            #expect(try await database.store.migrate(kinds: WorkerHarness.kinds) == [2, 3, 4, 5, 6, 7])
+            #expect(try await database.store.migrate(kinds: WorkerHarness.kinds) == Array(2...SchemaMigrations.newest))
             let rows = try await database.column("""
                 SELECT external_id || ' ' || dfns_entity || ' ' || coalesce(extract(epoch FROM outcome_unknown_at)::bigint::text, '-') || ' ' || coalesce(checkpoint::text, '-')
                 FROM dfns_worker.jobs ORDER BY id

@@ -9,7 +9,9 @@ import Testing
 /// versions and touching no job; a worker already running when such a migration lands stops claiming.
 @Suite("Binary and schema compatibility", .timeLimit(.minutes(3)))
 struct SchemaCompatibilityTests {
-    static let newest = 7
+    static let newest = SchemaMigrations.newest
+    /// A version no binary knows yet.
+    static let future = SchemaMigrations.newest + 1
 
     /// `state attempt` of the job, to show nothing touched it.
     static func untouched(_ database: TestDatabase.Handle, _ id: Int64) async throws -> Bool {
@@ -57,10 +59,10 @@ struct SchemaCompatibilityTests {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
                 let id = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"Ethereum"}"#)
-                try await database.execute("INSERT INTO dfns_worker.schema_migrations (version, name, oldest_binary) VALUES (9, 'a future money rule', 9)")
-                try await Self.expectEveryCommandRefused(database, sim, job: id, saying: "schema is at version 9, which needs a dfns-worker that knows schema version 9 or newer; this one knows up to \(Self.newest)")
+                try await database.execute("INSERT INTO dfns_worker.schema_migrations (version, name, oldest_binary) VALUES (\(Self.future), 'a future money rule', \(Self.future))")
+                try await Self.expectEveryCommandRefused(database, sim, job: id, saying: "schema is at version \(Self.future), which needs a dfns-worker that knows schema version \(Self.future) or newer; this one knows up to \(Self.newest)")
                 let migrate = try await CommandLineTests.run(["migrate"], environment: ["DATABASE_URL": database.urlString])
-                #expect(migrate.status == 1 && migrate.stderr.contains("at version 9, newer than this dfns-worker knows (\(Self.newest))"), "\(migrate.stderr)")
+                #expect(migrate.status == 1 && migrate.stderr.contains("at version \(Self.future), newer than this dfns-worker knows (\(Self.newest))"), "\(migrate.stderr)")
                 #expect(try await database.column("SELECT state || ' ' || attempt FROM dfns_worker.jobs WHERE id = \(id)") == ["queued 0"])
                 #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.jobs") == ["1"])
                 #expect(try await sim.stat("walletsCreated") == 0)
@@ -73,7 +75,7 @@ struct SchemaCompatibilityTests {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
                 let id = try await database.store.enqueue(kind: "noop", payload: "{}")
-                try await database.execute("INSERT INTO dfns_worker.schema_migrations (version, name) VALUES (8, 'an additive step')")
+                try await database.execute("INSERT INTO dfns_worker.schema_migrations (version, name) VALUES (\(Self.future), 'an additive step')")
                 try await WorkerHarness.drainUntilTerminal(WorkerHarness.worker(database, sim), database)
                 #expect(try await WorkerHarness.row(database, id).state == "succeeded")
             }
@@ -93,13 +95,13 @@ struct SchemaCompatibilityTests {
                 }
                 // The migration and a job inserted after it, in one transaction: no claim can see one without the other.
                 let second = Int64(try await database.column("""
-                    WITH m AS (INSERT INTO dfns_worker.schema_migrations (version, name, oldest_binary) VALUES (9, 'a future money rule', 9))
+                    WITH m AS (INSERT INTO dfns_worker.schema_migrations (version, name, oldest_binary) VALUES (\(Self.future), 'a future money rule', \(Self.future)))
                     SELECT dfns_worker.enqueue('noop', '{}')::text
                     """).first!!)!
                 let outcome = await running.result
                 switch outcome {
                 case .failure(let error as WorkerError):
-                    #expect(error.code == .migration && error.message.contains("needs a dfns-worker that knows schema version 9"), "\(error)")
+                    #expect(error.code == .migration && error.message.contains("needs a dfns-worker that knows schema version \(Self.future)"), "\(error)")
                 default:
                     Issue.record("the worker did not stop with the schema's refusal: \(outcome)")
                 }

@@ -22,6 +22,7 @@ struct SchemaFileTests {
         5: "056af50c5fb134850ab5102a8a767436261e4a61f8e027aa37f5d24f84df147d",
         6: "74d079ab0d9e63e31770558034c089e3c1df133b33f4a883a6926b41f291c292",
         7: "66bb3785c055b826f8f71f92e579ff23400e9f1036a8a4d8bb795f12ed191b55",
+        8: "c25d09f91f8b6c51646c2a9bbe1070201d0801a7e0de61d5e3def7af074d6d14",
     ]
 
     @Test("each migration file is one the binary runs, numbered without gaps, and released ones are unchanged")

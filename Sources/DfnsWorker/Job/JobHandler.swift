@@ -54,13 +54,15 @@ public struct JobContext: Sendable {
     }
 }
 
-/// How a job attempt ended, when it did not throw.
+/// How a job attempt ended, when it did not throw. A kind names the Dfns entity it made or follows in
+/// ``DfnsReference``: the engine keeps it, wakes the job on webhook events about it, and shows it.
 public enum JobOutcome: Sendable {
-    /// Done: `result` is stored (the Dfns entity as returned).
-    case succeeded(result: JSONValue)
-    /// Submitted and not final yet: poll again after `pollAfter`, keeping `checkpoint`; `snapshot` (the latest
-    /// entity) is stored in `result` meanwhile.
-    case waiting(checkpoint: JSONValue, pollAfter: Duration, snapshot: JSONValue?)
+    /// Done: `result` is stored (the Dfns entity as returned), and `reference` when the job made or followed one.
+    case succeeded(result: JSONValue, reference: DfnsReference? = nil)
+    /// Submitted and not final yet: poll again after `pollAfter`, keeping `checkpoint` (the kind's own, read by no one
+    /// else); `snapshot` (the latest entity) is stored in `result` meanwhile. `reference` is what the job waits on:
+    /// a webhook event naming it makes the job due at once (nil: only the poll does).
+    case waiting(checkpoint: JSONValue, pollAfter: Duration, snapshot: JSONValue?, reference: DfnsReference?)
     /// Nothing done and nothing wrong, but too early to act (e.g. an earlier request may still be in progress at
     /// Dfns): run again after `after`, in the same state, giving back the attempt this run spent.
     case deferred(after: Duration)
@@ -69,7 +71,7 @@ public enum JobOutcome: Sendable {
 /// A permanent job failure with a stable code, e.g. `invalid_payload`.
 ///
 /// A failure ends the job only when nothing at Dfns can still move: while Dfns holds (or may hold) the job's
-/// entity, the engine keeps following it unless the failure is Dfns's own verdict (``rejectedByDfns(code:message:entity:)``)
+/// entity, the engine keeps following it unless the failure is Dfns's own verdict (``rejectedByDfns(code:message:entity:reference:)``)
 /// or proves nothing was created (``nothingCreated(code:message:)``).
 public struct JobFailure: Error, Sendable, CustomStringConvertible {
     public let code: FailureCode
@@ -79,12 +81,15 @@ public struct JobFailure: Error, Sendable, CustomStringConvertible {
     /// What the failure proves about Dfns: `.failed` (its verdict), `.none` (nothing of this job exists there), or
     /// nil (nothing).
     public let entity: DfnsEntity?
+    /// The entity the verdict is about, kept by the engine as a successful outcome's is.
+    public let reference: DfnsReference?
 
-    public init(code: FailureCode, message: String, result: JSONValue? = nil, entity: DfnsEntity? = nil) {
+    public init(code: FailureCode, message: String, result: JSONValue? = nil, entity: DfnsEntity? = nil, reference: DfnsReference? = nil) {
         self.code = code
         self.message = message
         self.result = result
         self.entity = entity
+        self.reference = reference
     }
 
     /// The payload is unusable; `message` names the field. (It proves nothing about earlier attempts: a payload an
@@ -94,14 +99,14 @@ public struct JobFailure: Error, Sendable, CustomStringConvertible {
     }
 
     /// Dfns reported the job's entity `Failed` or `Rejected`: it will never move.
-    public static func rejectedByDfns(code: FailureCode, message: String, entity: JSONValue) -> JobFailure {
-        JobFailure(code: code, message: message, result: entity, entity: .failed)
+    public static func rejectedByDfns(code: FailureCode, message: String, entity: JSONValue, reference: DfnsReference?) -> JobFailure {
+        JobFailure(code: code, message: message, result: entity, entity: .failed, reference: reference)
     }
 
     /// Dfns's final verdict on an entity that must keep its externalId: `retry()` will replay it, never re-key it (a
     /// replaced transfer whose replacement may have made the payment).
-    public static func finalKeepingEntity(code: FailureCode, message: String, entity: JSONValue) -> JobFailure {
-        JobFailure(code: code, message: message, result: entity, entity: .exists)
+    public static func finalKeepingEntity(code: FailureCode, message: String, entity: JSONValue, reference: DfnsReference?) -> JobFailure {
+        JobFailure(code: code, message: message, result: entity, entity: .exists, reference: reference)
     }
 
     /// The job failed and Dfns holds nothing of it (e.g. a look-up after the settle window found nothing).

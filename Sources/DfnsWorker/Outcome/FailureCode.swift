@@ -33,8 +33,6 @@ public struct FailureCode: RawRepresentable, Sendable, Hashable, ExpressibleBySt
     public static let conflict: FailureCode = "conflict"
     /// Dfns refused the operation (403), e.g. a missing permission.
     public static let forbidden: FailureCode = "forbidden"
-    /// `transfer_control`: the job to act on has not made anything at Dfns yet.
-    public static let notSubmitted: FailureCode = "not_submitted"
 
     /// The code of a Dfns error: `rate_limited`, `server_error`, `not_found`, or the SDK code as is
     /// (`transport`, `timeout`, `unauthorized`, `forbidden`, `conflict`, `validation`, `decoding`, `signing`).

@@ -16,16 +16,18 @@ struct OutcomePolicy: Sendable {
 
     func completion(for job: ClaimedJob, outcome: JobOutcome) -> JobStore.Completion {
         switch outcome {
-        case .succeeded(let result):
+        case .succeeded(let result, let reference):
             var succeeded = completion(job, .succeeded, result: StorableJSON.text(result))
+            succeeded.reference = reference
             succeeded.entity = .exists
             succeeded.failing = false
             succeeded.refused = false
             return succeeded
-        case .waiting(let checkpoint, let pollAfter, let snapshot):
+        case .waiting(let checkpoint, let pollAfter, let snapshot, let reference):
             var waiting = completion(
                 job, .waiting, result: snapshot.map(StorableJSON.text), checkpoint: StorableJSON.text(checkpoint), delay: pollAfter
             )
+            waiting.reference = reference
             waiting.entity = .exists
             waiting.failing = false
             waiting.refused = false
@@ -65,6 +67,7 @@ struct OutcomePolicy: Sendable {
                 // Dfns's final verdict: `failed` lets retry() re-key, `exists` keeps the externalId (finalKeepingEntity).
                 var verdict = completion(job, .failed, result: failure.result.map(StorableJSON.text), error: errorJSON(job, code: failure.code, message: failure.message))
                 verdict.entity = failure.entity
+                verdict.reference = failure.reference
                 verdict.failing = false
                 return verdict
             }

@@ -15,9 +15,9 @@ public struct JobRow: Sendable {
     public let id: Int64
     public let kind: String
     public let state: JobState
-    /// The Dfns entity the job made or follows (its checkpoint's or result's id), nil before it submitted anything.
+    /// The Dfns entity the job made or follows (its ``DfnsReference``), nil before it submitted anything.
     public let entityId: String?
-    /// The wallet of that entity.
+    /// What that entity lives under (its wallet or key).
     public let walletId: String?
 
     public init(id: Int64, kind: String, state: JobState, entityId: String?, walletId: String?) {

@@ -27,6 +27,8 @@ public final class JobStore: Sendable {
         var attempt = 0
         /// What Dfns may hold afterwards; nil keeps `dfns_entity`. `.unknown` also stamps `outcome_unknown_at`.
         var entity: DfnsEntity?
+        /// The entity the job made or follows; nil keeps `dfns_id` and `dfns_parent_id`.
+        var reference: DfnsReference?
         /// True starts (or continues) a run of failures (`failing_since`), false ends it, nil keeps it.
         var failing: Bool?
         /// True counts one more HTTP 403 for the job (`refusals`), false resets the count, nil keeps it.
@@ -310,6 +312,8 @@ public final class JobStore: Sendable {
                 attempt = CASE r.attempt_use WHEN 'exhausted' THEN greatest(j.attempt, j.max_attempts)
                                              WHEN 'given_back' THEN j.attempt - 1 ELSE j.attempt END,
                 dfns_entity = CASE WHEN r.entity = '' THEN j.dfns_entity ELSE r.entity END,
+                dfns_id = CASE WHEN r.dfns_id = '' THEN j.dfns_id ELSE r.dfns_id END,
+                dfns_parent_id = CASE WHEN r.dfns_id = '' THEN j.dfns_parent_id ELSE nullif(r.dfns_parent_id, '') END,
                 outcome_unknown_at = CASE WHEN r.entity = '' THEN j.outcome_unknown_at WHEN r.entity = 'unknown' THEN now() END,
                 failing_since = CASE r.failing WHEN 1 THEN coalesce(j.failing_since, now()) WHEN 0 THEN NULL ELSE j.failing_since END,
                 refusals = CASE r.refused WHEN 1 THEN j.refusals + 1 WHEN 0 THEN 0 ELSE j.refusals END,
@@ -320,8 +324,9 @@ public final class JobStore: Sendable {
                         \(completions.map { $0.error ?? "" })::text[], \(completions.map { $0.checkpoint ?? "" })::text[],
                         \(completions.map { $0.delay.map(Self.delayMilliseconds) ?? -1 })::bigint[], \(completions.map(\.attemptUse.rawValue))::text[],
                         \(completions.map { $0.entity?.rawValue ?? "" })::text[], \(completions.map { Self.flag($0.failing) })::int[],
-                        \(completions.map { Self.flag($0.refused) })::int[])
-                 AS r(id, token, state, result, error, checkpoint, delay_ms, attempt_use, entity, failing, refused)
+                        \(completions.map { Self.flag($0.refused) })::int[], \(completions.map { $0.reference?.id ?? "" })::text[],
+                        \(completions.map { $0.reference?.parentId ?? "" })::text[])
+                 AS r(id, token, state, result, error, checkpoint, delay_ms, attempt_use, entity, failing, refused, dfns_id, dfns_parent_id)
             WHERE j.id = r.id AND j.lease_token = r.token AND j.state = 'running'
             RETURNING j.id
             """, logger: logger)
@@ -571,11 +576,9 @@ public final class JobStore: Sendable {
 extension JobStore: JobRows {
     public func job(_ id: Int64) async throws -> JobRow? {
         try await bounded("the job look-up") { [client, logger] in
-            let rows = try await client.query("""
-                SELECT kind, state,
-                       dfns_worker.job_dfns_id(checkpoint, result), dfns_worker.job_wallet_id(checkpoint, result, payload)
-                FROM dfns_worker.jobs WHERE id = \(id)
-                """, logger: logger)
+            let rows = try await client.query(
+                "SELECT kind, state, dfns_id, dfns_parent_id FROM dfns_worker.jobs WHERE id = \(id)", logger: logger
+            )
             for try await (kind, state, entityId, walletId) in rows.decode((String, String, String?, String?).self) {
                 return JobRow(id: id, kind: kind, state: JobState(rawValue: state), entityId: entityId, walletId: walletId)
             }

@@ -45,5 +45,6 @@ package enum SchemaMigrations {
         Migration(version: 5, name: "workers: who is alive, since when, with how many jobs, paused or rate-limited", sql: PackageResources._05_workers_sql),
         Migration(version: 6, name: "the operator console: throughput per minute, search, listing, run-now and recorded operator actions", sql: PackageResources._06_console_sql),
         Migration(version: 7, name: "money safety, second round: binaries that fit the schema, externalIds from unique keys, wake-ups while running, clearer retries", oldestBinary: 7, sql: PackageResources._07_money_safety_second_round_sql),
+        Migration(version: 8, name: "the engine owns the entity a job follows: dfns_id and dfns_parent_id, keyed on by webhook wake-ups, search and other jobs", oldestBinary: 8, sql: PackageResources._08_followed_entities_sql),
     ]
 }

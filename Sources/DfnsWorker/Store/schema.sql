@@ -1,4 +1,4 @@
--- Schema dfns_worker as migrations 1 to 7 make it (Store/Migrations): every table, index, trigger
+-- Schema dfns_worker as migrations 1 to 8 make it (Store/Migrations): every table, index, trigger
 -- and the live definition of every function, from pg_dump --schema-only. Generated, never edited: change the
 -- schema with a new migration, then run DFNS_WRITE_SCHEMA=1 swift test --filter SchemaFileTests.
 -- <installation> stands for the installation's id (dfns_worker.installation), baked into externalIds.
@@ -36,6 +36,8 @@ CREATE TABLE dfns_worker.jobs (
     controls jsonb,
     operator_actions jsonb,
     wake_pending boolean DEFAULT false NOT NULL,
+    dfns_id text,
+    dfns_parent_id text,
     CONSTRAINT jobs_attempt_check CHECK ((attempt >= 0)),
     CONSTRAINT jobs_dfns_entity_check CHECK ((dfns_entity = ANY (ARRAY['none'::text, 'unknown'::text, 'exists'::text, 'failed'::text]))),
     CONSTRAINT jobs_max_attempts_check CHECK ((max_attempts >= 1)),
@@ -60,6 +62,10 @@ COMMENT ON COLUMN dfns_worker.jobs.failing_since IS 'When the current run of fai
 COMMENT ON COLUMN dfns_worker.jobs.refusals IS 'Consecutive HTTP 403s for this job while the credentials worked for other requests; the job fails at the configured bound.';
 
 COMMENT ON COLUMN dfns_worker.jobs.operator_actions IS 'What operators did to the job through dfns_worker.operator_action (console, CLI): [{action, by, at}], oldest first.';
+
+COMMENT ON COLUMN dfns_worker.jobs.dfns_id IS 'The Dfns entity the job made or follows (a transfer, transaction, signature or wallet id), as its kind reported it; webhook events naming it wake the job.';
+
+COMMENT ON COLUMN dfns_worker.jobs.dfns_parent_id IS 'What that entity lives under: its wallet or key; NULL for a wallet.';
 
 CREATE FUNCTION dfns_worker.action_refusal(job dfns_worker.jobs, action text) RETURNS text
     LANGUAGE sql STABLE
@@ -151,12 +157,6 @@ BEGIN
     RETURN NEW;
 END $$;
 
-CREATE FUNCTION dfns_worker.job_dfns_id(checkpoint jsonb, result jsonb) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$
-    SELECT coalesce(checkpoint->>'transferId', checkpoint->>'transactionId', checkpoint->>'signatureId', result->>'id')
-$$;
-
 CREATE FUNCTION dfns_worker.job_id_at(moment timestamp with time zone) RETURNS bigint
     LANGUAGE plpgsql STABLE
     AS $$
@@ -180,12 +180,6 @@ BEGIN
     END LOOP;
     RETURN (SELECT min(j.id) FROM dfns_worker.jobs j WHERE j.id >= low);
 END $$;
-
-CREATE FUNCTION dfns_worker.job_wallet_id(checkpoint jsonb, result jsonb, payload jsonb) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$
-    SELECT coalesce(checkpoint->>'walletId', result->>'walletId', payload->>'walletId')
-$$;
 
 CREATE FUNCTION dfns_worker.key_external_id(key text, generation integer DEFAULT 0) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -318,18 +312,16 @@ BEGIN
     END IF;
     FOR job_queue IN
         UPDATE dfns_worker.jobs SET run_at = now(), updated_at = now()
-        WHERE state = 'waiting' AND run_at > now()
-          AND coalesce(checkpoint->>'transferId', checkpoint->>'transactionId', checkpoint->>'signatureId') = entity
+        WHERE dfns_id = entity AND state = 'waiting' AND run_at > now()
         RETURNING queue
     LOOP
         woken := woken + 1;
         PERFORM pg_notify('dfns_worker_jobs', job_queue);
     END LOOP;
-    -- Running jobs are few (jobs_leases): read them all.
+    -- A running job (a poll in progress) records the event when it finishes: its waiting outcome is due at once.
     WITH running AS (
         UPDATE dfns_worker.jobs SET wake_pending = true
-        WHERE state = 'running' AND lease_expires_at IS NOT NULL
-          AND coalesce(checkpoint->>'transferId', checkpoint->>'transactionId', checkpoint->>'signatureId') = entity
+        WHERE dfns_id = entity AND state = 'running'
         RETURNING 1
     )
     SELECT woken + count(*) INTO woken FROM running;
@@ -512,7 +504,9 @@ CREATE TABLE dfns_worker.jobs_archive (
     controls jsonb,
     archived_at timestamp with time zone DEFAULT now() NOT NULL,
     operator_actions jsonb,
-    wake_pending boolean
+    wake_pending boolean,
+    dfns_id text,
+    dfns_parent_id text
 );
 
 ALTER TABLE dfns_worker.jobs ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
@@ -616,7 +610,9 @@ CREATE INDEX jobs_active ON dfns_worker.jobs USING btree (queue, kind, state) WH
 
 CREATE INDEX jobs_archive_finished_at ON dfns_worker.jobs_archive USING btree (finished_at);
 
-CREATE INDEX jobs_dfns_id ON dfns_worker.jobs USING btree (dfns_worker.job_dfns_id(checkpoint, result)) WHERE (dfns_worker.job_dfns_id(checkpoint, result) IS NOT NULL);
+CREATE INDEX jobs_dfns_id ON dfns_worker.jobs USING btree (dfns_id) WHERE (dfns_id IS NOT NULL);
+
+CREATE INDEX jobs_dfns_parent_id ON dfns_worker.jobs USING btree (dfns_parent_id) WHERE (dfns_parent_id IS NOT NULL);
 
 CREATE INDEX jobs_due ON dfns_worker.jobs USING btree (queue, priority DESC, run_at, id) WHERE (state = ANY (ARRAY['queued'::text, 'retrying'::text, 'waiting'::text]));
 
@@ -633,8 +629,6 @@ CREATE INDEX jobs_leases ON dfns_worker.jobs USING btree (lease_expires_at) WHER
 CREATE INDEX jobs_listing ON dfns_worker.jobs USING btree (state, id) WHERE (state <> 'succeeded'::text);
 
 CREATE UNIQUE INDEX jobs_unique_key ON dfns_worker.jobs USING btree (unique_key) WHERE ((unique_key IS NOT NULL) AND (state <> 'cancelled'::text));
-
-CREATE INDEX jobs_waiting_entity ON dfns_worker.jobs USING btree (COALESCE((checkpoint ->> 'transferId'::text), (checkpoint ->> 'transactionId'::text), (checkpoint ->> 'signatureId'::text))) WHERE (state = 'waiting'::text);
 
 CREATE INDEX jobs_wallet ON dfns_worker.jobs USING btree (((payload ->> 'walletId'::text))) WHERE (payload ? 'walletId'::text);
 
