@@ -70,6 +70,10 @@ struct ConsoleQueries: Sendable {
     var client: PostgresClient { store.client }
 
     func overview() async throws -> Overview {
+        try await store.bounded("the console overview") { try await self.overviewStatements() }
+    }
+
+    private func overviewStatements() async throws -> Overview {
         // Active rows only: finished jobs are counted from job_stats, not by reading the hour's finished rows.
         var status = try await store.status()
         status.workers = try await store.workersAlive()
@@ -105,6 +109,10 @@ struct ConsoleQueries: Sendable {
 
     /// Up to `limit` jobs matching `filter`, newest first, from `filter.before` on.
     func jobs(_ filter: ConsoleJobFilter, limit: Int) async throws -> [Summary] {
+        try await store.bounded("the console's job list") { try await self.jobsStatements(filter, limit: limit) }
+    }
+
+    private func jobsStatements(_ filter: ConsoleJobFilter, limit: Int) async throws -> [Summary] {
         var conditions: [String] = []
         var binds = PostgresBindings()
         func bind(_ value: String) -> String {
@@ -166,6 +174,10 @@ struct ConsoleQueries: Sendable {
     /// The kinds and queues for the list's filter menus: `job_kinds`, and the queues workers serve or finished jobs of
     /// in the last two days (`job_stats`), not a scan of the jobs.
     func choices() async throws -> (kinds: [String], queues: [String]) {
+        try await store.bounded("the console's filter menus") { try await self.choicesStatements() }
+    }
+
+    private func choicesStatements() async throws -> (kinds: [String], queues: [String]) {
         var kinds: [String] = []
         for try await kind in try await client.query("SELECT kind FROM dfns_worker.job_kinds ORDER BY kind", logger: logger).decode(String.self) {
             kinds.append(kind)
@@ -180,6 +192,10 @@ struct ConsoleQueries: Sendable {
 
     /// One job, or nil when there is none with `id`.
     func job(_ id: Int64) async throws -> Detail? {
+        try await store.bounded("the console's job page") { try await self.jobStatements(id) }
+    }
+
+    private func jobStatements(_ id: Int64) async throws -> Detail? {
         let rows = try await client.query("""
             SELECT j.id, j.queue, j.kind, j.state, j.priority, j.attempt, j.max_attempts, j.run_at, j.unique_key,
                    jsonb_pretty(j.payload) AS payload, jsonb_pretty(j.result) AS result, j.errors::text AS errors,

@@ -116,12 +116,13 @@ public final class Worker: Service, Sendable {
         defer { stopListeners.withLock { $0 = nil } }
         let inFlight = InFlightJobs()
         let completer = Completer(store: store, workerId: configuration.workerId, logger: logger)
-        let shared = WorkerRun(
-            store: store, configuration: configuration, inFlight: inFlight, completer: completer, policy: policy,
-            pace: ClaimPace(configuration: configuration), health: healthBoard, metrics: metrics, logger: logger, wake: wake
-        )
+        let pace = ClaimPace(configuration: configuration)
         let source = JobSource(
-            shared: shared, kinds: registry.kinds, limits: limits, wakes: wakes,
+            store: store, configuration: configuration, inFlight: inFlight, completer: completer, health: healthBoard, logger: logger,
+            buffer: ClaimBuffer(
+                store: store, configuration: configuration, inFlight: inFlight, completer: completer, policy: policy, pace: pace, kinds: registry.kinds
+            ),
+            kinds: registry.kinds, limits: limits, wakes: wakes,
             isStopping: { self.stopRequested.load(ordering: .sequentiallyConsistent) },
             admission: { [gateway, configuration] idle in
                 guard gateway.authFailure != nil else { return .open }
@@ -132,10 +133,15 @@ public final class Worker: Service, Sendable {
                 return limits.endsWhenIdle ? .end : .hold(retryAfter: configuration.authProbeInterval)
             }
         )
-        let processor = JobProcessor(shared: shared, registry: registry, gateway: gateway)
+        let processor = JobProcessor(
+            store: store, configuration: configuration, inFlight: inFlight, completer: completer, policy: policy, pace: pace, metrics: metrics,
+            logger: logger, wake: wake, registry: registry, gateway: gateway
+        )
         if limits.endsWhenIdle { healthBoard.update { $0.listenerConnected = true } }
-        let wakeUps = WakeUps(shared: shared, databaseURL: limits.endsWhenIdle ? nil : databaseURL)
-        let leases = LeaseKeeper(shared: shared)
+        let wakeUps = WakeUps(
+            configuration: configuration, health: healthBoard, logger: logger, wake: wake, databaseURL: limits.endsWhenIdle ? nil : databaseURL
+        )
+        let leases = LeaseKeeper(store: store, configuration: configuration, inFlight: inFlight, metrics: metrics, logger: logger, wake: wake)
 
         let claimed = await withDiscardingTaskGroup(returning: Int.self) { background in
             background.addTask { await wakeUps.run() }

@@ -116,7 +116,7 @@ struct OutcomePolicyTests {
     func row(_ row: Case) {
         let job = Self.job(from: row.from, entity: row.entity, attempt: row.attempt, spent: row.spent, refusals: row.refusals)
         let policy = OutcomePolicy(configuration: Self.configuration)
-        let completion: JobStore.Completion
+        let completion: JobCompletion
         switch row.end {
         case .succeeded: completion = policy.completion(for: job, outcome: .succeeded(result: .object([:])))
         case .waiting: completion = policy.completion(for: job, outcome: .waiting(checkpoint: .object([:]), pollAfter: .seconds(1), snapshot: nil, reference: nil))

@@ -148,6 +148,6 @@ struct LeaseTests {
     }
 
     private func finish(_ store: JobStore, _ job: ClaimedJob, state: JobState) async throws -> Set<Int64> {
-        try await store.finish([JobStore.Completion(job: job, state: state)])
+        try await store.finish([JobCompletion(job: job, state: state)])
     }
 }

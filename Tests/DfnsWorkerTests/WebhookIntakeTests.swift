@@ -119,7 +119,7 @@ struct WebhookIntakeTests {
                 #expect(polling.map(\.id) == [job])
                 // The event arrives while the poll runs, having read the transfer before it changed.
                 #expect(try await database.store.receiveWebhookEvent(id: "whe-running", kind: "wallet.transfer.confirmed", entityId: transfer) == .woke(1))
-                let outcome = JobStore.Completion(job: polling[0], state: .waiting)
+                let outcome = JobCompletion(job: polling[0], state: .waiting)
                 try await database.execute("UPDATE dfns_worker.jobs SET run_at = now() + interval '1 hour' WHERE id = \(job)")
                 #expect(try await database.store.finish([outcome]) == [job])
                 #expect(try await Self.isDue(database, job), "the poll that the event asked for is due now, not in an hour")

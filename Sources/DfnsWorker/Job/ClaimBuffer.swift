@@ -7,11 +7,24 @@ import DequeModule
 /// their attempt given back, when the worker stops, reaches a drain limit or is paused.
 struct ClaimBuffer {
     private var jobs = Deque<ClaimedJob>()
-    private let shared: WorkerRun
+    private let store: JobStore
+    private let configuration: WorkerConfiguration
+    /// The jobs held, buffered or running, with their leases and stops.
+    private let inFlight: InFlightJobs
+    /// Where every outcome and hand-back goes.
+    private let completer: Completer
+    private let policy: OutcomePolicy
+    /// Measures job durations (the processor) and sizes claims from them (the source).
+    private let pace: ClaimPace
     private let kinds: [String]
 
-    init(shared: WorkerRun, kinds: [String]) {
-        self.shared = shared
+    init(store: JobStore, configuration: WorkerConfiguration, inFlight: InFlightJobs, completer: Completer, policy: OutcomePolicy, pace: ClaimPace, kinds: [String]) {
+        self.store = store
+        self.configuration = configuration
+        self.inFlight = inFlight
+        self.completer = completer
+        self.policy = policy
+        self.pace = pace
         self.kinds = kinds
     }
 
@@ -20,27 +33,27 @@ struct ClaimBuffer {
 
     /// The next buffered job, when a slot is free (`inFlight` counts the buffered jobs too).
     mutating func nextToStart() -> ClaimedJob? {
-        guard !jobs.isEmpty, shared.inFlight.count - jobs.count < shared.configuration.concurrency else { return nil }
+        guard !jobs.isEmpty, inFlight.count - jobs.count < configuration.concurrency else { return nil }
         return jobs.removeFirst()
     }
 
     /// Claims when fewer jobs than slots are buffered: as many as ``ClaimPace`` asks for, and no more than `limit`.
     /// - Returns: how many jobs were claimed; nil when no claim was due.
     mutating func refill(limit: Int?) async throws -> Int? {
-        var want = shared.pace.claimSize - jobs.count
+        var want = pace.claimSize - jobs.count
         if let limit { want = min(want, limit - jobs.count) }
-        guard jobs.count < shared.configuration.concurrency, want > 0 else { return nil }
+        guard jobs.count < configuration.concurrency, want > 0 else { return nil }
         let sent = ContinuousClock.now
         // Outside the caller's task: a claim PostgreSQL committed must reach the buffer (and be handed back) even when
         // the worker is cancelled meanwhile, or its jobs would sit leased until the lease expires.
-        let claimed = try await Task { [shared, kinds] in
-            try await shared.store.claim(
-                queues: shared.configuration.queues, kinds: kinds, limit: want, workerId: shared.configuration.workerId,
-                lease: shared.configuration.leaseDuration
+        let claimed = try await Task { [store, configuration, kinds] in
+            try await store.claim(
+                queues: configuration.queues, kinds: kinds, limit: want, workerId: configuration.workerId,
+                lease: configuration.leaseDuration
             )
         }.value
         // The lease lasts at least from when the claim was sent: the LeaseKeeper measures from there.
-        for job in claimed { shared.inFlight.add(job, leasedAt: sent) }
+        for job in claimed { inFlight.add(job, leasedAt: sent) }
         jobs.append(contentsOf: claimed)
         return claimed.count
     }
@@ -48,8 +61,8 @@ struct ClaimBuffer {
     /// Hands every buffered job back unstarted.
     mutating func handBack() async {
         while let job = jobs.popFirst() {
-            _ = shared.inFlight.remove(job.id)
-            await shared.completer.add(shared.policy.handBack(job))
+            _ = inFlight.remove(job.id)
+            await completer.add(policy.handBack(job))
         }
     }
 }

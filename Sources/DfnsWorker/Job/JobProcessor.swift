@@ -10,7 +10,19 @@ import Synchronization
 /// How it ended goes through ``OutcomePolicy`` to the ``Completer``. `run` and `drain` share this type; they differ
 /// only in when their source ends.
 struct JobProcessor: Sendable {
-    let shared: WorkerRun
+    let store: JobStore
+    let configuration: WorkerConfiguration
+    /// The jobs held, buffered or running, with their leases and stops.
+    let inFlight: InFlightJobs
+    /// Where every outcome and hand-back goes.
+    let completer: Completer
+    let policy: OutcomePolicy
+    /// Measures job durations (the processor) and sizes claims from them (the source).
+    let pace: ClaimPace
+    let metrics: WorkerMetrics?
+    let logger: Logger
+    /// Wakes the source: a finished job, a NOTIFY, the poll, a rescue.
+    let wake: AsyncStream<Void>.Continuation
     let registry: JobRegistry
     let gateway: DfnsGateway
 
@@ -36,11 +48,11 @@ struct JobProcessor: Sendable {
     /// running job's deadline (jobs share one timeout, so no later start can be due earlier). A timer per job cost a
     /// sixth of the engine's no-op throughput (BENCHMARKS.md).
     private func stopJobsPastTheirTimeout() async {
-        let timeout = shared.configuration.jobTimeout
+        let timeout = configuration.jobTimeout
         while !Task.isCancelled {
-            let due = (shared.inFlight.oldestStart() ?? .now).advanced(by: timeout)
+            let due = (inFlight.oldestStart() ?? .now).advanced(by: timeout)
             try? await Task.sleep(until: due, clock: .continuous)
-            shared.inFlight.stop(.timeout, startedBefore: ContinuousClock.now.advanced(by: .zero - timeout))
+            inFlight.stop(.timeout, startedBefore: ContinuousClock.now.advanced(by: .zero - timeout))
         }
     }
 
@@ -48,34 +60,34 @@ struct JobProcessor: Sendable {
         let started = ContinuousClock.now
         let completion = await execute(job)
         let duration = started.duration(to: .now)
-        shared.pace.record(duration)
-        if let metrics = shared.metrics {
+        pace.record(duration)
+        if let metrics = metrics {
             metrics.jobFinished(kind: job.kind, outcome: completion.handedBack ? "handed_back" : completion.state.rawValue, duration: duration)
             if let code = completion.errorCode { metrics.attemptError(code: code.rawValue) }
         }
-        await shared.completer.add(completion)
-        shared.wake.yield()
+        await completer.add(completion)
+        wake.yield()
     }
 
     /// Runs one claimed job until its handler ends or it is stopped, and returns how to write it back.
-    private func execute(_ job: ClaimedJob) async -> JobStore.Completion {
+    private func execute(_ job: ClaimedJob) async -> JobCompletion {
         guard let handler = registry.handler(for: job.kind) else {
-            _ = shared.inFlight.remove(job.id)
-            return shared.policy.completion(for: job, error: JobFailure(code: .unknownKind, message: "no handler for kind \(job.kind)"), stopped: nil, writeSent: false)
+            _ = inFlight.remove(job.id)
+            return policy.completion(for: job, error: JobFailure(code: .unknownKind, message: "no handler for kind \(job.kind)"), stopped: nil, writeSent: false)
         }
         if let problem = job.unreadablePayload {
-            _ = shared.inFlight.remove(job.id)
-            return shared.policy.completion(for: job, error: JobFailure.invalidPayload(problem), stopped: nil, writeSent: false)
+            _ = inFlight.remove(job.id)
+            return policy.completion(for: job, error: JobFailure.invalidPayload(problem), stopped: nil, writeSent: false)
         }
         let stop = StopSignal()
         // Stopped before it started (its lease could not be renewed, or the worker is stopping): never run it.
-        guard shared.inFlight.attach(job.id, stop: stop.fire) else {
-            _ = shared.inFlight.remove(job.id)
-            return shared.policy.handBack(job)
+        guard inFlight.attach(job.id, stop: stop.fire) else {
+            _ = inFlight.remove(job.id)
+            return policy.handBack(job)
         }
         let context = JobContext(
-            dfns: gateway, job: job, logger: shared.logger, settleWindow: shared.configuration.settleWindow, polls: shared.configuration.polls,
-            jobs: shared.store
+            dfns: gateway, job: job, logger: logger, settleWindow: configuration.settleWindow, polls: configuration.polls,
+            jobs: store
         )
         // Tells whether the attempt sent a write Dfns may act on (the SDK marks it), for an attempt that is cut short.
         let writes = DfnsWriteRecord()
@@ -96,15 +108,15 @@ struct JobProcessor: Sendable {
             return await race.next() ?? .failure(CancellationError())
         }
         // Cancellation of the worker's task reaches here as a stop without a recorded reason: a shutdown.
-        let stopped = shared.inFlight.remove(job.id) ?? (Task.isCancelled ? .shutdown : nil)
+        let stopped = inFlight.remove(job.id) ?? (Task.isCancelled ? .shutdown : nil)
         switch result {
         case .success(let outcome) where stopped == nil || stopped == .timeout:
-            return shared.policy.completion(for: job, outcome: outcome)
+            return policy.completion(for: job, outcome: outcome)
         case .success:
-            return shared.policy.completion(for: job, error: CancellationError(), stopped: stopped, writeSent: writes.writeSent)
+            return policy.completion(for: job, error: CancellationError(), stopped: stopped, writeSent: writes.writeSent)
         case .failure(let error):
-            let completion = shared.policy.completion(for: job, error: error, stopped: stopped, writeSent: writes.writeSent)
-            job.logger(from: shared.logger).info("job attempt failed", metadata: [
+            let completion = policy.completion(for: job, error: error, stopped: stopped, writeSent: writes.writeSent)
+            job.logger(from: logger).info("job attempt failed", metadata: [
                 "job.next_state": "\(completion.state)", "job.error_code": "\(completion.errorCode?.rawValue ?? "")", "job.error": "\(error)",
             ])
             return completion

@@ -29,7 +29,17 @@ struct JobSource: AsyncSequence, Sendable {
         case end
     }
 
-    let shared: WorkerRun
+    let store: JobStore
+    let configuration: WorkerConfiguration
+    /// The jobs held, buffered or running, with their leases and stops.
+    let inFlight: InFlightJobs
+    /// Where every outcome and hand-back goes.
+    let completer: Completer
+    /// Readiness, as the parts learn it.
+    let health: HealthBoard
+    let logger: Logger
+    /// The claims and the jobs claimed ahead; each iteration starts from this (empty) one.
+    let buffer: ClaimBuffer
     let kinds: [String]
     let limits: Limits
     let wakes: AsyncStream<Void>
@@ -39,7 +49,7 @@ struct JobSource: AsyncSequence, Sendable {
     let admission: @Sendable (_ idle: Bool) async -> Admission
 
     func makeAsyncIterator() -> Iterator {
-        Iterator(source: self, buffer: ClaimBuffer(shared: shared, kinds: kinds), wakes: wakes.makeAsyncIterator())
+        Iterator(source: self, buffer: buffer, wakes: wakes.makeAsyncIterator())
     }
 
     struct Iterator: AsyncIteratorProtocol {
@@ -53,7 +63,7 @@ struct JobSource: AsyncSequence, Sendable {
                 if Task.isCancelled || source.isStopping() || limitReached {
                     return await end()
                 }
-                switch await source.admission(source.shared.inFlight.count == buffer.count) {
+                switch await source.admission(source.inFlight.count == buffer.count) {
                 case .open:
                     break
                 case .end:
@@ -69,26 +79,26 @@ struct JobSource: AsyncSequence, Sendable {
                 }
                 do {
                     if let claimed = try await buffer.refill(limit: source.limits.maxJobs.map { $0 - yielded }) {
-                        source.shared.health.update { $0.databaseReachable = true }
+                        source.health.update { $0.databaseReachable = true }
                         if claimed > 0 { continue }
                     }
                 } catch let error where JobStore.schemaRefusal(error) != nil {
                     // A newer release migrated the schema under a rule this binary does not know: claim nothing more,
                     // let the running jobs finish, and stop (the worker's run ends with this error).
                     let refusal = JobStore.schemaRefusal(error)!
-                    source.shared.health.update { $0.schemaRefusal = refusal }
-                    source.shared.logger.critical("the schema refuses this binary; stopping", metadata: ["db.error": "\(refusal)"])
+                    source.health.update { $0.schemaRefusal = refusal }
+                    source.logger.critical("the schema refuses this binary; stopping", metadata: ["db.error": "\(refusal)"])
                     return await end()
                 } catch {
-                    source.shared.health.update { $0.databaseReachable = false }
-                    source.shared.logger.error("claiming jobs failed", metadata: ["db.error": "\(String(reflecting: error))"])
+                    source.health.update { $0.databaseReachable = false }
+                    source.logger.error("claiming jobs failed", metadata: ["db.error": "\(String(reflecting: error))"])
                     try? await Task.sleep(for: .seconds(1))
                     continue
                 }
-                if source.limits.endsWhenIdle, buffer.isEmpty, source.shared.inFlight.count == 0 {
+                if source.limits.endsWhenIdle, buffer.isEmpty, source.inFlight.count == 0 {
                     // Outcomes written may have made jobs due again (a hand-back, a zero delay): look once more.
-                    await source.shared.completer.waitUntilIdle()
-                    if (try? await source.shared.store.hasDueJobs(queues: source.shared.configuration.queues, kinds: source.kinds)) == true { continue }
+                    await source.completer.waitUntilIdle()
+                    if (try? await source.store.hasDueJobs(queues: source.configuration.queues, kinds: source.kinds)) == true { continue }
                     return nil
                 }
                 _ = await wakes.next()

@@ -6,7 +6,12 @@ import PostgresNIO
 /// (from the insert trigger, on a LISTEN connection outside the pool), and the fallback poll. Finished jobs and
 /// rescued leases wake it through the same continuation.
 struct WakeUps: Sendable {
-    let shared: WorkerRun
+    let configuration: WorkerConfiguration
+    /// Readiness, as the parts learn it.
+    let health: HealthBoard
+    let logger: Logger
+    /// Wakes the source: a finished job, a NOTIFY, the poll, a rescue.
+    let wake: AsyncStream<Void>.Continuation
     /// Where the LISTEN connection goes; nil polls only.
     let databaseURL: DatabaseURL?
 
@@ -20,8 +25,8 @@ struct WakeUps: Sendable {
 
     private func poll() async {
         while !Task.isCancelled {
-            try? await Task.sleep(for: shared.configuration.pollInterval)
-            shared.wake.yield()
+            try? await Task.sleep(for: configuration.pollInterval)
+            wake.yield()
         }
     }
 
@@ -32,23 +37,23 @@ struct WakeUps: Sendable {
         while !Task.isCancelled {
             do {
                 let connection = try await PostgresConnection.connect(
-                    configuration: databaseURL.connectionConfiguration(), id: 0, logger: shared.logger
+                    configuration: databaseURL.connectionConfiguration(), id: 0, logger: logger
                 )
                 defer { Task { try? await connection.close() } }
                 try await connection.listen(on: "dfns_worker_jobs") { notifications in
-                    shared.health.update { $0.listenerConnected = true }
+                    health.update { $0.listenerConnected = true }
                     failures = 0
-                    shared.wake.yield()
-                    for try await notification in notifications where shared.configuration.queues.contains(notification.payload) {
-                        shared.wake.yield()
+                    wake.yield()
+                    for try await notification in notifications where configuration.queues.contains(notification.payload) {
+                        wake.yield()
                     }
                 }
             } catch {
                 if Task.isCancelled { break }
                 failures += 1
-                shared.logger.warning("LISTEN connection lost; reconnecting", metadata: ["db.error": "\(String(reflecting: error))"])
+                logger.warning("LISTEN connection lost; reconnecting", metadata: ["db.error": "\(String(reflecting: error))"])
             }
-            shared.health.update { $0.listenerConnected = false }
+            health.update { $0.listenerConnected = false }
             try? await Task.sleep(for: RetryPolicy.database.delay(afterAttempt: failures))
         }
     }

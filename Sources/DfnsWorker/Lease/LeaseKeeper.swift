@@ -6,7 +6,14 @@ import Logging
 ///   unreachable), so it never runs on after its lease expired and another worker took it;
 /// - every ``WorkerConfiguration/rescueInterval``, makes the jobs of expired leases (dead workers) claimable again.
 struct LeaseKeeper: Sendable {
-    let shared: WorkerRun
+    let store: JobStore
+    let configuration: WorkerConfiguration
+    /// The jobs held, buffered or running, with their leases and stops.
+    let inFlight: InFlightJobs
+    let metrics: WorkerMetrics?
+    let logger: Logger
+    /// Wakes the source: a finished job, a NOTIFY, the poll, a rescue.
+    let wake: AsyncStream<Void>.Continuation
 
     /// Renews, guards and rescues until cancelled.
     func run() async {
@@ -19,36 +26,36 @@ struct LeaseKeeper: Sendable {
 
     private func heartbeats() async {
         while !Task.isCancelled {
-            try? await Task.sleep(for: shared.configuration.heartbeatInterval)
-            let leases = shared.inFlight.leases()
+            try? await Task.sleep(for: configuration.heartbeatInterval)
+            let leases = inFlight.leases()
             guard !leases.isEmpty else { continue }
             let sent = ContinuousClock.now
             do {
-                let held = try await shared.store.renewLeases(leases, lease: shared.configuration.leaseDuration)
-                shared.inFlight.renewed(held, at: sent)
-                shared.metrics?.leasesRenewed(held.count)
+                let held = try await store.renewLeases(leases, lease: configuration.leaseDuration)
+                inFlight.renewed(held, at: sent)
+                metrics?.leasesRenewed(held.count)
                 let lost = Set(leases.map(\.id)).subtracting(held)
                 if !lost.isEmpty {
-                    shared.metrics?.leasesLost(lost.count)
-                    shared.logger.warning("leases lost; stopping those jobs", metadata: ["job.ids": "\(lost.sorted())"])
-                    shared.inFlight.stop(.leaseLost, ids: lost)
+                    metrics?.leasesLost(lost.count)
+                    logger.warning("leases lost; stopping those jobs", metadata: ["job.ids": "\(lost.sorted())"])
+                    inFlight.stop(.leaseLost, ids: lost)
                 }
             } catch {
-                shared.logger.error("renewing leases failed", metadata: ["db.error": "\(String(reflecting: error))"])
+                logger.error("renewing leases failed", metadata: ["db.error": "\(String(reflecting: error))"])
             }
         }
     }
 
     /// Sleeps until the oldest unrenewed lease reaches the limit, then stops the jobs past it.
     private func guardUnrenewed() async {
-        let limit = shared.configuration.unrenewedLimit
+        let limit = configuration.unrenewedLimit
         while !Task.isCancelled {
-            let due = (shared.inFlight.oldestRenewal() ?? .now).advanced(by: limit)
+            let due = (inFlight.oldestRenewal() ?? .now).advanced(by: limit)
             try? await Task.sleep(until: due, clock: .continuous)
-            let stopped = shared.inFlight.stop(.leaseLost, renewedBefore: ContinuousClock.now.advanced(by: .zero - limit))
+            let stopped = inFlight.stop(.leaseLost, renewedBefore: ContinuousClock.now.advanced(by: .zero - limit))
             if stopped > 0 {
-                shared.metrics?.leasesLost(stopped)
-                shared.logger.error("leases not renewed for \(limit); stopping those jobs before the leases expire", metadata: ["job.count": "\(stopped)"])
+                metrics?.leasesLost(stopped)
+                logger.error("leases not renewed for \(limit); stopping those jobs before the leases expire", metadata: ["job.count": "\(stopped)"])
             }
         }
     }
@@ -56,16 +63,16 @@ struct LeaseKeeper: Sendable {
     private func rescues() async {
         while !Task.isCancelled {
             do {
-                let rescued = try await shared.store.rescueExpiredLeases()
-                shared.metrics?.leasesRescued(rescued.count)
+                let rescued = try await store.rescueExpiredLeases()
+                metrics?.leasesRescued(rescued.count)
                 if !rescued.isEmpty {
-                    shared.logger.warning("rescued jobs whose lease expired", metadata: ["job.ids": "\(rescued.sorted())"])
-                    shared.wake.yield()
+                    logger.warning("rescued jobs whose lease expired", metadata: ["job.ids": "\(rescued.sorted())"])
+                    wake.yield()
                 }
             } catch {
-                shared.logger.error("rescuing expired leases failed", metadata: ["db.error": "\(String(reflecting: error))"])
+                logger.error("rescuing expired leases failed", metadata: ["db.error": "\(String(reflecting: error))"])
             }
-            try? await Task.sleep(for: shared.configuration.rescueInterval)
+            try? await Task.sleep(for: configuration.rescueInterval)
         }
     }
 }

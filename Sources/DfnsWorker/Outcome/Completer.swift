@@ -14,7 +14,7 @@ actor Completer {
     /// The outcomes written, counted for the console's throughput.
     private let counter: OutcomeCounter
     private let logger: Logger
-    private var pending: [JobStore.Completion] = []
+    private var pending: [JobCompletion] = []
     /// Lease tokens of the pending outcomes already written (or given up), removed from `pending` after each round.
     private var settled: Set<UUID> = []
     private var flushing = false
@@ -30,7 +30,7 @@ actor Completer {
         self.logger = logger
     }
 
-    func add(_ completion: JobStore.Completion) {
+    func add(_ completion: JobCompletion) {
         pending.append(completion)
         guard !flushing else { return }
         flushing = true
@@ -69,7 +69,7 @@ actor Completer {
 
     /// Writes `batch`, splitting it when PostgreSQL refuses its data. Throws only when the database cannot take the
     /// statement at all (connection lost, server shutting down): what was written so far stays settled.
-    private func write(_ batch: [JobStore.Completion]) async throws {
+    private func write(_ batch: [JobCompletion]) async throws {
         do {
             await record(batch, accepted: try await store.finish(batch))
         } catch let error as PSQLError where Self.isRefusedData(error) {
@@ -98,7 +98,7 @@ actor Completer {
         }
     }
 
-    private func record(_ batch: [JobStore.Completion], accepted: Set<Int64>) async {
+    private func record(_ batch: [JobCompletion], accepted: Set<Int64>) async {
         var counted: [OutcomeCounter.Key] = []
         for completion in batch {
             settled.insert(completion.leaseToken)

@@ -8,7 +8,7 @@ actor OutcomeCounter {
     struct Key: Hashable, Sendable {
         let queue: String
         let kind: String
-        /// `succeeded`, `failed` or `retried` (``JobStore/Completion/countedOutcome``).
+        /// `succeeded`, `failed` or `retried` (``JobCompletion/countedOutcome``).
         let outcome: String
     }
 

@@ -14,7 +14,7 @@ import Foundation
 struct OutcomePolicy: Sendable {
     let configuration: WorkerConfiguration
 
-    func completion(for job: ClaimedJob, outcome: JobOutcome) -> JobStore.Completion {
+    func completion(for job: ClaimedJob, outcome: JobOutcome) -> JobCompletion {
         switch outcome {
         case .succeeded(let result, let reference):
             var succeeded = completion(job, .succeeded, result: StorableJSON.text(result))
@@ -38,7 +38,7 @@ struct OutcomePolicy: Sendable {
     }
 
     /// A job claimed but never started, given back as it was: same state, attempt refunded, nothing recorded.
-    func handBack(_ job: ClaimedJob) -> JobStore.Completion {
+    func handBack(_ job: ClaimedJob) -> JobCompletion {
         var handedBack = completion(job, job.claimedFrom, delay: .zero, attemptUse: .givenBack(by: job))
         handedBack.handedBack = true
         return handedBack
@@ -46,7 +46,7 @@ struct OutcomePolicy: Sendable {
 
     /// - Parameter writeSent: the attempt sent a write Dfns may act on (``DfnsWriteRecord``): when it is cut short,
     ///   or ends in an error that is no answer from Dfns, what Dfns holds is unknown.
-    func completion(for job: ClaimedJob, error: any Error, stopped: InFlightJobs.StopReason?, writeSent: Bool) -> JobStore.Completion {
+    func completion(for job: ClaimedJob, error: any Error, stopped: InFlightJobs.StopReason?, writeSent: Bool) -> JobCompletion {
         let interrupted = writeSent ? mayHaveSent(job) : nil
         switch stopped {
         case .shutdown, .leaseLost:
@@ -124,9 +124,9 @@ struct OutcomePolicy: Sendable {
     private func retry(
         _ job: ClaimedJob, code: FailureCode, message: String, httpStatus: Int? = nil, dfnsErrorId: String? = nil,
         retryAfter: Duration? = nil, entity: DfnsEntity?, permanent: Bool = false
-    ) -> JobStore.Completion {
+    ) -> JobCompletion {
         let held = entity ?? job.dfnsEntity
-        var next: JobStore.Completion
+        var next: JobCompletion
         if job.claimedFrom == .waiting || held == .exists {
             // Following an entity Dfns accepted: poll again later, spending nothing; only Dfns's verdict ends it.
             next = completion(
@@ -161,7 +161,7 @@ struct OutcomePolicy: Sendable {
     }
 
     /// 401/403 while the worker pauses: not the job's fault; same state, the attempt given back, due after a probe.
-    private func paused(_ job: ClaimedJob, error: (json: String, code: FailureCode), refused: Bool?) -> JobStore.Completion {
+    private func paused(_ job: ClaimedJob, error: (json: String, code: FailureCode), refused: Bool?) -> JobCompletion {
         var paused = completion(
             job, job.claimedFrom == .waiting ? .waiting : .retrying, error: error, delay: configuration.authProbeInterval, attemptUse: .givenBack(by: job)
         )
@@ -189,8 +189,8 @@ struct OutcomePolicy: Sendable {
     private func completion(
         _ job: ClaimedJob, _ state: JobState, result: String? = nil, error: (json: String, code: FailureCode)? = nil,
         checkpoint: String? = nil, delay: Duration? = nil, attemptUse: AttemptUse = .kept
-    ) -> JobStore.Completion {
-        var completion = JobStore.Completion(
+    ) -> JobCompletion {
+        var completion = JobCompletion(
             job: job, state: state, result: result, error: error?.json, checkpoint: checkpoint, delay: delay, attemptUse: attemptUse
         )
         completion.errorCode = error?.code

@@ -64,7 +64,7 @@ public final class Pruner: Service, Sendable {
             guard try await self.lock(connection) else { return nil }
             do {
                 let report = try await self.prune(on: connection)
-                try await connection.query("SELECT pg_advisory_unlock(\(Self.advisoryLockKey))", logger: self.logger)
+                try await self.execute("the prune lock's release", "SELECT pg_advisory_unlock(\(Self.advisoryLockKey))", on: connection)
                 return report
             } catch {
                 // The lock is the session's: released with the connection if the unlock cannot be sent.
@@ -80,10 +80,12 @@ public final class Pruner: Service, Sendable {
     }
 
     private func lock(_ connection: PostgresConnection) async throws -> Bool {
-        for try await locked in try await connection.query("SELECT pg_try_advisory_lock(\(Self.advisoryLockKey))", logger: logger).decode(Bool.self) {
-            return locked
+        try await store.bounded("the prune lock") { [logger] in
+            for try await locked in try await connection.query("SELECT pg_try_advisory_lock(\(Self.advisoryLockKey))", logger: logger).decode(Bool.self) {
+                return locked
+            }
+            return false
         }
-        return false
     }
 
     private func prune(on connection: PostgresConnection) async throws -> Report {
@@ -110,21 +112,29 @@ public final class Pruner: Service, Sendable {
             try await Task.sleep(for: policy.pauseBetweenBatches)
         }
         // Rows of workers killed without a goodbye (a live one writes every few seconds).
-        try await connection.query("DELETE FROM dfns_worker.workers WHERE heartbeat_at < now() - interval '1 day'", logger: logger)
+        try await execute("the removal of dead workers' rows", "DELETE FROM dfns_worker.workers WHERE heartbeat_at < now() - interval '1 day'", on: connection)
         // Per-minute outcome counts: the console reads the last hour; two days leave yesterday to compare with.
-        try await connection.query("DELETE FROM dfns_worker.job_stats WHERE minute < now() - interval '2 days'", logger: logger)
+        try await execute("the removal of old outcome counts", "DELETE FROM dfns_worker.job_stats WHERE minute < now() - interval '2 days'", on: connection)
         // The first entry of jobs_finished, whatever the number of finished rows.
-        let rows = try await connection.query("""
-            SELECT extract(epoch FROM now() - min(finished_at))::float8 FROM dfns_worker.jobs WHERE state IN ('succeeded', 'failed', 'cancelled')
-            """, logger: logger)
-        for try await age in rows.decode(Double?.self) { report.oldestFinishedAgeSeconds = age }
+        report.oldestFinishedAgeSeconds = try await store.bounded("the oldest finished job") { [logger] in
+            let rows = try await connection.query("""
+                SELECT extract(epoch FROM now() - min(finished_at))::float8 FROM dfns_worker.jobs WHERE state IN ('succeeded', 'failed', 'cancelled')
+                """, logger: logger)
+            for try await age in rows.decode(Double?.self) { return age }
+            return nil
+        }
         return report
     }
 
     private func count(_ connection: PostgresConnection, _ query: PostgresQuery) async throws -> Int {
-        try await StatementDeadline.run(store.statementTimeout, "a prune batch") {
-            for try await value in try await connection.query(query, logger: self.logger).decode(Int.self) { return value }
+        try await store.bounded("a prune batch") { [logger] in
+            for try await value in try await connection.query(query, logger: logger).decode(Int.self) { return value }
             return 0
         }
+    }
+
+    /// Runs a statement whose rows nobody needs under the store's deadline, on the connection holding the prune lock.
+    private func execute(_ name: String, _ query: PostgresQuery, on connection: PostgresConnection) async throws {
+        try await store.bounded(name) { [store] in try await store.execute(query, on: connection) }
     }
 }
