@@ -161,8 +161,16 @@ public final class DfnsDelegatedClient: Sendable {
 
     /// `POST /auth/action`: trades a signed challenge for a single-use user-action token (`X-DFNS-USERACTION`).
     public func authorize(_ signedChallenge: SignedChallenge) async throws -> String {
-        struct ActionResponse: Decodable { let userAction: String }
         let body = try await transport.exchange(.POST, "/auth/action", body: try JSONCoding.encode(signedChallenge))
-        return try transport.decode(ActionResponse.self, from: body).userAction
+        return try transport.decode(UserActionToken.self, from: body).userAction
+    }
+}
+
+/// The answer of `POST /auth/action`, read with the SDK's parser like every answer on the signed-request path.
+private struct UserActionToken: Decodable, JSONValueDecodable {
+    let userAction: String
+
+    init(json: JSONValue) throws {
+        userAction = try json.requiredString("userAction")
     }
 }

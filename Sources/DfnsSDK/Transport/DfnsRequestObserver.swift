@@ -33,13 +33,23 @@ extension DfnsRequestEvent {
     /// The endpoint template of a concrete path, e.g. `/wallets/{walletId}/transfers/{transferId}` — the paths of
     /// the official SDKs' generated clients; an id-looking segment elsewhere becomes `{id}`.
     static func template(of path: String) -> String {
+        // One pass over the segments, without Foundation: it runs for every request the worker sends.
+        var template = ""
+        template.reserveCapacity(path.utf8.count)
         var previous: Substring = ""
-        let segments = path.split(separator: "/", omittingEmptySubsequences: false).map { segment -> String in
-            defer { previous = segment }
-            if literals.contains(segment) { return String(segment) }
-            if let parameter = parameters[previous] { return parameter }
-            return segment.contains("-") && segment.rangeOfCharacter(from: .decimalDigits) != nil ? "{id}" : String(segment)
+        for (index, segment) in path.split(separator: "/", omittingEmptySubsequences: false).enumerated() {
+            if index > 0 { template.append("/") }
+            if literals.contains(segment) {
+                template += segment
+            } else if let parameter = parameters[previous] {
+                template += parameter
+            } else if segment.utf8.contains(UInt8(ascii: "-")), segment.utf8.contains(where: { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) {
+                template += "{id}"
+            } else {
+                template += segment
+            }
+            previous = segment
         }
-        return segments.joined(separator: "/")
+        return template
     }
 }

@@ -12,6 +12,8 @@ final class DfnsTransport: Sendable {
     private let httpClient: HTTPClient
     private let logger: Logger
     private let root: String
+    /// The headers every request carries, built once (each request copies them, then adds its user action).
+    private let headers: HTTPHeaders
 
     init(configuration: DfnsClientConfiguration, httpClient: HTTPClient, logger: Logger) {
         self.configuration = configuration
@@ -21,6 +23,10 @@ final class DfnsTransport: Sendable {
         var root = configuration.baseURL
         while root.hasSuffix("/") { root.removeLast() }
         self.root = root
+        headers = [
+            "Authorization": "Bearer \(configuration.authToken)", "Content-Type": "application/json", "Accept": "application/json",
+            "User-Agent": configuration.userAgent,
+        ]
     }
 
     /// Sends one request and returns the body of a 2xx response (a 202 too: the entity a policy holds for approval).
@@ -43,10 +49,7 @@ final class DfnsTransport: Sendable {
         let isWrite = userAction != nil
         var request = HTTPClientRequest(url: root + path + Self.encode(query))
         request.method = method
-        request.headers.add(name: "Authorization", value: "Bearer \(configuration.authToken)")
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "Accept", value: "application/json")
-        request.headers.add(name: "User-Agent", value: configuration.userAgent)
+        request.headers = headers
         if let userAction { request.headers.add(name: "X-DFNS-USERACTION", value: userAction) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
 
