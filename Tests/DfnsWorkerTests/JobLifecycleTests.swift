@@ -102,7 +102,10 @@ struct JobLifecycleTests {
     func transientFailures() async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = try WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }, configure: { $0.retryBaseDelay = .milliseconds(500) })
+                let worker = try WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }, configure: {
+                    $0.retryBaseDelay = .milliseconds(500)
+                    $0.retryMaxDelay = .milliseconds(500)  // at least the base delay (WorkerConfiguration.validate)
+                })
                 // On the challenge call: nothing was sent that could create a wallet (a 5xx to the creation itself
                 // makes the job wait for the wallet instead: MoneySafetyTests).
                 try await sim.setFaults(["init": ["serverErrorRate": 1]])
@@ -147,7 +150,10 @@ struct JobLifecycleTests {
     func lostResponses() async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = try WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }, configure: { $0.retryBaseDelay = .milliseconds(500) })
+                let worker = try WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }, configure: {
+                    $0.retryBaseDelay = .milliseconds(500)
+                    $0.retryMaxDelay = .milliseconds(500)  // at least the base delay (WorkerConfiguration.validate)
+                })
                 let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
                 try await sim.setFaults(["create-transfer": ["lostAfterCommitRate": 1], "create-wallet": ["lostAfterCommitRate": 1]])
                 let transfer = try await database.store.enqueue(kind: "transfer", payload: #"{"walletId":"\#(wallet.id)","kind":"Native","to":"0x1","amount":"7","waitFor":"submitted"}"#)
