@@ -6,7 +6,6 @@ import DfnsWorker
 import Foundation
 import Logging
 import PostgresNIO
-import Synchronization
 import Testing
 
 /// The money-safety promises (RELIABILITY.md, "The state machine"): no path sends an operation twice, and no row
@@ -479,71 +478,5 @@ struct MoneySafetyTests {
                 #expect(created == 1, "one \(kind) at Dfns for the key")
             }
         }
-    }
-}
-
-/// Runs `body`, failing with `message` when it takes longer than `limit`.
-func withTimeout<Result: Sendable>(_ limit: Duration, _ message: String, _ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
-    try await withThrowingTaskGroup(of: Result?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard case let result?? = try await group.next() else { throw WorkerError(.database, message) }
-        return result
-    }
-}
-
-/// Polls `condition` every 50 ms until it holds; fails after `limit`.
-func waitFor(_ limit: Duration, _ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now.advanced(by: limit)
-    while try await !condition() {
-        guard ContinuousClock.now < deadline else { throw WorkerError(.database, "condition not met within \(limit)") }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-}
-
-/// When each job's handler ran, on which worker.
-final class ExecutionLog: Sendable {
-    struct Run: Sendable {
-        let job: Int64
-        let tag: String
-        let started: ContinuousClock.Instant
-        let ended: ContinuousClock.Instant
-    }
-
-    private let entries = Mutex<(running: [String: Int], runs: [Run])>(([:], []))
-
-    var runs: [Run] { entries.withLock { $0.runs } }
-
-    /// Handlers of `tag` running now.
-    func running(_ tag: String) -> Int { entries.withLock { $0.running[tag] ?? 0 } }
-
-    func start(_ tag: String) { entries.withLock { $0.running[tag, default: 0] += 1 } }
-
-    func record(_ run: Run) {
-        entries.withLock {
-            $0.running[run.tag, default: 0] -= 1
-            $0.runs.append(run)
-        }
-    }
-}
-
-/// `test_record`: sleeps `payload.seconds` (until cancelled), recording when it ran.
-struct RecordingJob: JobHandler {
-    let kind = "test_record"
-    let tag: String
-    let log: ExecutionLog
-
-    func run(_ job: ClaimedJob, context: JobContext) async throws -> JobOutcome {
-        let started = ContinuousClock.now
-        log.start(tag)
-        defer { log.record(.init(job: job.id, tag: tag, started: started, ended: .now)) }
-        var seconds: Int64 = 1
-        if case .integer(let value)? = job.payload["seconds"] { seconds = value }
-        try await Task.sleep(for: .seconds(seconds))
-        return .succeeded(result: .object(["tag": .string(tag)]))
     }
 }

@@ -53,20 +53,12 @@ struct OperationsEndpointTests {
         return (Int(response.status.code), String(buffer: body))
     }
 
-    static func waitUntil(_ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now.advanced(by: .seconds(20))
-        while try await !condition() {
-            guard ContinuousClock.now < deadline else { throw CancellationError() }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-    }
-
     @Test("/metrics reports jobs, errors, Dfns requests and queue depth; /health answers")
     func metrics() async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
                 try await Self.withEndpoint(database, sim) { base, worker in
-                    try await Self.waitUntil { worker.health.isReady }
+                    try await waitFor(.seconds(20)) { worker.health.isReady }
                     let live = try await Self.get(base + "/health/live")
                     #expect(live.status == 200 && live.body.contains("live"))
                     let ready = try await Self.get(base + "/health/ready")
@@ -74,7 +66,7 @@ struct OperationsEndpointTests {
 
                     _ = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"EthereumSepolia"}"#)
                     _ = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":1}"#)
-                    try await Self.waitUntil {
+                    try await waitFor(.seconds(20)) {
                         try await database.column("SELECT count(*)::text FROM dfns_worker.jobs WHERE state IN ('succeeded','failed')") == ["2"]
                     }
                     try await Task.sleep(for: .milliseconds(300))
@@ -102,7 +94,7 @@ struct OperationsEndpointTests {
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
                 try await Self.withEndpoint(database, sim, token: "revoked-token") { base, worker in
                     _ = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"EthereumSepolia"}"#)
-                    try await Self.waitUntil { worker.health.authFailure != nil }
+                    try await waitFor(.seconds(20)) { worker.health.authFailure != nil }
                     let ready = try await Self.get(base + "/health/ready")
                     #expect(ready.status == 503 && ready.body.contains(#""failing":["dfnsCredentials"]"#), "\(ready.body)")
                     #expect(!ready.body.contains("revoked-token"))

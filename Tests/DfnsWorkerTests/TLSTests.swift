@@ -14,7 +14,7 @@ struct TLSTests {
     static func certificateAuthorities() throws -> (trusted: String, other: String) {
         let environment = ProcessInfo.processInfo.environment
         guard let trusted = environment["DATABASE_TLS_CA"], let other = environment["DATABASE_TLS_OTHER_CA"] else {
-            throw WorkerError(.configuration, "DATABASE_TLS_CA and DATABASE_TLS_OTHER_CA are not set: run the tests through ops/test")
+            throw TestFailure("DATABASE_TLS_CA and DATABASE_TLS_OTHER_CA are not set: run the tests through ops/test")
         }
         return (trusted, other)
     }

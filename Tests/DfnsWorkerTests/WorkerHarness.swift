@@ -80,14 +80,11 @@ enum WorkerHarness {
 
     /// Runs `drain` until every job is terminal (polls waiting and retrying jobs as they come due).
     static func drainUntilTerminal(_ worker: Worker, _ database: TestDatabase.Handle, timeout: Duration = .seconds(30)) async throws {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        while ContinuousClock.now < deadline {
+        let done = try await Poll.until(timeout) {
             _ = try await worker.drain()
-            let open = try await database.column("SELECT count(*)::text FROM dfns_worker.jobs WHERE state NOT IN ('succeeded', 'failed', 'cancelled')")
-            if open.first == "0" { return }
-            try await Task.sleep(for: .milliseconds(50))
+            return try await database.column("SELECT count(*)::text FROM dfns_worker.jobs WHERE state NOT IN ('succeeded', 'failed', 'cancelled')") == ["0"]
         }
-        throw WorkerError(.database, "jobs still open after \(timeout)")
+        guard done else { throw TestFailure("jobs still open after \(timeout)") }
     }
 
     /// `state|attempt|last_error.code` of a job.

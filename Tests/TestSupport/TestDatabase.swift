@@ -53,7 +53,7 @@ public enum TestDatabase {
             while try await column("SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND query = '\(sleep)'") != ["1"] {
                 guard ContinuousClock.now < deadline else {
                     holder.cancel()
-                    throw WorkerError(.database, "the lock holder did not start")
+                    throw TestFailure("the lock holder did not start")
                 }
                 try await Task.sleep(for: .milliseconds(20))
             }
@@ -68,7 +68,7 @@ public enum TestDatabase {
         _ body: @Sendable (Handle) async throws -> Result
     ) async throws -> Result {
         guard let admin = ProcessInfo.processInfo.environment["DATABASE_URL"] else {
-            throw WorkerError(.configuration, "DATABASE_URL is not set; run the tests through ops/test")
+            throw TestFailure("DATABASE_URL is not set; run the tests through ops/test")
         }
         let logger = Self.quietLogger
         let adminURL = try DatabaseURL(admin)
