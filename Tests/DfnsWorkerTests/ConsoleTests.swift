@@ -167,10 +167,10 @@ struct ConsoleTests {
     @Test("beyond loopback without operators, `console` refuses to start: nobody could sign in to see a page")
     func noOperatorsBeyondLoopback() async throws {
         try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-            let output = try await CommandLineTests.run(
+            let output = try await WorkerCommand.run(
                 ["console", "--http-host", "0.0.0.0", "--http-port", "0"],
                 environment: ["DATABASE_URL": database.urlString, "DFNS_CONSOLE_TOKEN": "", "DFNS_CONSOLE_TOKENS_FILE": ""],
-                signalAfter: (.seconds(8), SIGTERM)
+                stopAfter: .seconds(8)
             )
             #expect(output.status == 1 && output.stderr.contains("beyond this host, where every page needs a signed-in operator"), "\(output.stderr)")
         }

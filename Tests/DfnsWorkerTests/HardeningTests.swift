@@ -78,12 +78,12 @@ struct HardeningTests {
     func apiURLTransport() async throws {
         let base = ["DFNS_AUTH_TOKEN": "secret-token", "DFNS_CRED_ID": "cr-x", "DFNS_PRIVATE_KEY": "unused", "DATABASE_URL": "postgres://u@127.0.0.1:1/db"]
         for url in ["http://api.dfns.io", "http://10.0.0.5:8787", "ftp://api.dfns.io", "http://127.evil.example"] {
-            let output = try await CommandLineTests.run(["drain"], environment: base.merging(["DFNS_API_URL": url]) { $1 })
+            let output = try await WorkerCommand.run(["drain"], environment: base.merging(["DFNS_API_URL": url]) { $1 })
             #expect(output.status == 1 && output.stderr.contains("DFNS_API_URL must"), "\(url): \(output.stderr)")
             #expect(!output.stderr.contains("secret-token"))
         }
         for url in ["http://127.0.0.1:1", "http://localhost:1", "http://[::1]:1", "https://127.0.0.2:1"] {
-            let output = try await CommandLineTests.run(["drain"], environment: base.merging(["DFNS_API_URL": url]) { $1 })
+            let output = try await WorkerCommand.run(["drain"], environment: base.merging(["DFNS_API_URL": url]) { $1 })
             #expect(!output.stderr.contains("DFNS_API_URL must"), "\(url): \(output.stderr)")
         }
     }
@@ -94,7 +94,7 @@ struct HardeningTests {
                     "DFNS_API_URL": "http://127.0.0.1:1"]
         for name in ["DFNS_REQUESTS_PER_MINUTE", "DFNS_ORG_REQUESTS_PER_MINUTE"] {
             for value in ["abc", "1e3", "0", "-5"] {
-                let output = try await CommandLineTests.run(["drain"], environment: base.merging([name: value]) { $1 })
+                let output = try await WorkerCommand.run(["drain"], environment: base.merging([name: value]) { $1 })
                 #expect(output.status == 1 && output.stderr.contains("\(name) must be"), "\(name)=\(value): \(output.stderr)")
             }
         }
@@ -104,10 +104,10 @@ struct HardeningTests {
     func warnings() async throws {
         try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
             let withPassword = database.urlString.replacingOccurrences(of: "postgres://\(database.url.username)@", with: "postgres://\(database.url.username):hunter2@")
-            let status = try await CommandLineTests.run(["status", "--database-url", withPassword], environment: ["DATABASE_URL": ""])
+            let status = try await WorkerCommand.run(["status", "--database-url", withPassword], environment: ["DATABASE_URL": ""])
             #expect(status.stderr.contains("warning: --database-url carries a password"), "\(status.stderr)")
             #expect(!status.stderr.contains("hunter2") && !status.stdout.contains("hunter2"))
-            let quiet = try await CommandLineTests.run(["status"], environment: ["DATABASE_URL": withPassword])
+            let quiet = try await WorkerCommand.run(["status"], environment: ["DATABASE_URL": withPassword])
             #expect(!quiet.stderr.contains("warning"), "the environment is the safe place: \(quiet.stderr)")
 
             let key = FileManager.default.temporaryDirectory.appendingPathComponent("dfns-perm-\(UUID().uuidString).pem")
@@ -117,7 +117,7 @@ struct HardeningTests {
                                "DFNS_PRIVATE_KEY_FILE": key.path]
             for (mode, warned) in [(0o644, true), (0o600, false)] {
                 try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: key.path)
-                let drained = try await CommandLineTests.run(["drain", "--log-level", "critical"], environment: environment)
+                let drained = try await WorkerCommand.run(["drain", "--log-level", "critical"], environment: environment)
                 #expect(drained.stderr.contains("is readable by every user (mode 644)") == warned, "\(String(mode, radix: 8)): \(drained.stderr)")
             }
         }
@@ -125,7 +125,7 @@ struct HardeningTests {
 
     @Test("the process writes no core file: its core limit is zero")
     func noCoreDumps() async throws {
-        let child = try ChildProcess(MultiProcessTests.binary, ["simulator", "--port", "0"], environment: ProcessInfo.processInfo.environment)
+        let child = try ChildProcess(WorkerCommand.binary, ["simulator", "--port", "0"], environment: ProcessInfo.processInfo.environment)
         defer { child.signal(SIGTERM) }
         var limits = ""
         let deadline = ContinuousClock.now.advanced(by: .seconds(10))

@@ -33,9 +33,14 @@ struct RetentionTests {
         return policy
     }
 
+    /// A pruner of `database` with `policy`.
+    static func pruner(_ database: TestDatabase.Handle, _ policy: RetentionPolicy = Self.policy) -> Pruner {
+        Pruner(policy: policy, store: database.store, logger: logger)
+    }
+
     @Test("each final state is pruned past its own age, in batches; active, younger and kept-forever rows stay")
     func prunesByStateAndAge() async throws {
-        try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+        try await WorkerHarness.withDatabase { database in
             try await Self.insert(database, state: "succeeded", hoursAgo: 48, count: 30)
             try await Self.insert(database, state: "succeeded", hoursAgo: 2, count: 3)
             try await Self.insert(database, state: "failed", hoursAgo: 48, count: 2)
@@ -46,7 +51,7 @@ struct RetentionTests {
                 INSERT INTO dfns_worker.webhook_events (id, kind, received_at) VALUES ('ev-old', 'transfer.confirmed', now() - interval '3 days'),
                                                                                   ('ev-new', 'transfer.confirmed', now() - interval '1 hour')
                 """)
-            let report = try #require(try await Pruner(policy: Self.policy, store: database.store, logger: Self.logger).pruneOnce())
+            let report = try #require(try await Self.pruner(database).pruneOnce())
             #expect(report.pruned == [.succeeded: 30, .failed: 4])
             #expect(report.webhookEvents == 1)
             #expect((report.oldestFinishedAgeSeconds ?? 0) > 999 * 3600)
@@ -60,13 +65,13 @@ struct RetentionTests {
 
     @Test("with archiving, pruned rows move to jobs_archive whole")
     func archives() async throws {
-        try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+        try await WorkerHarness.withDatabase { database in
             try await Self.insert(database, state: "succeeded", hoursAgo: 48, count: 10)
             try await Self.insert(database, state: "succeeded", hoursAgo: 1, count: 1)
             let before = try await database.column("SELECT to_jsonb(j)::text FROM dfns_worker.jobs j WHERE finished_at < now() - interval '1 day' ORDER BY id")
             var policy = Self.policy
             policy.archive = true
-            let report = try #require(try await Pruner(policy: policy, store: database.store, logger: Self.logger).pruneOnce())
+            let report = try #require(try await Self.pruner(database, policy).pruneOnce())
             #expect(report.pruned[.succeeded] == 10)
             let archived = try await database.column("SELECT (to_jsonb(a) - 'archived_at')::text FROM dfns_worker.jobs_archive a ORDER BY id")
             #expect(archived == before)
@@ -97,9 +102,9 @@ struct RetentionTests {
 
     @Test("one worker prunes at a time; a row another transaction holds is skipped, not waited for")
     func oneAtATimeAndNeverWaits() async throws {
-        try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+        try await WorkerHarness.withDatabase { database in
             try await Self.insert(database, state: "failed", hoursAgo: 100, count: 3)
-            let pruner = Pruner(policy: Self.policy, store: database.store, logger: Self.logger)
+            let pruner = Self.pruner(database)
             // Another worker pruning (it holds the lock): this round is skipped.
             try await Self.whileHolding(database, ["SELECT pg_advisory_xact_lock(\(0x6466_6E73_5F70_7275 as Int64))"]) {
                 let skipped = try await pruner.pruneOnce()
@@ -119,10 +124,10 @@ struct RetentionTests {
 
     @Test("the scheduled pruner prunes every interval until it is stopped")
     func scheduled() async throws {
-        try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+        try await WorkerHarness.withDatabase { database in
             var policy = Self.policy
             policy.interval = .milliseconds(100)
-            let pruner = Pruner(policy: policy, store: database.store, logger: Self.logger)
+            let pruner = Self.pruner(database, policy)
             let running = Task { try await pruner.run() }
             defer { running.cancel() }
             for round in 1...3 {
@@ -138,7 +143,7 @@ struct RetentionTests {
 
     @Test("status counts active jobs and those finished in its window; the sampling counts active jobs only")
     func statusIgnoresOldFinishedRows() async throws {
-        try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+        try await WorkerHarness.withDatabase { database in
             try await Self.insert(database, state: "succeeded", hoursAgo: 48, count: 20)
             try await Self.insert(database, state: "succeeded", hoursAgo: 0, count: 2)
             try await Self.insert(database, state: "queued", hoursAgo: 0, count: 3)
@@ -152,17 +157,17 @@ struct RetentionTests {
 
     @Test("`dfns-worker prune` prints what it pruned and refuses bad ages")
     func pruneCommand() async throws {
-        try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+        try await WorkerHarness.withDatabase { database in
             try await Self.insert(database, state: "succeeded", hoursAgo: 48, count: 5)
             try await Self.insert(database, state: "cancelled", hoursAgo: 48, count: 1)
             let environment = ["DATABASE_URL": database.urlString]
-            let pruned = try await CommandLineTests.run(["prune", "--keep-succeeded", "1d", "--keep-cancelled", "forever", "--archive"], environment: environment)
+            let pruned = try await WorkerCommand.run(["prune", "--keep-succeeded", "1d", "--keep-cancelled", "forever", "--archive"], environment: environment)
             #expect(pruned.status == 0, "\(pruned.stderr)")
             #expect(pruned.stdout.contains("prune: archived succeeded 5, failed 0, cancelled 0"), "\(pruned.stdout)")
             #expect(try await Self.tags(database, table: "jobs_archive") == ["succeeded-48h": 5])
-            let refused = try await CommandLineTests.run(["prune", "--keep-failed", "7 days"], environment: environment)
+            let refused = try await WorkerCommand.run(["prune", "--keep-failed", "7 days"], environment: environment)
             #expect(refused.status != 0 && refused.stderr.contains("--keep-failed must be a number followed by s, m, h or d"), "\(refused.stderr)")
-            let tooShort = try await CommandLineTests.run(["prune", "--keep-webhook-events", "2h"], environment: environment)
+            let tooShort = try await WorkerCommand.run(["prune", "--keep-webhook-events", "2h"], environment: environment)
             #expect(tooShort.status != 0 && tooShort.stderr.contains("at least 1d"), "\(tooShort.stderr)")
         }
     }

@@ -21,18 +21,17 @@ struct SchemaCompatibilityTests {
     /// Runs every command that touches jobs against `database` (the simulator's credentials): each must exit 1 with
     /// `message` in its error output.
     static func expectEveryCommandRefused(_ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running, job: Int64, saying message: String) async throws {
-        let keyFile = FileManager.default.temporaryDirectory.appendingPathComponent("dfns-compat-\(UUID().uuidString).pem")
-        defer { try? FileManager.default.removeItem(at: keyFile) }
-        let environment = try CommandLineTests.environment(database, sim, keyFile: keyFile)
         let commands = [
             ["drain"], ["enqueue", "noop", "--payload", "{}"], ["status"], ["retry", "\(job)"], ["cancel", "\(job)"], ["prune"],
             ["console", "--http-port", "0"], ["run", "--http-port", "0"],
         ]
-        for arguments in commands {
-            // A daemon that wrongly started is stopped rather than left running.
-            let daemon = ["console", "run"].contains(arguments[0])
-            let output = try await CommandLineTests.run(arguments, environment: environment, signalAfter: daemon ? (.seconds(8), SIGTERM) : nil)
-            #expect(output.status == 1 && output.stderr.contains(message), "\(arguments[0]): \(output.stdout) \(output.stderr)")
+        try await WorkerCommand.withEnvironment(database, sim) { environment in
+            for arguments in commands {
+                // A daemon that wrongly started is stopped rather than left running.
+                let daemon = ["console", "run"].contains(arguments[0])
+                let output = try await WorkerCommand.run(arguments, environment: environment, stopAfter: daemon ? .seconds(8) : nil)
+                #expect(output.status == 1 && output.stderr.contains(message), "\(arguments[0]): \(output.stdout) \(output.stderr)")
+            }
         }
     }
 
@@ -46,9 +45,9 @@ struct SchemaCompatibilityTests {
                 #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.jobs") == ["1"])
                 #expect(try await sim.stat("walletsCreated") == 0)
                 // migrate is the way out.
-                let migrated = try await CommandLineTests.run(["migrate"], environment: ["DATABASE_URL": database.urlString])
+                let migrated = try await WorkerCommand.run(["migrate"], environment: ["DATABASE_URL": database.urlString])
                 #expect(migrated.status == 0, "\(migrated.stderr)")
-                let status = try await CommandLineTests.run(["status"], environment: ["DATABASE_URL": database.urlString])
+                let status = try await WorkerCommand.run(["status"], environment: ["DATABASE_URL": database.urlString])
                 #expect(status.status == 0, "\(status.stderr)")
             }
         }
@@ -61,7 +60,7 @@ struct SchemaCompatibilityTests {
                 let id = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"Ethereum"}"#)
                 try await database.execute("INSERT INTO dfns_worker.schema_migrations (version, name, oldest_binary) VALUES (\(Self.future), 'a future money rule', \(Self.future))")
                 try await Self.expectEveryCommandRefused(database, sim, job: id, saying: "schema is at version \(Self.future), which needs a dfns-worker that knows schema version \(Self.future) or newer; this one knows up to \(Self.newest)")
-                let migrate = try await CommandLineTests.run(["migrate"], environment: ["DATABASE_URL": database.urlString])
+                let migrate = try await WorkerCommand.run(["migrate"], environment: ["DATABASE_URL": database.urlString])
                 #expect(migrate.status == 1 && migrate.stderr.contains("at version \(Self.future), newer than this dfns-worker knows (\(Self.newest))"), "\(migrate.stderr)")
                 #expect(try await database.column("SELECT state || ' ' || attempt FROM dfns_worker.jobs WHERE id = \(id)") == ["queued 0"])
                 #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.jobs") == ["1"])

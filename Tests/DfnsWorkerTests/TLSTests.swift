@@ -136,12 +136,12 @@ struct TLSTests {
         defer { try? FileManager.default.removeItem(at: home) }
         let rootFile = home.appendingPathComponent(".postgresql/root.crt")
         try FileManager.default.copyItem(atPath: authorities.trusted, toPath: rootFile.path)
-        let trusted = try await CommandLineTests.run(["status"], environment: ["HOME": home.path, "DATABASE_URL": try Self.url(host: "127.0.0.1", mode: "verify-ca", of: database)])
+        let trusted = try await WorkerCommand.run(["status"], environment: ["HOME": home.path, "DATABASE_URL": try Self.url(host: "127.0.0.1", mode: "verify-ca", of: database)])
         #expect(trusted.status == 0, "\(trusted.stderr)")
         try FileManager.default.removeItem(at: rootFile)
         try FileManager.default.copyItem(atPath: authorities.other, toPath: rootFile.path)
         for mode in ["verify-ca", "require"] {
-            let refused = try await CommandLineTests.run(["status"], environment: ["HOME": home.path, "DATABASE_URL": try Self.url(host: "127.0.0.1", mode: mode, of: database)])
+            let refused = try await WorkerCommand.run(["status"], environment: ["HOME": home.path, "DATABASE_URL": try Self.url(host: "127.0.0.1", mode: mode, of: database)])
             #expect(refused.status == 1 && refused.stderr.contains("TLS handshake failed with sslmode=\(mode)"), "\(mode): \(refused.stderr)")
         }
         }
@@ -149,10 +149,10 @@ struct TLSTests {
 
     @Test("a mode that can be intercepted is warned about at start-up, unless the server is on this host")
     func interceptionWarning() async throws {
-        let remote = try await CommandLineTests.run(["status"], environment: ["DATABASE_URL": "postgres://u@db.invalid:1/db?sslmode=require"])
+        let remote = try await WorkerCommand.run(["status"], environment: ["DATABASE_URL": "postgres://u@db.invalid:1/db?sslmode=require"])
         #expect(remote.stderr.contains("warning: DATABASE_URL sslmode=require does not check the server's certificate"), "\(remote.stderr)")
         try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-            let local = try await CommandLineTests.run(["status"], environment: ["DATABASE_URL": try Self.url(host: "127.0.0.1", mode: "require", of: database)])
+            let local = try await WorkerCommand.run(["status"], environment: ["DATABASE_URL": try Self.url(host: "127.0.0.1", mode: "require", of: database)])
             #expect(local.status == 0 && !local.stderr.contains("does not check the server's certificate"), "\(local.stderr)")
         }
     }
@@ -164,11 +164,11 @@ struct TLSTests {
             let verified = database.urlString
                 .replacingOccurrences(of: "@\(database.url.host):", with: "@localhost:")
                 .replacingOccurrences(of: "sslmode=\(database.url.sslMode.rawValue)", with: "sslmode=verify-full&sslrootcert=\(authorities.trusted)")
-            let enqueued = try await CommandLineTests.run(["enqueue", "noop", "--payload", "{}"], environment: ["DATABASE_URL": verified])
+            let enqueued = try await WorkerCommand.run(["enqueue", "noop", "--payload", "{}"], environment: ["DATABASE_URL": verified])
             #expect(enqueued.status == 0, "\(enqueued.stderr)")
-            let status = try await CommandLineTests.run(["status", "--json"], environment: ["DATABASE_URL": verified])
+            let status = try await WorkerCommand.run(["status", "--json"], environment: ["DATABASE_URL": verified])
             #expect(status.status == 0 && status.stdout.contains("\"queued\""), "\(status.stderr)")
-            let refused = try await CommandLineTests.run(["status"], environment: [
+            let refused = try await WorkerCommand.run(["status"], environment: [
                 "DATABASE_URL": verified.replacingOccurrences(of: authorities.trusted, with: authorities.other),
             ])
             #expect(refused.status == 1 && refused.stderr.contains("TLS handshake failed with sslmode=verify-full"), "\(refused.stderr)")

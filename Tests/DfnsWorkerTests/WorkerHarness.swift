@@ -24,6 +24,21 @@ struct BlockingJob: JobHandler {
 enum WorkerHarness {
     static let kinds = JobCatalog.registry().kinds + ["noop", "test_block", "test_record"]
 
+    /// A fresh database migrated for ``kinds``: the set-up of a test of the store on its own.
+    static func withDatabase<Result: Sendable>(_ body: @Sendable (TestDatabase.Handle) async throws -> Result) async throws -> Result {
+        try await TestDatabase.with(kinds: kinds, body)
+    }
+
+    /// The simulator with `configuration` and a fresh database migrated for ``kinds``: the set-up of a test of the worker.
+    static func withSimulatorAndDatabase<Result: Sendable>(
+        _ configuration: SimulatorConfiguration = SimulatorHarness.defaultConfiguration,
+        _ body: @Sendable (SimulatorHarness.Running, TestDatabase.Handle) async throws -> Result
+    ) async throws -> Result {
+        try await SimulatorHarness.withSimulator(configuration) { sim in
+            try await withDatabase { database in try await body(sim, database) }
+        }
+    }
+
     static var quietLogger: Logger {
         var logger = Logger(label: "test.worker")
         logger.logLevel = .critical

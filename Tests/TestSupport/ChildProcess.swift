@@ -64,6 +64,12 @@ public final class ChildProcess {
         return output()
     }
 
+    /// Waits for the exit as ``exit()`` does, sending `signal` first if the child is still running after `limit`.
+    public func exit(signalling signal: Int32, after limit: Duration) async throws -> Output {
+        if try await !Poll.until(limit, every: .milliseconds(20), { !process.isRunning }) { self.signal(signal) }
+        return try await exit()
+    }
+
     /// Blocks until the exit: only for short tools that depend on nothing the caller does.
     public func exitBlocking() -> Output {
         process.waitUntilExit()

@@ -12,6 +12,12 @@ public enum SimulatorHarness {
     /// The auth token every harness simulator accepts.
     public static let token = "test-token"
 
+    /// The simulator's configuration unless a test says otherwise: transfers move a stage every 50 ms.
+    public static var defaultConfiguration: SimulatorConfiguration { SimulatorConfiguration(transferStep: .milliseconds(50)) }
+
+    /// The id of the credential of `algorithm` that every harness simulator knows.
+    public static func credentialId(_ algorithm: KeyAlgorithm) -> String { "cr-test-\(algorithm)" }
+
     /// A simulator with one credential of each key type, and the signers that go with them.
     public struct Running: Sendable {
         public let baseURL: String
@@ -70,12 +76,23 @@ public enum SimulatorHarness {
         public func stat(_ name: String) async throws -> Int {
             try await control("stats")[name] as? Int ?? -1
         }
+
+        /// Requests to `endpoint` (`create-wallet`, `read`, …) that passed authentication, from `/_sim/stats`: counted
+        /// as they arrive, before a fault's latency holds them.
+        public func requests(to endpoint: String) async throws -> Int {
+            (try await control("stats")["requestsByEndpoint"] as? [String: Any])?[endpoint] as? Int ?? 0
+        }
+
+        /// A wallet made through the API by the p256 credential, as a test's fixture.
+        public func createWallet(network: String = "Ethereum") async throws -> Wallet {
+            try await client().createWallet(CreateWalletRequest(network: network))
+        }
     }
 
     /// Starts a simulator with `configuration` (host and port are overridden: loopback, free port) plus one
     /// generated credential per key type, runs `body`, then stops it.
     public static func withSimulator<Result: Sendable>(
-        _ configuration: SimulatorConfiguration = SimulatorConfiguration(transferStep: .milliseconds(50)),
+        _ configuration: SimulatorConfiguration = defaultConfiguration,
         _ body: @Sendable (Running) async throws -> Result
     ) async throws -> Result {
         var configuration = configuration
@@ -86,7 +103,7 @@ public enum SimulatorHarness {
         var privateKeys: [KeyAlgorithm: String] = [:]
         for algorithm in KeyAlgorithm.all {
             let pair = try KeyGenerator.generate(algorithm)
-            let credentialId = "cr-test-\(algorithm)"
+            let credentialId = credentialId(algorithm)
             configuration.credentials[credentialId] = pair.publicKeyPEM
             signers[algorithm] = try KeySigner(credentialId: credentialId, privateKeyPEM: pair.privateKeyPEM)
             privateKeys[algorithm] = pair.privateKeyPEM
