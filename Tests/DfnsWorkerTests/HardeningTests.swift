@@ -60,12 +60,11 @@ struct HardeningTests {
                 let running = Task { try await worker.run() }
                 defer { running.cancel() }
                 var exposition = ""
-                let deadline = ContinuousClock.now.advanced(by: .seconds(10))
-                while !exposition.contains(#"queue="_other",state="queued"} 40"#), ContinuousClock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(50))
+                try await Poll.until(.seconds(10)) {
                     var text: [UInt8] = []
                     registry.emit(into: &text)
                     exposition = String(decoding: text, as: UTF8.self)
+                    return exposition.contains(#"queue="_other",state="queued"} 40"#)
                 }
                 #expect(exposition.contains(#"dfns_worker_queue_jobs{queue="_other",state="queued"} 40"#), "\(exposition)")
                 #expect(exposition.contains(#"dfns_worker_queue_jobs{queue="default",state="queued"} 1"#))
@@ -127,11 +126,12 @@ struct HardeningTests {
     func noCoreDumps() async throws {
         let child = try ChildProcess(WorkerCommand.binary, ["simulator", "--port", "0"], environment: ProcessInfo.processInfo.environment)
         defer { child.signal(SIGTERM) }
+        // The limit is set first thing in main: once the simulator says it listens, it is in place.
+        try await waitFor(.seconds(20)) { child.standardOutputSoFar.contains("dfns simulator listening on") }
         var limits = ""
-        let deadline = ContinuousClock.now.advanced(by: .seconds(10))
-        while !limits.contains("Max core file size"), ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(100))
+        try await Poll.until(.seconds(10), every: .milliseconds(100)) {
             limits = (try? String(contentsOfFile: "/proc/\(child.processIdentifier)/limits", encoding: .utf8)) ?? ""
+            return limits.contains("Max core file size")
         }
         let line = limits.split(separator: "\n").first { $0.hasPrefix("Max core file size") } ?? ""
         #expect(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst(4).prefix(2) == ["0", "0"], "\(line)")

@@ -115,13 +115,13 @@ struct JobLifecycleTests {
                 #expect(row.state == "retrying" && row.code == "server_error" && row.attempt == 1)
 
                 try await sim.setFaults(["init": ["rateLimitBurstRate": 1, "rateLimitBurstLength": 1]])
-                try await Task.sleep(for: .milliseconds(1100))
+                try await waitFor(.seconds(10)) { try await WorkerHarness.isDue(database, id) }
                 _ = try await worker.drain(maxJobs: 1)
                 row = try await WorkerHarness.row(database, id)
                 #expect(row.state == "retrying" && row.code == "rate_limited" && row.attempt == 1, "a 429 spends no attempt")
 
                 try await sim.setFaults([:])
-                try await Task.sleep(for: .milliseconds(1100))
+                try await waitFor(.seconds(10)) { try await WorkerHarness.isDue(database, id) }
                 try await WorkerHarness.drainUntilTerminal(worker, database)
                 row = try await WorkerHarness.row(database, id)
                 #expect(row.state == "succeeded" && row.attempt == 2)
@@ -164,7 +164,8 @@ struct JobLifecycleTests {
                 #expect(try await sim.stat("lostResponses") == 2)
 
                 try await sim.setFaults([:])
-                try await Task.sleep(for: .milliseconds(1100))
+                try await waitFor(.seconds(10)) { try await WorkerHarness.isDue(database, transfer) }
+                try await waitFor(.seconds(10)) { try await WorkerHarness.isDue(database, newWallet) }
                 try await WorkerHarness.drainUntilTerminal(worker, database)
                 #expect(try await WorkerHarness.row(database, transfer).state == "succeeded")
                 #expect(try await WorkerHarness.row(database, newWallet).state == "succeeded")
@@ -234,8 +235,8 @@ struct JobLifecycleTests {
                 let worker = try WorkerHarness.worker(database, sim, listen: true)
                 let blocked = try await database.store.enqueue(kind: "test_block", payload: "{}")
                 let running = Task { try await worker.run() }
-                while try await WorkerHarness.row(database, blocked).state != "running" { try await Task.sleep(for: .milliseconds(20)) }
-                while !worker.health.listenerConnected { try await Task.sleep(for: .milliseconds(20)) }
+                try await waitFor(.seconds(20)) { try await WorkerHarness.row(database, blocked).state == "running" }
+                try await waitFor(.seconds(20)) { worker.health.listenerConnected }
                 #expect(worker.health.isReady)
                 worker.requestStop()
                 try await running.value
@@ -266,15 +267,12 @@ struct JobLifecycleTests {
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
                 let worker = try await Self.blockingWorker(database, sim, jobs: 5)
                 let running = Task { try await worker.run() }
-                while try await database.column("SELECT count(*)::text FROM dfns_worker.jobs WHERE state = 'running'") != ["4"] {
-                    try await Task.sleep(for: .milliseconds(20))
-                }
+                try await waitFor(.seconds(20)) { try await database.column("SELECT count(*)::text FROM dfns_worker.jobs WHERE state = 'running'") == ["4"] }
                 running.cancel()
                 // The handlers sleep for an hour: only cancellation reaching them ends the run in time.
                 let ended = Mutex(false)
                 Task { _ = try? await running.value; ended.withLock { $0 = true } }
-                let deadline = ContinuousClock.now.advanced(by: .seconds(15))
-                while !ended.withLock({ $0 }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+                try await Poll.until(.seconds(15), every: .milliseconds(20)) { ended.withLock { $0 } }
                 try #require(ended.withLock { $0 }, "the worker's run did not end within 15 s of being cancelled")
                 let rows = try await database.column("SELECT state || ' ' || attempt FROM dfns_worker.jobs ORDER BY id")
                 #expect(rows == Array(repeating: "queued 0", count: 5), "two running and two buffered, all handed back, attempts unspent: \(rows)")
@@ -288,18 +286,10 @@ struct JobLifecycleTests {
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
                 let worker = try await Self.blockingWorker(database, sim, jobs: 2)
                 // Another session holds the table for 3 s: the worker's first claim waits, and commits after it.
-                let holder = Task {
-                    try await database.store.client.withTransaction(logger: WorkerHarness.quietLogger) { connection in
-                        try await connection.query("LOCK TABLE dfns_worker.jobs IN EXCLUSIVE MODE", logger: WorkerHarness.quietLogger)
-                        try await connection.query("SELECT pg_sleep(3)", logger: WorkerHarness.quietLogger)
-                    }
-                }
-                while try await database.column("SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND query = 'SELECT pg_sleep(3)'") != ["1"] {
-                    try await Task.sleep(for: .milliseconds(20))
-                }
+                let holder = try await database.holding("LOCK TABLE dfns_worker.jobs IN EXCLUSIVE MODE", seconds: 3)
                 let running = Task { try await worker.run() }
-                while try await database.column("SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'WITH due AS%'") != ["1"] {
-                    try await Task.sleep(for: .milliseconds(20))
+                try await waitFor(.seconds(20)) {
+                    try await database.column("SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'WITH due AS%'") == ["1"]
                 }
                 running.cancel()
                 try await holder.value
@@ -316,12 +306,10 @@ struct JobLifecycleTests {
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
                 let worker = try WorkerHarness.worker(database, sim, listen: true, configure: { $0.pollInterval = .seconds(60) })
                 let running = Task { try await worker.run() }
-                while !worker.health.listenerConnected { try await Task.sleep(for: .milliseconds(20)) }
+                try await waitFor(.seconds(20)) { worker.health.listenerConnected }
                 let started = ContinuousClock.now
                 try await database.execute("INSERT INTO dfns_worker.jobs (kind, payload) VALUES ('noop', '{}')")
-                while try await database.column("SELECT state FROM dfns_worker.jobs") != ["succeeded"] {
-                    try await Task.sleep(for: .milliseconds(5))
-                }
+                try await waitFor(.seconds(60)) { try await database.column("SELECT state FROM dfns_worker.jobs") == ["succeeded"] }
                 #expect(started.duration(to: .now) < .seconds(5), "woken by NOTIFY, not by the 60 s poll")
                 worker.requestStop()
                 try await running.value

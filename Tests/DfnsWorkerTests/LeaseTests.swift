@@ -67,7 +67,7 @@ struct LeaseTests {
             let id = try await store.enqueue(kind: "noop", payload: "{}")
             let stale = try await store.claim(queues: ["default"], kinds: ["noop"], limit: 1, workerId: "stale", lease: .seconds(1))
             #expect(stale.count == 1)
-            try await Task.sleep(for: .milliseconds(1300))
+            try await Self.waitForExpiry(database, id)
             #expect(try await store.renewLeases([(id, UUID())], lease: .seconds(1)).isEmpty, "a wrong token renews nothing")
             #expect(try await store.rescueExpiredLeases() == [id])
             let row = try await WorkerHarness.row(database, id)
@@ -92,7 +92,7 @@ struct LeaseTests {
             try await database.execute("UPDATE dfns_worker.jobs SET state = 'waiting', attempt = 1, dfns_entity = 'exists' WHERE id = \(id)")
             let claimed = try await store.claim(queues: ["default"], kinds: ["noop"], limit: 1, workerId: "dies", lease: .seconds(1))
             #expect(claimed.first?.attempt == 1 && claimed.first?.claimedFrom == .waiting)
-            try await Task.sleep(for: .milliseconds(1300))
+            try await Self.waitForExpiry(database, id)
             #expect(try await store.rescueExpiredLeases() == [id])
             let row = try await WorkerHarness.row(database, id)
             #expect(row.state == "waiting" && row.attempt == 1 && row.code == "lease_expired", "\(row)")
@@ -141,9 +141,19 @@ struct LeaseTests {
                 }
             }
             try await holder.value
-            try await Task.sleep(for: .milliseconds(500))
+            // A claim PostgreSQL failed to end would run now that the lock is gone: wait until no worker statement is active.
+            try await Poll.until(.seconds(10)) {
+                try await database.column("SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'dfns-worker' AND state = 'active'") == ["0"]
+            }
             #expect(try await database.column("SELECT state || ' ' || attempt || ' ' || (lease_token IS NULL)::text FROM dfns_worker.jobs WHERE id = \(id)") == ["queued 0 true"])
             #expect(try await database.column("SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'dfns-worker' AND state = 'active'") == ["0"])
+        }
+    }
+
+    /// Waits until the lease of job `id` has expired by the database's clock, the one the rescue reads.
+    private static func waitForExpiry(_ database: TestDatabase.Handle, _ id: Int64) async throws {
+        try await waitFor(.seconds(10)) {
+            try await database.column("SELECT (lease_expires_at < now())::text FROM dfns_worker.jobs WHERE id = \(id)") == ["true"]
         }
     }
 

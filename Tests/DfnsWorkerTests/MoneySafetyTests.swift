@@ -153,7 +153,9 @@ struct MoneySafetyTests {
             try await sim.setFaultRules(["create-transfer": FaultRule(nulReasonRate: 1)])
             let transfer = try await Self.enqueueTransfer(database, from: wallet.id)
             _ = try await worker.drain()
-            try await Task.sleep(for: .milliseconds(300))
+            try await waitFor(.seconds(10)) {
+                (try await sim.control("transfers")["items"] as? [[String: Any]])?.first?["status"] as? String == "Rejected"
+            }
             // The poll that learns the rejection is written back in one batch with these.
             try await database.execute("INSERT INTO dfns_worker.jobs (kind, payload) SELECT 'noop', '{}' FROM generate_series(1, 30)")
             try await database.execute("UPDATE dfns_worker.jobs SET run_at = now() WHERE id = \(transfer)")
@@ -394,11 +396,11 @@ struct MoneySafetyTests {
             #expect(try await database.column("SELECT dfns_entity FROM dfns_worker.jobs WHERE id = \(id)") == ["unknown"])
             try await sim.setFaultRules([:])
             try await sim.control(put: "forbidden-wallets", [wallet.id])
-            for _ in 0..<40 {
-                if try await WorkerHarness.row(database, id).state == "failed" { break }
+            try await Poll.until(.seconds(30), every: .milliseconds(200)) {
+                if try await WorkerHarness.row(database, id).state == "failed" { return true }
                 try await database.execute("UPDATE dfns_worker.jobs SET run_at = now() WHERE id = \(id)")
                 _ = try await worker.drain()
-                try await Task.sleep(for: .milliseconds(200))
+                return false
             }
             let row = try await WorkerHarness.row(database, id)
             #expect(row.state == "failed" && row.code == "attempts_exhausted" && row.message?.contains("nothing was created") == true, "\(row)")

@@ -69,7 +69,10 @@ struct OperationsEndpointTests {
                     try await waitFor(.seconds(20)) {
                         try await database.column("SELECT count(*)::text FROM dfns_worker.jobs WHERE state IN ('succeeded','failed')") == ["2"]
                     }
-                    try await Task.sleep(for: .milliseconds(300))
+                    // The counters are recorded before the rows are written; the queue depth is sampled every 100 ms.
+                    try await Poll.until(.seconds(20)) {
+                        try await Self.get(base + "/metrics").body.contains(#"dfns_worker_queue_jobs{queue="default",state="queued"} 0"#)
+                    }
                     let scrape = try await Self.get(base + "/metrics")
                     #expect(scrape.status == 200)
                     let text = scrape.body
@@ -98,7 +101,8 @@ struct OperationsEndpointTests {
                     let ready = try await Self.get(base + "/health/ready")
                     #expect(ready.status == 503 && ready.body.contains(#""failing":["dfnsCredentials"]"#), "\(ready.body)")
                     #expect(!ready.body.contains("revoked-token"))
-                    try await Task.sleep(for: .milliseconds(300))
+                    // The gauge is sampled every 100 ms.
+                    try await Poll.until(.seconds(20)) { try await Self.get(base + "/metrics").body.contains("dfns_worker_paused 1") }
                     #expect(try await Self.get(base + "/metrics").body.contains("dfns_worker_paused 1"))
                     worker.requestStop()
                     let stopping = try await Self.get(base + "/health/ready")

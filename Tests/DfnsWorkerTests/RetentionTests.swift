@@ -132,10 +132,7 @@ struct RetentionTests {
             defer { running.cancel() }
             for round in 1...3 {
                 try await Self.insert(database, state: "succeeded", hoursAgo: 48, count: 5)
-                let deadline = ContinuousClock.now.advanced(by: .seconds(10))
-                while try await database.column("SELECT count(*)::text FROM dfns_worker.jobs") != ["0"], ContinuousClock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(50))
-                }
+                try await Poll.until(.seconds(10)) { try await database.column("SELECT count(*)::text FROM dfns_worker.jobs") == ["0"] }
                 #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.jobs") == ["0"], "round \(round)")
             }
         }

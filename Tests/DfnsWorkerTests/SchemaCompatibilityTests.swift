@@ -88,10 +88,7 @@ struct SchemaCompatibilityTests {
                 let worker = try WorkerHarness.worker(database, sim)
                 let first = try await database.store.enqueue(kind: "noop", payload: "{}")
                 let running = Task { try await worker.run() }
-                let deadline = ContinuousClock.now.advanced(by: .seconds(20))
-                while try await WorkerHarness.row(database, first).state != "succeeded", ContinuousClock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(50))
-                }
+                try await waitFor(.seconds(20)) { try await WorkerHarness.row(database, first).state == "succeeded" }
                 // The migration and a job inserted after it, in one transaction: no claim can see one without the other.
                 let second = Int64(try await database.column("""
                     WITH m AS (INSERT INTO dfns_worker.schema_migrations (version, name, oldest_binary) VALUES (\(Self.future), 'a future money rule', \(Self.future)))

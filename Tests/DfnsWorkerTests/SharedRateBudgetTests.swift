@@ -110,9 +110,7 @@ struct SharedRateBudgetTests {
             let second = Self.budget(database, worker: "host-b")
             try await first.acquire()
             first.pause(for: .seconds(3))
-            while try await database.column("SELECT (paused_until IS NOT NULL)::text FROM dfns_worker.rate_budgets") != ["true"] {
-                try await Task.sleep(for: .milliseconds(10))
-            }
+            try await waitFor(.seconds(10)) { try await database.column("SELECT (paused_until IS NOT NULL)::text FROM dfns_worker.rate_budgets") == ["true"] }
             // What is left of the pause when the second worker asks, measured on the database's clock (however long the
             // loop above took on a loaded machine): the second worker waits it out.
             let left = Int(try await database.column("SELECT (extract(epoch FROM paused_until - clock_timestamp()) * 1000)::bigint::text FROM dfns_worker.rate_budgets").first!!)!
@@ -205,14 +203,12 @@ extension SharedRateBudgetTests {
     /// loaded machine a grant through the proxy can miss its one-second answer, and the budget then paces itself alone
     /// for its fallback period before asking again.
     static func acquireUntilGranted(_ budget: SharedRateBudget, beyond grants: Int) async throws {
-        let deadline = ContinuousClock.now.advanced(by: .seconds(20))
-        while ContinuousClock.now < deadline {
+        let granted = try await Poll.until(.seconds(20), every: .milliseconds(100)) {
             try await budget.acquire()
             let usage = await budget.usage
-            if usage.grants > grants, !usage.onFallback { return }
-            try await Task.sleep(for: .milliseconds(100))
+            return usage.grants > grants && !usage.onFallback
         }
-        Issue.record("no grant from PostgreSQL within 20 s")
+        if !granted { Issue.record("no grant from PostgreSQL within 20 s") }
     }
 }
 

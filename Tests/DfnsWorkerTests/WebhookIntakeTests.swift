@@ -64,10 +64,6 @@ struct WebhookIntakeTests {
         return (id, (transfer.first ?? nil) ?? "")
     }
 
-    static func isDue(_ database: TestDatabase.Handle, _ id: Int64) async throws -> Bool {
-        try await database.column("SELECT (run_at <= now())::text FROM dfns_worker.jobs WHERE id = \(id)") == ["true"]
-    }
-
     @Test("a verified event wakes the waiting job of its transfer; replayed, forged, unsigned, stale and malformed ones change nothing")
     func intake() async throws {
         try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .seconds(30))) { sim in
@@ -85,17 +81,17 @@ struct WebhookIntakeTests {
                     #expect(staleAnswer.status == 400 && staleAnswer.json["error"] as? String == "stale")
                     let malformed = Array(#"{"kind":"wallet.transfer.confirmed"}"#.utf8)
                     #expect(try await Self.post(url, malformed, signature: verifier.signature(of: malformed)).status == 400)
-                    #expect(try await !Self.isDue(database, job), "nothing refused touched the job")
+                    #expect(try await !WorkerHarness.isDue(database, job), "nothing refused touched the job")
                     #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.webhook_events") == ["0"])
 
                     let valid = Self.event(id: "whe-1", transferId: transfer)
                     let answer = try await Self.post(url, valid, signature: verifier.signature(of: valid))
                     #expect(answer.status == 200 && answer.json["woken"] as? String == "1", "\(answer)")
-                    #expect(try await Self.isDue(database, job))
+                    #expect(try await WorkerHarness.isDue(database, job))
                     try await database.execute("UPDATE dfns_worker.jobs SET run_at = now() + interval '1 hour' WHERE id = \(job)")
                     let replay = try await Self.post(url, valid, signature: verifier.signature(of: valid))
                     #expect(replay.status == 200 && replay.json["duplicate"] as? String == "true")
-                    #expect(try await !Self.isDue(database, job), "a replay wakes nothing")
+                    #expect(try await !WorkerHarness.isDue(database, job), "a replay wakes nothing")
                     let other = Self.event(id: "whe-2", transferId: "xfr-someone-else")
                     #expect(try await Self.post(url, other, signature: verifier.signature(of: other)).json["woken"] as? String == "0")
                 }
@@ -122,7 +118,7 @@ struct WebhookIntakeTests {
                 let outcome = JobCompletion(job: polling[0], state: .waiting)
                 try await database.execute("UPDATE dfns_worker.jobs SET run_at = now() + interval '1 hour' WHERE id = \(job)")
                 #expect(try await database.store.finish([outcome]) == [job])
-                #expect(try await Self.isDue(database, job), "the poll that the event asked for is due now, not in an hour")
+                #expect(try await WorkerHarness.isDue(database, job), "the poll that the event asked for is due now, not in an hour")
             }
         }
     }
@@ -147,7 +143,7 @@ struct WebhookIntakeTests {
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
                 let (job, _) = try await Self.waitingTransfer(database, sim)
                 try await Self.withDeliveries(sim, database) { _ in
-                    try await waitFor(.seconds(10)) { try await Self.isDue(database, job) }
+                    try await waitFor(.seconds(10)) { try await WorkerHarness.isDue(database, job) }
                     try await WorkerHarness.drainUntilTerminal(WorkerHarness.worker(database, sim), database)
                     #expect(try await WorkerHarness.row(database, job).state == "succeeded")
                     #expect(try await database.column("SELECT kind || ' ' || entity_id FROM dfns_worker.webhook_events").count == 1,

@@ -102,6 +102,11 @@ enum WorkerHarness {
         guard done else { throw TestFailure("jobs still open after \(timeout)") }
     }
 
+    /// Whether job `id` is due (its `run_at` has come).
+    static func isDue(_ database: TestDatabase.Handle, _ id: Int64) async throws -> Bool {
+        try await database.column("SELECT (run_at <= now())::text FROM dfns_worker.jobs WHERE id = \(id)") == ["true"]
+    }
+
     /// `state|attempt|last_error.code` of a job.
     static func row(_ database: TestDatabase.Handle, _ id: Int64) async throws -> (state: String, attempt: Int, code: String?, message: String?) {
         let values = try await database.column("""

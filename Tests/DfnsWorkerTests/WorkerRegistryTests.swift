@@ -18,11 +18,9 @@ struct WorkerRegistryTests {
                 let worker = try WorkerHarness.worker(database, sim, configure: { $0.workerId = "registry-test" })
                 let running = Task { try await worker.run() }
                 var listed: [QueueStatus.Worker] = []
-                let deadline = ContinuousClock.now.advanced(by: .seconds(20))
-                while ContinuousClock.now < deadline {
+                try await Poll.until(.seconds(20), every: .milliseconds(100)) {
                     listed = try await database.store.workersAlive()
-                    if listed.first?.inFlight == 2 { break }
-                    try await Task.sleep(for: .milliseconds(100))
+                    return listed.first?.inFlight == 2
                 }
                 #expect(listed.map(\.workerId) == ["registry-test"], "stale rows are not alive: \(listed)")
                 #expect(listed.first?.host == ProcessInfo.processInfo.hostName)

@@ -47,6 +47,9 @@ public final class ChildProcess {
     /// The child's pid (to read /proc/PID).
     public var processIdentifier: Int32 { process.processIdentifier }
 
+    /// What the child has written to its standard output so far.
+    public var standardOutputSoFar: String { Self.read(stdoutURL) }
+
     public func signal(_ signal: Int32) {
         kill(process.processIdentifier, signal)
     }
@@ -77,7 +80,8 @@ public final class ChildProcess {
     }
 
     private func output() -> Output {
-        func read(_ url: URL) -> String { String(decoding: (try? Data(contentsOf: url)) ?? Data(), as: UTF8.self) }
-        return Output(status: process.terminationStatus, stdout: read(stdoutURL), stderr: read(stderrURL))
+        Output(status: process.terminationStatus, stdout: Self.read(stdoutURL), stderr: Self.read(stderrURL))
     }
+
+    private static func read(_ url: URL) -> String { String(decoding: (try? Data(contentsOf: url)) ?? Data(), as: UTF8.self) }
 }

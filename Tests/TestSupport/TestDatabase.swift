@@ -49,13 +49,12 @@ public enum TestDatabase {
                     try await connection.query(PostgresQuery(unsafeSQL: sleep), logger: TestDatabase.quietLogger)
                 }
             }
-            let deadline = ContinuousClock.now.advanced(by: .seconds(10))
-            while try await column("SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND query = '\(sleep)'") != ["1"] {
-                guard ContinuousClock.now < deadline else {
-                    holder.cancel()
-                    throw TestFailure("the lock holder did not start")
-                }
-                try await Task.sleep(for: .milliseconds(20))
+            let started = try await Poll.until(.seconds(10), every: .milliseconds(20)) {
+                try await column("SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND query = '\(sleep)'") == ["1"]
+            }
+            guard started else {
+                holder.cancel()
+                throw TestFailure("the lock holder did not start")
             }
             return holder
         }
