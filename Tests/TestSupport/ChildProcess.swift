@@ -21,8 +21,9 @@ public final class ChildProcess {
         let stem = FileManager.default.temporaryDirectory.appendingPathComponent("dfns-child-\(UUID().uuidString)")
         stdoutURL = stem.appendingPathExtension("out")
         stderrURL = stem.appendingPathExtension("err")
-        FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        for url in [stdoutURL, stderrURL] where !FileManager.default.createFile(atPath: url.path, contents: nil) {
+            throw TestFailure("could not create \(url.path) for the child's output")
+        }
         let stdout = try FileHandle(forWritingTo: stdoutURL)
         let stderr = try FileHandle(forWritingTo: stderrURL)
         defer {

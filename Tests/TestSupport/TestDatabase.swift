@@ -73,7 +73,8 @@ public enum TestDatabase {
         let adminURL = try DatabaseURL(admin)
         let name = "dfns_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
         try await withClient(adminURL, logger: logger) { client in
-            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
+            // A statement without rows: its row sequence is of no use once it has not thrown.
+            _ = try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
         }
         let url = { var url = adminURL; url.database = String(name); return url }()
         let urlString = "postgres://\(url.username)\(url.password.map { ":\($0)" } ?? "")@\(url.host):\(url.port)/\(name)?sslmode=\(url.sslMode.rawValue)\(url.sslRootCert.map { "&sslrootcert=\($0)" } ?? "")"
@@ -99,7 +100,7 @@ public enum TestDatabase {
 
     private static func dropDatabase(_ name: String, _ adminURL: DatabaseURL, _ logger: Logger) async throws {
         try await withClient(adminURL, logger: logger) { client in
-            try await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"))
+            _ = try await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"))
         }
     }
 
