@@ -168,20 +168,27 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
+        // The SDK on its own: parsing, signing, pacing and retry rules, no server.
         .testTarget(
-            name: "DfnsSDKTests",
+            name: "DfnsSDKUnitTests",
+            dependencies: ["DfnsSDK", "DfnsSimulator", "DfnsTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        // The SDK against the simulator over HTTP.
+        .testTarget(
+            name: "DfnsSDKIntegrationTests",
             dependencies: ["DfnsSDK", "DfnsSimulator", "DfnsTestSupport", .product(name: "NIOHTTP1", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         // The engine's rules that need no database (the outcome of an attempt, row by row).
         .testTarget(
-            name: "DfnsEngineTests",
+            name: "DfnsEngineUnitTests",
             dependencies: ["DfnsSDK", "DfnsWorker"],
             swiftSettings: swiftSettings
         ),
         // The suites that need PostgreSQL (DATABASE_URL) and the simulator.
         .testTarget(
-            name: "DfnsWorkerTests",
+            name: "DfnsWorkerIntegrationTests",
             dependencies: [
                 "DfnsSDK", "DfnsSimulator", "DfnsWorker", "DfnsJobs", "DfnsConsole", "DfnsTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -193,8 +200,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The simulator over HTTP.
         .testTarget(
-            name: "DfnsSimulatorTests",
+            name: "DfnsSimulatorIntegrationTests",
             dependencies: ["DfnsSDK", "DfnsSimulator", "DfnsTestSupport"],
             swiftSettings: swiftSettings
         ),
