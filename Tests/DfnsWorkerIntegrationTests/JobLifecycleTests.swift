@@ -285,14 +285,20 @@ struct JobLifecycleTests {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
                 let worker = try await Self.blockingWorker(database, sim, jobs: 2)
-                // Another session holds the table for 3 s: the worker's first claim waits, and commits after it.
-                let holder = try await database.holding("LOCK TABLE dfns_worker.jobs IN EXCLUSIVE MODE", seconds: 3)
-                let running = Task { try await worker.run() }
-                try await waitFor(.seconds(20)) {
-                    try await database.column("SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'WITH due AS%'") == ["1"]
+                // Another session holds the table until the worker is cancelled: its first claim waits, and commits after.
+                let running = try await database.whileHolding(["LOCK TABLE dfns_worker.jobs IN EXCLUSIVE MODE"]) {
+                    let running = Task { try await worker.run() }
+                    do {
+                        try await waitFor(.seconds(20)) {
+                            try await database.column("SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'WITH due AS%'") == ["1"]
+                        }
+                    } catch {
+                        running.cancel()
+                        throw error
+                    }
+                    running.cancel()
+                    return running
                 }
-                running.cancel()
-                try await holder.value
                 _ = try? await running.value
                 let rows = try await database.column("SELECT state || ' ' || attempt FROM dfns_worker.jobs ORDER BY id")
                 #expect(rows == ["queued 0", "queued 0"], "the claim committed after the cancellation was received and handed back: \(rows)")

@@ -79,39 +79,18 @@ struct RetentionTests {
         }
     }
 
-    /// Runs `statements` in a transaction left open while `body` runs (another worker's lock, a retry() in progress).
-    static func whileHolding(_ database: TestDatabase.Handle, _ statements: [String], _ body: () async throws -> Void) async throws {
-        let (release, releaseSignal) = AsyncStream<Void>.makeStream()
-        let (held, heldSignal) = AsyncStream<Void>.makeStream()
-        async let holder: Void = database.store.client.withTransaction(logger: Self.logger) { connection in
-            for statement in statements { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: Self.logger) }
-            heldSignal.yield()
-            for await _ in release { break }
-        }
-        for await _ in held { break }
-        do {
-            try await body()
-        } catch {
-            releaseSignal.finish()
-            try? await holder
-            throw error
-        }
-        releaseSignal.finish()
-        try await holder
-    }
-
     @Test("one worker prunes at a time; a row another transaction holds is skipped, not waited for")
     func oneAtATimeAndNeverWaits() async throws {
         try await WorkerHarness.withDatabase { database in
             try await Self.insert(database, state: "failed", hoursAgo: 100, count: 3)
             let pruner = Self.pruner(database)
             // Another worker pruning (it holds the lock): this round is skipped.
-            try await Self.whileHolding(database, ["SELECT pg_advisory_xact_lock(\(0x6466_6E73_5F70_7275 as Int64))"]) {
+            try await database.whileHolding(["SELECT pg_advisory_xact_lock(\(0x6466_6E73_5F70_7275 as Int64))"]) {
                 let skipped = try await pruner.pruneOnce()
                 #expect(skipped == nil)
             }
             // A retry() of one old failed row in progress: the row is skipped and the round does not wait for it.
-            try await Self.whileHolding(database, ["SELECT id FROM dfns_worker.jobs ORDER BY id LIMIT 1 FOR UPDATE"]) {
+            try await database.whileHolding(["SELECT id FROM dfns_worker.jobs ORDER BY id LIMIT 1 FOR UPDATE"]) {
                 let started = ContinuousClock.now
                 let report = try #require(try await pruner.pruneOnce())
                 // Waiting would last until the holder lets go, after this body: the statement deadline (30 s) at least.

@@ -58,6 +58,30 @@ public enum TestDatabase {
             }
             return holder
         }
+
+        /// Runs `statements` in a transaction left open while `body` runs (another worker's lock, a `retry()` in
+        /// progress), and ends it once `body` has.
+        public func whileHolding<Result>(_ statements: [String], _ body: () async throws -> Result) async throws -> Result {
+            let (release, releaseSignal) = AsyncStream<Void>.makeStream()
+            let (held, heldSignal) = AsyncStream<Void>.makeStream()
+            async let holder: Void = store.client.withTransaction(logger: TestDatabase.quietLogger) { connection in
+                for statement in statements { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: TestDatabase.quietLogger) }
+                heldSignal.yield()
+                for await _ in release { break }
+            }
+            for await _ in held { break }
+            let result: Result
+            do {
+                result = try await body()
+            } catch {
+                releaseSignal.finish()
+                try? await holder
+                throw error
+            }
+            releaseSignal.finish()
+            try await holder
+            return result
+        }
     }
 
     /// - Parameter schemaVersion: migrate only this far (upgrade tests); nil migrates to the newest version.
