@@ -43,16 +43,22 @@ struct FollowedOperationJobsTests {
         return (wallet.id, wallet.signingKey?.id ?? "")
     }
 
+    /// A worker and a job of `kind` it has submitted in one drain (on a simulator whose stages outlast that drain).
+    private func submitted(_ kind: Kind, _ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running) async throws -> (worker: Worker, id: Int64) {
+        let worker = try WorkerHarness.worker(database, sim)
+        let (wallet, key) = try await target(sim)
+        let id = try await database.store.enqueue(kind: kind.name, payload: kind.payload(wallet, key))
+        _ = try await worker.drain()
+        return (worker, id)
+    }
+
     @Test("submitted, followed without spending attempts, and the entity stored when done", arguments: kinds)
     func lifecycle(kind: Kind) async throws {
         // Stages long enough that the first drain ends before the entity is done, however loaded the machine (1 s was
         // not, in a clean-clone CI run).
         try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .seconds(3))) { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = try WorkerHarness.worker(database, sim)
-                let (wallet, key) = try await target(sim)
-                let id = try await database.store.enqueue(kind: kind.name, payload: kind.payload(wallet, key))
-                _ = try await worker.drain()
+                let (worker, id) = try await submitted(kind, database, sim)
                 let waiting = try await WorkerHarness.row(database, id)
                 #expect(waiting.state == "waiting" && waiting.attempt == 1, "\(waiting)")
                 try await WorkerHarness.drainUntilTerminal(worker, database)
@@ -71,10 +77,7 @@ struct FollowedOperationJobsTests {
         // Stages of 3 s: the first drain ends before the entity is done, however loaded the machine.
         try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .seconds(3))) { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = try WorkerHarness.worker(database, sim)
-                let (wallet, key) = try await target(sim)
-                let id = try await database.store.enqueue(kind: kind.name, payload: kind.payload(wallet, key))
-                _ = try await worker.drain()
+                let (worker, id) = try await submitted(kind, database, sim)
                 #expect(try await WorkerHarness.row(database, id).state == "waiting")
                 // What a newer release would refuse (here: the payload no longer names its wallet or key), forced past
                 // the guard that keeps a submitted payload unchanged.
