@@ -57,7 +57,7 @@ struct RunCommand: AsyncParsableCommand {
             kinds: JobCatalog.registry().kinds, queues: try worker.configuration().queues,
             version: DfnsWorkerCommand.configuration.version, factory: factory
         )
-        let runtime = try WorkerRuntime(database: database, dfns: dfns, options: worker, logger: logger, listen: true, metrics: metrics) { configuration in
+        let runtime = try await WorkerRuntime(database: database, dfns: dfns, options: worker, logger: logger, listen: true, metrics: metrics) { configuration in
             if webhookSecret != nil { configuration.polls = .withWebhooks }
             configuration.version = DfnsWorkerCommand.configuration.version
         }
@@ -127,7 +127,7 @@ struct DrainCommand: AsyncParsableCommand {
         if let maxJobs, maxJobs < 1 { throw ValidationError("--max-jobs must be positive") }
         if let maxDuration, !(1...31 * 86_400).contains(maxDuration) { throw ValidationError("--max-duration must be 1-2678400 seconds") }
         let logger = try logging.bootstrap(label: "dfns.worker")
-        let runtime = try WorkerRuntime(database: database, dfns: dfns, options: worker, logger: logger, listen: false)
+        let runtime = try await WorkerRuntime(database: database, dfns: dfns, options: worker, logger: logger, listen: false)
         let summary = try await runtime.withHTTPClient {
             try await runtime.checkDatabase(logger: logger)
             return try await withThrowingTaskGroup(of: Void.self) { group in

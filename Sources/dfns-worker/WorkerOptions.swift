@@ -77,7 +77,7 @@ struct WorkerRuntime {
     init(
         database: DatabaseOptions, dfns: DfnsOptions, options: WorkerOptions, logger: Logger, listen: Bool, metrics: WorkerMetrics? = nil,
         configure: (inout WorkerConfiguration) -> Void = { _ in }
-    ) throws {
+    ) async throws {
         url = try database.resolved()
         var configuration = try options.configuration()
         configure(&configuration)
@@ -91,18 +91,17 @@ struct WorkerRuntime {
         var http = HTTPClient.Configuration()
         http.tracing.tracer = nil
         httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http, backgroundActivityLogger: logger)
-        let dfnsClient: DfnsClient
+        store = JobStore(client: client, logger: logger, statementTimeout: .seconds(options.statementTimeout))
         do {
-            dfnsClient = try dfns.makeClient(logger: logger, httpClient: httpClient, observer: metrics, sharedBudget: budget)
+            let dfnsClient = try dfns.makeClient(logger: logger, httpClient: httpClient, observer: metrics, sharedBudget: budget)
+            worker = try Worker(
+                store: store, registry: JobCatalog.registry(), gateway: DfnsGateway(client: dfnsClient, logger: logger),
+                configuration: configuration, databaseURL: listen ? url : nil, metrics: metrics, sharedBudget: budget, logger: logger
+            )
         } catch {
-            // An HTTP client must be shut down before it is released.
-            try? httpClient.syncShutdown()
+            // An HTTP client must be shut down before it is released; asynchronously, since this runs on an event loop.
+            try? await httpClient.shutdown()
             throw error
         }
-        store = JobStore(client: client, logger: logger, statementTimeout: .seconds(options.statementTimeout))
-        worker = try Worker(
-            store: store, registry: JobCatalog.registry(), gateway: DfnsGateway(client: dfnsClient, logger: logger),
-            configuration: configuration, databaseURL: listen ? url : nil, metrics: metrics, sharedBudget: budget, logger: logger
-        )
     }
 }

@@ -1,4 +1,4 @@
-/// How long a 429 from Dfns makes anyone wait: the client that got it (``DfnsTransport`` pauses every request of the
+/// How long a 429 from Dfns makes anyone wait: the client that got it (its transport pauses every request of the
 /// process), the worker's job that got it (due again after this wait, its attempt given back) and a fleet sharing one
 /// budget (the shared pause). One policy, so the three can never disagree.
 ///
