@@ -31,21 +31,25 @@ struct BodyRules {
     let what: String
     let required: [String: [(String, Shape)]]
 
-    static let transaction = BodyRules(what: "transaction", required: [
-        "Transaction": [("transaction", .string)],
-        "Evm": [("to", .hex)], "Eip1559": [("to", .hex)], "Eip2930": [("to", .hex)],
-        "Psbt": [("psbt", .string)],
-        "Json": [("transaction", .object)],
-    ])
+    static let transaction = BodyRules(
+        what: "transaction",
+        required: [
+            "Transaction": [("transaction", .string)],
+            "Evm": [("to", .hex)], "Eip1559": [("to", .hex)], "Eip2930": [("to", .hex)],
+            "Psbt": [("psbt", .string)],
+            "Json": [("transaction", .object)],
+        ])
 
-    static let signature = BodyRules(what: "signature", required: [
-        "Hash": [("hash", .hex)],
-        "Message": [("message", .hex)],
-        "Transaction": [("transaction", .string)],
-        "Eip712": [("types", .object), ("domain", .object), ("message", .object)],
-        "Psbt": [("psbt", .string)],
-        "Eip7702": [("address", .hex)],
-    ])
+    static let signature = BodyRules(
+        what: "signature",
+        required: [
+            "Hash": [("hash", .hex)],
+            "Message": [("message", .hex)],
+            "Transaction": [("transaction", .string)],
+            "Eip712": [("types", .object), ("domain", .object), ("message", .object)],
+            "Psbt": [("psbt", .string)],
+            "Eip7702": [("address", .hex)],
+        ])
 
     /// Checks `body` (the payload without the job's own fields); throws `invalid_payload` naming the member.
     func check(_ body: JSONValue) throws {

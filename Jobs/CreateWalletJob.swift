@@ -28,13 +28,16 @@ public struct CreateWalletJob: JobHandler {
         )
         if job.mayHaveRunBefore {
             if let existing = try await findWallet(externalId: externalId, network: request.network, context: context) {
-                context.logger.info("wallet found by externalId after an attempt with unknown outcome", metadata: ["dfns.wallet_id": "\(existing["id"]?.stringValue ?? "")"])
+                context.logger.info(
+                    "wallet found by externalId after an attempt with unknown outcome",
+                    metadata: ["dfns.wallet_id": "\(existing["id"]?.stringValue ?? "")"])
                 return .succeeded(result: existing, reference: existing["id"]?.stringValue.map { DfnsReference(id: $0) })
             }
             let age = job.unknownOutcomeAge ?? context.settleWindow
             if age < context.settleWindow {
                 let remaining = context.settleWindow - age
-                context.logger.info("wallet not found yet after an attempt with unknown outcome; deferring the creation", metadata: ["job.defer": "\(remaining)"])
+                context.logger.info(
+                    "wallet not found yet after an attempt with unknown outcome; deferring the creation", metadata: ["job.defer": "\(remaining)"])
                 return .deferred(after: remaining)
             }
             if job.reconcileOnly {
@@ -56,9 +59,11 @@ public struct CreateWalletJob: JobHandler {
         try await context.dfns.call { client in
             for try await wallet in client.listWalletsJSON(pageSize: 500) where wallet["externalId"]?.stringValue == externalId {
                 guard wallet["network"]?.stringValue == network, wallet["id"]?.stringValue != nil else {
-                    context.logger.warning("a wallet of another network carries this job's externalId; not adopting it", metadata: [
-                        "dfns.wallet_id": "\(wallet["id"]?.stringValue ?? "?")", "dfns.network": "\(wallet["network"]?.stringValue ?? "?")",
-                    ])
+                    context.logger.warning(
+                        "a wallet of another network carries this job's externalId; not adopting it",
+                        metadata: [
+                            "dfns.wallet_id": "\(wallet["id"]?.stringValue ?? "?")", "dfns.network": "\(wallet["network"]?.stringValue ?? "?")",
+                        ])
                     continue
                 }
                 return wallet

@@ -52,7 +52,6 @@ enum OperationProgress {
     case rejected(String?)
 }
 
-
 extension FollowedOperation {
     /// Runs one attempt of a job whose payload, without the job's own fields, is the Dfns body: its `externalId` is the
     /// payload's, else the job's derived one, set in the body so every attempt sends the identical bytes.
@@ -100,11 +99,13 @@ extension FollowedOperation {
         switch progress {
         case .failed(let reason):
             throw JobFailure.rejectedByDfns(
-                code: .dfnsFailed, message: "Dfns reports the \(noun) Failed: \(reason ?? "no reason given")", entity: entity.raw, reference: reference
+                code: .dfnsFailed, message: "Dfns reports the \(noun) Failed: \(reason ?? "no reason given")", entity: entity.raw,
+                reference: reference
             )
         case .rejected(let reason):
             throw JobFailure.rejectedByDfns(
-                code: .dfnsRejected, message: "Dfns reports the \(noun) Rejected: \(reason ?? "no reason given")", entity: entity.raw, reference: reference
+                code: .dfnsRejected, message: "Dfns reports the \(noun) Rejected: \(reason ?? "no reason given")", entity: entity.raw,
+                reference: reference
             )
         case .done:
             return .succeeded(result: entity.raw, reference: reference)
@@ -138,7 +139,8 @@ extension FollowedOperation {
             default:
                 throw JobFailure.finalKeepingEntity(
                     code: .dfnsReplaced,
-                    message: "Dfns reports the \(noun) Failed: \(replacementId), a cancel or a speed-up this job has no record of, was mined with its nonce; "
+                    message:
+                        "Dfns reports the \(noun) Failed: \(replacementId), a cancel or a speed-up this job has no record of, was mined with its nonce; "
                         + "check which before sending it again (retry() replays this \(noun), it does not send a new one)",
                     entity: entity.raw, reference: DfnsReference(id: entity.id, parentId: parent.id)
                 )

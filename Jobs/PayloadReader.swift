@@ -36,7 +36,8 @@ struct PayloadReader {
             case .alphanumericName:
                 return bytes.first.map(Self.isLetter) == true && bytes.allSatisfy { Self.isLetter($0) || Self.isDigit($0) }
             case .identifier:
-                return !bytes.isEmpty && bytes.allSatisfy { Self.isLetter($0) || Self.isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+                return !bytes.isEmpty
+                    && bytes.allSatisfy { Self.isLetter($0) || Self.isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
             }
         }
 
@@ -73,7 +74,8 @@ struct PayloadReader {
             guard let text = item.stringValue, !text.isEmpty, text.count <= maxLength,
                 text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F })
             else {
-                throw JobFailure.invalidPayload("payload.\(name)[\(index)] must be a non-empty string of at most \(maxLength) characters without control characters")
+                throw JobFailure.invalidPayload(
+                    "payload.\(name)[\(index)] must be a non-empty string of at most \(maxLength) characters without control characters")
             }
             return text
         }

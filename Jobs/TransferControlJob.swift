@@ -36,10 +36,13 @@ public struct TransferControlJob: JobHandler {
         guard let rows = context.jobs else { throw JobFailure(code: .internal, message: "transfer_control needs the engine's job rows") }
         guard let target = try await rows.job(targetId) else { throw JobFailure.invalidPayload("payload.jobId: there is no job \(targetId)") }
         guard target.kind == "transfer" || target.kind == "broadcast_transaction" else {
-            throw JobFailure.invalidPayload("payload.jobId: job \(targetId) is a \(target.kind) job; only transfer and broadcast_transaction jobs can be controlled")
+            throw JobFailure.invalidPayload(
+                "payload.jobId: job \(targetId) is a \(target.kind) job; only transfer and broadcast_transaction jobs can be controlled")
         }
         guard let entityId = target.entityId, let walletId = target.walletId else {
-            throw JobFailure.nothingCreated(code: .notSubmitted, message: "job \(targetId) (\(target.state.rawValue)) has no \(Self.noun(target)) at Dfns yet: nothing to \(action.rawValue)")
+            throw JobFailure.nothingCreated(
+                code: .notSubmitted,
+                message: "job \(targetId) (\(target.state.rawValue)) has no \(Self.noun(target)) at Dfns yet: nothing to \(action.rawValue)")
         }
         // Look before acting, every attempt: this job's earlier attempt, another control job or someone at Dfns may
         // have acted already, and a second cancel or speed-up would broadcast a second replacement.
@@ -61,7 +64,8 @@ public struct TransferControlJob: JobHandler {
                 if job.reconcileOnly {
                     throw JobFailure.nothingCreated(
                         code: .attemptsExhausted,
-                        message: "the attempts are used up (\(job.attempt) of \(job.maxAttempts)) and \(Self.noun(target)) \(entityId) shows no \(action.rawValue) "
+                        message:
+                            "the attempts are used up (\(job.attempt) of \(job.maxAttempts)) and \(Self.noun(target)) \(entityId) shows no \(action.rawValue) "
                             + "\(age) after the last attempt whose outcome was unknown: nothing was done"
                     )
                 }
@@ -86,20 +90,24 @@ public struct TransferControlJob: JobHandler {
         let transfer = target.kind == "transfer"
         switch action {
         case .abort:
-            return transfer ? try DfnsWallets.abortTransfer(walletId: walletId, transferId: entityId).decoding(as: JSONValue.self)
+            return transfer
+                ? try DfnsWallets.abortTransfer(walletId: walletId, transferId: entityId).decoding(as: JSONValue.self)
                 : try DfnsWallets.abortTransaction(walletId: walletId, transactionId: entityId).decoding(as: JSONValue.self)
         case .cancel:
-            return transfer ? try DfnsWallets.cancelTransfer(walletId: walletId, transferId: entityId).decoding(as: JSONValue.self)
+            return transfer
+                ? try DfnsWallets.cancelTransfer(walletId: walletId, transferId: entityId).decoding(as: JSONValue.self)
                 : try DfnsWallets.cancelTransaction(walletId: walletId, transactionId: entityId).decoding(as: JSONValue.self)
         case .speedUp:
-            return transfer ? try DfnsWallets.speedUpTransfer(walletId: walletId, transferId: entityId).decoding(as: JSONValue.self)
+            return transfer
+                ? try DfnsWallets.speedUpTransfer(walletId: walletId, transferId: entityId).decoding(as: JSONValue.self)
                 : try DfnsWallets.speedUpTransaction(walletId: walletId, transactionId: entityId).decoding(as: JSONValue.self)
         }
     }
 
     /// The target's entity as Dfns shows it now.
     private static func read(_ target: JobRow, walletId: String, entityId: String, context: JobContext) async throws -> JSONValue {
-        let read = target.kind == "transfer"
+        let read =
+            target.kind == "transfer"
             ? try DfnsWallets.getTransfer(walletId: walletId, transferId: entityId).decoding(as: JSONValue.self)
             : try DfnsWallets.getTransaction(walletId: walletId, transactionId: entityId).decoding(as: JSONValue.self)
         return try await context.dfns.call { try await $0.send(read) }

@@ -12,7 +12,8 @@ public struct TransferJob: JobHandler {
 
     public func run(_ job: ClaimedJob, context: JobContext) async throws -> JobOutcome {
         if let walletId = job.submittedParent(noun: "transfer", parentName: "walletId") {
-            return try await Operation(walletId: walletId, waitFor: WalletActivityProgress.submittedWaitFor(job.payload)).follow(job, payloadBody: .null, context: context)
+            return try await Operation(walletId: walletId, waitFor: WalletActivityProgress.submittedWaitFor(job.payload)).follow(
+                job, payloadBody: .null, context: context)
         }
         let payload = try PayloadReader(job.payload)
         let walletId = try payload.string("walletId", maxLength: 64, format: .identifier)

@@ -36,7 +36,11 @@ struct SDKDemo {
             let transfer = try await client.createTransfer(walletId: wallet.id, request)
             let replay = try await client.createTransfer(walletId: wallet.id, request)
             let final = try await waitForFinal(client, transfer)
-            rows.append(("transfer", destination.network, transfer.id, "\(final.status)\(replay.id == transfer.id ? " (replay → same id)" : " (REPLAY DIFFERED)")"))
+            rows.append(
+                (
+                    "transfer", destination.network, transfer.id,
+                    "\(final.status)\(replay.id == transfer.id ? " (replay → same id)" : " (REPLAY DIFFERED)")"
+                ))
         }
 
         let wallet = try await client.createWallet(CreateWalletRequest(network: "Ethereum"))

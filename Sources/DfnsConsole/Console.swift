@@ -41,9 +41,10 @@ public struct Console: Sendable {
 
     /// Adds the console's routes to `router`, behind its ``ConsoleDoor``.
     public func register(on router: Router<BasicRequestContext>) {
-        let console = router.group(RouterPath(base)).add(middleware: ConsoleDoor(
-            base: base, allowedHosts: configuration.allowedHosts, requiresSignIn: configuration.requiresSignIn, signedIn: { signedIn($0) != nil }
-        ))
+        let console = router.group(RouterPath(base)).add(
+            middleware: ConsoleDoor(
+                base: base, allowedHosts: configuration.allowedHosts, requiresSignIn: configuration.requiresSignIn, signedIn: { signedIn($0) != nil }
+            ))
         console.get { request, _ in await overview(request) }
         console.get("jobs") { request, _ in await jobs(request) }
         console.get("jobs/:id") { request, context in
@@ -51,7 +52,9 @@ public struct Console: Sendable {
         }
         console.post("jobs/:id/actions") { request, context in await act(request, id: context.parameters.get("id")) }
         console.get("login") { request, _ in
-            guard sessions != nil else { return page(.notFound, pages.problem("Actions are off", frame: frame(request, "Sign in", problem: Self.readOnly))) }
+            guard sessions != nil else {
+                return page(.notFound, pages.problem("Actions are off", frame: frame(request, "Sign in", problem: Self.readOnly)))
+            }
             return page(.ok, pages.login(frame: frame(request, "Sign in")))
         }
         console.post("login") { request, _ in await login(request) }
@@ -88,15 +91,20 @@ public struct Console: Sendable {
         do {
             let found = try await queries.jobs(filter, limit: configuration.pageSize + 1)
             let choices = try await queries.choices()
-            return page(.ok, pages.jobs(
-                Array(found.prefix(configuration.pageSize)), filter: filter, hasMore: found.count > configuration.pageSize, choices: choices, frame: frame
-            ))
+            return page(
+                .ok,
+                pages.jobs(
+                    Array(found.prefix(configuration.pageSize)), filter: filter, hasMore: found.count > configuration.pageSize, choices: choices,
+                    frame: frame
+                ))
         } catch {
             return unavailable(error, frame)
         }
     }
 
-    private func job(_ request: Request, id text: String?, notice: String? = nil, problem: String? = nil, status: HTTPResponse.Status = .ok) async -> Response {
+    private func job(_ request: Request, id text: String?, notice: String? = nil, problem: String? = nil, status: HTTPResponse.Status = .ok) async
+        -> Response
+    {
         var frame = frame(request, "Job \(text ?? "")", refresh: problem == nil)
         frame.notice = notice
         frame.problem = problem
@@ -192,10 +200,11 @@ public struct Console: Sendable {
     /// Secure (only ever sent over https); the header can only make the cookie stricter, so whoever sends it is believed.
     private func session(_ request: Request, value: String, maxAge: Int) -> Response {
         var response = redirect("\(base)/")
-        response.setCookie(Cookie(
-            name: ConsoleSession.cookieName, value: value, maxAge: maxAge, path: base,
-            secure: request.headers[HTTPField.Name("X-Forwarded-Proto")!] == "https", httpOnly: true, sameSite: .strict
-        ))
+        response.setCookie(
+            Cookie(
+                name: ConsoleSession.cookieName, value: value, maxAge: maxAge, path: base,
+                secure: request.headers[HTTPField.Name("X-Forwarded-Proto")!] == "https", httpOnly: true, sameSite: .strict
+            ))
         return response
     }
 
@@ -206,7 +215,8 @@ public struct Console: Sendable {
         guard sessions != nil else { return .refused(refused(request, Self.readOnly)) }
         guard let session = signedIn(request) else { return .refused(refused(request, "Sign in with your operator token to act on jobs.")) }
         guard let form: Form = await decode(request), session.accepts(csrf: form.csrf) else {
-            return .refused(refused(request, "The form is stale or did not come from this console (CSRF token missing or wrong). Reload the page and try again."))
+            return .refused(
+                refused(request, "The form is stale or did not come from this console (CSRF token missing or wrong). Reload the page and try again."))
         }
         return .allowed(session, form)
     }
@@ -231,7 +241,8 @@ public struct Console: Sendable {
 
     private func frame(_ request: Request, _ title: String, refresh: Bool = false, problem: String? = nil) -> ConsolePages.Frame {
         ConsolePages.Frame(
-            title: title, signedIn: signedIn(request), canSignIn: sessions != nil, refresh: refresh ? configuration.refreshSeconds : nil, notice: nil, problem: problem
+            title: title, signedIn: signedIn(request), canSignIn: sessions != nil, refresh: refresh ? configuration.refreshSeconds : nil, notice: nil,
+            problem: problem
         )
     }
 

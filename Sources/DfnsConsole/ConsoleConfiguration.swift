@@ -43,8 +43,9 @@ public struct ConsoleConfiguration: Sendable {
         }
         if let token = environment["DFNS_CONSOLE_TOKEN"], !token.isEmpty {
             guard token.count >= minimumTokenLength else {
-                throw ConsoleError("DFNS_CONSOLE_TOKEN has \(token.count) characters; an operator token has at least \(minimumTokenLength) "
-                    + "(e.g. openssl rand -hex 24)")
+                throw ConsoleError(
+                    "DFNS_CONSOLE_TOKEN has \(token.count) characters; an operator token has at least \(minimumTokenLength) "
+                        + "(e.g. openssl rand -hex 24)")
             }
             operators.append(ConsoleOperator(name: sharedTokenName, token: token))
         }
@@ -107,8 +108,10 @@ public struct ConsoleOperator: Sendable, Equatable {
             guard parts[0].hasPrefix("sha256:"), let digest = ConsoleSession.bytes(hex: parts[0].dropFirst("sha256:".count)), digest.count == 32,
                 (1...64).contains(name.count), !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
             else {
-                throw ConsoleError("\(file) line \(index + 1) is not `sha256:<64 hex digits of the token's SHA-256> <name of 1 to 64 characters>` "
-                    + "(make one with: token=$(openssl rand -hex 24); printf 'sha256:%s %s\\n' \"$(printf %s \"$token\" | sha256sum | cut -d' ' -f1)\" 'Ada')")
+                throw ConsoleError(
+                    "\(file) line \(index + 1) is not `sha256:<64 hex digits of the token's SHA-256> <name of 1 to 64 characters>` "
+                        + "(make one with: token=$(openssl rand -hex 24); printf 'sha256:%s %s\\n' \"$(printf %s \"$token\" | sha256sum | cut -d' ' -f1)\" 'Ada')"
+                )
             }
             operators.append(ConsoleOperator(name: name, digest: digest))
         }

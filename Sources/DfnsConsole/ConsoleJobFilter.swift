@@ -6,7 +6,10 @@ import Foundation
 struct ConsoleJobFilter: Sendable {
     /// How far back the list reaches, by when jobs were created.
     enum Since: String, CaseIterable, Sendable {
-        case hour = "1h", day = "24h", week = "7d", month = "30d"
+        case hour = "1h"
+        case day = "24h"
+        case week = "7d"
+        case month = "30d"
 
         var seconds: Int {
             switch self {

@@ -46,13 +46,16 @@ struct ConsolePages: Sendable {
         let failed = overview.rates.reduce(0) { $0 + $1.failed.sixty }
         tiles.append(["count": done, "label": "done, last hour", "tone": ""])
         tiles.append(["count": failed, "label": "failed, last hour", "tone": failed > 0 ? "bad" : ""])
-        tiles.append(["count": status.oldestDueAgeSeconds.map(Self.duration) ?? "none", "label": "oldest due job waiting",
-                      "tone": (status.oldestDueAgeSeconds ?? 0) > 60 ? "warn" : ""])
+        tiles.append([
+            "count": status.oldestDueAgeSeconds.map(Self.duration) ?? "none", "label": "oldest due job waiting",
+            "tone": (status.oldestDueAgeSeconds ?? 0) > 60 ? "warn" : "",
+        ])
         tiles.append(["count": status.stuckJobs, "label": "stuck at Dfns", "tone": status.stuckJobs > 0 ? "bad" : ""])
         var alerts: [String] = []
         if status.stuckJobs > 0 {
-            alerts.append("\(status.stuckJobs) job(s) whose Dfns operation exists or may exist have failed every attempt or poll for over 15 minutes: "
-                + "they cannot fail on their own. Look at the jobs with state retrying or waiting.")
+            alerts.append(
+                "\(status.stuckJobs) job(s) whose Dfns operation exists or may exist have failed every attempt or poll for over 15 minutes: "
+                    + "they cannot fail on their own. Look at the jobs with state retrying or waiting.")
         }
         for worker in status.workers {
             if let paused = worker.paused { alerts.append("Worker \(worker.workerId) on \(worker.host) is paused: \(paused)") }
@@ -75,7 +78,10 @@ struct ConsolePages: Sendable {
             ]
         }
         let waiting: [[String: Any]] = overview.waiting.map {
-            ["queue": $0.queue, "kind": $0.kind, "dfnsStatus": $0.dfnsStatus, "count": $0.count, "link": jobsLink(queue: $0.queue, kind: $0.kind, state: .waiting)]
+            [
+                "queue": $0.queue, "kind": $0.kind, "dfnsStatus": $0.dfnsStatus, "count": $0.count,
+                "link": jobsLink(queue: $0.queue, kind: $0.kind, state: .waiting),
+            ]
         }
         let workers: [[String: Any]] = status.workers.map { worker in
             [
@@ -86,10 +92,12 @@ struct ConsolePages: Sendable {
                 "tone": worker.paused != nil ? "bad" : (worker.rateLimited ? "warn" : "good"),
             ]
         }
-        return render("overview", frame: frame, [
-            "tiles": tiles, "alerts": alerts, "rows": table, "hasRows": !table.isEmpty,
-            "waiting": waiting, "hasWaiting": !waiting.isEmpty, "workers": workers, "hasWorkers": !workers.isEmpty,
-        ])
+        return render(
+            "overview", frame: frame,
+            [
+                "tiles": tiles, "alerts": alerts, "rows": table, "hasRows": !table.isEmpty,
+                "waiting": waiting, "hasWaiting": !waiting.isEmpty, "workers": workers, "hasWorkers": !workers.isEmpty,
+            ])
     }
 
     func jobs(
@@ -103,7 +111,8 @@ struct ConsolePages: Sendable {
         let now = Date()
         let rows: [[String: Any]] = summaries.map { job in
             var row: [String: Any] = [
-                "id": job.id, "state": job.state.rawValue, "queue": job.queue, "kind": job.kind, "attempt": job.attempt, "maxAttempts": job.maxAttempts,
+                "id": job.id, "state": job.state.rawValue, "queue": job.queue, "kind": job.kind, "attempt": job.attempt,
+                "maxAttempts": job.maxAttempts,
                 "created": Self.moment(job.createdAt), "createdISO": Self.iso(job.createdAt),
             ]
             if JobState.claimable.contains(job.state), job.runAt > now { row["due"] = "due " + Self.relative(job.runAt, now: now) }
@@ -146,8 +155,10 @@ struct ConsolePages: Sendable {
         if let worker = try row["worker_id"].decode(String?.self) {
             let host = try row["lease_host"].decode(String?.self)
             let alive = try row["lease_holder_alive"].decode(Bool?.self) ?? false
-            holder = Fact("Lease holder", worker, code: true, note: (host.map { "on \($0)" } ?? "not in the workers table")
-                + (alive ? ", alive" : ", no recent heartbeat") + ((try time("lease_expires_at")).map { "; lease until \($0)" } ?? ""))
+            holder = Fact(
+                "Lease holder", worker, code: true,
+                note: (host.map { "on \($0)" } ?? "not in the workers table")
+                    + (alive ? ", alive" : ", no recent heartbeat") + ((try time("lease_expires_at")).map { "; lease until \($0)" } ?? ""))
         }
         let facts = Self.list([
             Fact("State", state.rawValue),
@@ -163,7 +174,8 @@ struct ConsolePages: Sendable {
         ])
         let entity = DfnsEntity(rawValue: try row["dfns_entity"].decode(String.self))
         let givenExternalId = try row["payload_external_id"].decode(String?.self)
-        let externalId = try givenExternalId.map { Fact("externalId", $0, code: true, note: "from the payload") }
+        let externalId =
+            try givenExternalId.map { Fact("externalId", $0, code: true, note: "from the payload") }
             ?? Fact("externalId", row["external_id"].decode(String?.self), code: true, note: "derived by the worker; the same on every attempt")
         let dfns = Self.list([
             Fact("What Dfns may hold", entity.rawValue, note: entity.meaning),
@@ -171,7 +183,9 @@ struct ConsolePages: Sendable {
             Fact("Last known status", try row["dfns_status"].decode(String?.self)),
             Fact("Wallet", try row["wallet_id"].decode(String?.self), code: true),
             externalId,
-            Fact("Outcome unknown since", try time("outcome_unknown_at"), note: "an attempt ended without an answer; the job finds out before sending again"),
+            Fact(
+                "Outcome unknown since", try time("outcome_unknown_at"),
+                note: "an attempt ended without an answer; the job finds out before sending again"),
         ])
 
         let signedIn = frame.signedIn
@@ -187,14 +201,16 @@ struct ConsolePages: Sendable {
             return entry
         }
         let requeues = try row["requeues"].decode(Int.self)
-        return render("job", frame: frame, [
-            "id": id, "state": state.rawValue, "kind": try row["kind"].decode(String.self), "queue": try row["queue"].decode(String.self),
-            "attempt": try row["attempt"].decode(Int.self), "maxAttempts": try row["max_attempts"].decode(Int.self),
-            "requeues": requeues > 0 ? requeues : false,
-            "facts": facts, "dfns": dfns, "actions": actions, "timeline": try timeline(row),
-            "payload": try row["payload"].decode(String.self),
-            "result": try row["result"].decode(String?.self) ?? false, "checkpoint": try row["checkpoint"].decode(String?.self) ?? false,
-        ])
+        return render(
+            "job", frame: frame,
+            [
+                "id": id, "state": state.rawValue, "kind": try row["kind"].decode(String.self), "queue": try row["queue"].decode(String.self),
+                "attempt": try row["attempt"].decode(Int.self), "maxAttempts": try row["max_attempts"].decode(Int.self),
+                "requeues": requeues > 0 ? requeues : false,
+                "facts": facts, "dfns": dfns, "actions": actions, "timeline": try timeline(row),
+                "payload": try row["payload"].decode(String.self),
+                "result": try row["result"].decode(String?.self) ?? false, "checkpoint": try row["checkpoint"].decode(String?.self) ?? false,
+            ])
     }
 
     func login(frame: Frame) -> String {
@@ -258,7 +274,8 @@ struct ConsolePages: Sendable {
         for action in Self.array(try row["operator_actions"].decode(String?.self) ?? "[]") {
             let at = action["at"]?.stringValue.flatMap(Self.parseISO) ?? created
             let name = action["action"]?.stringValue ?? "?"
-            events.append((at, ["title": "\(Self.actionLabel[OperatorAction(rawValue: name)] ?? name) by \(action["by"]?.stringValue ?? "?")", "tone": "warn"]))
+            events.append(
+                (at, ["title": "\(Self.actionLabel[OperatorAction(rawValue: name)] ?? name) by \(action["by"]?.stringValue ?? "?")", "tone": "warn"]))
         }
         for control in Self.array(try row["controls"].decode(String?.self) ?? "[]") {
             let at = control["at"]?.stringValue.flatMap(Self.parseISO) ?? created

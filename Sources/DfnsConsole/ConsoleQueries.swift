@@ -78,7 +78,8 @@ struct ConsoleQueries: Sendable {
         var status = try await store.status()
         status.workers = try await store.workersAlive()
         var rates: [String: Rate] = [:]
-        let rows = try await client.query("""
+        let rows = try await client.query(
+            """
             SELECT queue, kind, outcome,
                    coalesce(sum(jobs) FILTER (WHERE minute >= date_trunc('minute', now()) - interval '4 minutes'), 0)::bigint,
                    sum(jobs)::bigint
@@ -97,7 +98,8 @@ struct ConsoleQueries: Sendable {
             rates["\(queue)\u{0}\(kind)"] = rate
         }
         var waiting: [Waiting] = []
-        let waitingRows = try await client.query("""
+        let waitingRows = try await client.query(
+            """
             SELECT queue, kind, coalesce(result->>'status', 'not yet read'), count(*) FROM dfns_worker.jobs
             WHERE state = 'waiting' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
             """, logger: logger)
@@ -163,10 +165,12 @@ struct ConsoleQueries: Sendable {
         for try await (id, queue, kind, state, attempt, maxAttempts, created, runAt, code, message, entity, dfnsStatus)
             in rows.decode((Int64, String, String, String, Int, Int, Date, Date, String?, String?, String?, String?).self)
         {
-            summaries.append(Summary(
-                id: id, queue: queue, kind: kind, state: JobState(rawValue: state), attempt: attempt, maxAttempts: maxAttempts, createdAt: created, runAt: runAt,
-                errorCode: code, errorMessage: message, entityId: entity, dfnsStatus: dfnsStatus
-            ))
+            summaries.append(
+                Summary(
+                    id: id, queue: queue, kind: kind, state: JobState(rawValue: state), attempt: attempt, maxAttempts: maxAttempts,
+                    createdAt: created, runAt: runAt,
+                    errorCode: code, errorMessage: message, entityId: entity, dfnsStatus: dfnsStatus
+                ))
         }
         return summaries
     }
@@ -183,7 +187,8 @@ struct ConsoleQueries: Sendable {
             kinds.append(kind)
         }
         var queues: [String] = []
-        let rows = try await client.query("""
+        let rows = try await client.query(
+            """
             SELECT DISTINCT queue FROM dfns_worker.job_stats UNION SELECT unnest(queues) FROM dfns_worker.workers ORDER BY 1
             """, logger: logger)
         for try await queue in rows.decode(String.self) { queues.append(queue) }
@@ -196,7 +201,8 @@ struct ConsoleQueries: Sendable {
     }
 
     private func jobStatements(_ id: Int64) async throws -> Detail? {
-        let rows = try await client.query("""
+        let rows = try await client.query(
+            """
             SELECT j.id, j.queue, j.kind, j.state, j.priority, j.attempt, j.max_attempts, j.run_at, j.unique_key,
                    jsonb_pretty(j.payload) AS payload, jsonb_pretty(j.result) AS result, j.errors::text AS errors,
                    jsonb_pretty(j.checkpoint) AS checkpoint, j.requeues, j.worker_id, j.lease_expires_at, j.created_at, j.started_at,
@@ -212,11 +218,13 @@ struct ConsoleQueries: Sendable {
             """, logger: logger)
         for try await row in rows {
             let access = row.makeRandomAccess()
-            return Detail(row: access, refusals: [
-                .retry: try access["retry_refusal"].decode(String?.self),
-                .cancel: try access["cancel_refusal"].decode(String?.self),
-                .runNow: try access["run_now_refusal"].decode(String?.self),
-            ])
+            return Detail(
+                row: access,
+                refusals: [
+                    .retry: try access["retry_refusal"].decode(String?.self),
+                    .cancel: try access["cancel_refusal"].decode(String?.self),
+                    .runNow: try access["run_now_refusal"].decode(String?.self),
+                ])
         }
         return nil
     }

@@ -60,14 +60,14 @@ struct ConsoleSession: Sendable {
         let expected = Digest.hmacSHA256(key: key, Array(body.utf8))
         guard let given = Self.bytes(hex: parts[3]), Self.same(given, expected), let nameBytes = Self.bytes(base64url: parts[2])
         else { return nil }
-        return Operator(name: String(decoding: nameBytes, as: UTF8.self), csrf: Digest.hex(Digest.hmacSHA256(key: key, Array("csrf.\(parts[1])".utf8))))
+        return Operator(
+            name: String(decoding: nameBytes, as: UTF8.self), csrf: Digest.hex(Digest.hmacSHA256(key: key, Array("csrf.\(parts[1])".utf8))))
     }
 
     /// Equal bytes, compared in constant time for equal lengths (OpenSSL's `CRYPTO_memcmp`).
     private static func same(_ left: [UInt8], _ right: [UInt8]) -> Bool {
         left.count == right.count && CRYPTO_memcmp(left, right, left.count) == 0
     }
-
 
     static func bytes(hex text: Substring) -> [UInt8]? {
         guard text.count % 2 == 0 else { return nil }

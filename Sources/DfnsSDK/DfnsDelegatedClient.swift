@@ -28,10 +28,13 @@ public final class DfnsDelegatedClient: Sendable {
     /// - Throws: ``DfnsError`` with code `.validation` for a signed write: use ``initUserAction(for:)``.
     public func send<Response>(_ request: DfnsRequest<Response>) async throws -> Response {
         guard !request.isSigned else {
-            throw DfnsError(code: .validation, message: "\(request.method.rawValue) \(request.path) needs a user action: use initUserAction(for:) and complete(_:signedChallenge:)")
+            throw DfnsError(
+                code: .validation,
+                message: "\(request.method.rawValue) \(request.path) needs a user action: use initUserAction(for:) and complete(_:signedChallenge:)")
         }
         guard request.method == .GET else {
-            return try transport.decode(Response.self, from: try await transport.exchange(request.method, request.path, query: request.query, body: request.body))
+            return try transport.decode(
+                Response.self, from: try await transport.exchange(request.method, request.path, query: request.query, body: request.body))
         }
         return try await transport.retrying { _ in
             try transport.decode(Response.self, from: try await transport.exchange(.GET, request.path, query: request.query))

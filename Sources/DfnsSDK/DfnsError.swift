@@ -122,7 +122,8 @@ extension DfnsError {
         let raw = String(decoding: body, as: UTF8.self)
         let json = try? JSONValue(parsing: body)
         let envelope = json?["error"]
-        var message = envelope?["message"]?.stringValue ?? json?["message"]?.stringValue
+        var message =
+            envelope?["message"]?.stringValue ?? json?["message"]?.stringValue
             ?? (envelope?.stringValue ?? raw.trimmingCharacters(in: .whitespacesAndNewlines))
         if message.isEmpty { message = "HTTP \(httpStatus)" }
         let errorId: String? =

@@ -85,9 +85,10 @@ public final class Worker: Service, Sendable {
     /// Processes every job due now (and those that become due while it runs), then returns.
     public func drain(maxJobs: Int? = nil, maxDuration: Duration? = nil) async throws -> DrainSummary {
         try await withGracefulShutdownHandler {
-            try await process(JobSource.Limits(
-                maxJobs: maxJobs, deadline: maxDuration.map { ContinuousClock.now.advanced(by: $0) }, endsWhenIdle: true
-            ))
+            try await process(
+                JobSource.Limits(
+                    maxJobs: maxJobs, deadline: maxDuration.map { ContinuousClock.now.advanced(by: $0) }, endsWhenIdle: true
+                ))
         } onGracefulShutdown: {
             self.requestStop()
         }
@@ -120,7 +121,8 @@ public final class Worker: Service, Sendable {
         let source = JobSource(
             store: store, configuration: configuration, inFlight: inFlight, completer: completer, health: healthBoard, logger: logger,
             buffer: ClaimBuffer(
-                store: store, configuration: configuration, inFlight: inFlight, completer: completer, policy: policy, pace: pace, kinds: registry.kinds
+                store: store, configuration: configuration, inFlight: inFlight, completer: completer, policy: policy, pace: pace,
+                kinds: registry.kinds
             ),
             kinds: registry.kinds, limits: limits, wakes: wakes,
             isStopping: { self.stopRequested.load(ordering: .sequentiallyConsistent) },

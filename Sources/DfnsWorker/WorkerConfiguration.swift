@@ -89,7 +89,9 @@ public struct WorkerConfiguration: Sendable {
         }
         require("queues", !queues.isEmpty, "must name at least one queue")
         for name in queues where !Self.isQueueName(name) {
-            require("queues", false, "has \"\(name.prefix(80))\", not a queue name (1-64 letters, digits, '_', '.', ':' or '-', starting with a letter or digit)")
+            require(
+                "queues", false,
+                "has \"\(name.prefix(80))\", not a queue name (1-64 letters, digits, '_', '.', ':' or '-', starting with a letter or digit)")
         }
         require("concurrency", (1...10_000).contains(concurrency), "must be 1 to 10000 (is \(concurrency))")
         require("claimBatchSize", (1...10_000).contains(claimBatchSize), "must be 1 to 10000 (is \(claimBatchSize))")

@@ -45,7 +45,8 @@ enum BenchDatabase {
             // TRUNCATE, not DELETE: dead tuples from earlier runs would slow the claims of later ones.
             try await postgres.query("TRUNCATE dfns_worker.jobs RESTART IDENTITY")
             if finishedRows > 0 {
-                try await postgres.query("""
+                try await postgres.query(
+                    """
                     INSERT INTO dfns_worker.jobs (kind, payload, state, attempt, result, started_at, finished_at)
                     SELECT \(kind), '{"filler":true}', 'succeeded', 1, '{"id":"wa-filler"}',
                            now() - interval '2 days' - i * interval '150 milliseconds', now() - interval '2 days' - i * interval '150 milliseconds'

@@ -39,7 +39,8 @@ struct QueueBenchmark: AsyncParsableCommand {
 
     func run() async throws {
         let logger = BenchDatabase.logger
-        let signer = try privateKey.map { try KeySigner(credentialId: credentialId, privateKeyFile: $0) }
+        let signer =
+            try privateKey.map { try KeySigner(credentialId: credentialId, privateKeyFile: $0) }
             ?? KeySigner(credentialId: credentialId, privateKeyPEM: KeyGenerator.generate(.ed25519).privateKeyPEM)
         let client = DfnsClient(
             configuration: DfnsClientConfiguration(baseURL: url, authToken: "sim-token", requestsPerMinute: nil, writeReplay: .unsentOnly),
@@ -53,7 +54,8 @@ struct QueueBenchmark: AsyncParsableCommand {
         try await BenchDatabase.withEmptyQueue(kinds: registry.kinds, finishedRows: finishedRows) { store, _ in
             let payload = kind == "noop" ? "{}" : #"{"network":"EthereumSepolia"}"#
             let enqueueStart = ContinuousClock.now
-            try await store.client.query("INSERT INTO dfns_worker.jobs (kind, payload) SELECT \(kind), \(payload)::jsonb FROM generate_series(1, \(jobs))")
+            try await store.client.query(
+                "INSERT INTO dfns_worker.jobs (kind, payload) SELECT \(kind), \(payload)::jsonb FROM generate_series(1, \(jobs))")
             let enqueueSeconds = enqueueStart.duration(to: .now)
             let worker = try Worker(
                 store: store, registry: registry, gateway: DfnsGateway(client: client, logger: logger),
@@ -64,18 +66,24 @@ struct QueueBenchmark: AsyncParsableCommand {
             let pruner = Pruner(policy: retention, store: store, logger: logger)
             // Rounds until nothing is left to prune or the drain ends.
             let fillersBefore = try await Self.fillers(store)
-            let prune: Task<Void, any Error>? = pruning ? Task {
-                do {
-                    while !Task.isCancelled, let report = try await pruner.pruneOnce(), report.pruned[.succeeded] ?? 0 > 0 {}
-                } catch is CancellationError {}
-            } : nil
+            let prune: Task<Void, any Error>? =
+                pruning
+                ? Task {
+                    do {
+                        while !Task.isCancelled, let report = try await pruner.pruneOnce(), report.pruned[.succeeded] ?? 0 > 0 {}
+                    } catch is CancellationError {}
+                } : nil
             let summary = try await worker.drain()
             prune?.cancel()
             try await prune?.value
             let pruned = try await fillersBefore - Self.fillers(store)
             let succeeded = summary.written[.succeeded] ?? 0
-            print(String(format: "queue kind=%@ jobs=%d concurrency=%d claim_batch=%d finished_rows=%d pruned=%d succeeded=%d seconds=%.3f jobs_per_s=%.0f enqueue_seconds=%.3f",
-                         kind, jobs, concurrency, claimBatch, finishedRows, pruned, succeeded, summary.seconds, Double(summary.claimed) / summary.seconds, enqueueSeconds.seconds))
+            print(
+                String(
+                    format:
+                        "queue kind=%@ jobs=%d concurrency=%d claim_batch=%d finished_rows=%d pruned=%d succeeded=%d seconds=%.3f jobs_per_s=%.0f enqueue_seconds=%.3f",
+                    kind, jobs, concurrency, claimBatch, finishedRows, pruned, succeeded, summary.seconds, Double(summary.claimed) / summary.seconds,
+                    enqueueSeconds.seconds))
             if succeeded != jobs { throw ExitCode(1) }
         }
     }

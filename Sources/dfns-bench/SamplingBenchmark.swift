@@ -17,7 +17,8 @@ struct SamplingBenchmark: AsyncParsableCommand {
     func run() async throws {
         try await BenchDatabase.withEmptyQueue(kinds: ["noop"], finishedRows: finishedRows) { store, _ in
             // Active jobs that nobody claims: due later, in two queues.
-            try await store.client.query("""
+            try await store.client.query(
+                """
                 INSERT INTO dfns_worker.jobs (kind, queue, run_at) SELECT 'noop', 'q' || (i % 2), now() + interval '1 hour' FROM generate_series(1, 1000) i
                 """)
             func time(_ call: () async throws -> QueueStatus) async throws -> (p50: Double, p99: Double) {
@@ -33,8 +34,10 @@ struct SamplingBenchmark: AsyncParsableCommand {
             }
             let sampling = try await time { try await store.status() }
             let status = try await time { try await store.status(finishedWithin: .seconds(3600)) }
-            print(String(format: "sampling finished_rows=%d sampling_p50_ms=%.2f sampling_p99_ms=%.2f status_p50_ms=%.2f status_p99_ms=%.2f",
-                         finishedRows, sampling.p50, sampling.p99, status.p50, status.p99))
+            print(
+                String(
+                    format: "sampling finished_rows=%d sampling_p50_ms=%.2f sampling_p99_ms=%.2f status_p50_ms=%.2f status_p99_ms=%.2f",
+                    finishedRows, sampling.p50, sampling.p99, status.p50, status.p99))
         }
     }
 }

@@ -43,8 +43,10 @@ struct SignedWritesBenchmark: AsyncParsableCommand {
         }
         let elapsed = start.duration(to: clock.now).seconds
         let ops = Double(calls) / elapsed
-        print(String(format: "signed-writes key=%@ calls=%d concurrency=%d failures=%d seconds=%.3f ops_per_s=%.1f http_requests_per_s=%.1f",
-                     signer.algorithm.description, calls, concurrency, failures, elapsed, ops, ops * 3))
+        print(
+            String(
+                format: "signed-writes key=%@ calls=%d concurrency=%d failures=%d seconds=%.3f ops_per_s=%.1f http_requests_per_s=%.1f",
+                signer.algorithm.description, calls, concurrency, failures, elapsed, ops, ops * 3))
         if failures > 0 { throw ExitCode(1) }
     }
 }

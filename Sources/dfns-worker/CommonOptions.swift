@@ -1,5 +1,5 @@
-import AsyncHTTPClient
 import ArgumentParser
+import AsyncHTTPClient
 import DfnsJobs
 import DfnsSDK
 import DfnsWorker
@@ -24,10 +24,14 @@ struct DatabaseOptions: ParsableArguments {
         }
         if databaseURL != nil, url.password != nil {
             // Not an error (a developer's own machine), but on a shared host every user can read it with `ps`.
-            warn("--database-url carries a password, and every user of this host can read a command line (ps); set DATABASE_URL in the environment instead")
+            warn(
+                "--database-url carries a password, and every user of this host can read a command line (ps); set DATABASE_URL in the environment instead"
+            )
         }
         if url.canBeIntercepted, !url.isLoopback {
-            warn("DATABASE_URL sslmode=\(url.sslMode.rawValue) does not check the server's certificate: anyone on the network path to \(url.host) can read or change what the worker sends (jobs, results, the password); use sslmode=verify-full with sslrootcert")
+            warn(
+                "DATABASE_URL sslmode=\(url.sslMode.rawValue) does not check the server's certificate: anyone on the network path to \(url.host) can read or change what the worker sends (jobs, results, the password); use sslmode=verify-full with sslrootcert"
+            )
         }
         return url
     }
@@ -69,10 +73,15 @@ struct DfnsOptions: ParsableArguments {
     @Option(help: "Key credential id (default: $DFNS_CRED_ID).") var dfnsCredId: String?
     @Option(help: "PEM private key file (default: $DFNS_PRIVATE_KEY_FILE; or the PEM text in $DFNS_PRIVATE_KEY).") var dfnsPrivateKeyFile: String?
     @Option(help: "Origin written into signed client data (default: $DFNS_APP_ORIGIN or https://app.dfns.io).") var dfnsAppOrigin: String?
-    @Option(help: "Requests per minute this process sends to Dfns, init and action calls included (default: $DFNS_REQUESTS_PER_MINUTE or 1000).") var dfnsRequestsPerMinute: Int?
-    @Option(help: "Requests per minute of the Dfns organisation, shared by every worker of the database (default: $DFNS_ORG_REQUESTS_PER_MINUTE or the per-process value).")
+    @Option(help: "Requests per minute this process sends to Dfns, init and action calls included (default: $DFNS_REQUESTS_PER_MINUTE or 1000).")
+    var dfnsRequestsPerMinute: Int?
+    @Option(
+        help:
+            "Requests per minute of the Dfns organisation, shared by every worker of the database (default: $DFNS_ORG_REQUESTS_PER_MINUTE or the per-process value)."
+    )
     var dfnsOrgRequestsPerMinute: Int?
-    @Option(help: "Name of the shared request budget, one per Dfns organisation; off paces each process alone (default: $DFNS_RATE_BUDGET or default).")
+    @Option(
+        help: "Name of the shared request budget, one per Dfns organisation; off paces each process alone (default: $DFNS_RATE_BUDGET or default).")
     var dfnsRateBudget: String?
 
     /// The per-process limit: an upper bound whatever the shared budget grants.
@@ -100,7 +109,8 @@ struct DfnsOptions: ParsableArguments {
         guard (1...64).contains(name.utf8.count), name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
             throw ValidationError("--dfns-rate-budget must be 1-64 letters, digits, '-', '_' or '.', or off")
         }
-        let perMinute = try Self.perMinute(dfnsOrgRequestsPerMinute, flag: "--dfns-org-requests-per-minute", variable: "DFNS_ORG_REQUESTS_PER_MINUTE")
+        let perMinute =
+            try Self.perMinute(dfnsOrgRequestsPerMinute, flag: "--dfns-org-requests-per-minute", variable: "DFNS_ORG_REQUESTS_PER_MINUTE")
             ?? requestsPerMinute()
         return SharedRateBudget.Configuration(name: name, requestsPerMinute: perMinute, workerId: workerId)
     }
@@ -155,7 +165,9 @@ extension DfnsOptions {
         case "https": return
         case "http" where DatabaseURL.isLoopback(host): return
         case "http":
-            throw ValidationError("DFNS_API_URL must use https:// (http:// only to a loopback address such as a local simulator): the token would travel in clear to \(host)")
+            throw ValidationError(
+                "DFNS_API_URL must use https:// (http:// only to a loopback address such as a local simulator): the token would travel in clear to \(host)"
+            )
         default:
             throw ValidationError("DFNS_API_URL must use https://, not \(scheme)://")
         }
@@ -171,7 +183,9 @@ extension DfnsOptions {
         let otherReadable = mode & 0o004 != 0
         let foreignGroupReadable = mode & 0o040 != 0 && group != getegid()
         if otherReadable || foreignGroupReadable {
-            warn("the private key file \(path) is readable by \(otherReadable ? "every user" : "its group") (mode \(String(mode & 0o777, radix: 8))); chmod 600 it, or 640 with the service's own group")
+            warn(
+                "the private key file \(path) is readable by \(otherReadable ? "every user" : "its group") (mode \(String(mode & 0o777, radix: 8))); chmod 600 it, or 640 with the service's own group"
+            )
         }
     }
 }

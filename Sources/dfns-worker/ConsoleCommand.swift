@@ -41,9 +41,10 @@ struct ConsoleCommand: AsyncParsableCommand {
             },
             logger: logger
         )
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: client), .init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
-        ))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: client), .init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+            ))
         try await group.run()
     }
 }

@@ -30,7 +30,8 @@ struct EnqueueCommand: AsyncParsableCommand {
         guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
         let logger = try logging.bootstrap(label: "dfns.worker")
         let id = try await withDatabase(try database.resolved(), logger: logger) { store in
-            try await store.enqueue(kind: kind, payload: payload, runAt: runAtDate, queue: queue, priority: priority, maxAttempts: maxAttempts, uniqueKey: uniqueKey)
+            try await store.enqueue(
+                kind: kind, payload: payload, runAt: runAtDate, queue: queue, priority: priority, maxAttempts: maxAttempts, uniqueKey: uniqueKey)
         }
         print(id)
     }

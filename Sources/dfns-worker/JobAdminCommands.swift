@@ -88,22 +88,27 @@ struct StatusCommand: AsyncParsableCommand {
         print(JobState.all.map { "\($0): \(totals[$0] ?? 0)" }.joined(separator: "  ") + "  (finished: last \(finishedWithin))")
         print("oldest due job: " + (status.oldestDueAgeSeconds.map { String(format: "%.1f s", $0) } ?? "none"))
         if status.stuckJobs > 0 {
-            print("stuck: \(status.stuckJobs) job(s) whose Dfns operation exists or may exist have been failing for over 15 minutes; "
-                + "see last_error of jobs with failing_since set")
+            print(
+                "stuck: \(status.stuckJobs) job(s) whose Dfns operation exists or may exist have been failing for over 15 minutes; "
+                    + "see last_error of jobs with failing_since set")
         }
         print("workers alive: \(status.workers.count)")
         for worker in status.workers {
             let heartbeat = String(format: "%.0f s ago", Date().timeIntervalSince(worker.heartbeatAt))
             let state = worker.paused.map { "paused: \($0)" } ?? (worker.rateLimited ? "rate-limited by Dfns" : "running")
-            print("  \(worker.workerId) on \(worker.host) since \(worker.startedAt.formatted(.iso8601)), heartbeat \(heartbeat), "
-                + "\(worker.inFlight) in flight, \(state)")
+            print(
+                "  \(worker.workerId) on \(worker.host) since \(worker.startedAt.formatted(.iso8601)), heartbeat \(heartbeat), "
+                    + "\(worker.inFlight) in flight, \(state)")
         }
         guard !status.counts.isEmpty else { return }
         print("")
-        print("queue".padding(toLength: 16, withPad: " ", startingAt: 0) + "kind".padding(toLength: 20, withPad: " ", startingAt: 0) + "state".padding(toLength: 12, withPad: " ", startingAt: 0) + "count")
+        print(
+            "queue".padding(toLength: 16, withPad: " ", startingAt: 0) + "kind".padding(toLength: 20, withPad: " ", startingAt: 0)
+                + "state".padding(toLength: 12, withPad: " ", startingAt: 0) + "count")
         for count in status.counts {
-            print(count.queue.padding(toLength: 16, withPad: " ", startingAt: 0) + count.kind.padding(toLength: 20, withPad: " ", startingAt: 0)
-                + count.state.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0) + "\(count.count)")
+            print(
+                count.queue.padding(toLength: 16, withPad: " ", startingAt: 0) + count.kind.padding(toLength: 20, withPad: " ", startingAt: 0)
+                    + count.state.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0) + "\(count.count)")
         }
     }
 }

@@ -4,9 +4,13 @@ import DfnsWorker
 
 /// `dfns-worker migrate`: creates or upgrades schema `dfns_worker`.
 struct MigrateCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "migrate", abstract: "Create or upgrade the dfns_worker schema (safe to run concurrently).")
+    static let configuration = CommandConfiguration(
+        commandName: "migrate", abstract: "Create or upgrade the dfns_worker schema (safe to run concurrently).")
 
-    @Option(help: "Apply the migrations up to this version only (staging an upgrade); every command that touches jobs refuses a schema older than its own version.")
+    @Option(
+        help:
+            "Apply the migrations up to this version only (staging an upgrade); every command that touches jobs refuses a schema older than its own version."
+    )
     var to: Int?
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var logging: LoggingOptions

@@ -1,6 +1,6 @@
 #if os(Linux)
-import CProcessControl
-import Glibc
+    import CProcessControl
+    import Glibc
 #endif
 
 /// What the process does to itself before it reads a secret: the Dfns token, the credential's private key and the
@@ -11,9 +11,9 @@ enum ProcessHardening {
     /// not dumpable. Best effort: a failure leaves the process as it was, and the systemd unit sets `LimitCORE=0` too.
     static func disableCoreDumps() {
         #if os(Linux)
-        var none = rlimit(rlim_cur: 0, rlim_max: 0)
-        _ = setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &none)
-        _ = dfns_worker_set_not_dumpable()
+            var none = rlimit(rlim_cur: 0, rlim_max: 0)
+            _ = setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &none)
+            _ = dfns_worker_set_not_dumpable()
         #endif
     }
 }

@@ -61,8 +61,9 @@ struct PruneCommand: AsyncParsableCommand {
             return
         }
         let verb = policy.archive ? "archived" : "deleted"
-        print("prune: \(verb) succeeded \(report.pruned[.succeeded] ?? 0), failed \(report.pruned[.failed] ?? 0), "
-            + "cancelled \(report.pruned[.cancelled] ?? 0); webhook events forgotten \(report.webhookEvents); oldest finished job left: "
-            + (report.oldestFinishedAgeSeconds.map { String(format: "%.0f s ago", $0) } ?? "none"))
+        print(
+            "prune: \(verb) succeeded \(report.pruned[.succeeded] ?? 0), failed \(report.pruned[.failed] ?? 0), "
+                + "cancelled \(report.pruned[.cancelled] ?? 0); webhook events forgotten \(report.webhookEvents); oldest finished job left: "
+                + (report.oldestFinishedAgeSeconds.map { String(format: "%.0f s ago", $0) } ?? "none"))
     }
 }

@@ -1,8 +1,8 @@
 import ArgumentParser
 import DfnsConsole
 import DfnsJobs
-import Foundation
 import DfnsWorker
+import Foundation
 import Logging
 import Metrics
 import NIOCore
@@ -18,10 +18,11 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(help: "Address of the metrics and health endpoint.") var httpHost = "127.0.0.1"
     @Option(help: "Port of the metrics and health endpoint (0 picks a free one).") var httpPort = 9400
-    @Option(help: """
-        Path on the HTTP endpoint where Dfns webhook events are received; on only when $DFNS_WEBHOOK_SECRET holds the \
-        webhook's secret (see `dfns-worker webhooks register`). Polls then start after 30 s and back off to 5 minutes.
-        """)
+    @Option(
+        help: """
+            Path on the HTTP endpoint where Dfns webhook events are received; on only when $DFNS_WEBHOOK_SECRET holds the \
+            webhook's secret (see `dfns-worker webhooks register`). Polls then start after 30 s and back off to 5 minutes.
+            """)
     var webhookPath = "/webhooks/dfns"
     @Option(help: "The operator console under /console of the HTTP endpoint: on (read-only without $DFNS_CONSOLE_TOKEN) or off.")
     var console = "on"
@@ -35,7 +36,8 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         guard (0...65535).contains(httpPort) else { throw ValidationError("--http-port must be 0-65535") }
         guard webhookPath.hasPrefix("/"), webhookPath.count <= 200, !["/metrics", "/health/live", "/health/ready"].contains(webhookPath),
-              !webhookPath.hasPrefix("/console") else {
+            !webhookPath.hasPrefix("/console")
+        else {
             throw ValidationError("--webhook-path must be a path starting with / other than the metrics and health paths")
         }
         // The secret comes from the environment only: a flag would show it to every user of the host (`ps`).
@@ -51,13 +53,17 @@ struct RunCommand: AsyncParsableCommand {
         let consoleParts = try consoleSetup(logger: logger)
         let registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
-        factory.defaultDurationHistogramBuckets = [.milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30), .seconds(60)]
+        factory.defaultDurationHistogramBuckets = [
+            .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5),
+            .seconds(10), .seconds(30), .seconds(60),
+        ]
         MetricsSystem.bootstrap(factory)
         let metrics = WorkerMetrics(
             kinds: JobCatalog.registry().kinds, queues: try worker.configuration().queues,
             version: DfnsWorkerCommand.configuration.version, factory: factory
         )
-        let runtime = try await WorkerRuntime(database: database, dfns: dfns, options: worker, logger: logger, listen: true, metrics: metrics) { configuration in
+        let runtime = try await WorkerRuntime(database: database, dfns: dfns, options: worker, logger: logger, listen: true, metrics: metrics) {
+            configuration in
             if webhookSecret != nil { configuration.polls = .withWebhooks }
             configuration.version = DfnsWorkerCommand.configuration.version
         }
@@ -84,11 +90,12 @@ struct RunCommand: AsyncParsableCommand {
         if pruneEvery != nil {
             services.append(.init(service: Pruner(policy: retentionPolicy, store: runtime.store, metrics: metrics, logger: logger)))
         }
-        let group = ServiceGroup(configuration: .init(
-            services: services,
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger
-        ))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services,
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            ))
         try await runtime.withHTTPClient {
             try await runtime.checkDatabase(logger: logger)
             try await group.run()
@@ -138,11 +145,12 @@ struct DrainCommand: AsyncParsableCommand {
         }
         let written = summary.written
         let rate = summary.seconds > 0 ? Double(summary.claimed) / summary.seconds : 0
-        print(String(
-            format: "drain: %d jobs in %.2f s (%.0f jobs/s): succeeded %d, failed %d, retrying %d, waiting %d, handed back %d, lease lost %d",
-            summary.claimed, summary.seconds, rate, written[.succeeded] ?? 0, written[.failed] ?? 0, written[.retrying] ?? 0,
-            written[.waiting] ?? 0, written[.queued] ?? 0, summary.discarded
-        ))
+        print(
+            String(
+                format: "drain: %d jobs in %.2f s (%.0f jobs/s): succeeded %d, failed %d, retrying %d, waiting %d, handed back %d, lease lost %d",
+                summary.claimed, summary.seconds, rate, written[.succeeded] ?? 0, written[.failed] ?? 0, written[.retrying] ?? 0,
+                written[.waiting] ?? 0, written[.queued] ?? 0, summary.discarded
+            ))
         if let authFailure = summary.authFailure {
             throw CommandFailure("Dfns refused the credentials (\(authFailure)); jobs were left queued without spending attempts")
         }

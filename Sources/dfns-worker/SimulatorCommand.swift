@@ -37,11 +37,12 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Option(help: "Approve held transfers automatically this many milliseconds after creation (default: only through /_sim/approvals).")
     var approvalDelayMs: Int?
     @Option(help: "Destination address a deny-list policy rejects (repeatable).") var denyTo: [String] = []
-    @Option(help: """
-        Fault for an endpoint, ENDPOINT:KEY=VALUE[,KEY=VALUE] (repeatable). Endpoints: init, action, create-wallet, \
-        create-transfer, transfer-action, write (every other signed write), read. Keys: 5xx, 429-burst, lost, 5xx-after-commit, garbled, 404, nul-reason (probabilities), \
-        latency-ms, proxy-timeout-ms, 429-length, 429-retry-after (the header value, sent verbatim).
-        """)
+    @Option(
+        help: """
+            Fault for an endpoint, ENDPOINT:KEY=VALUE[,KEY=VALUE] (repeatable). Endpoints: init, action, create-wallet, \
+            create-transfer, transfer-action, write (every other signed write), read. Keys: 5xx, 429-burst, lost, 5xx-after-commit, garbled, 404, nul-reason (probabilities), \
+            latency-ms, proxy-timeout-ms, 429-length, 429-retry-after (the header value, sent verbatim).
+            """)
     var fault: [String] = []
     @Option(help: "Seed of every random decision.") var seed: UInt64 = 1
     @Flag(help: "Compare signed payloads with bodies byte for byte.") var strictPayload = false
@@ -65,7 +66,8 @@ struct SimulatorCommand: AsyncParsableCommand {
             .flatMap(\.keys).sorted().joined(separator: ", ")
         let application = simulator.application(logger: logger) { channel in
             let port = channel.localAddress?.port ?? configuration.port
-            let line = "dfns simulator listening on http://\(configuration.host):\(port) (credentials: \(credentials.isEmpty ? "none" : credentials))\n"
+            let line =
+                "dfns simulator listening on http://\(configuration.host):\(port) (credentials: \(credentials.isEmpty ? "none" : credentials))\n"
             FileHandle.standardOutput.write(Data(line.utf8))
         }
         let group = ServiceGroup(
@@ -75,7 +77,9 @@ struct SimulatorCommand: AsyncParsableCommand {
     }
 
     private static func probability(_ name: String, _ text: String) throws -> Double {
-        guard let value = Double(text), (0...1).contains(value) else { throw ValidationError("--webhook-fault \(name) must be a probability between 0 and 1") }
+        guard let value = Double(text), (0...1).contains(value) else {
+            throw ValidationError("--webhook-fault \(name) must be a probability between 0 and 1")
+        }
         return value
     }
 
@@ -100,7 +104,9 @@ struct SimulatorCommand: AsyncParsableCommand {
         for entry in fault {
             let parts = entry.split(separator: ":", maxSplits: 1).map(String.init)
             guard parts.count == 2, let endpoint = SimulatorEndpoint(rawValue: parts[0]) else {
-                throw ValidationError("--fault \(entry) must be ENDPOINT:KEY=VALUE with ENDPOINT one of \(SimulatorEndpoint.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ValidationError(
+                    "--fault \(entry) must be ENDPOINT:KEY=VALUE with ENDPOINT one of \(SimulatorEndpoint.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             do {
                 faults[endpoint] = try FaultRule(parsing: parts[1])
@@ -108,7 +114,10 @@ struct SimulatorCommand: AsyncParsableCommand {
                 throw ValidationError("--fault \(entry): \(error.message)")
             }
         }
-        for (name, value) in [("failed", failedFraction), ("rejected", rejectedFraction), ("approval", approvalFraction), ("original-mined-first", originalMinedFirstFraction)] where !(0...1).contains(value) {
+        for (name, value) in [
+            ("failed", failedFraction), ("rejected", rejectedFraction), ("approval", approvalFraction),
+            ("original-mined-first", originalMinedFirstFraction),
+        ] where !(0...1).contains(value) {
             throw ValidationError("--\(name)-fraction must be between 0 and 1")
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535") }

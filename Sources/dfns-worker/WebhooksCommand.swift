@@ -32,16 +32,19 @@ struct WebhooksCommand: AsyncParsableCommand {
                 throw ValidationError("--url must be an http(s) URL")
             }
             let client = try dfns.makeClient(logger: try logging.bootstrap(label: "dfns.worker"))
-            let existing = try await Array(collecting: client.all { try DfnsWebhooks.listWebhooks(limit: 100, paginationToken: $0) }).first { $0.url == url }
+            let existing = try await Array(collecting: client.all { try DfnsWebhooks.listWebhooks(limit: 100, paginationToken: $0) }).first {
+                $0.url == url
+            }
             if let existing {
                 _ = try await client.send(DfnsWebhooks.updateWebhook(webhookId: existing.id, events: WebhooksCommand.events, status: "Enabled"))
                 print("webhook \(existing.id) for \(url) updated (\(WebhooksCommand.events.count) events, enabled).")
                 print("Dfns shows a webhook's secret only when it is created: keep the DFNS_WEBHOOK_SECRET you stored then.")
                 return
             }
-            let webhook = try await client.send(DfnsWebhooks.createWebhook(
-                url: url, events: WebhooksCommand.events, description: "dfns-worker: wakes jobs waiting on Dfns", status: "Enabled"
-            ))
+            let webhook = try await client.send(
+                DfnsWebhooks.createWebhook(
+                    url: url, events: WebhooksCommand.events, description: "dfns-worker: wakes jobs waiting on Dfns", status: "Enabled"
+                ))
             print("webhook \(webhook.id) created for \(url) (\(WebhooksCommand.events.count) events).")
             print("Store its secret for `dfns-worker run` (Dfns shows it only now), e.g. in the unit's environment file:")
             print("DFNS_WEBHOOK_SECRET=\(webhook.secret ?? "")")

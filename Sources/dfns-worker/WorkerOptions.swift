@@ -1,5 +1,5 @@
-import AsyncHTTPClient
 import ArgumentParser
+import AsyncHTTPClient
 import DfnsJobs
 import DfnsSDK
 import DfnsWorker

@@ -1,7 +1,8 @@
 import DfnsSDK
-@testable import DfnsWorker
 import Foundation
 import Testing
+
+@testable import DfnsWorker
 
 /// The state machine of RELIABILITY.md, row by row, as the engine decides it: how an attempt ended (and what Dfns
 /// held before) → the row's next state, what Dfns holds afterwards, the attempt given back or not, the code. No
@@ -51,46 +52,113 @@ struct OutcomePolicyTests {
 
     static let cases: [Case] = [
         // Answers.
-        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .succeeded, state: .succeeded, entityAfter: .exists, attemptUse: .kept, code: nil),
-        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .waiting, state: .waiting, entityAfter: .exists, attemptUse: .kept, code: nil),
-        Case(from: .retrying, entity: .unknown, attempt: 2, spent: true, end: .deferred, state: .retrying, entityAfter: nil, attemptUse: .givenBack, code: nil),
-        Case(from: .waiting, entity: .exists, attempt: 1, spent: false, end: .deferred, state: .waiting, entityAfter: nil, attemptUse: .kept, code: nil),
+        Case(
+            from: .queued, entity: .none, attempt: 1, spent: true, end: .succeeded, state: .succeeded, entityAfter: .exists, attemptUse: .kept,
+            code: nil),
+        Case(
+            from: .queued, entity: .none, attempt: 1, spent: true, end: .waiting, state: .waiting, entityAfter: .exists, attemptUse: .kept, code: nil),
+        Case(
+            from: .retrying, entity: .unknown, attempt: 2, spent: true, end: .deferred, state: .retrying, entityAfter: nil, attemptUse: .givenBack,
+            code: nil),
+        Case(
+            from: .waiting, entity: .exists, attempt: 1, spent: false, end: .deferred, state: .waiting, entityAfter: nil, attemptUse: .kept, code: nil
+        ),
         // Failures the handler names.
-        Case(from: .waiting, entity: .exists, attempt: 1, spent: false, end: .verdict, state: .failed, entityAfter: .failed, attemptUse: .kept, code: "dfns_rejected"),
-        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .plainFailure, state: .failed, entityAfter: nil, attemptUse: .kept, code: "invalid_payload"),
-        Case(from: .retrying, entity: .unknown, attempt: 2, spent: true, end: .plainFailure, state: .retrying, entityAfter: nil, attemptUse: .kept, code: "invalid_payload"),
-        Case(from: .waiting, entity: .exists, attempt: 1, spent: false, end: .plainFailure, state: .waiting, entityAfter: nil, attemptUse: .kept, code: "invalid_payload"),
-        Case(from: .retrying, entity: .unknown, attempt: 3, spent: false, end: .nothingCreated, state: .failed, entityAfter: DfnsEntity.none, attemptUse: .kept, code: "attempts_exhausted"),
+        Case(
+            from: .waiting, entity: .exists, attempt: 1, spent: false, end: .verdict, state: .failed, entityAfter: .failed, attemptUse: .kept,
+            code: "dfns_rejected"),
+        Case(
+            from: .queued, entity: .none, attempt: 1, spent: true, end: .plainFailure, state: .failed, entityAfter: nil, attemptUse: .kept,
+            code: "invalid_payload"),
+        Case(
+            from: .retrying, entity: .unknown, attempt: 2, spent: true, end: .plainFailure, state: .retrying, entityAfter: nil, attemptUse: .kept,
+            code: "invalid_payload"),
+        Case(
+            from: .waiting, entity: .exists, attempt: 1, spent: false, end: .plainFailure, state: .waiting, entityAfter: nil, attemptUse: .kept,
+            code: "invalid_payload"),
+        Case(
+            from: .retrying, entity: .unknown, attempt: 3, spent: false, end: .nothingCreated, state: .failed, entityAfter: DfnsEntity.none,
+            attemptUse: .kept, code: "attempts_exhausted"),
         // Dfns errors before anything was created.
-        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .dfns(.validation, status: 400, unknown: false), state: .failed, entityAfter: nil, attemptUse: .kept, code: "validation"),
-        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .dfns(.server, status: 503, unknown: false), state: .retrying, entityAfter: nil, attemptUse: .kept, code: "server_error"),
-        Case(from: .retrying, entity: .none, attempt: 3, spent: true, end: .dfns(.server, status: 503, unknown: false), state: .failed, entityAfter: nil, attemptUse: .kept, code: "server_error"),
+        Case(
+            from: .queued, entity: .none, attempt: 1, spent: true, end: .dfns(.validation, status: 400, unknown: false), state: .failed,
+            entityAfter: nil, attemptUse: .kept, code: "validation"),
+        Case(
+            from: .queued, entity: .none, attempt: 1, spent: true, end: .dfns(.server, status: 503, unknown: false), state: .retrying,
+            entityAfter: nil, attemptUse: .kept, code: "server_error"),
+        Case(
+            from: .retrying, entity: .none, attempt: 3, spent: true, end: .dfns(.server, status: 503, unknown: false), state: .failed,
+            entityAfter: nil, attemptUse: .kept, code: "server_error"),
         // A write that got no definite answer.
-        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .dfns(.transport, status: nil, unknown: true), state: .retrying, entityAfter: .unknown, attemptUse: .kept, code: "transport"),
-        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .dfns(.server, status: 502, unknown: true), state: .retrying, entityAfter: .unknown, attemptUse: .kept, code: "server_error"),
-        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .dfns(.decoding, status: nil, unknown: true), state: .retrying, entityAfter: .unknown, attemptUse: .kept, code: "decoding"),
-        Case(from: .retrying, entity: .none, attempt: 3, spent: true, end: .dfns(.timeout, status: nil, unknown: true), state: .retrying, entityAfter: .unknown, attemptUse: .kept, code: "timeout"),
-        Case(from: .retrying, entity: .unknown, attempt: 3, spent: false, end: .dfns(.server, status: 500, unknown: false), state: .retrying, entityAfter: nil, attemptUse: .kept, code: "server_error"),
-        Case(from: .retrying, entity: .unknown, attempt: 3, spent: false, end: .dfns(.notFound, status: 404, unknown: false), state: .retrying, entityAfter: nil, attemptUse: .kept, code: "not_found"),
+        Case(
+            from: .queued, entity: .none, attempt: 1, spent: true, end: .dfns(.transport, status: nil, unknown: true), state: .retrying,
+            entityAfter: .unknown, attemptUse: .kept, code: "transport"),
+        Case(
+            from: .queued, entity: .none, attempt: 1, spent: true, end: .dfns(.server, status: 502, unknown: true), state: .retrying,
+            entityAfter: .unknown, attemptUse: .kept, code: "server_error"),
+        Case(
+            from: .queued, entity: .none, attempt: 1, spent: true, end: .dfns(.decoding, status: nil, unknown: true), state: .retrying,
+            entityAfter: .unknown, attemptUse: .kept, code: "decoding"),
+        Case(
+            from: .retrying, entity: .none, attempt: 3, spent: true, end: .dfns(.timeout, status: nil, unknown: true), state: .retrying,
+            entityAfter: .unknown, attemptUse: .kept, code: "timeout"),
+        Case(
+            from: .retrying, entity: .unknown, attempt: 3, spent: false, end: .dfns(.server, status: 500, unknown: false), state: .retrying,
+            entityAfter: nil, attemptUse: .kept, code: "server_error"),
+        Case(
+            from: .retrying, entity: .unknown, attempt: 3, spent: false, end: .dfns(.notFound, status: 404, unknown: false), state: .retrying,
+            entityAfter: nil, attemptUse: .kept, code: "not_found"),
         // Following an entity Dfns accepted: never failed.
-        Case(from: .waiting, entity: .exists, attempt: 1, spent: false, end: .dfns(.notFound, status: 404, unknown: false), state: .waiting, entityAfter: nil, attemptUse: .kept, code: "not_found"),
-        Case(from: .waiting, entity: .exists, attempt: 3, spent: false, end: .dfns(.decoding, status: nil, unknown: false), state: .waiting, entityAfter: nil, attemptUse: .kept, code: "decoding"),
-        Case(from: .waiting, entity: .exists, attempt: 1, spent: false, end: .dfns(.server, status: 500, unknown: false), state: .waiting, entityAfter: nil, attemptUse: .kept, code: "server_error"),
+        Case(
+            from: .waiting, entity: .exists, attempt: 1, spent: false, end: .dfns(.notFound, status: 404, unknown: false), state: .waiting,
+            entityAfter: nil, attemptUse: .kept, code: "not_found"),
+        Case(
+            from: .waiting, entity: .exists, attempt: 3, spent: false, end: .dfns(.decoding, status: nil, unknown: false), state: .waiting,
+            entityAfter: nil, attemptUse: .kept, code: "decoding"),
+        Case(
+            from: .waiting, entity: .exists, attempt: 1, spent: false, end: .dfns(.server, status: 500, unknown: false), state: .waiting,
+            entityAfter: nil, attemptUse: .kept, code: "server_error"),
         // Authentication and rate limits: not the job's fault.
-        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .dfns(.unauthorized, status: 401, unknown: false), state: .retrying, entityAfter: nil, attemptUse: .givenBack, code: "unauthorized"),
-        Case(from: .waiting, entity: .exists, attempt: 1, spent: false, end: .dfns(.unauthorized, status: 401, unknown: false), state: .waiting, entityAfter: nil, attemptUse: .kept, code: "unauthorized"),
-        Case(from: .queued, entity: .none, attempt: 1, spent: true, refusals: 0, end: .dfns(.forbidden, status: 403, unknown: false), state: .retrying, entityAfter: nil, attemptUse: .givenBack, code: "forbidden"),
-        Case(from: .retrying, entity: .none, attempt: 1, spent: true, refusals: 2, end: .dfns(.forbidden, status: 403, unknown: false), state: .failed, entityAfter: nil, attemptUse: .kept, code: "forbidden"),
-        Case(from: .retrying, entity: .unknown, attempt: 2, spent: true, refusals: 2, end: .dfns(.forbidden, status: 403, unknown: false), state: .retrying, entityAfter: nil, attemptUse: .exhausted, code: "forbidden"),
-        Case(from: .waiting, entity: .exists, attempt: 1, spent: false, refusals: 5, end: .dfns(.forbidden, status: 403, unknown: false), state: .waiting, entityAfter: nil, attemptUse: .kept, code: "forbidden"),
-        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .rateLimited(retryAfter: .seconds(86_400)), state: .retrying, entityAfter: nil, attemptUse: .givenBack, code: "rate_limited"),
+        Case(
+            from: .queued, entity: .none, attempt: 1, spent: true, end: .dfns(.unauthorized, status: 401, unknown: false), state: .retrying,
+            entityAfter: nil, attemptUse: .givenBack, code: "unauthorized"),
+        Case(
+            from: .waiting, entity: .exists, attempt: 1, spent: false, end: .dfns(.unauthorized, status: 401, unknown: false), state: .waiting,
+            entityAfter: nil, attemptUse: .kept, code: "unauthorized"),
+        Case(
+            from: .queued, entity: .none, attempt: 1, spent: true, refusals: 0, end: .dfns(.forbidden, status: 403, unknown: false), state: .retrying,
+            entityAfter: nil, attemptUse: .givenBack, code: "forbidden"),
+        Case(
+            from: .retrying, entity: .none, attempt: 1, spent: true, refusals: 2, end: .dfns(.forbidden, status: 403, unknown: false), state: .failed,
+            entityAfter: nil, attemptUse: .kept, code: "forbidden"),
+        Case(
+            from: .retrying, entity: .unknown, attempt: 2, spent: true, refusals: 2, end: .dfns(.forbidden, status: 403, unknown: false),
+            state: .retrying, entityAfter: nil, attemptUse: .exhausted, code: "forbidden"),
+        Case(
+            from: .waiting, entity: .exists, attempt: 1, spent: false, refusals: 5, end: .dfns(.forbidden, status: 403, unknown: false),
+            state: .waiting, entityAfter: nil, attemptUse: .kept, code: "forbidden"),
+        Case(
+            from: .queued, entity: .none, attempt: 1, spent: true, end: .rateLimited(retryAfter: .seconds(86_400)), state: .retrying,
+            entityAfter: nil, attemptUse: .givenBack, code: "rate_limited"),
         // Interrupted attempts.
-        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .stopped(.shutdown, writeSent: false), state: .queued, entityAfter: nil, attemptUse: .givenBack, code: nil),
-        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .stopped(.shutdown, writeSent: true), state: .queued, entityAfter: .unknown, attemptUse: .givenBack, code: nil),
-        Case(from: .waiting, entity: .exists, attempt: 1, spent: false, end: .stopped(.leaseLost, writeSent: true), state: .waiting, entityAfter: nil, attemptUse: .kept, code: nil),
-        Case(from: .retrying, entity: .none, attempt: 3, spent: true, end: .stopped(.timeout, writeSent: false), state: .failed, entityAfter: nil, attemptUse: .kept, code: "job_timeout"),
-        Case(from: .retrying, entity: .none, attempt: 3, spent: true, end: .stopped(.timeout, writeSent: true), state: .retrying, entityAfter: .unknown, attemptUse: .kept, code: "job_timeout"),
-        Case(from: .queued, entity: .none, attempt: 1, spent: true, end: .internalError(writeSent: true), state: .retrying, entityAfter: .unknown, attemptUse: .kept, code: "internal"),
+        Case(
+            from: .queued, entity: .none, attempt: 1, spent: true, end: .stopped(.shutdown, writeSent: false), state: .queued, entityAfter: nil,
+            attemptUse: .givenBack, code: nil),
+        Case(
+            from: .queued, entity: .none, attempt: 1, spent: true, end: .stopped(.shutdown, writeSent: true), state: .queued, entityAfter: .unknown,
+            attemptUse: .givenBack, code: nil),
+        Case(
+            from: .waiting, entity: .exists, attempt: 1, spent: false, end: .stopped(.leaseLost, writeSent: true), state: .waiting, entityAfter: nil,
+            attemptUse: .kept, code: nil),
+        Case(
+            from: .retrying, entity: .none, attempt: 3, spent: true, end: .stopped(.timeout, writeSent: false), state: .failed, entityAfter: nil,
+            attemptUse: .kept, code: "job_timeout"),
+        Case(
+            from: .retrying, entity: .none, attempt: 3, spent: true, end: .stopped(.timeout, writeSent: true), state: .retrying,
+            entityAfter: .unknown, attemptUse: .kept, code: "job_timeout"),
+        Case(
+            from: .queued, entity: .none, attempt: 1, spent: true, end: .internalError(writeSent: true), state: .retrying, entityAfter: .unknown,
+            attemptUse: .kept, code: "internal"),
     ]
 
     static let configuration: WorkerConfiguration = {
@@ -119,14 +187,18 @@ struct OutcomePolicyTests {
         let completion: JobCompletion
         switch row.end {
         case .succeeded: completion = policy.completion(for: job, outcome: .succeeded(result: .object([:])))
-        case .waiting: completion = policy.completion(for: job, outcome: .waiting(checkpoint: .object([:]), pollAfter: .seconds(1), snapshot: nil, reference: nil))
+        case .waiting:
+            completion = policy.completion(
+                for: job, outcome: .waiting(checkpoint: .object([:]), pollAfter: .seconds(1), snapshot: nil, reference: nil))
         case .deferred: completion = policy.completion(for: job, outcome: .deferred(after: .seconds(5)))
         case .verdict:
             completion = policy.completion(
-                for: job, error: JobFailure.rejectedByDfns(code: "dfns_rejected", message: "Rejected", entity: .object([:]), reference: nil), stopped: nil, writeSent: false
+                for: job, error: JobFailure.rejectedByDfns(code: "dfns_rejected", message: "Rejected", entity: .object([:]), reference: nil),
+                stopped: nil, writeSent: false
             )
         case .nothingCreated:
-            completion = policy.completion(for: job, error: JobFailure.nothingCreated(code: "attempts_exhausted", message: "none"), stopped: nil, writeSent: false)
+            completion = policy.completion(
+                for: job, error: JobFailure.nothingCreated(code: "attempts_exhausted", message: "none"), stopped: nil, writeSent: false)
         case .plainFailure:
             completion = policy.completion(for: job, error: JobFailure.invalidPayload("payload.x is required"), stopped: nil, writeSent: false)
         case .dfns(let code, let status, let unknown):

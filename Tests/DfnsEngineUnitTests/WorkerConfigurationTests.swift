@@ -45,7 +45,9 @@ struct WorkerConfigurationTests {
             change(&configuration)
             #expect(configuration.problems.map(\.property) == [property])
             let error = #expect(throws: WorkerError.self) { try configuration.validate() }
-            #expect(error?.code == .configuration && error?.message.contains("invalid WorkerConfiguration: \(property) ") == true, "\(String(describing: error))")
+            #expect(
+                error?.code == .configuration && error?.message.contains("invalid WorkerConfiguration: \(property) ") == true,
+                "\(String(describing: error))")
         }
     }
 }

@@ -53,9 +53,12 @@ enum APICoverage {
         let source = (try? String(contentsOf: root.appendingPathComponent("Sources/DfnsSDK/Requests/\(method.catalog).swift"), encoding: .utf8)) ?? ""
         guard let match = source.firstMatch(of: try! Regex("static func \(method.swiftName)\\(([^)]*)\\)")) else { return nil }
         let parameters = String(match.output[1].substring ?? "")
-        let labels = parameters.isEmpty ? [] : parameters.split(separator: ",").map { parameter in
-            String(parameter.trimmingCharacters(in: .whitespaces).prefix { $0 != " " && $0 != ":" }) + ":"
-        }
+        let labels =
+            parameters.isEmpty
+            ? []
+            : parameters.split(separator: ",").map { parameter in
+                String(parameter.trimmingCharacters(in: .whitespacesAndNewlines).prefix { $0 != " " && $0 != ":" }) + ":"
+            }
         return "\(method.catalog).\(method.swiftName)(\(labels.joined()))"
     }
 
@@ -76,7 +79,8 @@ enum APICoverage {
         lines += ["", "| Official method | Swift | Simulator route | Test |", "|---|---|---|---|"]
         let order = Dictionary(uniqueKeysWithValues: domains.enumerated().map { ($1, $0) })
         for method in official.sorted(by: { (order[$0.domain] ?? 0, $0.name) < (order[$1.domain] ?? 0, $1.name) }) {
-            let route = method.httpMethod == "alias" ? "as `\(method.path)`" : "`\(method.httpMethod) \(method.path)`\(method.signed ? " (signed)" : "")"
+            let route =
+                method.httpMethod == "alias" ? "as `\(method.path)`" : "`\(method.httpMethod) \(method.path)`\(method.signed ? " (signed)" : "")"
             let swift = swiftDeclaration(method).map { "`\($0)`" } ?? "—"
             lines.append("| `\(method.domain).\(method.name)` | \(swift) | \(route) | `\(test(of: method.domain))` |")
         }

@@ -23,7 +23,9 @@ struct APICoverageTests {
 
     /// Polls until `read` returns an entity in one of `statuses`, for at most 20 s. The simulator's statuses follow its
     /// clock: a test that must act in one status gives each stage a step long enough for a loaded machine to see it.
-    private func wait<Entity: Sendable>(for statuses: Set<TransferStatus>, _ read: () async throws -> Entity, _ statusOf: (Entity) -> TransferStatus) async throws -> Entity {
+    private func wait<Entity: Sendable>(for statuses: Set<TransferStatus>, _ read: () async throws -> Entity, _ statusOf: (Entity) -> TransferStatus)
+        async throws -> Entity
+    {
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {
             let entity = try await read()
@@ -37,7 +39,8 @@ struct APICoverageTests {
     func wallets() async throws {
         try await withClient { sim, client, recorder in
             // Wallets, tags, assets.
-            let wallet = try await client.send(DfnsWallets.createWallet(CreateWalletRequest(network: "EthereumSepolia", name: "cov", externalId: "cov-w")))
+            let wallet = try await client.send(
+                DfnsWallets.createWallet(CreateWalletRequest(network: "EthereumSepolia", name: "cov", externalId: "cov-w")))
             #expect(try await client.send(DfnsWallets.getWallet(walletId: wallet.id)).id == wallet.id)
             #expect(try await client.send(DfnsWallets.listWallets(limit: 10)).items.map(\.id).contains(wallet.id))
             #expect(try await client.send(DfnsWallets.updateWallet(walletId: wallet.id, name: "renamed")).name == "renamed")
@@ -51,10 +54,16 @@ struct APICoverageTests {
             var transfers: [Transfer] = []
             var transactions: [Transaction] = []
             for index in 0..<3 {
-                transfers.append(try await client.send(DfnsWallets.transferAsset(walletId: wallet.id, .native(to: Self.evmAddress, amount: "1\(index)", externalId: "cov-t\(index)"))))
-                transactions.append(try await client.send(DfnsWallets.signAndBroadcastTransaction(
-                    walletId: wallet.id, ["kind": "Evm", "to": .string(Self.evmAddress), "value": "1", "data": "0x", "externalId": .string("cov-x\(index)")]
-                )))
+                transfers.append(
+                    try await client.send(
+                        DfnsWallets.transferAsset(walletId: wallet.id, .native(to: Self.evmAddress, amount: "1\(index)", externalId: "cov-t\(index)"))
+                    ))
+                transactions.append(
+                    try await client.send(
+                        DfnsWallets.signAndBroadcastTransaction(
+                            walletId: wallet.id,
+                            ["kind": "Evm", "to": .string(Self.evmAddress), "value": "1", "data": "0x", "externalId": .string("cov-x\(index)")]
+                        )))
             }
             #expect(try await client.send(DfnsWallets.listTransfers(walletId: wallet.id)).items.count == 3)
             #expect(try await client.send(DfnsWallets.listTransactions(walletId: wallet.id)).items.map(\.id) == transactions.map(\.id))
@@ -86,27 +95,33 @@ struct APICoverageTests {
             let history = try await client.send(DfnsWallets.getWalletHistory(walletId: wallet.id, filters: ["direction": "Out"]))
             #expect(history.items.count == 1)
             let hour = Date.ISO8601FormatStyle()
-            let org = try await client.send(DfnsWallets.listOrgWalletHistory(
-                startTime: Date().addingTimeInterval(-3600).formatted(hour), endTime: Date().addingTimeInterval(3600).formatted(hour)
-            ))
+            let org = try await client.send(
+                DfnsWallets.listOrgWalletHistory(
+                    startTime: Date().addingTimeInterval(-3600).formatted(hour), endTime: Date().addingTimeInterval(3600).formatted(hour)
+                ))
             #expect(org.items.count == 1)
 
             // Canton: activation and the ledger proxy.
             let canton = try await client.createWallet(CreateWalletRequest(network: "Canton"))
             #expect(try await client.send(DfnsWallets.activateWallet(walletId: canton.id, ["kind": "Canton"])).requestBody?["kind"] == "Activate")
-            #expect(try await client.send(DfnsWallets.cantonLedgerApiProxy(walletId: canton.id, requestMethod: "GET", resource: "/v2/version"))["status"] == 200)
+            #expect(
+                try await client.send(DfnsWallets.cantonLedgerApiProxy(walletId: canton.id, requestMethod: "GET", resource: "/v2/version"))["status"]
+                    == 200)
 
             // Import and bulk creation.
             let shares: JSONValue = [["signerId": "s1", "encryptedKeyShare": "AAAA"], ["signerId": "s2", "encryptedKeyShare": "BBBB"]]
-            let imported = try await client.send(DfnsWallets.importWallet([
-                "network": "EthereumSepolia", "curve": "secp256k1", "protocol": "CGGMP24", "minSigners": 2, "encryptedKeyShares": shares, "name": "imported",
-            ]))
+            let imported = try await client.send(
+                DfnsWallets.importWallet([
+                    "network": "EthereumSepolia", "curve": "secp256k1", "protocol": "CGGMP24", "minSigners": 2, "encryptedKeyShares": shares,
+                    "name": "imported",
+                ]))
             #expect(imported.name == "imported")
             let job = try await client.send(DfnsWallets.bulkCreateWallets(network: "Bitcoin", count: 3, name: "batch", tags: ["bulk"]))
             #expect(job.status == "Completed" && job.totalCount == 3)
             #expect(try await client.send(DfnsWallets.listBulkWalletJobs(status: "Completed")).items.map(\.id) == [job.id])
             #expect(try await client.send(DfnsWallets.getBulkWalletJob(jobId: job.id)).completedCount == 3)
-            #expect(try await client.send(DfnsWallets.listBulkWalletJobWallets(jobId: job.id)).items.map(\.name) == ["batch-1", "batch-2", "batch-3"])
+            #expect(
+                try await client.send(DfnsWallets.listBulkWalletJobWallets(jobId: job.id)).items.map(\.name) == ["batch-1", "batch-2", "batch-3"])
 
             // Offers, made by a counterparty through the control plane.
             let offers = try await [1, 2].asyncMap { _ in try await sim.control(post: "offers", ["walletId": canton.id])["id"] as? String ?? "" }
@@ -114,7 +129,9 @@ struct APICoverageTests {
             #expect(try await client.send(DfnsWallets.getOffer(walletId: canton.id, offerId: offers[0])).status == "Pending")
             #expect(try await client.send(DfnsWallets.acceptOffer(walletId: canton.id, offerId: offers[0])).status == "Accepted")
             #expect(try await client.send(DfnsWallets.rejectOffer(walletId: canton.id, offerId: offers[1])).status == "Rejected")
-            let again = await #expect(throws: DfnsError.self) { try await client.send(DfnsWallets.acceptOffer(walletId: canton.id, offerId: offers[1])) }
+            let again = await #expect(throws: DfnsError.self) {
+                try await client.send(DfnsWallets.acceptOffer(walletId: canton.id, offerId: offers[1]))
+            }
             #expect(again?.httpStatus == 400)
 
             #expect(recorder.missing(in: "wallets") == [])
@@ -136,7 +153,8 @@ struct APICoverageTests {
             #expect(Set(listed.map(\.id)) == [key.id, walletKeyId])
             #expect(try await client.send(DfnsKeys.updateKey(keyId: key.id, name: "renamed")).name == "renamed")
             let derived = try await client.send(DfnsKeys.deriveKey(keyId: key.id, domain: "0x01", seed: "0x02"))
-            #expect(derived == (try await client.send(DfnsKeys.deriveKey(keyId: key.id, domain: "0x01", seed: "0x02"))), "derivation is deterministic")
+            #expect(
+                derived == (try await client.send(DfnsKeys.deriveKey(keyId: key.id, domain: "0x01", seed: "0x02"))), "derivation is deterministic")
 
             let body: JSONValue = ["kind": "Hash", "hash": .string("0x" + String(repeating: "1f", count: 32)), "externalId": "cov-sig-1"]
             let signature = try await client.send(DfnsKeys.generateSignature(keyId: key.id, body))
@@ -150,12 +168,15 @@ struct APICoverageTests {
             #expect(signed.signature?["encoded"]?.stringValue?.hasPrefix("0x") == true && signed.dateSigned != nil)
             #expect(try await client.send(DfnsKeys.listSignatures(keyId: key.id)).items.map(\.id) == [signature.id])
 
-            let exported = try await client.send(DfnsKeys.exportKey(keyId: key.id, encryptionKey: "pk-hex", supportedSchemes: [["protocol": "CGGMP24", "curve": "secp256k1"]]))
+            let exported = try await client.send(
+                DfnsKeys.exportKey(keyId: key.id, encryptionKey: "pk-hex", supportedSchemes: [["protocol": "CGGMP24", "curve": "secp256k1"]]))
             #expect(exported["encryptedKeyShares"]?.arrayValue?.isEmpty == false)
             #expect(try await client.send(DfnsKeys.delegateKey(keyId: key.id, delegateTo: "us-end-user"))["status"] == "Delegated")
-            let imported = try await client.send(DfnsKeys.importKey([
-                "curve": "ed25519", "protocol": "FROST", "minSigners": 1, "encryptedKeyShares": [["signerId": "s1", "encryptedKeyShare": "AAAA"]],
-            ]))
+            let imported = try await client.send(
+                DfnsKeys.importKey([
+                    "curve": "ed25519", "protocol": "FROST", "minSigners": 1,
+                    "encryptedKeyShares": [["signerId": "s1", "encryptedKeyShare": "AAAA"]],
+                ]))
             #expect(imported.raw["imported"] == true)
             #expect(try await client.send(DfnsKeys.deleteKey(keyId: imported.id)).status == "Archived")
             #expect(recorder.missing(in: "keys") == [])
@@ -175,7 +196,10 @@ struct APICoverageTests {
             #expect(try await client.send(DfnsPolicies.getPolicy(policyId: policy.id)) == policy)
             #expect(try await client.send(DfnsPolicies.listPolicies(status: "Active")).items.map(\.id) == [policy.id])
             var renamed = body
-            if case .object(var members) = renamed { members["name"] = "renamed"; renamed = .object(members) }
+            if case .object(var members) = renamed {
+                members["name"] = "renamed"
+                renamed = .object(members)
+            }
             #expect(try await client.send(DfnsPolicies.updatePolicy(policyId: policy.id, renamed)).name == "renamed")
             #expect(try await client.send(DfnsPolicies.deletePolicy(policyId: policy.id)).status == "Archived")
             #expect(try await client.send(DfnsPolicies.getSumsubTravelRulePublicKey())["kty"] == "RSA")
@@ -184,11 +208,15 @@ struct APICoverageTests {
             let held = try await client.createTransfer(walletId: wallet.id, .native(to: Self.evmAddress, amount: "5", externalId: "cov-held"))
             let approvalId = try #require(held.approvalId)
             #expect(try await client.send(DfnsPolicies.listApprovals(filters: ["status": "Pending"])).items.map(\.id) == [approvalId])
-            #expect(try await client.send(DfnsPolicies.getApproval(approvalId: approvalId)).activity?["transferRequest"]?["id"]?.stringValue == held.id)
+            #expect(
+                try await client.send(DfnsPolicies.getApproval(approvalId: approvalId)).activity?["transferRequest"]?["id"]?.stringValue == held.id)
             let decided = try await client.send(DfnsPolicies.createApprovalDecision(approvalId: approvalId, value: .approved, reason: "checked"))
             #expect(decided.status == "Approved" && decided.decisions.first?["reason"] == "checked")
-            _ = try await wait(for: [.executing, .broadcasted, .confirmed], { try await client.getTransfer(walletId: wallet.id, transferId: held.id) }, \.status)
-            let twice = await #expect(throws: DfnsError.self) { try await client.send(DfnsPolicies.createApprovalDecision(approvalId: approvalId, value: .denied)) }
+            _ = try await wait(
+                for: [.executing, .broadcasted, .confirmed], { try await client.getTransfer(walletId: wallet.id, transferId: held.id) }, \.status)
+            let twice = await #expect(throws: DfnsError.self) {
+                try await client.send(DfnsPolicies.createApprovalDecision(approvalId: approvalId, value: .denied))
+            }
             #expect(twice?.httpStatus == 400)
             #expect(recorder.missing(in: "policies") == [])
         }
@@ -198,7 +226,8 @@ struct APICoverageTests {
     func webhooks() async throws {
         try await WebhookReceiver.withReceiver { receiver in
             try await withClient { _, client, recorder in
-                let webhook = try await client.send(DfnsWebhooks.createWebhook(url: receiver.url, events: ["wallet.transfer.confirmed"], description: "ops"))
+                let webhook = try await client.send(
+                    DfnsWebhooks.createWebhook(url: receiver.url, events: ["wallet.transfer.confirmed"], description: "ops"))
                 let secret = try #require(webhook.secret)
                 #expect(secret.hasPrefix("whs-") && webhook.status == "Enabled")
                 #expect(try await client.send(DfnsWebhooks.getWebhook(webhookId: webhook.id)).secret == nil, "the secret is shown once")
@@ -210,7 +239,8 @@ struct APICoverageTests {
                 #expect(!WebhookReceiver.isSigned(delivery, secret: secret + "x"))
                 let events = try await client.send(DfnsWebhooks.listWebhookEvents(webhookId: webhook.id))
                 #expect(events.items.map(\.id) == [delivery.json["id"] as? String ?? ""])
-                #expect(try await client.send(DfnsWebhooks.getWebhookEvent(webhookId: webhook.id, webhookEventId: events.items[0].id)).status == "200")
+                #expect(
+                    try await client.send(DfnsWebhooks.getWebhookEvent(webhookId: webhook.id, webhookEventId: events.items[0].id)).status == "200")
                 #expect(try await client.send(DfnsWebhooks.deleteWebhook(webhookId: webhook.id))["deleted"] == true)
                 let gone = await #expect(throws: DfnsError.self) { try await client.send(DfnsWebhooks.getWebhook(webhookId: webhook.id)) }
                 #expect(gone?.httpStatus == 404)
@@ -223,16 +253,27 @@ struct APICoverageTests {
     func networks() async throws {
         try await withClient { _, client, recorder in
             #expect(try await client.send(DfnsNetworks.estimateFees(network: "EthereumSepolia"))["kind"] == "Eip1559")
-            let abi: JSONValue = ["type": "function", "name": "balanceOf", "stateMutability": "view", "inputs": [["name": "owner", "type": "address"]], "outputs": [["type": "uint256"]]]
-            let call = try await client.send(DfnsNetworks.callFunction(network: "EthereumSepolia", contract: Self.evmAddress, abi: abi, calldata: ["owner": .string(Self.evmAddress)]))
+            let abi: JSONValue = [
+                "type": "function", "name": "balanceOf", "stateMutability": "view", "inputs": [["name": "owner", "type": "address"]],
+                "outputs": [["type": "uint256"]],
+            ]
+            let call = try await client.send(
+                DfnsNetworks.callFunction(
+                    network: "EthereumSepolia", contract: Self.evmAddress, abi: abi, calldata: ["owner": .string(Self.evmAddress)]))
             #expect(call["result"]?.arrayValue?.count == 1)
-            #expect(try await client.send(DfnsNetworks.reindexTransaction(network: "EthereumSepolia", txHash: "0x" + String(repeating: "0a", count: 32)))["status"] == "Queued")
-            let validator = try await client.send(DfnsNetworks.createCantonValidator(network: "canton-testnet", ["kind": "Shared", "name": "shared"]))
+            #expect(
+                try await client.send(DfnsNetworks.reindexTransaction(network: "EthereumSepolia", txHash: "0x" + String(repeating: "0a", count: 32)))[
+                    "status"] == "Queued")
+            let validator = try await client.send(
+                DfnsNetworks.createCantonValidator(network: "canton-testnet", ["kind": "Shared", "name": "shared"]))
             #expect(validator.network == "CantonTestnet" && validator.kind == "Shared")
             #expect(try await client.send(DfnsNetworks.getCantonValidator(network: "canton-testnet", validatorId: validator.id)) == validator)
             #expect(try await client.send(DfnsNetworks.listCantonValidators(network: "canton-testnet")).items.map(\.id) == [validator.id])
-            #expect(try await client.send(DfnsNetworks.updateCantonValidator(network: "canton-testnet", validatorId: validator.id, ["name": "renamed"])).name == "renamed")
-            #expect(try await client.send(DfnsNetworks.deleteCantonValidator(network: "canton-testnet", validatorId: validator.id)).id == validator.id)
+            #expect(
+                try await client.send(DfnsNetworks.updateCantonValidator(network: "canton-testnet", validatorId: validator.id, ["name": "renamed"]))
+                    .name == "renamed")
+            #expect(
+                try await client.send(DfnsNetworks.deleteCantonValidator(network: "canton-testnet", validatorId: validator.id)).id == validator.id)
             #expect(try await client.send(DfnsNetworks.listCantonValidators(network: "canton-testnet")).items.isEmpty)
             #expect(recorder.missing(in: "networks") == [])
         }
@@ -251,7 +292,8 @@ struct APICoverageTests {
         let stop = try #require(readme.range(of: end, range: start.upperBound..<readme.endIndex))
         let table = "\n" + APICoverage.table() + "\n"
         if ProcessInfo.processInfo.environment["DFNS_UPDATE_COVERAGE"] == "1" {
-            try readme.replacingCharacters(in: start.upperBound..<stop.lowerBound, with: table).write(to: readmeURL, atomically: true, encoding: .utf8)
+            try readme.replacingCharacters(in: start.upperBound..<stop.lowerBound, with: table).write(
+                to: readmeURL, atomically: true, encoding: .utf8)
         }
         #expect(String(readme[start.upperBound..<stop.lowerBound]) == table, "README's coverage table is stale: rerun with DFNS_UPDATE_COVERAGE=1")
     }

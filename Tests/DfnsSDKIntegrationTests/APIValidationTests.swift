@@ -20,7 +20,10 @@ struct APIValidationTests {
             ("a body that is not an object", { _ = try DfnsKeys.generateSignature(keyId: "key-1", ["Hash"]) }),
             ("a validator on a network without validators", { _ = try DfnsNetworks.listCantonValidators(network: "Ethereum") }),
             ("a bulk creation of 0 wallets", { _ = try DfnsWallets.bulkCreateWallets(network: "Bitcoin", count: 0, name: "x") }),
-            ("a ledger proxy request with PUT", { _ = try DfnsWallets.cantonLedgerApiProxy(walletId: "wa-1", requestMethod: "PUT", resource: "/v2/version") }),
+            (
+                "a ledger proxy request with PUT",
+                { _ = try DfnsWallets.cantonLedgerApiProxy(walletId: "wa-1", requestMethod: "PUT", resource: "/v2/version") }
+            ),
         ]
         for (name, build) in cases {
             #expect(throws: DfnsError.self, "\(name)") { try build() }
@@ -39,28 +42,41 @@ struct APIValidationTests {
     }
 
     /// Signed bodies the SDK would not build, sent raw through `signedRequest`; the 400 names what is wrong.
-    @Test("the simulator answers bad bodies with a 400 naming the field", arguments: [
-        ("PUT", "/wallets/{wallet}/tags", #"{"tags":[]}"#, "tags"),
-        ("POST", "/wallets/{wallet}/transactions", #"{"kind":"Evm","to":"nope"}"#, "to must be"),
-        ("POST", "/wallets/{wallet}/transactions", #"{"kind":"Teleport"}"#, "not a transaction kind"),
-        ("POST", "/wallets/{wallet}/activate", #"{}"#, "needs no activation"),
-        ("POST", "/wallets/import", #"{"network":"Bitcoin","curve":"secp256k1","protocol":"CGGMP24","minSigners":3,"encryptedKeyShares":[{"signerId":"a","encryptedKeyShare":"b"}]}"#, "minSigners"),
-        ("POST", "/wallets/bulk-create", #"{"network":"Bitcoin","count":0,"name":"x"}"#, "count"),
-        ("POST", "/keys", #"{"scheme":"EdDSA","curve":"secp256k1"}"#, "scheme and curve"),
-        ("POST", "/keys/{key}/signatures", #"{"kind":"Hash","hash":"zz"}"#, "hash must be"),
-        ("POST", "/keys/{key}/derive", #"{"domain":"1","seed":"2"}"#, "hex"),
-        ("POST", "/v2/policies", #"{"name":"x","activityKind":"Wallets:Sign","rule":{"kind":"AlwaysTrigger"},"action":{"kind":"RequestApproval"}}"#, "approvalGroups"),
-        ("POST", "/v2/policies", #"{"name":"x","activityKind":"Wallets:Teleport","rule":{"kind":"AlwaysTrigger"},"action":{"kind":"Block"}}"#, "activityKind"),
-        ("POST", "/webhooks", #"{"url":"ftp://example.com","events":["*"]}"#, "url"),
-        ("POST", "/webhooks", #"{"url":"https://example.com","events":["wallet.teleported"]}"#, "wallet.teleported"),
-        ("POST", "/networks/canton/validators", #"{"kind":"Custom"}"#, "Custom validator"),
-        ("POST", "/networks/EthereumSepolia/transactions/reindex", #"{"txHash":"0x12"}"#, "txHash"),
-    ])
+    @Test(
+        "the simulator answers bad bodies with a 400 naming the field",
+        arguments: [
+            ("PUT", "/wallets/{wallet}/tags", #"{"tags":[]}"#, "tags"),
+            ("POST", "/wallets/{wallet}/transactions", #"{"kind":"Evm","to":"nope"}"#, "to must be"),
+            ("POST", "/wallets/{wallet}/transactions", #"{"kind":"Teleport"}"#, "not a transaction kind"),
+            ("POST", "/wallets/{wallet}/activate", #"{}"#, "needs no activation"),
+            (
+                "POST", "/wallets/import",
+                #"{"network":"Bitcoin","curve":"secp256k1","protocol":"CGGMP24","minSigners":3,"encryptedKeyShares":[{"signerId":"a","encryptedKeyShare":"b"}]}"#,
+                "minSigners"
+            ),
+            ("POST", "/wallets/bulk-create", #"{"network":"Bitcoin","count":0,"name":"x"}"#, "count"),
+            ("POST", "/keys", #"{"scheme":"EdDSA","curve":"secp256k1"}"#, "scheme and curve"),
+            ("POST", "/keys/{key}/signatures", #"{"kind":"Hash","hash":"zz"}"#, "hash must be"),
+            ("POST", "/keys/{key}/derive", #"{"domain":"1","seed":"2"}"#, "hex"),
+            (
+                "POST", "/v2/policies",
+                #"{"name":"x","activityKind":"Wallets:Sign","rule":{"kind":"AlwaysTrigger"},"action":{"kind":"RequestApproval"}}"#, "approvalGroups"
+            ),
+            (
+                "POST", "/v2/policies", #"{"name":"x","activityKind":"Wallets:Teleport","rule":{"kind":"AlwaysTrigger"},"action":{"kind":"Block"}}"#,
+                "activityKind"
+            ),
+            ("POST", "/webhooks", #"{"url":"ftp://example.com","events":["*"]}"#, "url"),
+            ("POST", "/webhooks", #"{"url":"https://example.com","events":["wallet.teleported"]}"#, "wallet.teleported"),
+            ("POST", "/networks/canton/validators", #"{"kind":"Custom"}"#, "Custom validator"),
+            ("POST", "/networks/EthereumSepolia/transactions/reindex", #"{"txHash":"0x12"}"#, "txHash"),
+        ])
     func refusedBySimulator(method: String, path: String, body: String, naming: String) async throws {
         try await SimulatorHarness.withSimulator { sim in
             let client = sim.client()
             let wallet = try await client.createWallet(CreateWalletRequest(network: "EthereumSepolia"))
-            let concrete = path.replacingOccurrences(of: "{wallet}", with: wallet.id).replacingOccurrences(of: "{key}", with: wallet.signingKey?.id ?? "")
+            let concrete = path.replacingOccurrences(of: "{wallet}", with: wallet.id).replacingOccurrences(
+                of: "{key}", with: wallet.signingKey?.id ?? "")
             let json = try JSONDecoder().decode(JSONValue.self, from: Data(body.utf8))
             let error = await #expect(throws: DfnsError.self) {
                 try await client.signedRequest(method: HTTPMethod(rawValue: method), path: concrete, body: json)
@@ -89,11 +105,14 @@ struct APIValidationTests {
             for index in 0..<5 {
                 _ = try await client.send(DfnsWebhooks.createWebhook(url: "https://example.com/\(index)", events: ["*"]))
             }
-            let sixth = await #expect(throws: DfnsError.self) { try await client.send(DfnsWebhooks.createWebhook(url: "https://example.com/6", events: ["*"])) }
+            let sixth = await #expect(throws: DfnsError.self) {
+                try await client.send(DfnsWebhooks.createWebhook(url: "https://example.com/6", events: ["*"]))
+            }
             #expect(sixth?.httpStatus == 400)
             let key = try await client.send(DfnsKeys.createKey(["scheme": "EdDSA", "curve": "ed25519"]))
             let export = await #expect(throws: DfnsError.self) {
-                try await client.send(DfnsKeys.exportKey(keyId: key.id, encryptionKey: "k", supportedSchemes: [["protocol": "FROST", "curve": "ed25519"]]))
+                try await client.send(
+                    DfnsKeys.exportKey(keyId: key.id, encryptionKey: "k", supportedSchemes: [["protocol": "FROST", "curve": "ed25519"]]))
             }
             #expect(export?.httpStatus == 403)
             let solana = try await client.createWallet(CreateWalletRequest(network: "Solana"))
@@ -110,13 +129,19 @@ struct APIValidationTests {
             let client = sim.client()
             let evm = try await client.createWallet(CreateWalletRequest(network: "EthereumSepolia"))
             let pending = try await client.createTransfer(walletId: evm.id, .native(to: "0x" + String(repeating: "ab", count: 20), amount: "1"))
-            let early = await #expect(throws: DfnsError.self) { try await client.send(DfnsWallets.cancelTransfer(walletId: evm.id, transferId: pending.id)) }
+            let early = await #expect(throws: DfnsError.self) {
+                try await client.send(DfnsWallets.cancelTransfer(walletId: evm.id, transferId: pending.id))
+            }
             #expect(early?.httpStatus == 400 && early?.message.contains("Pending") == true)
             let solana = try await client.createWallet(CreateWalletRequest(network: "Solana"))
             let other = try await client.createTransfer(walletId: solana.id, .native(to: "So1ana", amount: "1"))
-            let notEvm = await #expect(throws: DfnsError.self) { try await client.send(DfnsWallets.speedUpTransfer(walletId: solana.id, transferId: other.id)) }
+            let notEvm = await #expect(throws: DfnsError.self) {
+                try await client.send(DfnsWallets.speedUpTransfer(walletId: solana.id, transferId: other.id))
+            }
             #expect(notEvm?.httpStatus == 400 && notEvm?.message.contains("EVM") == true)
-            let wrongKind = await #expect(throws: DfnsError.self) { try await client.send(DfnsWallets.getTransaction(walletId: evm.id, transactionId: pending.id)) }
+            let wrongKind = await #expect(throws: DfnsError.self) {
+                try await client.send(DfnsWallets.getTransaction(walletId: evm.id, transactionId: pending.id))
+            }
             #expect(wrongKind?.httpStatus == 404, "a transfer is not a transaction")
         }
     }

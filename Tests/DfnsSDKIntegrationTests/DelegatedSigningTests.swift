@@ -36,16 +36,18 @@ struct DelegatedSigningTests {
     }
 
     /// One forged part per case, each refused with the status Dfns gives it, and nothing created.
-    @Test("forged passkey assertions are refused", arguments: [
-        ("an origin outside the relying party", 401),
-        ("http origin", 401),
-        ("another relying party's id hash", 401),
-        ("no user verification flag", 401),
-        ("no user presence flag", 401),
-        ("a registration (webauthn.create)", 400),
-        ("the Key client data type", 400),
-        ("an assertion of another challenge", 400),
-    ])
+    @Test(
+        "forged passkey assertions are refused",
+        arguments: [
+            ("an origin outside the relying party", 401),
+            ("http origin", 401),
+            ("another relying party's id hash", 401),
+            ("no user verification flag", 401),
+            ("no user presence flag", 401),
+            ("a registration (webauthn.create)", 400),
+            ("the Key client data type", 400),
+            ("an assertion of another challenge", 400),
+        ])
     func forgedPasskey(forgery: String, status: Int) async throws {
         try await withPasskey { sim, authenticator in
             let client = sim.delegatedClient()
@@ -73,7 +75,10 @@ struct DelegatedSigningTests {
         try await withPasskey { sim, authenticator in
             let client = sim.delegatedClient()
             let challenge = try await client.createWalletInit(Self.request)
-            guard case .fido2(var fido2) = try authenticator.assert(challenge) else { Issue.record("not a Fido2 assertion"); return }
+            guard case .fido2(var fido2) = try authenticator.assert(challenge) else {
+                Issue.record("not a Fido2 assertion")
+                return
+            }
             fido2.authenticatorData = ""
             let signed = SignedChallenge(challengeIdentifier: challenge.challengeIdentifier, firstFactor: .fido2(fido2))
             let error = await #expect(throws: DfnsError.self) { try await client.createWalletComplete(Self.request, signedChallenge: signed) }
@@ -144,11 +149,13 @@ struct DelegatedSigningTests {
         #expect((json["firstFactor"] as? [String: Any])?["kind"] as? String == "Key")
         let second = try #require(json["secondFactor"] as? [String: Any])
         #expect(second["kind"] as? String == "Fido2")
-        #expect(second["credentialAssertion"] as? [String: String] == [
-            "credId": "c1", "clientData": "cd", "authenticatorData": "ad", "signature": "sg", "userHandle": "uh",
-        ])
+        #expect(
+            second["credentialAssertion"] as? [String: String] == [
+                "credId": "c1", "clientData": "cd", "authenticatorData": "ad", "signature": "sg", "userHandle": "uh",
+            ])
         #expect(try JSONDecoder().decode(SignedChallenge.self, from: JSONEncoder().encode(signed)) == signed)
-        let ppk = SignedChallenge(challengeIdentifier: "id-2", firstFactor: .passwordProtectedKey(.init(credId: "p", clientData: "c", signature: "s")))
+        let ppk = SignedChallenge(
+            challengeIdentifier: "id-2", firstFactor: .passwordProtectedKey(.init(credId: "p", clientData: "c", signature: "s")))
         let decoded = try JSONDecoder().decode(SignedChallenge.self, from: JSONEncoder().encode(ppk))
         #expect(decoded == ppk && decoded.secondFactor == nil)
     }

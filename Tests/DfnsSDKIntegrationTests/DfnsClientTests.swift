@@ -151,7 +151,9 @@ struct DfnsClientTests {
 
     @Test("a day-long Retry-After reads as a minute and pauses the client no longer than its retry policy's limit")
     func longRetryAfter() async throws {
-        let configuration = SimulatorConfiguration(faults: [.actionInit: FaultRule(rateLimitBurstRate: 1, rateLimitBurstLength: 1, rateLimitRetryAfter: "86400")])
+        let configuration = SimulatorConfiguration(faults: [
+            .actionInit: FaultRule(rateLimitBurstRate: 1, rateLimitBurstLength: 1, rateLimitRetryAfter: "86400")
+        ])
         try await SimulatorHarness.withSimulator(configuration) { sim in
             let client = sim.client { $0.retryPolicy = RetryPolicy(maxAttempts: 1, maxRetryAfter: .seconds(1)) }
             let error = await #expect(throws: DfnsError.self) { try await client.createWallet(CreateWalletRequest(network: "Base")) }
@@ -244,7 +246,9 @@ struct DfnsClientTests {
         try await SimulatorHarness.withSimulator { sim in
             let client = sim.client()
             try await sim.setFaults(["create-wallet": ["lostAfterCommitRate": 1]])
-            let error = await #expect(throws: DfnsError.self) { try await client.createWallet(CreateWalletRequest(network: "Ethereum", externalId: "w-lost")) }
+            let error = await #expect(throws: DfnsError.self) {
+                try await client.createWallet(CreateWalletRequest(network: "Ethereum", externalId: "w-lost"))
+            }
             #expect(error?.code == .transport && error?.outcomeUnknown == true)
             try await sim.setFaults([:])
             #expect(try await sim.stat("walletsCreated") == 1)
@@ -327,7 +331,8 @@ struct DfnsClientTests {
                 try await delegated.completeUserAction(.PUT, path, body: nil, signedChallenge: signedForBody)
             }
             #expect(bodyless?.code == .forbidden, "a user action signed for a body does not cover a request without one")
-            let signedEmpty = try await UserActionSigning.sign(try await delegated.abortTransferInit(walletId: wallet.id, transferId: pending.id), with: sim.signers[.p256]!)
+            let signedEmpty = try await UserActionSigning.sign(
+                try await delegated.abortTransferInit(walletId: wallet.id, transferId: pending.id), with: sim.signers[.p256]!)
             let withBody = await #expect(throws: DfnsError.self) {
                 try await delegated.completeUserAction(.PUT, path, body: Array("{}".utf8), signedChallenge: signedEmpty)
             }
@@ -352,7 +357,8 @@ struct DfnsClientTests {
             let other = try await client.createTransferInit(walletId: wallet.id, transfer)
             let signedTransfer = try await UserActionSigning.sign(other, with: sim.signers[.secp256k1]!)
             let mismatch = await #expect(throws: DfnsError.self) {
-                try await client.createTransferComplete(walletId: wallet.id, .erc20(contract: "0xc0ffee", to: "0xabc", amount: "8"), signedChallenge: signedTransfer)
+                try await client.createTransferComplete(
+                    walletId: wallet.id, .erc20(contract: "0xc0ffee", to: "0xabc", amount: "8"), signedChallenge: signedTransfer)
             }
             #expect(mismatch?.code == .forbidden, "a body changed after signing is refused")
         }

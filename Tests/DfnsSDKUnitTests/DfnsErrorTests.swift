@@ -22,7 +22,8 @@ struct DfnsErrorTests {
 
     @Test("the Dfns envelope is parsed, raw body kept")
     func envelope() {
-        let body = #"{"error":{"id":"2038837570328299032","status":409,"message":"Conflicting transfer with same externalId","details":{"duplicate":{"id":"xfr-1","externalId":"e-1"}}}}"#
+        let body =
+            #"{"error":{"id":"2038837570328299032","status":409,"message":"Conflicting transfer with same externalId","details":{"duplicate":{"id":"xfr-1","externalId":"e-1"}}}}"#
         let error = DfnsError(httpStatus: 409, body: Array(body.utf8), retryAfterHeader: nil)
         #expect(error.code == .conflict)
         #expect(error.message == "Conflicting transfer with same externalId")
@@ -50,7 +51,9 @@ struct DfnsErrorTests {
         #expect(DfnsError.parseRetryAfter("-3") == nil)
     }
 
-    @Test("an absurd Retry-After is clamped to the longest wait (a minute) instead of trapping", arguments: ["1e300", "99999999999999999999", "86400000"])
+    @Test(
+        "an absurd Retry-After is clamped to the longest wait (a minute) instead of trapping",
+        arguments: ["1e300", "99999999999999999999", "86400000"])
     func absurdRetryAfter(value: String) {
         #expect(DfnsError.parseRetryAfter(value) == RateLimitPolicy.longestWait)
         #expect(DfnsError.parseRetryAfter("Fri, 31 Dec 9999 23:59:59 GMT") == RateLimitPolicy.longestWait)

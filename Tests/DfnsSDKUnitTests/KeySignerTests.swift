@@ -1,7 +1,7 @@
 import DfnsSDK
 import DfnsSimulator
-import Foundation
 import DfnsTestSupport
+import Foundation
 import Testing
 
 @Suite("Key signers")
@@ -61,9 +61,10 @@ struct KeySignerTests {
         #expect((#expect(throws: KeySignerError.self) { try load("ed448.pem") })?.code == .unsupportedKeyType)
         #expect((#expect(throws: KeySignerError.self) { try load("public.pem") })?.code == .notAPrivateKey)
         #expect((#expect(throws: KeySignerError.self) { try load("missing.pem") })?.code == .unreadableKey)
-        #expect((#expect(throws: KeySignerError.self) {
-            try KeySigner(credentialId: "c", privateKeyPEM: "-----BEGIN PRIVATE KEY-----\nnot base64\n-----END PRIVATE KEY-----\n")
-        })?.code == .unreadableKey)
+        #expect(
+            (#expect(throws: KeySignerError.self) {
+                try KeySigner(credentialId: "c", privateKeyPEM: "-----BEGIN PRIVATE KEY-----\nnot base64\n-----END PRIVATE KEY-----\n")
+            })?.code == .unreadableKey)
     }
 
     @Test("the key never appears in descriptions or errors")

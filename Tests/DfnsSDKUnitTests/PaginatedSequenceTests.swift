@@ -1,6 +1,7 @@
-@testable import DfnsSDK
 import Synchronization
 import Testing
+
+@testable import DfnsSDK
 
 @Suite("Paginated listings")
 struct PaginatedSequenceTests {
@@ -8,7 +9,10 @@ struct PaginatedSequenceTests {
     func repeatedToken() async throws {
         let fetches = Mutex(0)
         let pages = PaginatedSequence<Int> { token in
-            let count = fetches.withLock { $0 += 1; return $0 }
+            let count = fetches.withLock {
+                $0 += 1
+                return $0
+            }
             guard count < 100 else { throw CancellationError() }
             // Page A points at B, B points back at A.
             return Page(items: [count], nextPageToken: token == "B" ? "A" : "B")

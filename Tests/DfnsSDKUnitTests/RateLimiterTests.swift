@@ -56,7 +56,10 @@ struct RateLimiterTests {
         limiter.pause(for: .seconds(5))
         limiter.pause(for: .seconds(2))
         #expect(limiter.isPaused)
-        let waiter = Task { try await limiter.acquire(); return clock.now.offset }
+        let waiter = Task {
+            try await limiter.acquire()
+            return clock.now.offset
+        }
         await clock.waitForSleepers(1)
         clock.advance(by: .seconds(4))
         #expect(clock.sleeperCount == 1, "a shorter pause must not shorten the longer one")

@@ -12,14 +12,17 @@ struct UserActionSigningTests {
 
     private func challenge(allowing credentials: [String]) throws -> UserActionChallenge {
         let allow = credentials.map { "{\"type\":\"public-key\",\"id\":\"\($0)\"}" }.joined(separator: ",")
-        let json = "{\"challenge\":\"MWM0YTU\",\"challengeIdentifier\":\"eyJ0eX.abc\",\"allowCredentials\":{\"key\":[\(allow)],\"webauthn\":[]},\"rp\":{\"id\":\"dfns.io\"}}"
+        let json =
+            "{\"challenge\":\"MWM0YTU\",\"challengeIdentifier\":\"eyJ0eX.abc\",\"allowCredentials\":{\"key\":[\(allow)],\"webauthn\":[]},\"rp\":{\"id\":\"dfns.io\"}}"
         return try JSONDecoder().decode(UserActionChallenge.self, from: Data(json.utf8))
     }
 
     @Test("client data is the documented compact key.get object")
     func clientData() {
         let bytes = UserActionSigning.clientData(challenge: "MWM0YTU", origin: "https://app.dfns.ninja")
-        #expect(String(decoding: bytes, as: UTF8.self) == #"{"type":"key.get","challenge":"MWM0YTU","origin":"https://app.dfns.ninja","crossOrigin":false}"#)
+        #expect(
+            String(decoding: bytes, as: UTF8.self)
+                == #"{"type":"key.get","challenge":"MWM0YTU","origin":"https://app.dfns.ninja","crossOrigin":false}"#)
     }
 
     @Test("the assertion carries the credential, base64url client data and signature")

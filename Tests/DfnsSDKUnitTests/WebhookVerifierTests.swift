@@ -10,7 +10,9 @@ struct WebhookVerifierTests {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
 
     static func body(sent: Int64 = 1_800_000_000, data: String = #"{"transferRequest":{"id":"xfr-1","status":"Confirmed"}}"#) -> [UInt8] {
-        Array(#"{"id":"whe-1","kind":"wallet.transfer.confirmed","date":"2027-01-15T08:00:00.000Z","data":\#(data),"timestampSent":\#(sent),"deliveryAttempt":1}"#.utf8)
+        Array(
+            #"{"id":"whe-1","kind":"wallet.transfer.confirmed","date":"2027-01-15T08:00:00.000Z","data":\#(data),"timestampSent":\#(sent),"deliveryAttempt":1}"#
+                .utf8)
     }
 
     /// `sha256=` + the HMAC the openssl tool computes: independent of the SDK's own code.
@@ -28,7 +30,9 @@ struct WebhookVerifierTests {
         #expect(event.id == "whe-1" && event.kind == "wallet.transfer.confirmed" && event.entityId == "xfr-1")
         #expect(DfnsWebhookVerifier(secret: Self.secret).signature(of: body) == (try Self.opensslSignature(body)))
         let upper = try Self.opensslSignature(body).replacingOccurrences(of: "sha256=", with: "").uppercased()
-        #expect(throws: Never.self) { try DfnsWebhookVerifier(secret: Self.secret).verify(body: body, signatureHeader: "sha256=" + upper, now: Self.now) }
+        #expect(throws: Never.self) {
+            try DfnsWebhookVerifier(secret: Self.secret).verify(body: body, signatureHeader: "sha256=" + upper, now: Self.now)
+        }
     }
 
     @Test("forged, unsigned, stale and malformed deliveries are refused with their reason")
@@ -64,7 +68,8 @@ struct WebhookVerifierTests {
 
     @Test("the entity of an approval event is the activity it held")
     func approvalEntity() throws {
-        let body = Self.body(data: #"{"approval":{"id":"ap-1","status":"Approved","activity":{"kind":"Wallets:Sign","transactionRequest":{"id":"tx-9"}}}}"#)
+        let body = Self.body(
+            data: #"{"approval":{"id":"ap-1","status":"Approved","activity":{"kind":"Wallets:Sign","transactionRequest":{"id":"tx-9"}}}}"#)
         let event = try DfnsWebhookVerifier(secret: Self.secret).verify(body: body, signatureHeader: try Self.opensslSignature(body), now: Self.now)
         #expect(event.entityId == "tx-9")
     }

@@ -18,7 +18,8 @@ struct SimulatorBehaviourTests {
                     group.addTask {
                         let response = try await sim.raw("GET", "/wallets")
                         let error = response.json["error"] as? [String: Any]
-                        let wellFormed = error?["status"] as? Int == 429 && error?["id"] is String && error?["message"] is String
+                        let wellFormed =
+                            error?["status"] as? Int == 429 && error?["id"] is String && error?["message"] is String
                             && response.headers["retry-after"].flatMap { Int($0) }.map { $0 >= 1 } == true
                         return (response.status, wellFormed)
                     }
@@ -140,7 +141,9 @@ struct SimulatorBehaviourTests {
             let body = Array(#"{"network":"Ethereum"}"#.utf8)
             // Signed for /wallets, sent to another path.
             let token = try await client.userActionToken(path: "/wallets", body: body, signer: signer)
-            let other = try await sim.raw("POST", "/wallets/\(wallet.id)/transfers", body: Array(#"{"kind":"Native","to":"0xab","amount":"1"}"#.utf8), headers: ["X-DFNS-USERACTION": token])
+            let other = try await sim.raw(
+                "POST", "/wallets/\(wallet.id)/transfers", body: Array(#"{"kind":"Native","to":"0xab","amount":"1"}"#.utf8),
+                headers: ["X-DFNS-USERACTION": token])
             #expect(other.status == 403)
             // Tokens of one bearer are useless with another... and an unknown token is refused.
             #expect(try await sim.raw("POST", "/wallets", body: body, headers: ["X-DFNS-USERACTION": "ua-forged"]).status == 403)
@@ -152,7 +155,8 @@ struct SimulatorBehaviourTests {
         try await SimulatorHarness.withSimulator(SimulatorConfiguration(strictPayloadMatch: true)) { sim in
             let client = sim.delegatedClient()
             let token = try await client.userActionToken(path: "/wallets", body: Array(#"{"network":"Ethereum"}"#.utf8), signer: sim.signers[.p256]!)
-            let response = try await sim.raw("POST", "/wallets", body: Array(#"{ "network": "Ethereum" }"#.utf8), headers: ["X-DFNS-USERACTION": token])
+            let response = try await sim.raw(
+                "POST", "/wallets", body: Array(#"{ "network": "Ethereum" }"#.utf8), headers: ["X-DFNS-USERACTION": token])
             #expect(response.status == 403)
         }
     }
@@ -189,11 +193,14 @@ struct SimulatorBehaviourTests {
     @Test("a bad credential public key is refused at start-up")
     func badCredential() {
         #expect(throws: SimulatorConfigurationError.self) {
-            try DfnsSimulator(configuration: SimulatorConfiguration(credentials: ["cr-bad": "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"]))
+            try DfnsSimulator(
+                configuration: SimulatorConfiguration(credentials: ["cr-bad": "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"]))
         }
         #expect(throws: SimulatorConfigurationError.self) { try FaultRule(parsing: "5xx=2") }
         #expect(throws: SimulatorConfigurationError.self) { try FaultRule(parsing: "explode=1") }
-        #expect((try? FaultRule(parsing: "5xx=0.2,latency-ms=30,lost=0.1")) == FaultRule(serverErrorRate: 0.2, latencyMilliseconds: 30, lostAfterCommitRate: 0.1))
+        #expect(
+            (try? FaultRule(parsing: "5xx=0.2,latency-ms=30,lost=0.1"))
+                == FaultRule(serverErrorRate: 0.2, latencyMilliseconds: 30, lostAfterCommitRate: 0.1))
     }
 
     // MARK: Helpers

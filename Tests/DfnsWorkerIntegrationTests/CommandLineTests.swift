@@ -11,9 +11,11 @@ struct CommandLineTests {
     func enqueueDrainStatus() async throws {
         try await WorkerHarness.withSimulatorAndDatabase { sim, database in
             try await WorkerCommand.withEnvironment(database, sim) { environment in
-                let enqueued = try await WorkerCommand.run(["enqueue", "create_wallet", "--payload", #"{"network":"Ethereum"}"#, "--unique-key", "k1"], environment: environment)
+                let enqueued = try await WorkerCommand.run(
+                    ["enqueue", "create_wallet", "--payload", #"{"network":"Ethereum"}"#, "--unique-key", "k1"], environment: environment)
                 #expect(enqueued.status == 0 && Int64(enqueued.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) != nil)
-                let again = try await WorkerCommand.run(["enqueue", "create_wallet", "--payload", #"{"network":"Ethereum"}"#, "--unique-key", "k1"], environment: environment)
+                let again = try await WorkerCommand.run(
+                    ["enqueue", "create_wallet", "--payload", #"{"network":"Ethereum"}"#, "--unique-key", "k1"], environment: environment)
                 #expect(again.stdout == enqueued.stdout)
 
                 var drained = try await WorkerCommand.run(["drain"], environment: environment)
@@ -28,18 +30,22 @@ struct CommandLineTests {
                 #expect(report.byState[.succeeded] == 1 && report.byState[.failed] == 1)
 
                 let submitted = try await database.store.enqueue(kind: "noop", payload: "{}")
-                try await database.execute("""
+                try await database.execute(
+                    """
                     UPDATE dfns_worker.jobs SET state = 'waiting', dfns_entity = 'exists', result = '{"id":"xfr-9","status":"Broadcasted"}' WHERE id = \(submitted)
                     """)
                 let cancel = try await WorkerCommand.run(["cancel", "\(submitted)"], environment: environment)
                 #expect(cancel.status == 1, "\(cancel.stdout) \(cancel.stderr)")
-                #expect(cancel.stderr.contains("job \(submitted) is waiting; not cancelled: it was submitted to Dfns (xfr-9, Broadcasted)"), "\(cancel.stderr)")
+                #expect(
+                    cancel.stderr.contains("job \(submitted) is waiting; not cancelled: it was submitted to Dfns (xfr-9, Broadcasted)"),
+                    "\(cancel.stderr)")
 
                 // run-now makes the waiting job due; the action is recorded with the CLI user; a second one says why not.
                 try await database.execute("UPDATE dfns_worker.jobs SET run_at = now() + interval '1 hour' WHERE id = \(submitted)")
                 let runNow = try await WorkerCommand.run(["run-now", "\(submitted)"], environment: environment.merging(["USER": "ops-alice"]) { $1 })
                 #expect(runNow.status == 0 && runNow.stdout.contains("job \(submitted) made due now"), "\(runNow.stdout) \(runNow.stderr)")
-                let recorded = try await database.column("SELECT (run_at <= now())::text || ' ' || (operator_actions->0->>'by') FROM dfns_worker.jobs WHERE id = \(submitted)")
+                let recorded = try await database.column(
+                    "SELECT (run_at <= now())::text || ' ' || (operator_actions->0->>'by') FROM dfns_worker.jobs WHERE id = \(submitted)")
                 #expect((recorded.first ?? nil)?.hasPrefix("true cli ops-alice@") == true, "\(recorded)")
                 let twice = try await WorkerCommand.run(["run-now", "\(submitted)"], environment: environment)
                 #expect(twice.status == 1 && twice.stderr.contains("not made due now: it is due already"), "\(twice.stderr)")
@@ -60,7 +66,8 @@ struct CommandLineTests {
                 let secret = created.stdout.split(separator: "\n").first { $0.hasPrefix("DFNS_WEBHOOK_SECRET=whs-") }
                 #expect(secret != nil, "\(created.stdout)")
                 let webhooks = try await sim.client().send(DfnsWebhooks.listWebhooks()).items
-                #expect(webhooks.count == 1 && webhooks[0].url == url && webhooks[0].events.contains("wallet.transfer.confirmed")
+                #expect(
+                    webhooks.count == 1 && webhooks[0].url == url && webhooks[0].events.contains("wallet.transfer.confirmed")
                         && webhooks[0].events.contains("policy.approval.resolved"))
                 _ = try await sim.client().send(DfnsWebhooks.updateWebhook(webhookId: webhooks[0].id, events: ["wallet.created"], status: "Disabled"))
                 let updated = try await WorkerCommand.run(["webhooks", "register", "--url", url], environment: environment)
@@ -95,11 +102,13 @@ struct CommandLineTests {
                 let down = try await WorkerCommand.run(["status"], environment: environment.merging(["DATABASE_URL": unreachable]) { $1 })
                 #expect(down.status == 1 && !down.stderr.contains("hunter2"), "\(down.stderr)")
 
-                let key = try await WorkerCommand.run(["drain"], environment: environment.merging(["DFNS_PRIVATE_KEY_FILE": "/nonexistent/key.pem"]) { $1 })
+                let key = try await WorkerCommand.run(
+                    ["drain"], environment: environment.merging(["DFNS_PRIVATE_KEY_FILE": "/nonexistent/key.pem"]) { $1 })
                 #expect(key.status == 1 && key.stderr.contains("private key"))
 
                 _ = try await WorkerCommand.run(["enqueue", "create_wallet", "--payload", #"{"network":"Ethereum"}"#], environment: environment)
-                let paused = try await WorkerCommand.run(["drain"], environment: environment.merging(["DFNS_AUTH_TOKEN": "revoked-canary-token"]) { $1 })
+                let paused = try await WorkerCommand.run(
+                    ["drain"], environment: environment.merging(["DFNS_AUTH_TOKEN": "revoked-canary-token"]) { $1 })
                 #expect(paused.status == 1 && paused.stderr.contains("refused the credentials") && !paused.stderr.contains("revoked-canary-token"))
                 #expect(try await database.column("SELECT state || '/' || attempt FROM dfns_worker.jobs") == ["retrying/0"])
             }
@@ -108,7 +117,8 @@ struct CommandLineTests {
 
     @Test("SIGTERM stops `run` gracefully and hands jobs back")
     func sigterm() async throws {
-        try await WorkerHarness.withSimulatorAndDatabase(SimulatorConfiguration(faults: [.createWallet: FaultRule(latencyMilliseconds: 4000)])) { sim, database in
+        try await WorkerHarness.withSimulatorAndDatabase(SimulatorConfiguration(faults: [.createWallet: FaultRule(latencyMilliseconds: 4000)])) {
+            sim, database in
             try await WorkerCommand.withEnvironment(database, sim) { environment in
                 let id = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"Ethereum"}"#)
                 let child = try WorkerCommand.start(["run", "--shutdown-grace", "1", "--log-level", "warning"], environment: environment)
@@ -127,11 +137,13 @@ struct CommandLineTests {
     @Test("a job that runs past its timeout is abandoned and retried")
     func jobTimeout() async throws {
         try await WorkerHarness.withSimulatorAndDatabase { sim, database in
-            let worker = try WorkerHarness.worker(database, sim, configure: {
-                $0.jobTimeout = .milliseconds(300)
-                $0.retryBaseDelay = .seconds(30)
-                $0.retryMaxDelay = .seconds(60)
-            })
+            let worker = try WorkerHarness.worker(
+                database, sim,
+                configure: {
+                    $0.jobTimeout = .milliseconds(300)
+                    $0.retryBaseDelay = .seconds(30)
+                    $0.retryMaxDelay = .seconds(60)
+                })
             let id = try await database.store.enqueue(kind: "test_block", payload: "{}")
             _ = try await worker.drain()
             let row = try await WorkerHarness.row(database, id)

@@ -33,12 +33,15 @@ struct ConsoleTests {
         configuration.requiresSignIn = requiresSignIn
         configuration.allowedHosts.insert("console.example.test")
         let console = try Console(store: database.store, configuration: configuration, logger: WorkerHarness.quietLogger)
-        try await LoopbackServer.run({ onServerRunning in
-            let router = Router()
-            console.register(on: router)
-            return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: onServerRunning,
-                               logger: WorkerHarness.quietLogger)
-        }, logger: WorkerHarness.quietLogger) { port in
+        try await LoopbackServer.run(
+            { onServerRunning in
+                let router = Router()
+                console.register(on: router)
+                return Application(
+                    router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: onServerRunning,
+                    logger: WorkerHarness.quietLogger)
+            }, logger: WorkerHarness.quietLogger
+        ) { port in
             try await body("http://127.0.0.1:\(port)/console")
         }
     }
@@ -94,19 +97,25 @@ struct ConsoleTests {
                 for _ in 0..<7 { _ = try await Self.enqueue(database) }
                 _ = try await WorkerHarness.worker(database, sim).drain()
                 // The Completer counted them in job_stats, in the same statement that finished them.
-                #expect(try await database.column("SELECT sum(jobs)::text FROM dfns_worker.job_stats WHERE kind = 'noop' AND outcome = 'succeeded'") == ["7"])
+                #expect(
+                    try await database.column("SELECT sum(jobs)::text FROM dfns_worker.job_stats WHERE kind = 'noop' AND outcome = 'succeeded'") == [
+                        "7"
+                    ])
                 // Outcomes 30 minutes ago count for the hour only; two hours ago, for neither.
-                try await database.execute("""
+                try await database.execute(
+                    """
                     INSERT INTO dfns_worker.job_stats VALUES
                         (date_trunc('minute', now()) - interval '30 minutes', 'w-old', 'default', 'noop', 'failed', 3),
                         (date_trunc('minute', now()) - interval '2 hours', 'w-old', 'default', 'noop', 'succeeded', 100)
                     """)
                 let waiting = try await Self.enqueue(database, "transfer", payload: #"{"walletId":"wa-1","to":"0x1","amount":"1","kind":"Native"}"#)
-                try await database.execute("""
+                try await database.execute(
+                    """
                     UPDATE dfns_worker.jobs SET state = 'waiting', dfns_entity = 'exists', result = '{"id":"xfr-1","status":"Broadcasted"}',
                         checkpoint = '{"transferId":"xfr-1","walletId":"wa-1"}', dfns_id = 'xfr-1', dfns_parent_id = 'wa-1', run_at = now() + interval '1 minute' WHERE id = \(waiting)
                     """)
-                try await database.execute("""
+                try await database.execute(
+                    """
                     INSERT INTO dfns_worker.workers (worker_id, host, pid, version, queues, concurrency, in_flight, paused)
                     VALUES ('w-1', 'host-a', 4242, 'test', '{default}', 16, 3, 'Dfns refuses the credentials (401)')
                     """)
@@ -114,7 +123,9 @@ struct ConsoleTests {
                     let page = try await Self.request("\(base)/")
                     #expect(page.status == 200)
                     #expect(page.headers["content-security-policy"]?.contains("script-src 'self'") == true)
-                    #expect(page.body.contains(#"<td class="num">7 / 7</td><td class="num">0 / 3</td>"#), "failed in 5 min is 0, so not marked: \(page.body)")
+                    #expect(
+                        page.body.contains(#"<td class="num">7 / 7</td><td class="num">0 / 3</td>"#),
+                        "failed in 5 min is 0, so not marked: \(page.body)")
                     #expect(page.body.contains(#"<span class="count">7</span> <span>done, last hour</span>"#))
                     #expect(page.body.contains(#"<li class="tile bad"><span class="count">3</span> <span>failed, last hour</span>"#))
                     #expect(page.body.contains("<td>Broadcasted</td>"))
@@ -133,19 +144,26 @@ struct ConsoleTests {
     func operatorsFromTheEnvironment() throws {
         #expect(throws: ConsoleError.self) { try ConsoleConfiguration.operators(from: ["DFNS_CONSOLE_TOKEN": "short"]) }
         #expect(try ConsoleConfiguration.operators(from: ["DFNS_CONSOLE_TOKEN": ""]).isEmpty)
-        #expect(try ConsoleConfiguration.operators(from: ["DFNS_CONSOLE_TOKEN": Self.token]) == [ConsoleOperator(name: ConsoleConfiguration.sharedTokenName, token: Self.token)])
+        #expect(
+            try ConsoleConfiguration.operators(from: ["DFNS_CONSOLE_TOKEN": Self.token]) == [
+                ConsoleOperator(name: ConsoleConfiguration.sharedTokenName, token: Self.token)
+            ])
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("dfns-operators-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: file) }
         // sha256("console-test-token-0123456789"), as `printf %s TOKEN | sha256sum` prints it.
         let adaHash = "sha256:" + ConsoleTests.hex(of: Self.token)
         try Data("# operators\n\n\(adaHash) Ada Lovelace\n".utf8).write(to: file)
-        #expect(try ConsoleConfiguration.operators(from: ["DFNS_CONSOLE_TOKENS_FILE": file.path]) == [ConsoleOperator(name: "Ada Lovelace", token: Self.token)])
+        #expect(
+            try ConsoleConfiguration.operators(from: ["DFNS_CONSOLE_TOKENS_FILE": file.path]) == [
+                ConsoleOperator(name: "Ada Lovelace", token: Self.token)
+            ])
         for bad in ["\(adaHash)", "sha256:00 Ada", "md5:\(String(repeating: "0", count: 64)) Ada", "\(adaHash) Ada\n\(adaHash) Ada"] {
             try Data(bad.utf8).write(to: file)
             #expect(throws: ConsoleError.self, "\(bad)") { try ConsoleConfiguration.operators(from: ["DFNS_CONSOLE_TOKENS_FILE": file.path]) }
         }
         #expect(throws: ConsoleError.self) { try ConsoleConfiguration.operators(from: ["DFNS_CONSOLE_TOKENS_FILE": "/nonexistent/operators"]) }
-        #expect(ConsoleConfiguration.hosts(from: ["DFNS_CONSOLE_HOSTS": "Console.Example.com, [fd00::1]"], listeningOn: "0.0.0.0")
+        #expect(
+            ConsoleConfiguration.hosts(from: ["DFNS_CONSOLE_HOSTS": "Console.Example.com, [fd00::1]"], listeningOn: "0.0.0.0")
                 == ["localhost", "127.0.0.1", "::1", "console.example.com", "fd00::1"])
         #expect(ConsoleConfiguration.hosts(from: [:], listeningOn: "10.1.2.3").contains("10.1.2.3"))
     }
@@ -154,7 +172,8 @@ struct ConsoleTests {
     static func hex(of text: String) -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-        let input = Pipe(), output = Pipe()
+        let input = Pipe()
+        let output = Pipe()
         process.standardInput = input
         process.standardOutput = output
         try? process.run()
@@ -186,7 +205,8 @@ struct ConsoleTests {
                     let rebound = try await Self.request("\(base)\(path)", headers: ["Host": "attacker.example:\(port)"])
                     #expect(rebound.status == 421 && !rebound.body.contains("noop"), "\(path): \(rebound.status)")
                 }
-                let action = try await Self.request("\(base)/jobs/\(id)/actions", form: ["action": "cancel", "csrf": "x"], headers: ["Host": "attacker.example"])
+                let action = try await Self.request(
+                    "\(base)/jobs/\(id)/actions", form: ["action": "cancel", "csrf": "x"], headers: ["Host": "attacker.example"])
                 #expect(action.status == 421)
                 #expect(try await Self.request("\(base)/jobs/\(id)", headers: ["Host": "localhost:\(port)"]).status == 200)
                 #expect(try await Self.request("\(base)/jobs/\(id)", headers: ["Host": "CONSOLE.example.test"]).status == 200, "a configured name")
@@ -194,7 +214,8 @@ struct ConsoleTests {
             try await Self.withConsole(database, requiresSignIn: true) { base in
                 for path in ["/", "/jobs", "/jobs/\(id)"] {
                     let anonymous = try await Self.request("\(base)\(path)")
-                    #expect(anonymous.status == 303 && anonymous.headers["location"] == "/console/login" && !anonymous.body.contains("noop"), "\(path)")
+                    #expect(
+                        anonymous.status == 303 && anonymous.headers["location"] == "/console/login" && !anonymous.body.contains("noop"), "\(path)")
                 }
                 #expect(try await Self.request("\(base)/login").status == 200)
                 #expect(try await Self.request("\(base)/assets/console.css").status == 200)
@@ -207,14 +228,17 @@ struct ConsoleTests {
     @Test("the job list filters by state, kind, queue and time, finds a job by any of its ids, and pages by keyset")
     func list() async throws {
         try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-            try await database.execute("""
+            try await database.execute(
+                """
                 INSERT INTO dfns_worker.jobs (kind, queue, payload, created_at)
                 SELECT 'noop', CASE WHEN n % 2 = 0 THEN 'even' ELSE 'odd' END, '{}', now() - interval '3 days' + n * interval '1 second'
                 FROM generate_series(1, 120) n
                 """)
-            let failed = try await Self.enqueue(database, "transfer", payload: #"{"walletId":"wa-search","to":"0x1","amount":"1","kind":"Native","externalId":"my-ext-1"}"#,
-                                                extra: ", unique_key => 'order-7'")
-            try await database.execute("""
+            let failed = try await Self.enqueue(
+                database, "transfer", payload: #"{"walletId":"wa-search","to":"0x1","amount":"1","kind":"Native","externalId":"my-ext-1"}"#,
+                extra: ", unique_key => 'order-7'")
+            try await database.execute(
+                """
                 UPDATE dfns_worker.jobs SET state = 'failed', finished_at = now(), external_id = dfns_worker.derived_external_id(id),
                     result = '{"id":"xfr-search","status":"Failed"}', dfns_id = 'xfr-search', dfns_parent_id = 'wa-search', last_error = '{"code":"dfns_failed","message":"Dfns reports the transfer Failed"}'
                 WHERE id = \(failed)
@@ -247,15 +271,19 @@ struct ConsoleTests {
 
                 for key in ["\(failed)", "order-7", "my-ext-1", derived, "wa-search", "xfr-search"] {
                     let found = try await Self.request("\(base)/jobs?q=\(key)")
-                    #expect(found.body.contains(#">#\#(failed)</a>"#) && found.body.components(separatedBy: #"<th scope="row">"#).count - 1 == 1, "\(key)")
+                    #expect(
+                        found.body.contains(#">#\#(failed)</a>"#) && found.body.components(separatedBy: #"<th scope="row">"#).count - 1 == 1, "\(key)"
+                    )
                 }
                 let byCancelledKey = try await Self.request("\(base)/jobs?q=order-8")
                 #expect(byCancelledKey.body.contains(#">#\#(cancelled)</a>"#), "a cancelled job is found by its unique key too")
                 let none = try await Self.request("\(base)/jobs?q=nothing-like-this")
                 #expect(none.body.contains("No job matches."))
 
-                for (query, message) in [("state=stuck", "state must be one of"), ("since=2y", "since must be one of"), ("before=-4", "before must be a job id"),
-                                         ("queue=%3Cx%3E", "queue must be a queue name")] {
+                for (query, message) in [
+                    ("state=stuck", "state must be one of"), ("since=2y", "since must be one of"), ("before=-4", "before must be a job id"),
+                    ("queue=%3Cx%3E", "queue must be a queue name"),
+                ] {
                     let bad = try await Self.request("\(base)/jobs?\(query)")
                     #expect(bad.status == 400 && bad.body.contains(message), "\(query)")
                 }
@@ -268,7 +296,8 @@ struct ConsoleTests {
         try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
             let hostile = #"<script>alert(1)</script>\"><img src=x onerror=alert(2)>"#
             let id = try await Self.enqueue(database, payload: #"{"note":"\#(hostile)"}"#, extra: #", unique_key => '<script>alert(3)</script>'"#)
-            try await database.execute("""
+            try await database.execute(
+                """
                 UPDATE dfns_worker.jobs SET state = 'failed', finished_at = now(),
                     last_error = jsonb_build_object('code', '<b>x</b>', 'message', '<script>alert(4)</script>'),
                     errors = jsonb_build_array(jsonb_build_object('code', '<b>x</b>', 'message', '<script>alert(4)</script>', 'attempt', 1, 'httpStatus', 500))
@@ -298,10 +327,12 @@ struct ConsoleTests {
     func jobPage() async throws {
         try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
             let id = try await Self.enqueue(database, "transfer", payload: #"{"walletId":"wa-9","to":"0x1","amount":"1","kind":"Native"}"#)
-            try await database.execute("""
+            try await database.execute(
+                """
                 INSERT INTO dfns_worker.workers (worker_id, host, pid, version, queues, concurrency) VALUES ('w-9', 'host-9', 9, 'test', '{default}', 4);
                 """)
-            try await database.execute("""
+            try await database.execute(
+                """
                 UPDATE dfns_worker.jobs SET state = 'running', attempt = 2, worker_id = 'w-9', lease_token = gen_random_uuid(),
                     lease_expires_at = now() + interval '1 minute', dfns_entity = 'exists', external_id = 'dfns-worker-x-\(id)',
                     checkpoint = '{"transferId":"xfr-9","walletId":"wa-9","polls":1}', dfns_id = 'xfr-9', dfns_parent_id = 'wa-9', result = '{"id":"xfr-9","status":"Pending"}',
@@ -331,11 +362,14 @@ struct ConsoleTests {
             let failed = try await Self.enqueue(database)
             try await database.execute("UPDATE dfns_worker.jobs SET state = 'failed', finished_at = now(), attempt = 20 WHERE id = \(failed)")
             let submitted = try await Self.enqueue(database, "transfer", payload: #"{"walletId":"wa-1","to":"0x1","amount":"1","kind":"Native"}"#)
-            try await database.execute("""
+            try await database.execute(
+                """
                 UPDATE dfns_worker.jobs SET state = 'waiting', dfns_entity = 'exists', result = '{"id":"xfr-3","status":"Broadcasted"}',
                     run_at = now() + interval '1 hour' WHERE id = \(submitted)
                 """)
-            @Sendable func state(_ id: Int64) async throws -> String? { try await database.column("SELECT state FROM dfns_worker.jobs WHERE id = \(id)").first ?? nil }
+            @Sendable func state(_ id: Int64) async throws -> String? {
+                try await database.column("SELECT state FROM dfns_worker.jobs WHERE id = \(id)").first ?? nil
+            }
 
             // Without a token the console is read-only: no sign-in, and every action is refused.
             try await Self.withConsole(database, operators: []) { base in
@@ -360,8 +394,9 @@ struct ConsoleTests {
                 #expect(try await Self.request("\(base)/jobs/\(scheduled)", cookie: claimedCookie).body.contains("Signed in as <strong>Bob</strong>"))
                 let anonymous = try await Self.request("\(base)/jobs/\(scheduled)/actions", form: ["action": "run_now", "csrf": "x"])
                 #expect(anonymous.status == 403 && anonymous.body.contains("Sign in"))
-                let forged = try await Self.request("\(base)/jobs/\(scheduled)/actions", form: ["action": "run_now", "csrf": "x"],
-                                                    cookie: "dfns_console=9999999999.00.QWRh.00")
+                let forged = try await Self.request(
+                    "\(base)/jobs/\(scheduled)/actions", form: ["action": "run_now", "csrf": "x"],
+                    cookie: "dfns_console=9999999999.00.QWRh.00")
                 #expect(forged.status == 403)
 
                 let cookie = try await Self.signIn(base)
@@ -371,25 +406,35 @@ struct ConsoleTests {
                 let page = try await Self.request("\(base)/jobs/\(scheduled)", cookie: cookie)
                 #expect(page.body.contains("Signed in as <strong>Ada</strong>"))
                 let csrf = try Self.csrf(page)
-                let noCSRF = try await Self.request("\(base)/jobs/\(scheduled)/actions", form: ["action": "run_now", "csrf": (csrf.hasPrefix("0") ? "1" : "0") + csrf.dropFirst()], cookie: cookie)
+                let noCSRF = try await Self.request(
+                    "\(base)/jobs/\(scheduled)/actions", form: ["action": "run_now", "csrf": (csrf.hasPrefix("0") ? "1" : "0") + csrf.dropFirst()],
+                    cookie: cookie)
                 #expect(noCSRF.status == 403 && noCSRF.body.contains("CSRF"))
-                let foreign = try await Self.request("\(base)/jobs/\(scheduled)/actions", form: ["action": "run_now", "csrf": csrf], cookie: cookie,
-                                                     origin: "https://evil.example")
+                let foreign = try await Self.request(
+                    "\(base)/jobs/\(scheduled)/actions", form: ["action": "run_now", "csrf": csrf], cookie: cookie,
+                    origin: "https://evil.example")
                 #expect(foreign.status == 403 && foreign.body.contains("another site"))
-                #expect(try await database.column("SELECT (run_at > now())::text FROM dfns_worker.jobs WHERE id = \(scheduled)") == ["true"], "nothing changed yet")
+                #expect(
+                    try await database.column("SELECT (run_at > now())::text FROM dfns_worker.jobs WHERE id = \(scheduled)") == ["true"],
+                    "nothing changed yet")
 
-                let done = try await Self.request("\(base)/jobs/\(scheduled)/actions", form: ["action": "run_now", "csrf": csrf], cookie: cookie,
-                                                  origin: base.replacingOccurrences(of: "/console", with: ""))
+                let done = try await Self.request(
+                    "\(base)/jobs/\(scheduled)/actions", form: ["action": "run_now", "csrf": csrf], cookie: cookie,
+                    origin: base.replacingOccurrences(of: "/console", with: ""))
                 #expect(done.status == 303 && done.headers["location"] == "/console/jobs/\(scheduled)?done=run_now")
                 #expect(try await database.column("SELECT (run_at <= now())::text FROM dfns_worker.jobs WHERE id = \(scheduled)") == ["true"])
                 let after = try await Self.request("\(base)/jobs/\(scheduled)?done=run_now", cookie: cookie)
                 #expect(after.body.contains("Done: run now.") && after.body.contains("Run now by console: Ada"))
 
-                #expect(try await Self.request("\(base)/jobs/\(failed)/actions", form: ["action": "retry", "csrf": csrf], cookie: cookie).status == 303)
+                #expect(
+                    try await Self.request("\(base)/jobs/\(failed)/actions", form: ["action": "retry", "csrf": csrf], cookie: cookie).status == 303)
                 #expect(try await state(failed) == "queued")
-                #expect(try await Self.request("\(base)/jobs/\(failed)/actions", form: ["action": "cancel", "csrf": csrf], cookie: cookie).status == 303)
+                #expect(
+                    try await Self.request("\(base)/jobs/\(failed)/actions", form: ["action": "cancel", "csrf": csrf], cookie: cookie).status == 303)
                 #expect(try await state(failed) == "cancelled")
-                let actions = try await database.column("SELECT string_agg(a->>'action' || ' by ' || (a->>'by'), ', ') FROM dfns_worker.jobs, jsonb_array_elements(operator_actions) a WHERE id = \(failed)")
+                let actions = try await database.column(
+                    "SELECT string_agg(a->>'action' || ' by ' || (a->>'by'), ', ') FROM dfns_worker.jobs, jsonb_array_elements(operator_actions) a WHERE id = \(failed)"
+                )
                 #expect(actions == ["retry by console: Ada, cancel by console: Ada"])
 
                 // The money-safety rule of cancel(): a submitted transfer may still move, so it is not cancelled.
@@ -397,7 +442,8 @@ struct ConsoleTests {
                 #expect(refused.status == 409 && refused.body.contains("Not done: it was submitted to Dfns (xfr-3, Broadcasted)"))
                 #expect(try await state(submitted) == "waiting")
                 #expect(try await database.column("SELECT operator_actions::text FROM dfns_worker.jobs WHERE id = \(submitted)") == [nil])
-                let unknown = try await Self.request("\(base)/jobs/\(submitted)/actions", form: ["action": "drop_table", "csrf": csrf], cookie: cookie)
+                let unknown = try await Self.request(
+                    "\(base)/jobs/\(submitted)/actions", form: ["action": "drop_table", "csrf": csrf], cookie: cookie)
                 #expect(unknown.status == 400)
 
                 let logout = try await Self.request("\(base)/logout", form: ["csrf": csrf], cookie: cookie)

@@ -27,16 +27,22 @@ struct FollowedEntityTests {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds + ["private_follower"]) { database in
                 let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
-                let transfer = try await sim.client().createTransfer(walletId: wallet.id, .native(to: "0x" + String(repeating: "ab", count: 20), amount: "1"))
+                let transfer = try await sim.client().createTransfer(
+                    walletId: wallet.id, .native(to: "0x" + String(repeating: "ab", count: 20), amount: "1"))
                 let id = try await database.store.enqueue(
                     kind: "private_follower", payload: #"{"transfer":"\#(transfer.id)","wallet":"\#(wallet.id)"}"#
                 )
                 let worker = try WorkerHarness.worker(database, sim, handlers: [PrivateFollowerJob()])
                 _ = try await worker.drain()
                 #expect(try await WorkerHarness.row(database, id).state == "waiting")
-                #expect(try await database.column("SELECT (run_at > now() + interval '50 minutes')::text FROM dfns_worker.jobs WHERE id = \(id)") == ["true"])
+                #expect(
+                    try await database.column("SELECT (run_at > now() + interval '50 minutes')::text FROM dfns_worker.jobs WHERE id = \(id)") == [
+                        "true"
+                    ])
 
-                #expect(try await database.store.receiveWebhookEvent(id: "whe-private", kind: "wallet.transfer.confirmed", entityId: transfer.id) == .woke(1))
+                #expect(
+                    try await database.store.receiveWebhookEvent(id: "whe-private", kind: "wallet.transfer.confirmed", entityId: transfer.id)
+                        == .woke(1))
                 #expect(try await database.column("SELECT (run_at <= now())::text FROM dfns_worker.jobs WHERE id = \(id)") == ["true"], "due at once")
 
                 let row = try await database.store.job(id)

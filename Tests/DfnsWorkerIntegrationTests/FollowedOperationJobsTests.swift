@@ -44,7 +44,8 @@ struct FollowedOperationJobsTests {
     }
 
     /// A worker and a job of `kind` it has submitted in one drain (on a simulator whose stages outlast that drain).
-    private func submitted(_ kind: Kind, _ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running) async throws -> (worker: Worker, id: Int64) {
+    private func submitted(_ kind: Kind, _ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running) async throws -> (worker: Worker, id: Int64)
+    {
         let worker = try WorkerHarness.worker(database, sim)
         let (wallet, key) = try await target(sim)
         let id = try await database.store.enqueue(kind: kind.name, payload: kind.payload(wallet, key))
@@ -65,14 +66,19 @@ struct FollowedOperationJobsTests {
                 let row = try await WorkerHarness.row(database, id)
                 #expect(row.state == "succeeded" && row.attempt == 1, "\(row)")
                 #expect(try await database.column("SELECT result->>'status' FROM dfns_worker.jobs WHERE id = \(id)") == [kind.doneStatus])
-                #expect(try await database.column("SELECT (result->>'externalId' = external_id)::text FROM dfns_worker.jobs WHERE id = \(id)") == ["true"],
-                        "sent with the job's derived externalId")
+                #expect(
+                    try await database.column("SELECT (result->>'externalId' = external_id)::text FROM dfns_worker.jobs WHERE id = \(id)") == [
+                        "true"
+                    ],
+                    "sent with the job's derived externalId")
                 #expect(try await sim.stat(kind.createdStat) == 1)
             }
         }
     }
 
-    @Test("once submitted, the job follows its checkpoint before reading its payload: a stricter payload check of a newer release strands nothing", arguments: kinds)
+    @Test(
+        "once submitted, the job follows its checkpoint before reading its payload: a stricter payload check of a newer release strands nothing",
+        arguments: kinds)
     func followedBeforeValidated(kind: Kind) async throws {
         // Stages of 3 s: the first drain ends before the entity is done, however loaded the machine.
         try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .seconds(3))) { sim in
@@ -129,7 +135,8 @@ struct FollowedOperationJobsTests {
 
     /// Killed: a worker claims the due poll and dies, nobody renews or finishes it, its lease expires and the job is
     /// rescued. Stopped: the job simply waits for the next worker.
-    @Test("a worker stopped or killed while following: another follows the same entity to the end, no attempt spent", arguments: kinds, [false, true])
+    @Test(
+        "a worker stopped or killed while following: another follows the same entity to the end, no attempt spent", arguments: kinds, [false, true])
     func handOver(kind: Kind, killed: Bool) async throws {
         try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .milliseconds(300))) { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
@@ -139,7 +146,8 @@ struct FollowedOperationJobsTests {
                 #expect(try await WorkerHarness.row(database, id).state == "waiting")
                 try await database.execute("UPDATE dfns_worker.jobs SET run_at = now() WHERE id = \(id)")
                 if killed {
-                    let claimed = try await database.store.claim(queues: ["default"], kinds: [kind.name], limit: 1, workerId: "killed", lease: .seconds(1))
+                    let claimed = try await database.store.claim(
+                        queues: ["default"], kinds: [kind.name], limit: 1, workerId: "killed", lease: .seconds(1))
                     #expect(claimed.map(\.id) == [id])
                 }
                 try await WorkerHarness.drainUntilTerminal(WorkerHarness.worker(database, sim), database)
@@ -159,7 +167,8 @@ struct FollowedOperationJobsTests {
                 let (wallet, key) = try await target(sim)
                 let id = try await database.store.enqueue(kind: "broadcast_transaction", payload: Self.kinds[1].payload(wallet, key))
                 _ = try await worker.drain()
-                #expect(try await database.column("SELECT (result->>'approvalId' IS NOT NULL)::text FROM dfns_worker.jobs WHERE id = \(id)") == ["true"])
+                #expect(
+                    try await database.column("SELECT (result->>'approvalId' IS NOT NULL)::text FROM dfns_worker.jobs WHERE id = \(id)") == ["true"])
                 try await WorkerHarness.drainUntilTerminal(worker, database)
                 #expect(try await WorkerHarness.row(database, id).state == "succeeded")
                 #expect(try await sim.stat("transactionsCreated") == 1)
@@ -167,21 +176,32 @@ struct FollowedOperationJobsTests {
         }
     }
 
-    @Test("invalid payloads fail at once with invalid_payload naming the field, and never reach Dfns", arguments: [
-        ("broadcast_transaction", #"{"walletId":"wa-1","to":"0x12"}"#, "payload.kind"),
-        ("broadcast_transaction", #"{"walletId":"wa-1","kind":"Evm","to":"nope"}"#, "payload.to"),
-        ("broadcast_transaction", #"{"walletId":"wa-1","kind":"Psbt"}"#, "payload.psbt"),
-        ("broadcast_transaction", #"{"walletId":"wa-1","kind":"Evm","to":"0x12","waitFor":"soon"}"#, "payload.waitFor"),
-        ("broadcast_transaction", #"{"kind":"Evm","to":"0x12"}"#, "payload.walletId"),
-        ("generate_signature", #"{"keyId":"key-1","kind":"Hash","hash":"zz"}"#, "payload.hash"),
-        ("generate_signature", #"{"keyId":"key-1","kind":"Eip712","types":{}}"#, "payload.domain"),
-        ("generate_signature", #"{"keyId":"key-1","kind":"Hash","hash":"0x1f","externalId":7}"#, "payload.externalId"),
-        ("generate_signature", #"{"kind":"Hash","hash":"0x1f"}"#, "payload.keyId"),
-        // An empty externalId is no idempotency key; an unbounded one is not Dfns's (1 to 256, as for transfers).
-        ("generate_signature", #"{"keyId":"key-1","kind":"Hash","hash":"0x1f","externalId":""}"#, "payload.externalId must be a string of 1 to 256"),
-        ("broadcast_transaction", #"{"walletId":"wa-1","kind":"Evm","to":"0x12","externalId":""}"#, "payload.externalId must be a string of 1 to 256"),
-        ("broadcast_transaction", #"{"walletId":"wa-1","kind":"Evm","to":"0x12","externalId":"\#(String(repeating: "x", count: 257))"}"#, "payload.externalId"),
-    ])
+    @Test(
+        "invalid payloads fail at once with invalid_payload naming the field, and never reach Dfns",
+        arguments: [
+            ("broadcast_transaction", #"{"walletId":"wa-1","to":"0x12"}"#, "payload.kind"),
+            ("broadcast_transaction", #"{"walletId":"wa-1","kind":"Evm","to":"nope"}"#, "payload.to"),
+            ("broadcast_transaction", #"{"walletId":"wa-1","kind":"Psbt"}"#, "payload.psbt"),
+            ("broadcast_transaction", #"{"walletId":"wa-1","kind":"Evm","to":"0x12","waitFor":"soon"}"#, "payload.waitFor"),
+            ("broadcast_transaction", #"{"kind":"Evm","to":"0x12"}"#, "payload.walletId"),
+            ("generate_signature", #"{"keyId":"key-1","kind":"Hash","hash":"zz"}"#, "payload.hash"),
+            ("generate_signature", #"{"keyId":"key-1","kind":"Eip712","types":{}}"#, "payload.domain"),
+            ("generate_signature", #"{"keyId":"key-1","kind":"Hash","hash":"0x1f","externalId":7}"#, "payload.externalId"),
+            ("generate_signature", #"{"kind":"Hash","hash":"0x1f"}"#, "payload.keyId"),
+            // An empty externalId is no idempotency key; an unbounded one is not Dfns's (1 to 256, as for transfers).
+            (
+                "generate_signature", #"{"keyId":"key-1","kind":"Hash","hash":"0x1f","externalId":""}"#,
+                "payload.externalId must be a string of 1 to 256"
+            ),
+            (
+                "broadcast_transaction", #"{"walletId":"wa-1","kind":"Evm","to":"0x12","externalId":""}"#,
+                "payload.externalId must be a string of 1 to 256"
+            ),
+            (
+                "broadcast_transaction", #"{"walletId":"wa-1","kind":"Evm","to":"0x12","externalId":"\#(String(repeating: "x", count: 257))"}"#,
+                "payload.externalId"
+            ),
+        ])
     func invalidPayloads(kind: String, payload: String, naming: String) async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in

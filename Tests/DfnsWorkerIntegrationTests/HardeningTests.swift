@@ -29,13 +29,19 @@ struct HardeningTests {
                 #expect(message?.contains("queue name") == true && message?.contains("is not allowed") == true, "\(queue): \(message ?? "accepted")")
             }
             let job = try await database.store.enqueue(kind: "noop", payload: "{}")
-            #expect(await Self.refusal(database, "UPDATE dfns_worker.jobs SET queue = 'bad queue' WHERE id = \(job)")?.contains("is not allowed") == true)
+            #expect(
+                await Self.refusal(database, "UPDATE dfns_worker.jobs SET queue = 'bad queue' WHERE id = \(job)")?.contains("is not allowed") == true)
 
             // 200 KiB is accepted; 300 KiB, or 50 KiB of control characters that JSON escapes to 300 KiB, is not.
-            #expect(await Self.refusal(database, "INSERT INTO dfns_worker.jobs (kind, payload) VALUES ('noop', jsonb_build_object('memo', repeat('x', 200 * 1024)))") == nil)
-            let large = await Self.refusal(database, "INSERT INTO dfns_worker.jobs (kind, payload) VALUES ('noop', jsonb_build_object('memo', repeat('x', 300 * 1024)))")
+            #expect(
+                await Self.refusal(
+                    database, "INSERT INTO dfns_worker.jobs (kind, payload) VALUES ('noop', jsonb_build_object('memo', repeat('x', 200 * 1024)))")
+                    == nil)
+            let large = await Self.refusal(
+                database, "INSERT INTO dfns_worker.jobs (kind, payload) VALUES ('noop', jsonb_build_object('memo', repeat('x', 300 * 1024)))")
             #expect(large?.contains("over the 262144 (256 KiB) a job may carry") == true, "\(large ?? "accepted")")
-            let escaped = await Self.refusal(database, "INSERT INTO dfns_worker.jobs (kind, payload) VALUES ('noop', jsonb_build_object('memo', repeat(chr(1), 50 * 1024)))")
+            let escaped = await Self.refusal(
+                database, "INSERT INTO dfns_worker.jobs (kind, payload) VALUES ('noop', jsonb_build_object('memo', repeat(chr(1), 50 * 1024)))")
             #expect(escaped?.contains("a job may carry") == true, "\(escaped ?? "accepted")")
             #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.jobs") == ["6"])
         }
@@ -45,16 +51,19 @@ struct HardeningTests {
     func boundedQueueLabels() async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                try await database.execute("""
+                try await database.execute(
+                    """
                     INSERT INTO dfns_worker.jobs (kind, queue, run_at) SELECT 'noop', 'tenant-' || i, now() + interval '1 hour' FROM generate_series(1, 40) i
                     """)
                 try await database.execute("INSERT INTO dfns_worker.jobs (kind, run_at) VALUES ('noop', now() + interval '1 hour')")
                 let registry = PrometheusCollectorRegistry()
-                let metrics = WorkerMetrics(kinds: WorkerHarness.kinds, queues: ["default"], version: "test", factory: PrometheusMetricsFactory(registry: registry))
+                let metrics = WorkerMetrics(
+                    kinds: WorkerHarness.kinds, queues: ["default"], version: "test", factory: PrometheusMetricsFactory(registry: registry))
                 var configuration = WorkerConfiguration(workerId: "labels")
                 configuration.metricsSampleInterval = .milliseconds(50)
                 let worker = try Worker(
-                    store: database.store, registry: JobCatalog.registry(), gateway: DfnsGateway(client: sim.client(.p256), logger: WorkerHarness.quietLogger),
+                    store: database.store, registry: JobCatalog.registry(),
+                    gateway: DfnsGateway(client: sim.client(.p256), logger: WorkerHarness.quietLogger),
                     configuration: configuration, databaseURL: nil, metrics: metrics, logger: WorkerHarness.quietLogger
                 )
                 let running = Task { try await worker.run() }
@@ -75,7 +84,9 @@ struct HardeningTests {
 
     @Test("the token never goes to Dfns in clear: DFNS_API_URL is https, or http only to a loopback address")
     func apiURLTransport() async throws {
-        let base = ["DFNS_AUTH_TOKEN": "secret-token", "DFNS_CRED_ID": "cr-x", "DFNS_PRIVATE_KEY": "unused", "DATABASE_URL": "postgres://u@127.0.0.1:1/db"]
+        let base = [
+            "DFNS_AUTH_TOKEN": "secret-token", "DFNS_CRED_ID": "cr-x", "DFNS_PRIVATE_KEY": "unused", "DATABASE_URL": "postgres://u@127.0.0.1:1/db",
+        ]
         for url in ["http://api.dfns.io", "http://10.0.0.5:8787", "ftp://api.dfns.io", "http://127.evil.example"] {
             let output = try await WorkerCommand.run(["drain"], environment: base.merging(["DFNS_API_URL": url]) { $1 })
             #expect(output.status == 1 && output.stderr.contains("DFNS_API_URL must"), "\(url): \(output.stderr)")
@@ -89,8 +100,10 @@ struct HardeningTests {
 
     @Test("a request budget in the environment that is not a whole number is refused, not silently replaced by the default")
     func budgetsFromEnvironment() async throws {
-        let base = ["DFNS_AUTH_TOKEN": "t", "DFNS_CRED_ID": "cr-x", "DFNS_PRIVATE_KEY": "unused", "DATABASE_URL": "postgres://u@127.0.0.1:1/db",
-                    "DFNS_API_URL": "http://127.0.0.1:1"]
+        let base = [
+            "DFNS_AUTH_TOKEN": "t", "DFNS_CRED_ID": "cr-x", "DFNS_PRIVATE_KEY": "unused", "DATABASE_URL": "postgres://u@127.0.0.1:1/db",
+            "DFNS_API_URL": "http://127.0.0.1:1",
+        ]
         for name in ["DFNS_REQUESTS_PER_MINUTE", "DFNS_ORG_REQUESTS_PER_MINUTE"] {
             for value in ["abc", "1e3", "0", "-5"] {
                 let output = try await WorkerCommand.run(["drain"], environment: base.merging([name: value]) { $1 })
@@ -102,7 +115,8 @@ struct HardeningTests {
     @Test("a password on the command line, and a key file others can read, are warned about")
     func warnings() async throws {
         try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-            let withPassword = database.urlString.replacingOccurrences(of: "postgres://\(database.url.username)@", with: "postgres://\(database.url.username):hunter2@")
+            let withPassword = database.urlString.replacingOccurrences(
+                of: "postgres://\(database.url.username)@", with: "postgres://\(database.url.username):hunter2@")
             let status = try await WorkerCommand.run(["status", "--database-url", withPassword], environment: ["DATABASE_URL": ""])
             #expect(status.stderr.contains("warning: --database-url carries a password"), "\(status.stderr)")
             #expect(!status.stderr.contains("hunter2") && !status.stdout.contains("hunter2"))
@@ -112,8 +126,10 @@ struct HardeningTests {
             let key = FileManager.default.temporaryDirectory.appendingPathComponent("dfns-perm-\(UUID().uuidString).pem")
             defer { try? FileManager.default.removeItem(at: key) }
             try Data(KeyGenerator.generate(.p256).privateKeyPEM.utf8).write(to: key)
-            let environment = ["DATABASE_URL": database.urlString, "DFNS_API_URL": "http://127.0.0.1:1", "DFNS_AUTH_TOKEN": "t", "DFNS_CRED_ID": "cr-x",
-                               "DFNS_PRIVATE_KEY_FILE": key.path]
+            let environment = [
+                "DATABASE_URL": database.urlString, "DFNS_API_URL": "http://127.0.0.1:1", "DFNS_AUTH_TOKEN": "t", "DFNS_CRED_ID": "cr-x",
+                "DFNS_PRIVATE_KEY_FILE": key.path,
+            ]
             for (mode, warned) in [(0o644, true), (0o600, false)] {
                 try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: key.path)
                 let drained = try await WorkerCommand.run(["drain", "--log-level", "critical"], environment: environment)

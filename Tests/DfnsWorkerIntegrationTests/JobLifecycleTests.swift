@@ -1,8 +1,8 @@
+import DfnsJobs
 import DfnsSDK
 import DfnsSimulator
 import DfnsTestSupport
 import DfnsWorker
-import DfnsJobs
 import Foundation
 import PostgresNIO
 import Synchronization
@@ -17,21 +17,32 @@ struct JobLifecycleTests {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
                 let worker = try WorkerHarness.worker(database, sim)
-                let walletJob = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"EthereumSepolia","name":"ops","tags":["a"]}"#)
+                let walletJob = try await database.store.enqueue(
+                    kind: "create_wallet", payload: #"{"network":"EthereumSepolia","name":"ops","tags":["a"]}"#)
                 _ = try await worker.drain()
-                let walletId = try #require(try await database.column("SELECT result->>'id' FROM dfns_worker.jobs WHERE id = \(walletJob)").first ?? nil)
+                let walletId = try #require(
+                    try await database.column("SELECT result->>'id' FROM dfns_worker.jobs WHERE id = \(walletJob)").first ?? nil)
                 let installation = try #require(try await database.column("SELECT id FROM dfns_worker.installation").first ?? nil)
-                #expect(try await database.column("SELECT result->>'externalId' FROM dfns_worker.jobs WHERE id = \(walletJob)") == ["dfns-worker-\(installation)-\(walletJob)"])
+                #expect(
+                    try await database.column("SELECT result->>'externalId' FROM dfns_worker.jobs WHERE id = \(walletJob)") == [
+                        "dfns-worker-\(installation)-\(walletJob)"
+                    ])
 
-                let transferJob = try await database.store.enqueue(kind: "transfer", payload: #"{"walletId":"\#(walletId)","kind":"Native","to":"\#(Self.address)","amount":"1000"}"#)
+                let transferJob = try await database.store.enqueue(
+                    kind: "transfer", payload: #"{"walletId":"\#(walletId)","kind":"Native","to":"\#(Self.address)","amount":"1000"}"#)
                 _ = try await worker.drain()
                 #expect(try await WorkerHarness.row(database, transferJob).state == "waiting")
                 #expect(try await database.column("SELECT result->>'status' FROM dfns_worker.jobs WHERE id = \(transferJob)") == ["Pending"])
                 try await WorkerHarness.drainUntilTerminal(worker, database)
                 let row = try await WorkerHarness.row(database, transferJob)
                 #expect(row.state == "succeeded" && row.attempt == 1, "polls spend no attempts")
-                #expect(try await database.column("SELECT result->>'status' || ' ' || (result->>'externalId') || ' ' || dfns_entity FROM dfns_worker.jobs WHERE id = \(transferJob)") == ["Confirmed dfns-worker-\(installation)-\(transferJob) exists"])
-                #expect(try await database.column("SELECT (finished_at IS NOT NULL AND lease_token IS NULL)::text FROM dfns_worker.jobs WHERE id = \(transferJob)") == ["true"])
+                #expect(
+                    try await database.column(
+                        "SELECT result->>'status' || ' ' || (result->>'externalId') || ' ' || dfns_entity FROM dfns_worker.jobs WHERE id = \(transferJob)"
+                    ) == ["Confirmed dfns-worker-\(installation)-\(transferJob) exists"])
+                #expect(
+                    try await database.column(
+                        "SELECT (finished_at IS NOT NULL AND lease_token IS NULL)::text FROM dfns_worker.jobs WHERE id = \(transferJob)") == ["true"])
             }
         }
     }
@@ -57,8 +68,11 @@ struct JobLifecycleTests {
             ("transfer", #"{"walletId":"wa-1","kind":"Native","to":"0x ab","amount":"1"}"#, "payload.to"),
             ("transfer", #"{"walletId":"wa-1","kind":"Native","to":"0xab","amount":"1","memo":"a\u001bb"}"#, "payload.memo"),
             // Deeper than the JSON parser reads: PostgreSQL stores it, the worker names the member instead of crashing.
-            ("create_wallet", #"{"network":"Ethereum","name":"# + String(repeating: "[", count: 5000) + "1" + String(repeating: "]", count: 5000) + "}",
-             "payload.name could not be read: nested deeper than 512 levels"),
+            (
+                "create_wallet",
+                #"{"network":"Ethereum","name":"# + String(repeating: "[", count: 5000) + "1" + String(repeating: "]", count: 5000) + "}",
+                "payload.name could not be read: nested deeper than 512 levels"
+            ),
         ]
     )
     func invalidPayloads(kind: String, payload: String, field: String) async throws {
@@ -82,9 +96,11 @@ struct JobLifecycleTests {
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
                 let worker = try WorkerHarness.worker(database, sim)
                 let badNetwork = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"Atlantis"}"#)
-                let noWallet = try await database.store.enqueue(kind: "transfer", payload: #"{"walletId":"wa-00000-00000-0000000000000000","kind":"Native","to":"0x1","amount":"1"}"#)
+                let noWallet = try await database.store.enqueue(
+                    kind: "transfer", payload: #"{"walletId":"wa-00000-00000-0000000000000000","kind":"Native","to":"0x1","amount":"1"}"#)
                 let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
-                let denied = try await database.store.enqueue(kind: "transfer", payload: #"{"walletId":"\#(wallet.id)","kind":"Native","to":"\#(Self.address)","amount":"1"}"#)
+                let denied = try await database.store.enqueue(
+                    kind: "transfer", payload: #"{"walletId":"\#(wallet.id)","kind":"Native","to":"\#(Self.address)","amount":"1"}"#)
                 try await WorkerHarness.drainUntilTerminal(worker, database)
                 let network = try await WorkerHarness.row(database, badNetwork)
                 #expect(network.state == "failed" && network.code == "validation" && network.attempt == 1)
@@ -102,10 +118,12 @@ struct JobLifecycleTests {
     func transientFailures() async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = try WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }, configure: {
-                    $0.retryBaseDelay = .milliseconds(500)
-                    $0.retryMaxDelay = .milliseconds(500)  // at least the base delay (WorkerConfiguration.validate)
-                })
+                let worker = try WorkerHarness.worker(
+                    database, sim, configureClient: { $0.retryPolicy = .none },
+                    configure: {
+                        $0.retryBaseDelay = .milliseconds(500)
+                        $0.retryMaxDelay = .milliseconds(500)  // at least the base delay (WorkerConfiguration.validate)
+                    })
                 // On the challenge call: nothing was sent that could create a wallet (a 5xx to the creation itself
                 // makes the job wait for the wallet instead: MoneySafetyTests).
                 try await sim.setFaults(["init": ["serverErrorRate": 1]])
@@ -125,7 +143,11 @@ struct JobLifecycleTests {
                 try await WorkerHarness.drainUntilTerminal(worker, database)
                 row = try await WorkerHarness.row(database, id)
                 #expect(row.state == "succeeded" && row.attempt == 2)
-                #expect(try await database.column("SELECT string_agg(e->>'code', ',') FROM dfns_worker.jobs, jsonb_array_elements(errors) e WHERE id = \(id)") == ["server_error,rate_limited"])
+                #expect(
+                    try await database.column(
+                        "SELECT string_agg(e->>'code', ',') FROM dfns_worker.jobs, jsonb_array_elements(errors) e WHERE id = \(id)") == [
+                            "server_error,rate_limited"
+                        ])
                 #expect(try await sim.stat("walletsCreated") == 1)
             }
         }
@@ -150,13 +172,16 @@ struct JobLifecycleTests {
     func lostResponses() async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = try WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }, configure: {
-                    $0.retryBaseDelay = .milliseconds(500)
-                    $0.retryMaxDelay = .milliseconds(500)  // at least the base delay (WorkerConfiguration.validate)
-                })
+                let worker = try WorkerHarness.worker(
+                    database, sim, configureClient: { $0.retryPolicy = .none },
+                    configure: {
+                        $0.retryBaseDelay = .milliseconds(500)
+                        $0.retryMaxDelay = .milliseconds(500)  // at least the base delay (WorkerConfiguration.validate)
+                    })
                 let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
                 try await sim.setFaults(["create-transfer": ["lostAfterCommitRate": 1], "create-wallet": ["lostAfterCommitRate": 1]])
-                let transfer = try await database.store.enqueue(kind: "transfer", payload: #"{"walletId":"\#(wallet.id)","kind":"Native","to":"0x1","amount":"7","waitFor":"submitted"}"#)
+                let transfer = try await database.store.enqueue(
+                    kind: "transfer", payload: #"{"walletId":"\#(wallet.id)","kind":"Native","to":"0x1","amount":"7","waitFor":"submitted"}"#)
                 let newWallet = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"Solana"}"#)
                 _ = try await worker.drain(maxJobs: 2)
                 #expect(try await WorkerHarness.row(database, transfer).code == "transport")
@@ -191,7 +216,9 @@ struct JobLifecycleTests {
                 configuration.authProbeInterval = .milliseconds(100)
                 var registry = JobRegistry()
                 registry.register(CreateWalletJobProxy())
-                let worker = try Worker(store: database.store, registry: registry, gateway: gateway, configuration: configuration, databaseURL: nil, logger: WorkerHarness.quietLogger)
+                let worker = try Worker(
+                    store: database.store, registry: registry, gateway: gateway, configuration: configuration, databaseURL: nil,
+                    logger: WorkerHarness.quietLogger)
                 for _ in 0..<5 { _ = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"Base"}"#) }
                 // Long enough for a first claim however loaded the machine (a full suite once took over a second).
                 let summary = try await worker.drain(maxDuration: .seconds(5))
@@ -211,7 +238,13 @@ struct JobLifecycleTests {
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
                 // Settle window: lease 4 s + job timeout 2 s. (A 2-second lease could go unrenewed on a loaded machine and
                 // the attempt be stopped before its request timed out, taking another path than the one this test shows.)
-                let worker = try WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none; $0.requestTimeout = .milliseconds(500) }) {
+                let worker = try WorkerHarness.worker(
+                    database, sim,
+                    configureClient: {
+                        $0.retryPolicy = .none
+                        $0.requestTimeout = .milliseconds(500)
+                    }
+                ) {
                     $0.leaseDuration = .seconds(4)
                     $0.jobTimeout = .seconds(2)
                 }
@@ -243,7 +276,8 @@ struct JobLifecycleTests {
                 let row = try await WorkerHarness.row(database, blocked)
                 #expect(row.state == "queued" && row.attempt == 0)
                 #expect(
-                    try await database.column("SELECT dfns_entity || ' ' || (lease_token IS NULL)::text FROM dfns_worker.jobs WHERE id = \(blocked)") == ["none true"],
+                    try await database.column("SELECT dfns_entity || ' ' || (lease_token IS NULL)::text FROM dfns_worker.jobs WHERE id = \(blocked)")
+                        == ["none true"],
                     "the interrupted attempt sent nothing to Dfns, so nothing there is unknown"
                 )
             }
@@ -254,11 +288,13 @@ struct JobLifecycleTests {
     /// `test_block` jobs queued for it: only a stop or a cancellation ends them.
     private static func blockingWorker(_ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running, jobs: Int) async throws -> Worker {
         for _ in 0..<jobs { _ = try await database.store.enqueue(kind: "test_block", payload: "{}") }
-        return try WorkerHarness.worker(database, sim, configure: {
-            $0.concurrency = 2
-            $0.jobTimeout = .seconds(3600)
-            $0.shutdownGracePeriod = .seconds(3600)
-        })
+        return try WorkerHarness.worker(
+            database, sim,
+            configure: {
+                $0.concurrency = 2
+                $0.jobTimeout = .seconds(3600)
+                $0.shutdownGracePeriod = .seconds(3600)
+            })
     }
 
     @Test("cancelling the worker's task reaches every running handler at once; their jobs go back unspent")
@@ -267,11 +303,16 @@ struct JobLifecycleTests {
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
                 let worker = try await Self.blockingWorker(database, sim, jobs: 5)
                 let running = Task { try await worker.run() }
-                try await waitFor(.seconds(20)) { try await database.column("SELECT count(*)::text FROM dfns_worker.jobs WHERE state = 'running'") == ["4"] }
+                try await waitFor(.seconds(20)) {
+                    try await database.column("SELECT count(*)::text FROM dfns_worker.jobs WHERE state = 'running'") == ["4"]
+                }
                 running.cancel()
                 // The handlers sleep for an hour: only cancellation reaching them ends the run in time.
                 let ended = Mutex(false)
-                Task { _ = try? await running.value; ended.withLock { $0 = true } }
+                Task {
+                    _ = try? await running.value
+                    ended.withLock { $0 = true }
+                }
                 try await Poll.until(.seconds(15), every: .milliseconds(20)) { ended.withLock { $0 } }
                 try #require(ended.withLock { $0 }, "the worker's run did not end within 15 s of being cancelled")
                 let rows = try await database.column("SELECT state || ' ' || attempt FROM dfns_worker.jobs ORDER BY id")
@@ -290,7 +331,9 @@ struct JobLifecycleTests {
                     let running = Task { try await worker.run() }
                     do {
                         try await waitFor(.seconds(20)) {
-                            try await database.column("SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'WITH due AS%'") == ["1"]
+                            try await database.column(
+                                "SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'WITH due AS%'"
+                            ) == ["1"]
                         }
                     } catch {
                         running.cancel()

@@ -15,7 +15,8 @@ struct LeaseTests {
                     group.addTask {
                         var ids: [Int64] = []
                         while true {
-                            let batch = try await database.store.claim(queues: ["default"], kinds: ["noop"], limit: 25, workerId: "w\(worker)", lease: .seconds(30))
+                            let batch = try await database.store.claim(
+                                queues: ["default"], kinds: ["noop"], limit: 25, workerId: "w\(worker)", lease: .seconds(30))
                             if batch.isEmpty { return ids }
                             ids += batch.map(\.id)
                         }
@@ -117,7 +118,8 @@ struct LeaseTests {
     func statementDeadline() async throws {
         try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
             let id = try await database.store.enqueue(kind: "noop", payload: "{}")
-            let job = try #require(try await database.store.claim(queues: ["default"], kinds: ["noop"], limit: 1, workerId: "w", lease: .seconds(30)).first)
+            let job = try #require(
+                try await database.store.claim(queues: ["default"], kinds: ["noop"], limit: 1, workerId: "w", lease: .seconds(30)).first)
             let bounded = JobStore(client: database.store.client, logger: WorkerHarness.quietLogger, statementTimeout: .milliseconds(500))
             // Another session holds the row for 4 s, so the renewal cannot be answered before then.
             let holder = try await database.holding("SELECT id FROM dfns_worker.jobs WHERE id = \(id) FOR UPDATE", seconds: 4)
@@ -143,10 +145,19 @@ struct LeaseTests {
             try await holder.value
             // A claim PostgreSQL failed to end would run now that the lock is gone: wait until no worker statement is active.
             try await Poll.until(.seconds(10)) {
-                try await database.column("SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'dfns-worker' AND state = 'active'") == ["0"]
+                try await database.column(
+                    "SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'dfns-worker' AND state = 'active'"
+                ) == ["0"]
             }
-            #expect(try await database.column("SELECT state || ' ' || attempt || ' ' || (lease_token IS NULL)::text FROM dfns_worker.jobs WHERE id = \(id)") == ["queued 0 true"])
-            #expect(try await database.column("SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'dfns-worker' AND state = 'active'") == ["0"])
+            #expect(
+                try await database.column(
+                    "SELECT state || ' ' || attempt || ' ' || (lease_token IS NULL)::text FROM dfns_worker.jobs WHERE id = \(id)") == [
+                        "queued 0 true"
+                    ])
+            #expect(
+                try await database.column(
+                    "SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'dfns-worker' AND state = 'active'"
+                ) == ["0"])
         }
     }
 

@@ -23,7 +23,8 @@ struct MoneySafetyTests {
     static func enqueueTransfer(
         _ database: TestDatabase.Handle, from walletId: String, waitFor: String = "confirmed", maxAttempts: Int = 20, uniqueKey: String? = nil
     ) async throws -> Int64 {
-        try await database.store.enqueue(kind: "transfer", payload: transferPayload(walletId, waitFor: waitFor), maxAttempts: maxAttempts, uniqueKey: uniqueKey)
+        try await database.store.enqueue(
+            kind: "transfer", payload: transferPayload(walletId, waitFor: waitFor), maxAttempts: maxAttempts, uniqueKey: uniqueKey)
     }
 
     @Test("a retry after an unknown outcome keeps the externalId: one transfer, and the job follows it")
@@ -56,7 +57,8 @@ struct MoneySafetyTests {
             let wallet = try await sim.createWallet()
             // A 5xx before Dfns processes anything: the worker cannot know that nothing was made.
             try await sim.setFaultRules([endpoint: FaultRule(serverErrorRate: 1)])
-            let id = endpoint == "create-wallet"
+            let id =
+                endpoint == "create-wallet"
                 ? try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"Tron"}"#, maxAttempts: 2)
                 : try await Self.enqueueTransfer(database, from: wallet.id, maxAttempts: 2)
             let started = ContinuousClock.now
@@ -78,7 +80,8 @@ struct MoneySafetyTests {
             let wallet = try await client.createWallet(CreateWalletRequest(network: "Ethereum"))
             let other = try await client.createTransfer(walletId: wallet.id, .native(to: Self.address, amount: "1", externalId: "order-9"))
             let id = try await database.store.enqueue(
-                kind: "transfer", payload: #"{"walletId":"\#(wallet.id)","kind":"Native","to":"\#(Self.address)","amount":"2","externalId":"order-9"}"#
+                kind: "transfer",
+                payload: #"{"walletId":"\#(wallet.id)","kind":"Native","to":"\#(Self.address)","amount":"2","externalId":"order-9"}"#
             )
             try await WorkerHarness.drainUntilTerminal(WorkerHarness.worker(database, sim), database)
             let row = try await WorkerHarness.row(database, id)
@@ -90,7 +93,8 @@ struct MoneySafetyTests {
 
     @Test("a retry after Dfns rejected the transfer uses a new externalId, recorded on the row")
     func retryAfterRejection() async throws {
-        try await WorkerHarness.withSimulatorAndDatabase(SimulatorConfiguration(transferStep: .milliseconds(30), deniedDestinations: [Self.address])) { sim, database in
+        try await WorkerHarness.withSimulatorAndDatabase(SimulatorConfiguration(transferStep: .milliseconds(30), deniedDestinations: [Self.address]))
+        { sim, database in
             let worker = try WorkerHarness.worker(database, sim)
             let wallet = try await sim.createWallet()
             let id = try await Self.enqueueTransfer(database, from: wallet.id)
@@ -174,7 +178,8 @@ struct MoneySafetyTests {
         try await WorkerHarness.withSimulatorAndDatabase { sim, database in
             try await database.execute("INSERT INTO dfns_worker.jobs (kind, payload) SELECT 'noop', '{}' FROM generate_series(1, 40)")
             // A check of the application's that refuses one job's result (SQLSTATE 22023, a data exception).
-            try await database.execute("""
+            try await database.execute(
+                """
                 CREATE FUNCTION public.refuse_job_7() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
                     IF NEW.id = 7 AND NEW.result IS DISTINCT FROM OLD.result THEN
@@ -183,13 +188,15 @@ struct MoneySafetyTests {
                     RETURN NEW;
                 END $$
                 """)
-            try await database.execute("CREATE TRIGGER refuse_job_7 BEFORE UPDATE ON dfns_worker.jobs FOR EACH ROW EXECUTE FUNCTION public.refuse_job_7()")
+            try await database.execute(
+                "CREATE TRIGGER refuse_job_7 BEFORE UPDATE ON dfns_worker.jobs FOR EACH ROW EXECUTE FUNCTION public.refuse_job_7()")
             let summary = try await withTimeout(.seconds(30), "drain never ended") { try await WorkerHarness.worker(database, sim).drain() }
             #expect(summary.written[.succeeded] == 40)
             let row = try await WorkerHarness.row(database, 7)
             #expect(row.state == "succeeded" && row.code == "write_refused", "\(row)")
             #expect(row.message?.contains("job 7 may not have a result") == true)
-            #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.jobs WHERE state = 'succeeded' AND result IS NOT NULL") == ["39"])
+            #expect(
+                try await database.column("SELECT count(*)::text FROM dfns_worker.jobs WHERE state = 'succeeded' AND result IS NOT NULL") == ["39"])
         }
     }
 
@@ -261,7 +268,9 @@ struct MoneySafetyTests {
             for job in Set(runs.map(\.job)) {
                 let ordered = runs.filter { $0.job == job }.sorted { $0.started < $1.started }
                 for (earlier, later) in zip(ordered, ordered.dropFirst()) {
-                    #expect(earlier.ended <= later.started, "job \(job) ran on \(earlier.tag) until \(earlier.ended) and on \(later.tag) from \(later.started)")
+                    #expect(
+                        earlier.ended <= later.started,
+                        "job \(job) ran on \(earlier.tag) until \(earlier.ended) and on \(later.tag) from \(later.started)")
                 }
             }
         }
@@ -345,7 +354,8 @@ struct MoneySafetyTests {
             let worker = try WorkerHarness.settlingWorker(database, sim)
             let wallet = try await sim.createWallet()
             try await sim.setFaultRules([endpoint: FaultRule(garbledResponseRate: 1)])
-            let id = endpoint == "create-wallet"
+            let id =
+                endpoint == "create-wallet"
                 ? try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"Tron"}"#)
                 : try await Self.enqueueTransfer(database, from: wallet.id, waitFor: "submitted")
             _ = try await worker.drain(maxJobs: 1)
@@ -436,7 +446,8 @@ struct MoneySafetyTests {
         try await WorkerHarness.withSimulatorAndDatabase { sim, database in
             let worker = try WorkerHarness.worker(database, sim)
             let before = try await sim.stat(kind == "transfer" ? "transfersCreated" : "walletsCreated")
-            let payload = kind == "transfer"
+            let payload =
+                kind == "transfer"
                 ? Self.transferPayload(try await sim.createWallet().id, waitFor: "submitted")
                 : #"{"network":"Ethereum"}"#
             let first = try await database.store.enqueue(kind: kind, payload: payload, uniqueKey: "invoice-42")

@@ -12,7 +12,8 @@ struct MultiProcessTests {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
                 let jobs = 240
-                try await database.execute("""
+                try await database.execute(
+                    """
                     INSERT INTO dfns_worker.jobs (kind, payload)
                     SELECT 'create_wallet', jsonb_build_object('network', (ARRAY['Ethereum','Solana','Bitcoin'])[1 + i % 3], 'name', 'batch ' || i)
                     FROM generate_series(1, \(jobs)) AS i
@@ -20,7 +21,8 @@ struct MultiProcessTests {
                 try await WorkerCommand.withEnvironment(database, sim, algorithm: .ed25519) { environment in
                     let environment = environment.merging(["DFNS_REQUESTS_PER_MINUTE": "1000000"]) { $1 }
                     let children = try (0..<3).map { _ in
-                        try WorkerCommand.start(["drain", "--concurrency", "8", "--claim-batch", "5", "--log-level", "error"], environment: environment)
+                        try WorkerCommand.start(
+                            ["drain", "--concurrency", "8", "--claim-batch", "5", "--log-level", "error"], environment: environment)
                     }
                     for child in children {
                         let output = try await child.exit()

@@ -6,8 +6,8 @@ import DfnsWorker
 import Foundation
 import NIOCore
 import NIOHTTP1
-import ServiceLifecycle
 import Prometheus
+import ServiceLifecycle
 import Testing
 
 @Suite("Metrics and health endpoint", .timeLimit(.minutes(2)))
@@ -25,7 +25,8 @@ struct OperationsEndpointTests {
         configuration.metricsSampleInterval = .milliseconds(100)
         configuration.authProbeInterval = .seconds(30)
         let client = DfnsClient(
-            configuration: DfnsClientConfiguration(baseURL: sim.baseURL, authToken: token, requestsPerMinute: nil, retryPolicy: .none, observer: metrics),
+            configuration: DfnsClientConfiguration(
+                baseURL: sim.baseURL, authToken: token, requestsPerMinute: nil, retryPolicy: .none, observer: metrics),
             signer: sim.signers[.p256]!
         )
         let worker = try Worker(
@@ -80,7 +81,8 @@ struct OperationsEndpointTests {
                     #expect(text.contains(#"dfns_worker_jobs_finished_total{kind="create_wallet",outcome="failed"} 1"#))
                     #expect(text.contains(#"dfns_worker_attempt_errors_total{code="invalid_payload"} 1"#))
                     #expect(text.contains(#"dfns_worker_dfns_request_duration_seconds_count{method="POST",endpoint="/wallets",status="200"} 1"#))
-                    #expect(text.contains(#"dfns_worker_dfns_request_duration_seconds_count{method="POST",endpoint="/auth/action/init",status="200"} 1"#))
+                    #expect(
+                        text.contains(#"dfns_worker_dfns_request_duration_seconds_count{method="POST",endpoint="/auth/action/init",status="200"} 1"#))
                     #expect(text.contains(#"dfns_worker_job_duration_seconds_count{kind="create_wallet"} 2"#))
                     #expect(text.contains(#"dfns_worker_queue_jobs{queue="default",state="queued"} 0"#))
                     #expect(text.contains(#"dfns_worker_build_info{version="test"} 1"#))

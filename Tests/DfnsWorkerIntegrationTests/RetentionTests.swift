@@ -12,7 +12,8 @@ struct RetentionTests {
     /// Rows of every state, finished `hoursAgo` ago (active ones are not finished), tagged in the payload.
     static func insert(_ database: TestDatabase.Handle, state: String, hoursAgo: Int, count: Int = 1) async throws {
         let finished = ["succeeded", "failed", "cancelled"].contains(state) ? "now() - interval '\(hoursAgo) hours'" : "NULL"
-        try await database.execute("""
+        try await database.execute(
+            """
             INSERT INTO dfns_worker.jobs (kind, payload, state, finished_at)
             SELECT 'noop', jsonb_build_object('tag', '\(state)-\(hoursAgo)h'), '\(state)', \(finished) FROM generate_series(1, \(count))
             """)
@@ -47,7 +48,8 @@ struct RetentionTests {
             try await Self.insert(database, state: "failed", hoursAgo: 100, count: 4)
             try await Self.insert(database, state: "cancelled", hoursAgo: 1000, count: 2)
             for state in ["queued", "running", "retrying", "waiting"] { try await Self.insert(database, state: state, hoursAgo: 0) }
-            try await database.execute("""
+            try await database.execute(
+                """
                 INSERT INTO dfns_worker.webhook_events (id, kind, received_at) VALUES ('ev-old', 'transfer.confirmed', now() - interval '3 days'),
                                                                                   ('ev-new', 'transfer.confirmed', now() - interval '1 hour')
                 """)
@@ -55,9 +57,10 @@ struct RetentionTests {
             #expect(report.pruned == [.succeeded: 30, .failed: 4])
             #expect(report.webhookEvents == 1)
             #expect((report.oldestFinishedAgeSeconds ?? 0) > 999 * 3600)
-            #expect(try await Self.tags(database) == [
-                "succeeded-2h": 3, "failed-48h": 2, "cancelled-1000h": 2, "queued-0h": 1, "running-0h": 1, "retrying-0h": 1, "waiting-0h": 1,
-            ])
+            #expect(
+                try await Self.tags(database) == [
+                    "succeeded-2h": 3, "failed-48h": 2, "cancelled-1000h": 2, "queued-0h": 1, "running-0h": 1, "retrying-0h": 1, "waiting-0h": 1,
+                ])
             #expect(try await database.column("SELECT id FROM dfns_worker.webhook_events") == ["ev-new"])
             #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.jobs_archive") == ["0"], "deleted, not archived")
         }
@@ -68,7 +71,8 @@ struct RetentionTests {
         try await WorkerHarness.withDatabase { database in
             try await Self.insert(database, state: "succeeded", hoursAgo: 48, count: 10)
             try await Self.insert(database, state: "succeeded", hoursAgo: 1, count: 1)
-            let before = try await database.column("SELECT to_jsonb(j)::text FROM dfns_worker.jobs j WHERE finished_at < now() - interval '1 day' ORDER BY id")
+            let before = try await database.column(
+                "SELECT to_jsonb(j)::text FROM dfns_worker.jobs j WHERE finished_at < now() - interval '1 day' ORDER BY id")
             var policy = Self.policy
             policy.archive = true
             let report = try #require(try await Self.pruner(database, policy).pruneOnce())
@@ -137,7 +141,8 @@ struct RetentionTests {
             try await Self.insert(database, state: "succeeded", hoursAgo: 48, count: 5)
             try await Self.insert(database, state: "cancelled", hoursAgo: 48, count: 1)
             let environment = ["DATABASE_URL": database.urlString]
-            let pruned = try await WorkerCommand.run(["prune", "--keep-succeeded", "1d", "--keep-cancelled", "forever", "--archive"], environment: environment)
+            let pruned = try await WorkerCommand.run(
+                ["prune", "--keep-succeeded", "1d", "--keep-cancelled", "forever", "--archive"], environment: environment)
             #expect(pruned.status == 0, "\(pruned.stderr)")
             #expect(pruned.stdout.contains("prune: archived succeeded 5, failed 0, cancelled 0"), "\(pruned.stdout)")
             #expect(try await Self.tags(database, table: "jobs_archive") == ["succeeded-48h": 5])

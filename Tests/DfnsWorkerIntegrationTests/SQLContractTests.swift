@@ -22,12 +22,15 @@ struct SQLContractTests {
     @Test("plain INSERT and enqueue work; unique_key makes enqueue idempotent")
     func inserts() async throws {
         try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-            let ids = try await database.column("INSERT INTO dfns_worker.jobs (kind, payload) VALUES ('create_wallet', '{\"network\":\"EthereumSepolia\"}') RETURNING id::text")
+            let ids = try await database.column(
+                "INSERT INTO dfns_worker.jobs (kind, payload) VALUES ('create_wallet', '{\"network\":\"EthereumSepolia\"}') RETURNING id::text")
             #expect(ids.count == 1)
             let first = try await database.column("SELECT dfns_worker.enqueue('noop', '{}', now(), 'default', 5, 3, 'order-1')::text")
             let again = try await database.column("SELECT dfns_worker.enqueue('noop', '{\"other\":1}', now(), 'default', 5, 3, 'order-1')::text")
             #expect(first == again)
-            #expect(try await database.column("SELECT priority || '/' || max_attempts || '/' || state FROM dfns_worker.jobs WHERE unique_key = 'order-1'") == ["5/3/queued"])
+            #expect(
+                try await database.column("SELECT priority || '/' || max_attempts || '/' || state FROM dfns_worker.jobs WHERE unique_key = 'order-1'")
+                    == ["5/3/queued"])
             // Once cancelled, the key is free again.
             #expect(try await database.column("SELECT dfns_worker.cancel(\(first[0]!))::text") == ["true"])
             let third = try await database.column("SELECT dfns_worker.enqueue('noop', '{}', unique_key => 'order-1')::text")
@@ -85,7 +88,8 @@ struct SQLContractTests {
             let claimed = try await store.claim(queues: ["default"], kinds: ["noop"], limit: 10, workerId: "w", lease: .seconds(30))
             #expect(claimed.first?.derivedExternalId == keyed && claimed.first?.externalIdFromKey == true)
             // Done, then pruned by retention: the application enqueues the same key again (a replayed event).
-            try await database.execute("UPDATE dfns_worker.jobs SET state = 'succeeded', finished_at = now() - interval '30 days', lease_token = NULL WHERE id = \(first)")
+            try await database.execute(
+                "UPDATE dfns_worker.jobs SET state = 'succeeded', finished_at = now() - interval '30 days', lease_token = NULL WHERE id = \(first)")
             #expect(try await database.column("SELECT dfns_worker.prune_jobs('succeeded', interval '7 days', 100)::text") == ["1"])
             let again = try await store.enqueue(kind: "noop", payload: "{}", uniqueKey: "invoice-42")
             #expect(again != first)
@@ -95,14 +99,20 @@ struct SQLContractTests {
             #expect(try await database.column("SELECT external_id FROM dfns_worker.jobs WHERE id = \(other)") != [keyed])
             let plain = try await store.enqueue(kind: "noop", payload: "{}")
             let plainClaim = try await store.claim(queues: ["default"], kinds: ["noop"], limit: 10, workerId: "w", lease: .seconds(30))
-            #expect(plainClaim.first { $0.id == plain }.map { $0.derivedExternalId == "dfns-worker-\(installation)-\(plain)" && !$0.externalIdFromKey } == true)
+            #expect(
+                plainClaim.first { $0.id == plain }.map { $0.derivedExternalId == "dfns-worker-\(installation)-\(plain)" && !$0.externalIdFromKey }
+                    == true)
             // After Dfns's Failed verdict, retry() re-keys from the key, and the old entity's result goes with it.
-            try await database.execute("""
+            try await database.execute(
+                """
                 UPDATE dfns_worker.jobs SET state = 'failed', dfns_entity = 'failed', lease_token = NULL, result = '{"id":"xfr-old","status":"Failed"}'
                 WHERE id = \(again)
                 """)
             #expect(try await store.retry(again))
-            #expect(try await database.column("SELECT external_id || ' ' || coalesce(dfns_id, '-') FROM dfns_worker.jobs WHERE id = \(again)") == ["\(keyed)-r1 -"])
+            #expect(
+                try await database.column("SELECT external_id || ' ' || coalesce(dfns_id, '-') FROM dfns_worker.jobs WHERE id = \(again)") == [
+                    "\(keyed)-r1 -"
+                ])
         }
     }
 
@@ -128,7 +138,8 @@ struct SQLContractTests {
             let store = database.store
             let submitted = try await store.enqueue(kind: "noop", payload: "{}", uniqueKey: "k-1")
             let unknown = try await store.enqueue(kind: "noop", payload: "{}")
-            try await database.execute("""
+            try await database.execute(
+                """
                 UPDATE dfns_worker.jobs SET state = 'waiting', dfns_entity = 'exists', result = '{"id":"xfr-1","status":"Pending"}' WHERE id = \(submitted);
                 """)
             try await database.execute("UPDATE dfns_worker.jobs SET state = 'retrying', dfns_entity = 'unknown' WHERE id = \(unknown)")
@@ -160,7 +171,8 @@ struct SQLContractTests {
     @Test("upgrading from schema version 1 keeps every externalId a job may have used, and what was known of its entity")
     func upgradeFromVersion1() async throws {
         try await TestDatabase.with(kinds: WorkerHarness.kinds, schemaVersion: 1) { database in
-            try await database.execute("""
+            try await database.execute(
+                """
                 INSERT INTO dfns_worker.jobs (kind, payload, state, attempt, requeues, checkpoint, last_error) VALUES
                   ('noop', '{}', 'queued', 0, 0, NULL, NULL),
                   ('noop', '{}', 'waiting', 1, 0, '{"transferId":"xfr-1","polls":3}', NULL),
@@ -169,17 +181,19 @@ struct SQLContractTests {
                   ('noop', '{}', 'failed', 1, 0, NULL, '{"code":"validation"}')
                 """)
             #expect(try await database.store.migrate(kinds: WorkerHarness.kinds) == Array(2...SchemaMigrations.newest))
-            let rows = try await database.column("""
+            let rows = try await database.column(
+                """
                 SELECT external_id || ' ' || dfns_entity || ' ' || coalesce(extract(epoch FROM outcome_unknown_at)::bigint::text, '-') || ' ' || coalesce(checkpoint::text, '-')
                 FROM dfns_worker.jobs ORDER BY id
                 """)
-            #expect(rows == [
-                "dfns-worker-job-1 none - -",
-                #"dfns-worker-job-2 exists - {"polls": 3, "transferId": "xfr-1"}"#,
-                "dfns-worker-job-3-r1 unknown 1700000000 {}",
-                "dfns-worker-job-4 failed - -",
-                "dfns-worker-job-5 none - -",
-            ])
+            #expect(
+                rows == [
+                    "dfns-worker-job-1 none - -",
+                    #"dfns-worker-job-2 exists - {"polls": 3, "transferId": "xfr-1"}"#,
+                    "dfns-worker-job-3-r1 unknown 1700000000 {}",
+                    "dfns-worker-job-4 failed - -",
+                    "dfns-worker-job-5 none - -",
+                ])
             // New jobs get the installation's namespace.
             let id = try await database.store.enqueue(kind: "noop", payload: "{}")
             let claimed = try await database.store.claim(queues: ["default"], kinds: ["noop"], limit: 10, workerId: "w", lease: .seconds(30))
@@ -192,10 +206,12 @@ struct SQLContractTests {
     @Test("an INSERT wakes a listening connection through NOTIFY")
     func notify() async throws {
         try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-            let connection = try await PostgresConnection.connect(configuration: database.url.connectionConfiguration(), id: 1, logger: WorkerHarness.quietLogger)
+            let connection = try await PostgresConnection.connect(
+                configuration: database.url.connectionConfiguration(), id: 1, logger: WorkerHarness.quietLogger)
             defer { Task { try? await connection.close() } }
             let payload = try await connection.listen(on: "dfns_worker_jobs") { notifications in
-                try await database.execute("INSERT INTO dfns_worker.jobs (kind, payload, queue) SELECT 'noop', '{}', 'fast' FROM generate_series(1, 50)")
+                try await database.execute(
+                    "INSERT INTO dfns_worker.jobs (kind, payload, queue) SELECT 'noop', '{}', 'fast' FROM generate_series(1, 50)")
                 var iterator = notifications.makeAsyncIterator()
                 return try await iterator.next()?.payload
             }

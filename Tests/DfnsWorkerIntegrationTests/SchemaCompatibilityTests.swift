@@ -15,12 +15,16 @@ struct SchemaCompatibilityTests {
 
     /// `state attempt` of the job, to show nothing touched it.
     static func untouched(_ database: TestDatabase.Handle, _ id: Int64) async throws -> Bool {
-        try await database.column("SELECT state || ' ' || attempt || ' ' || (external_id IS NULL)::text FROM dfns_worker.jobs WHERE id = \(id)") == ["queued 0 true"]
+        try await database.column("SELECT state || ' ' || attempt || ' ' || (external_id IS NULL)::text FROM dfns_worker.jobs WHERE id = \(id)") == [
+            "queued 0 true"
+        ]
     }
 
     /// Runs every command that touches jobs against `database` (the simulator's credentials): each must exit 1 with
     /// `message` in its error output.
-    static func expectEveryCommandRefused(_ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running, job: Int64, saying message: String) async throws {
+    static func expectEveryCommandRefused(_ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running, job: Int64, saying message: String)
+        async throws
+    {
         let commands = [
             ["drain"], ["enqueue", "noop", "--payload", "{}"], ["status"], ["retry", "\(job)"], ["cancel", "\(job)"], ["prune"],
             ["console", "--http-port", "0"], ["run", "--http-port", "0"],
@@ -40,7 +44,9 @@ struct SchemaCompatibilityTests {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds, schemaVersion: 6) { database in
                 let id = Int64(try await database.column("SELECT dfns_worker.enqueue('create_wallet', '{\"network\":\"Ethereum\"}')::text").first!!)!
-                try await Self.expectEveryCommandRefused(database, sim, job: id, saying: "schema is at version 6, older than this dfns-worker needs (\(Self.newest)): run `dfns-worker migrate`")
+                try await Self.expectEveryCommandRefused(
+                    database, sim, job: id,
+                    saying: "schema is at version 6, older than this dfns-worker needs (\(Self.newest)): run `dfns-worker migrate`")
                 #expect(try await Self.untouched(database, id))
                 #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.jobs") == ["1"])
                 #expect(try await sim.stat("walletsCreated") == 0)
@@ -58,10 +64,18 @@ struct SchemaCompatibilityTests {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
                 let id = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"Ethereum"}"#)
-                try await database.execute("INSERT INTO dfns_worker.schema_migrations (version, name, oldest_binary) VALUES (\(Self.future), 'a future money rule', \(Self.future))")
-                try await Self.expectEveryCommandRefused(database, sim, job: id, saying: "schema is at version \(Self.future), which needs a dfns-worker that knows schema version \(Self.future) or newer; this one knows up to \(Self.newest)")
+                try await database.execute(
+                    "INSERT INTO dfns_worker.schema_migrations (version, name, oldest_binary) VALUES (\(Self.future), 'a future money rule', \(Self.future))"
+                )
+                try await Self.expectEveryCommandRefused(
+                    database, sim, job: id,
+                    saying:
+                        "schema is at version \(Self.future), which needs a dfns-worker that knows schema version \(Self.future) or newer; this one knows up to \(Self.newest)"
+                )
                 let migrate = try await WorkerCommand.run(["migrate"], environment: ["DATABASE_URL": database.urlString])
-                #expect(migrate.status == 1 && migrate.stderr.contains("at version \(Self.future), newer than this dfns-worker knows (\(Self.newest))"), "\(migrate.stderr)")
+                #expect(
+                    migrate.status == 1 && migrate.stderr.contains("at version \(Self.future), newer than this dfns-worker knows (\(Self.newest))"),
+                    "\(migrate.stderr)")
                 #expect(try await database.column("SELECT state || ' ' || attempt FROM dfns_worker.jobs WHERE id = \(id)") == ["queued 0"])
                 #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.jobs") == ["1"])
                 #expect(try await sim.stat("walletsCreated") == 0)
@@ -90,14 +104,19 @@ struct SchemaCompatibilityTests {
                 let running = Task { try await worker.run() }
                 try await waitFor(.seconds(20)) { try await WorkerHarness.row(database, first).state == "succeeded" }
                 // The migration and a job inserted after it, in one transaction: no claim can see one without the other.
-                let second = Int64(try await database.column("""
-                    WITH m AS (INSERT INTO dfns_worker.schema_migrations (version, name, oldest_binary) VALUES (\(Self.future), 'a future money rule', \(Self.future)))
-                    SELECT dfns_worker.enqueue('noop', '{}')::text
-                    """).first!!)!
+                let second = Int64(
+                    try await database.column(
+                        """
+                        WITH m AS (INSERT INTO dfns_worker.schema_migrations (version, name, oldest_binary) VALUES (\(Self.future), 'a future money rule', \(Self.future)))
+                        SELECT dfns_worker.enqueue('noop', '{}')::text
+                        """
+                    ).first!!)!
                 let outcome = await running.result
                 switch outcome {
                 case .failure(let error as WorkerError):
-                    #expect(error.code == .migration && error.message.contains("needs a dfns-worker that knows schema version \(Self.future)"), "\(error)")
+                    #expect(
+                        error.code == .migration && error.message.contains("needs a dfns-worker that knows schema version \(Self.future)"), "\(error)"
+                    )
                 default:
                     Issue.record("the worker did not stop with the schema's refusal: \(outcome)")
                 }

@@ -58,7 +58,9 @@ struct SchemaFileTests {
         if file != dump {
             let fresh = FileManager.default.temporaryDirectory.appendingPathComponent("dfns-schema-\(UUID().uuidString).sql")
             try dump.write(to: fresh, atomically: true, encoding: .utf8)
-            Issue.record("Sources/DfnsWorker/Store/schema.sql is not what the migrations make (see `diff` with \(fresh.path)); after adding a migration, run DFNS_WRITE_SCHEMA=1 swift test --filter SchemaFileTests")
+            Issue.record(
+                "Sources/DfnsWorker/Store/schema.sql is not what the migrations make (see `diff` with \(fresh.path)); after adding a migration, run DFNS_WRITE_SCHEMA=1 swift test --filter SchemaFileTests"
+            )
         }
     }
 

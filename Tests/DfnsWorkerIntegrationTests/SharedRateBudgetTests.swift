@@ -110,10 +110,15 @@ struct SharedRateBudgetTests {
             let second = Self.budget(database, worker: "host-b")
             try await first.acquire()
             first.pause(for: .seconds(3))
-            try await waitFor(.seconds(10)) { try await database.column("SELECT (paused_until IS NOT NULL)::text FROM dfns_worker.rate_budgets") == ["true"] }
+            try await waitFor(.seconds(10)) {
+                try await database.column("SELECT (paused_until IS NOT NULL)::text FROM dfns_worker.rate_budgets") == ["true"]
+            }
             // What is left of the pause when the second worker asks, measured on the database's clock (however long the
             // loop above took on a loaded machine): the second worker waits it out.
-            let left = Int(try await database.column("SELECT (extract(epoch FROM paused_until - clock_timestamp()) * 1000)::bigint::text FROM dfns_worker.rate_budgets").first!!)!
+            let left = Int(
+                try await database.column(
+                    "SELECT (extract(epoch FROM paused_until - clock_timestamp()) * 1000)::bigint::text FROM dfns_worker.rate_budgets"
+                ).first!!)!
             let started = ContinuousClock.now
             try await second.acquire()
             #expect(left > 1000, "the pause was recorded for 3 s")
@@ -150,10 +155,15 @@ struct SharedRateBudgetTests {
                 while ContinuousClock.now < until {
                     try await budget.acquire()
                     // A grant still waiting after the worker's 2-second deadline is one PostgreSQL failed to end.
-                    stale = max(stale, Int(try await database.column("""
-                        SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
-                          AND query LIKE '%take_rate_tokens(%' AND state = 'active' AND clock_timestamp() - query_start > interval '2 seconds'
-                        """).first!!)!)
+                    stale = max(
+                        stale,
+                        Int(
+                            try await database.column(
+                                """
+                                SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+                                  AND query LIKE '%take_rate_tokens(%' AND state = 'active' AND clock_timestamp() - query_start > interval '2 seconds'
+                                """
+                            ).first!!)!)
                     try await Task.sleep(for: .milliseconds(50))
                 }
                 try await holder.value

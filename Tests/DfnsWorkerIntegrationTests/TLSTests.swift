@@ -57,24 +57,26 @@ struct TLSTests {
         }
     }
 
-    @Test("each mode connects, encrypts and verifies as libpq's does", arguments: [
-        // mode, host, root certificate (trusted, other, none), expected: encrypted, or a failure naming TLS
-        ("disable", "127.0.0.1", "none", "clear"),
-        ("allow", "127.0.0.1", "none", "encrypted"),
-        ("prefer", "127.0.0.1", "none", "encrypted"),
-        ("require", "127.0.0.1", "none", "encrypted"),
-        ("require", "127.0.0.1", "other", "refused"),
-        ("verify-ca", "127.0.0.1", "trusted", "encrypted"),
-        ("verify-ca", "127.0.0.1", "other", "refused"),
-        ("verify-ca", "127.0.0.1", "none", "needs a root certificate"),
-        ("verify-full", "localhost", "none", "needs a root certificate"),
-        ("verify-ca", "127.0.0.1", "system", "system needs verify-full"),
-        ("require", "127.0.0.1", "system", "system needs verify-full"),
-        ("verify-full", "localhost", "system", "refused"),
-        ("verify-full", "localhost", "trusted", "encrypted"),
-        ("verify-full", "127.0.0.1", "trusted", "refused"),
-        ("verify-full", "localhost", "other", "refused"),
-    ])
+    @Test(
+        "each mode connects, encrypts and verifies as libpq's does",
+        arguments: [
+            // mode, host, root certificate (trusted, other, none), expected: encrypted, or a failure naming TLS
+            ("disable", "127.0.0.1", "none", "clear"),
+            ("allow", "127.0.0.1", "none", "encrypted"),
+            ("prefer", "127.0.0.1", "none", "encrypted"),
+            ("require", "127.0.0.1", "none", "encrypted"),
+            ("require", "127.0.0.1", "other", "refused"),
+            ("verify-ca", "127.0.0.1", "trusted", "encrypted"),
+            ("verify-ca", "127.0.0.1", "other", "refused"),
+            ("verify-ca", "127.0.0.1", "none", "needs a root certificate"),
+            ("verify-full", "localhost", "none", "needs a root certificate"),
+            ("verify-ca", "127.0.0.1", "system", "system needs verify-full"),
+            ("require", "127.0.0.1", "system", "system needs verify-full"),
+            ("verify-full", "localhost", "system", "refused"),
+            ("verify-full", "localhost", "trusted", "encrypted"),
+            ("verify-full", "127.0.0.1", "trusted", "refused"),
+            ("verify-full", "localhost", "other", "refused"),
+        ])
     func modes(mode: String, host: String, root: String, expected: String) async throws {
         let authorities = try Self.certificateAuthorities()
         let rootCert = ["trusted": authorities.trusted, "other": authorities.other, "system": "system"][root]
@@ -86,7 +88,9 @@ struct TLSTests {
         case ("needs a root certificate", .failed(let message)):
             // libpq: "root certificate file … does not exist" — the system store would accept any public CA's
             // certificate for any host under verify-ca.
-            #expect(message.contains("sslmode=\(mode) needs the certificate authority") && message.contains(".postgresql/root.crt does not exist"), "\(message)")
+            #expect(
+                message.contains("sslmode=\(mode) needs the certificate authority") && message.contains(".postgresql/root.crt does not exist"),
+                "\(message)")
         case ("system needs verify-full", .failed(let message)):
             #expect(message.contains("sslrootcert=system") && message.contains("only with sslmode=verify-full (not \(mode))"), "\(message)")
         default:
@@ -124,26 +128,29 @@ struct TLSTests {
     /// and require does too.
     /// `url` with the test database's name in place of the server's.
     static func url(host: String, mode: String, of database: TestDatabase.Handle) throws -> String {
-        try url(host: host, mode: mode).replacingOccurrences(of: "/\(try DatabaseURL(ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "").database)?", with: "/\(database.url.database)?")
+        try url(host: host, mode: mode).replacingOccurrences(
+            of: "/\(try DatabaseURL(ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "").database)?", with: "/\(database.url.database)?")
     }
 
     @Test("the default root certificate file, ~/.postgresql/root.crt, is used as libpq uses it")
     func defaultRootCertificate() async throws {
         let authorities = try Self.certificateAuthorities()
         try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-        let home = FileManager.default.temporaryDirectory.appendingPathComponent("dfns-home-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: home.appendingPathComponent(".postgresql"), withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: home) }
-        let rootFile = home.appendingPathComponent(".postgresql/root.crt")
-        try FileManager.default.copyItem(atPath: authorities.trusted, toPath: rootFile.path)
-        let trusted = try await WorkerCommand.run(["status"], environment: ["HOME": home.path, "DATABASE_URL": try Self.url(host: "127.0.0.1", mode: "verify-ca", of: database)])
-        #expect(trusted.status == 0, "\(trusted.stderr)")
-        try FileManager.default.removeItem(at: rootFile)
-        try FileManager.default.copyItem(atPath: authorities.other, toPath: rootFile.path)
-        for mode in ["verify-ca", "require"] {
-            let refused = try await WorkerCommand.run(["status"], environment: ["HOME": home.path, "DATABASE_URL": try Self.url(host: "127.0.0.1", mode: mode, of: database)])
-            #expect(refused.status == 1 && refused.stderr.contains("TLS handshake failed with sslmode=\(mode)"), "\(mode): \(refused.stderr)")
-        }
+            let home = FileManager.default.temporaryDirectory.appendingPathComponent("dfns-home-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: home.appendingPathComponent(".postgresql"), withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: home) }
+            let rootFile = home.appendingPathComponent(".postgresql/root.crt")
+            try FileManager.default.copyItem(atPath: authorities.trusted, toPath: rootFile.path)
+            let trusted = try await WorkerCommand.run(
+                ["status"], environment: ["HOME": home.path, "DATABASE_URL": try Self.url(host: "127.0.0.1", mode: "verify-ca", of: database)])
+            #expect(trusted.status == 0, "\(trusted.stderr)")
+            try FileManager.default.removeItem(at: rootFile)
+            try FileManager.default.copyItem(atPath: authorities.other, toPath: rootFile.path)
+            for mode in ["verify-ca", "require"] {
+                let refused = try await WorkerCommand.run(
+                    ["status"], environment: ["HOME": home.path, "DATABASE_URL": try Self.url(host: "127.0.0.1", mode: mode, of: database)])
+                #expect(refused.status == 1 && refused.stderr.contains("TLS handshake failed with sslmode=\(mode)"), "\(mode): \(refused.stderr)")
+            }
         }
     }
 
@@ -152,7 +159,8 @@ struct TLSTests {
         let remote = try await WorkerCommand.run(["status"], environment: ["DATABASE_URL": "postgres://u@db.invalid:1/db?sslmode=require"])
         #expect(remote.stderr.contains("warning: DATABASE_URL sslmode=require does not check the server's certificate"), "\(remote.stderr)")
         try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-            let local = try await WorkerCommand.run(["status"], environment: ["DATABASE_URL": try Self.url(host: "127.0.0.1", mode: "require", of: database)])
+            let local = try await WorkerCommand.run(
+                ["status"], environment: ["DATABASE_URL": try Self.url(host: "127.0.0.1", mode: "require", of: database)])
             #expect(local.status == 0 && !local.stderr.contains("does not check the server's certificate"), "\(local.stderr)")
         }
     }
@@ -168,9 +176,11 @@ struct TLSTests {
             #expect(enqueued.status == 0, "\(enqueued.stderr)")
             let status = try await WorkerCommand.run(["status", "--json"], environment: ["DATABASE_URL": verified])
             #expect(status.status == 0 && status.stdout.contains("\"queued\""), "\(status.stderr)")
-            let refused = try await WorkerCommand.run(["status"], environment: [
-                "DATABASE_URL": verified.replacingOccurrences(of: authorities.trusted, with: authorities.other),
-            ])
+            let refused = try await WorkerCommand.run(
+                ["status"],
+                environment: [
+                    "DATABASE_URL": verified.replacingOccurrences(of: authorities.trusted, with: authorities.other)
+                ])
             #expect(refused.status == 1 && refused.stderr.contains("TLS handshake failed with sslmode=verify-full"), "\(refused.stderr)")
         }
     }

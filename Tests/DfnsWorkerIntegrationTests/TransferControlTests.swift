@@ -18,12 +18,16 @@ struct TransferControlTests {
         _ kind: String, stage: TransferStatus, _ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running
     ) async throws -> (job: Int64, entity: String) {
         let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
-        let payload = kind == "transfer"
+        let payload =
+            kind == "transfer"
             ? #"{"walletId":"\#(wallet.id)","kind":"Native","to":"\#(address)","amount":"5"}"#
             : #"{"walletId":"\#(wallet.id)","kind":"Evm","to":"\#(address)","value":"5"}"#
         let id = try await database.store.enqueue(kind: kind, payload: payload)
         _ = try await WorkerHarness.worker(database, sim).drain()
-        let entity = try #require(try await database.column("SELECT coalesce(checkpoint->>'transferId', checkpoint->>'transactionId') FROM dfns_worker.jobs WHERE id = \(id)").first ?? nil)
+        let entity = try #require(
+            try await database.column(
+                "SELECT coalesce(checkpoint->>'transferId', checkpoint->>'transactionId') FROM dfns_worker.jobs WHERE id = \(id)"
+            ).first ?? nil)
         _ = try await sim.control(post: "transfers/\(entity)/advance", ["status": stage.rawValue])
         try await database.execute("UPDATE dfns_worker.jobs SET run_at = now() + interval '1 hour' WHERE id = \(id)")
         return (id, entity)
@@ -41,11 +45,20 @@ struct TransferControlTests {
                 let control = try await Self.control(database, target, "abort")
                 try await WorkerHarness.drainUntilTerminal(WorkerHarness.worker(database, sim), database)
                 #expect(try await WorkerHarness.row(database, control).state == "succeeded")
-                #expect(try await database.column("SELECT result->'entity'->>'id' || ' ' || (result->>'targetJobId') FROM dfns_worker.jobs WHERE id = \(control)") == ["\(transfer) \(target)"])
-                #expect(try await database.column("SELECT (controls->0->>'jobId') || ' ' || (controls->0->>'action') || ' ' || (controls->0->>'status') FROM dfns_worker.jobs WHERE id = \(target)")
+                #expect(
+                    try await database.column(
+                        "SELECT result->'entity'->>'id' || ' ' || (result->>'targetJobId') FROM dfns_worker.jobs WHERE id = \(control)") == [
+                            "\(transfer) \(target)"
+                        ])
+                #expect(
+                    try await database.column(
+                        "SELECT (controls->0->>'jobId') || ' ' || (controls->0->>'action') || ' ' || (controls->0->>'status') FROM dfns_worker.jobs WHERE id = \(target)"
+                    )
                         == ["\(control) abort Failed"])
                 let row = try await WorkerHarness.row(database, target)
-                #expect(row.state == "failed" && row.code == "dfns_failed" && row.message?.contains("aborted") == true, "woken at once, not an hour later: \(row)")
+                #expect(
+                    row.state == "failed" && row.code == "dfns_failed" && row.message?.contains("aborted") == true,
+                    "woken at once, not an hour later: \(row)")
             }
         }
     }
@@ -113,7 +126,8 @@ struct TransferControlTests {
         try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .seconds(60))) { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
                 let (target, transfer) = try await Self.submitted("transfer", stage: .broadcasted, database, sim)
-                let wallet = try #require(try await database.column("SELECT checkpoint->>'walletId' FROM dfns_worker.jobs WHERE id = \(target)").first ?? nil)
+                let wallet = try #require(
+                    try await database.column("SELECT checkpoint->>'walletId' FROM dfns_worker.jobs WHERE id = \(target)").first ?? nil)
                 try await sim.setFaultRules(["transfer-action": FaultRule(lostAfterCommitRate: 1)])
                 let control = try await Self.control(database, target, "speedUp")
                 let worker = try WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) { $0.jobTimeout = .seconds(5) }
@@ -126,8 +140,9 @@ struct TransferControlTests {
                     _ = try await worker.drain()
                     return try await WorkerHarness.row(database, control).state == "succeeded"
                 }
-                #expect(try await sim.client().getTransfer(walletId: wallet, transferId: transfer).raw["replacementId"]?.stringValue == first,
-                        "one replacement transaction, not a second one")
+                #expect(
+                    try await sim.client().getTransfer(walletId: wallet, transferId: transfer).raw["replacementId"]?.stringValue == first,
+                    "one replacement transaction, not a second one")
             }
         }
     }
@@ -139,7 +154,8 @@ struct TransferControlTests {
                 let (target, _) = try await Self.submitted("transfer", stage: .broadcasted, database, sim)
                 try await sim.setFaultRules(["transfer-action": FaultRule(lostAfterCommitRate: 1)])
                 // max_attempts 1: the attempt count stops, so "attempt > 1" never says an earlier attempt may have acted.
-                let control = try await database.store.enqueue(kind: "transfer_control", payload: #"{"jobId":\#(target),"action":"speedUp"}"#, maxAttempts: 1)
+                let control = try await database.store.enqueue(
+                    kind: "transfer_control", payload: #"{"jobId":\#(target),"action":"speedUp"}"#, maxAttempts: 1)
                 let worker = try WorkerHarness.worker(database, sim, configureClient: { $0.retryPolicy = .none }) { $0.jobTimeout = .seconds(5) }
                 _ = try await worker.drain(maxJobs: 1)
                 try await sim.setFaultRules([:])
@@ -147,7 +163,10 @@ struct TransferControlTests {
                     _ = try await worker.drain()
                     return try await WorkerHarness.row(database, control).state == "succeeded"
                 }
-                #expect(try await database.column("SELECT (result->>'found') || ' ' || (result->'entity'->>'replacementId') FROM dfns_worker.jobs WHERE id = \(control)").first??.hasPrefix("true tx-") == true)
+                #expect(
+                    try await database.column(
+                        "SELECT (result->>'found') || ' ' || (result->'entity'->>'replacementId') FROM dfns_worker.jobs WHERE id = \(control)"
+                    ).first??.hasPrefix("true tx-") == true)
                 // Someone enqueues the same speed-up again: it finds the replacement and sends nothing.
                 let again = try await Self.control(database, target, "speedUp")
                 try await waitFor(.seconds(20)) {
@@ -190,7 +209,8 @@ struct TransferControlTests {
         let control = try await control(database, target, action)
         _ = try await WorkerHarness.submittingWorker(database, sim).drain()
         #expect(try await WorkerHarness.row(database, control).state == "succeeded")
-        let replacement = try #require(try await database.column("SELECT controls->0->>'replacementId' FROM dfns_worker.jobs WHERE id = \(target)").first ?? nil)
+        let replacement = try #require(
+            try await database.column("SELECT controls->0->>'replacementId' FROM dfns_worker.jobs WHERE id = \(target)").first ?? nil)
         return (target, transfer, replacement)
     }
 
@@ -226,7 +246,10 @@ struct TransferControlTests {
                 let (target, _, replacement) = try await Self.replacedTransfer("speedUp", database, sim)
                 try await Self.mine(replacement, following: target, database, sim)
                 #expect(try await WorkerHarness.row(database, target).state == "succeeded")
-                #expect(try await database.column("SELECT (result->>'status') || ' ' || (result->'replacement'->>'id') || ' ' || (result->'replacement'->>'status') FROM dfns_worker.jobs WHERE id = \(target)")
+                #expect(
+                    try await database.column(
+                        "SELECT (result->>'status') || ' ' || (result->'replacement'->>'id') || ' ' || (result->'replacement'->>'status') FROM dfns_worker.jobs WHERE id = \(target)"
+                    )
                         == ["Failed \(replacement) Confirmed"])
             }
         }
@@ -249,33 +272,45 @@ struct TransferControlTests {
         try await SimulatorHarness.withSimulator(SimulatorConfiguration(transferStep: .seconds(60))) { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
                 let (target, transfer) = try await Self.submitted("transfer", stage: .broadcasted, database, sim)
-                let wallet = try #require(try await database.column("SELECT checkpoint->>'walletId' FROM dfns_worker.jobs WHERE id = \(target)").first ?? nil)
-                let replacement = try await sim.client().send(try DfnsWallets.speedUpTransfer(walletId: wallet, transferId: transfer).decoding(as: JSONValue.self))
+                let wallet = try #require(
+                    try await database.column("SELECT checkpoint->>'walletId' FROM dfns_worker.jobs WHERE id = \(target)").first ?? nil)
+                let replacement = try await sim.client().send(
+                    try DfnsWallets.speedUpTransfer(walletId: wallet, transferId: transfer).decoding(as: JSONValue.self))
                 try await Self.mine(replacement["id"]?.stringValue ?? "", following: target, database, sim)
                 let row = try await WorkerHarness.row(database, target)
                 #expect(row.state == "failed" && row.code == "dfns_replaced", "\(row)")
                 let externalId = try await database.column("SELECT external_id FROM dfns_worker.jobs WHERE id = \(target)")
                 #expect(try await database.store.retry(target))
-                #expect(try await database.column("SELECT external_id || ' ' || dfns_entity FROM dfns_worker.jobs WHERE id = \(target)") == ["\(externalId.first!!) exists"])
+                #expect(
+                    try await database.column("SELECT external_id || ' ' || dfns_entity FROM dfns_worker.jobs WHERE id = \(target)") == [
+                        "\(externalId.first!!) exists"
+                    ])
                 try await WorkerHarness.drainUntilTerminal(WorkerHarness.worker(database, sim), database)
                 #expect(try await sim.stat("transfersCreated") == 1, "no second transfer")
             }
         }
     }
 
-    @Test("what cannot be controlled is refused with a clear error", arguments: [
-        ("wallet", "abort", "invalid_payload", "only transfer and broadcast_transaction"),
-        ("queued", "abort", "not_submitted", "nothing to abort"),
-        ("missing", "abort", "invalid_payload", "there is no job"),
-        ("queued", "rewind", "invalid_payload", "payload.action"),
-    ])
+    @Test(
+        "what cannot be controlled is refused with a clear error",
+        arguments: [
+            ("wallet", "abort", "invalid_payload", "only transfer and broadcast_transaction"),
+            ("queued", "abort", "not_submitted", "nothing to abort"),
+            ("missing", "abort", "invalid_payload", "there is no job"),
+            ("queued", "rewind", "invalid_payload", "payload.action"),
+        ])
     func refusals(target: String, action: String, code: String, naming: String) async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
                 let targetId: Int64 =
                     switch target {
-                    case "wallet": try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"Bitcoin"}"#, runAt: Date().addingTimeInterval(3600))
-                    case "queued": try await database.store.enqueue(kind: "transfer", payload: #"{"walletId":"wa-1","kind":"Native","to":"x","amount":"1"}"#, runAt: Date().addingTimeInterval(3600))
+                    case "wallet":
+                        try await database.store.enqueue(
+                            kind: "create_wallet", payload: #"{"network":"Bitcoin"}"#, runAt: Date().addingTimeInterval(3600))
+                    case "queued":
+                        try await database.store.enqueue(
+                            kind: "transfer", payload: #"{"walletId":"wa-1","kind":"Native","to":"x","amount":"1"}"#,
+                            runAt: Date().addingTimeInterval(3600))
                     default: 999_999
                     }
                 let control = try await Self.control(database, targetId, action)

@@ -24,18 +24,23 @@ struct WebhookIntakeTests {
         let metrics = WorkerMetrics(kinds: JobCatalog.registry().kinds, version: "test", factory: PrometheusMetricsFactory(registry: registry))
         let intake = WebhookIntake(secret: secret, store: database.store, metrics: metrics, logger: WorkerHarness.quietLogger)
         let worker = try Worker(
-            store: database.store, registry: JobCatalog.registry(), gateway: DfnsGateway(
-                client: DfnsClient(configuration: DfnsClientConfiguration(baseURL: "http://127.0.0.1:9", authToken: "unused"), signer: try KeySigner(
-                    credentialId: "cr-unused", privateKeyPEM: try KeyGenerator.generate(.ed25519).privateKeyPEM
-                )), logger: WorkerHarness.quietLogger
+            store: database.store, registry: JobCatalog.registry(),
+            gateway: DfnsGateway(
+                client: DfnsClient(
+                    configuration: DfnsClientConfiguration(baseURL: "http://127.0.0.1:9", authToken: "unused"),
+                    signer: try KeySigner(
+                        credentialId: "cr-unused", privateKeyPEM: try KeyGenerator.generate(.ed25519).privateKeyPEM
+                    )), logger: WorkerHarness.quietLogger
             ), configuration: WorkerConfiguration(workerId: "intake-test"), databaseURL: nil, logger: WorkerHarness.quietLogger
         )
-        try await LoopbackServer.run({ onServerRunning in
-            OperationsServer.application(
-                port: 0, worker: worker, registry: PrometheusCollectorRegistry(), logger: WorkerHarness.quietLogger, webhooks: intake,
-                onServerRunning: onServerRunning
-            )
-        }, logger: WorkerHarness.quietLogger) { port in
+        try await LoopbackServer.run(
+            { onServerRunning in
+                OperationsServer.application(
+                    port: 0, worker: worker, registry: PrometheusCollectorRegistry(), logger: WorkerHarness.quietLogger, webhooks: intake,
+                    onServerRunning: onServerRunning
+                )
+            }, logger: WorkerHarness.quietLogger
+        ) { port in
             try await body("http://127.0.0.1:\(port)/webhooks/dfns")
         }
     }
@@ -51,13 +56,16 @@ struct WebhookIntakeTests {
     }
 
     static func event(id: String, transferId: String, sent: Date = Date()) -> [UInt8] {
-        Array(#"{"id":"\#(id)","kind":"wallet.transfer.confirmed","date":"2026-11-30T00:00:00.000Z","data":{"transferRequest":{"id":"\#(transferId)"}},"timestampSent":\#(Int(sent.timeIntervalSince1970)),"deliveryAttempt":1}"#.utf8)
+        Array(
+            #"{"id":"\#(id)","kind":"wallet.transfer.confirmed","date":"2026-11-30T00:00:00.000Z","data":{"transferRequest":{"id":"\#(transferId)"}},"timestampSent":\#(Int(sent.timeIntervalSince1970)),"deliveryAttempt":1}"#
+                .utf8)
     }
 
     /// A transfer job submitted and waiting, its next poll an hour away.
     static func waitingTransfer(_ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running) async throws -> (job: Int64, transfer: String) {
         let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
-        let id = try await database.store.enqueue(kind: "transfer", payload: #"{"walletId":"\#(wallet.id)","kind":"Native","to":"0x\#(String(repeating: "cd", count: 20))","amount":"1"}"#)
+        let id = try await database.store.enqueue(
+            kind: "transfer", payload: #"{"walletId":"\#(wallet.id)","kind":"Native","to":"0x\#(String(repeating: "cd", count: 20))","amount":"1"}"#)
         _ = try await WorkerHarness.submittingWorker(database, sim).drain()
         try await database.execute("UPDATE dfns_worker.jobs SET run_at = now() + interval '1 hour' WHERE id = \(id)")
         let transfer = try await database.column("SELECT checkpoint->>'transferId' FROM dfns_worker.jobs WHERE id = \(id) AND state = 'waiting'")
@@ -114,7 +122,9 @@ struct WebhookIntakeTests {
                 let polling = try await database.store.claim(queues: ["default"], kinds: ["transfer"], limit: 1, workerId: "w", lease: .seconds(30))
                 #expect(polling.map(\.id) == [job])
                 // The event arrives while the poll runs, having read the transfer before it changed.
-                #expect(try await database.store.receiveWebhookEvent(id: "whe-running", kind: "wallet.transfer.confirmed", entityId: transfer) == .woke(1))
+                #expect(
+                    try await database.store.receiveWebhookEvent(id: "whe-running", kind: "wallet.transfer.confirmed", entityId: transfer) == .woke(1)
+                )
                 let outcome = JobCompletion(job: polling[0], state: .waiting)
                 try await database.execute("UPDATE dfns_worker.jobs SET run_at = now() + interval '1 hour' WHERE id = \(job)")
                 #expect(try await database.store.finish([outcome]) == [job])
@@ -129,7 +139,8 @@ struct WebhookIntakeTests {
         _ sim: SimulatorHarness.Running, _ database: TestDatabase.Handle, _ body: @Sendable (_ webhookId: String) async throws -> Void
     ) async throws {
         let client = sim.client()
-        let webhook = try await client.send(DfnsWebhooks.createWebhook(url: "http://127.0.0.1:9/later", events: ["wallet.transfer.confirmed"], status: "Disabled"))
+        let webhook = try await client.send(
+            DfnsWebhooks.createWebhook(url: "http://127.0.0.1:9/later", events: ["wallet.transfer.confirmed"], status: "Disabled"))
         try await withIntake(database, secret: try #require(webhook.secret)) { url in
             _ = try await client.send(DfnsWebhooks.updateWebhook(webhookId: webhook.id, url: url, status: "Enabled"))
             try await body(webhook.id)
@@ -146,8 +157,9 @@ struct WebhookIntakeTests {
                     try await waitFor(.seconds(10)) { try await WorkerHarness.isDue(database, job) }
                     try await WorkerHarness.drainUntilTerminal(WorkerHarness.worker(database, sim), database)
                     #expect(try await WorkerHarness.row(database, job).state == "succeeded")
-                    #expect(try await database.column("SELECT kind || ' ' || entity_id FROM dfns_worker.webhook_events").count == 1,
-                            "each delivery came twice with one event id")
+                    #expect(
+                        try await database.column("SELECT kind || ' ' || entity_id FROM dfns_worker.webhook_events").count == 1,
+                        "each delivery came twice with one event id")
                 }
             }
         }
@@ -155,7 +167,8 @@ struct WebhookIntakeTests {
 
     @Test("deliveries lost on the way: the job still finishes by polling")
     func droppedDeliveries() async throws {
-        let configuration = SimulatorConfiguration(transferStep: .milliseconds(300), webhookRetryDelays: [], webhookFaults: WebhookFaults(dropRate: 1))
+        let configuration = SimulatorConfiguration(
+            transferStep: .milliseconds(300), webhookRetryDelays: [], webhookFaults: WebhookFaults(dropRate: 1))
         try await SimulatorHarness.withSimulator(configuration) { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
                 let (job, _) = try await Self.waitingTransfer(database, sim)
@@ -165,7 +178,9 @@ struct WebhookIntakeTests {
                     #expect(try await WorkerHarness.row(database, job).state == "succeeded")
                     #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.webhook_events") == ["0"])
                     let events = try await sim.client().send(DfnsWebhooks.listWebhookEvents(webhookId: webhookId))
-                    #expect(!events.items.isEmpty && events.items.allSatisfy { $0.raw["deliveryFailed"] == true }, "the simulator recorded the lost deliveries")
+                    #expect(
+                        !events.items.isEmpty && events.items.allSatisfy { $0.raw["deliveryFailed"] == true },
+                        "the simulator recorded the lost deliveries")
                 }
             }
         }

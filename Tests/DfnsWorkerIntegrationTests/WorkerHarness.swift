@@ -69,10 +69,11 @@ enum WorkerHarness {
         for handler in handlers { registry.register(handler) }
         return try Worker(
             store: store ?? database.store, registry: registry,
-            gateway: DfnsGateway(client: sim.client(.p256) { client in
-                client.writeReplay = .unsentOnly  // as `run` wires it
-                configureClient(&client)
-            }, logger: quietLogger),
+            gateway: DfnsGateway(
+                client: sim.client(.p256) { client in
+                    client.writeReplay = .unsentOnly  // as `run` wires it
+                    configureClient(&client)
+                }, logger: quietLogger),
             configuration: configuration, databaseURL: listen ? database.url : nil, logger: quietLogger
         )
     }
@@ -97,7 +98,8 @@ enum WorkerHarness {
     static func drainUntilTerminal(_ worker: Worker, _ database: TestDatabase.Handle, timeout: Duration = .seconds(30)) async throws {
         let done = try await Poll.until(timeout) {
             _ = try await worker.drain()
-            return try await database.column("SELECT count(*)::text FROM dfns_worker.jobs WHERE state NOT IN ('succeeded', 'failed', 'cancelled')") == ["0"]
+            return try await database.column("SELECT count(*)::text FROM dfns_worker.jobs WHERE state NOT IN ('succeeded', 'failed', 'cancelled')")
+                == ["0"]
         }
         guard done else { throw TestFailure("jobs still open after \(timeout)") }
     }
@@ -109,7 +111,8 @@ enum WorkerHarness {
 
     /// `state|attempt|last_error.code` of a job.
     static func row(_ database: TestDatabase.Handle, _ id: Int64) async throws -> (state: String, attempt: Int, code: String?, message: String?) {
-        let values = try await database.column("""
+        let values = try await database.column(
+            """
             SELECT concat_ws(E'\\x1f', state, attempt, coalesce(last_error->>'code', ''), coalesce(last_error->>'message', '')) FROM dfns_worker.jobs WHERE id = \(id)
             """)
         let parts = (values.first ?? "").map { $0.split(separator: "\u{1f}", omittingEmptySubsequences: false).map(String.init) } ?? []

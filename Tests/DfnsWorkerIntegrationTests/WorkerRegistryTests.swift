@@ -9,7 +9,8 @@ struct WorkerRegistryTests {
     func aliveWhileRunning() async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                try await database.execute("""
+                try await database.execute(
+                    """
                     INSERT INTO dfns_worker.workers (worker_id, host, pid, version, queues, concurrency, started_at, heartbeat_at)
                     VALUES ('killed-yesterday', 'old-host', 1, 'x', '{default}', 1, now() - interval '2 days', now() - interval '2 days'),
                            ('killed-a-minute-ago', 'old-host', 2, 'x', '{default}', 1, now() - interval '1 hour', now() - interval '1 minute')
@@ -29,7 +30,10 @@ struct WorkerRegistryTests {
                 #expect(listed.first?.paused == nil && listed.first?.rateLimited == false)
                 worker.requestStop()
                 try await running.value
-                #expect(try await database.column("SELECT worker_id FROM dfns_worker.workers ORDER BY worker_id") == ["killed-a-minute-ago", "killed-yesterday"])
+                #expect(
+                    try await database.column("SELECT worker_id FROM dfns_worker.workers ORDER BY worker_id") == [
+                        "killed-a-minute-ago", "killed-yesterday",
+                    ])
                 _ = try await Pruner(policy: RetentionPolicy(), store: database.store, logger: WorkerHarness.quietLogger).pruneOnce()
                 #expect(try await database.column("SELECT worker_id FROM dfns_worker.workers") == ["killed-a-minute-ago"], "a day-old row is pruned")
             }

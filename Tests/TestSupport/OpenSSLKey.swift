@@ -67,14 +67,16 @@ public struct OpenSSLKey: CustomStringConvertible, Sendable {
         case .traditional:
             try OpenSSLCommand.run(["pkey", "-in", "key.pem", "-traditional", "-out", "private.pem"], in: directory)
         case .encryptedPKCS8:
-            try OpenSSLCommand.run(["pkcs8", "-topk8", "-v2", "aes-256-cbc", "-in", "key.pem", "-passout", pass, "-out", "private.pem"], in: directory)
+            try OpenSSLCommand.run(
+                ["pkcs8", "-topk8", "-v2", "aes-256-cbc", "-in", "key.pem", "-passout", pass, "-out", "private.pem"], in: directory)
         case .encryptedTraditional:
             try OpenSSLCommand.run(["pkey", "-in", "key.pem", "-traditional", "-aes256", "-passout", pass, "-out", "private.pem"], in: directory)
         }
         func read(_ name: String) throws -> String {
             try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
         }
-        return OpenSSLKey(algorithm: algorithm, form: form, privatePEM: try read("private.pem"), publicPEM: try read("public.pem"), directory: directory)
+        return OpenSSLKey(
+            algorithm: algorithm, form: form, privatePEM: try read("private.pem"), publicPEM: try read("public.pem"), directory: directory)
     }
 
     /// Verifies `signature` over `message` with the `openssl` tool and the public key.
@@ -85,7 +87,9 @@ public struct OpenSSLKey: CustomStringConvertible, Sendable {
             try Data(message).write(to: messageURL)
             try Data(signature).write(to: signatureURL)
             if algorithm == "ed25519" {
-                try OpenSSLCommand.run(["pkeyutl", "-verify", "-pubin", "-inkey", "public.pem", "-rawin", "-in", "message.bin", "-sigfile", "signature.bin"], in: directory)
+                try OpenSSLCommand.run(
+                    ["pkeyutl", "-verify", "-pubin", "-inkey", "public.pem", "-rawin", "-in", "message.bin", "-sigfile", "signature.bin"],
+                    in: directory)
             } else {
                 try OpenSSLCommand.run(["dgst", "-sha256", "-verify", "public.pem", "-signature", "signature.bin", "message.bin"], in: directory)
             }

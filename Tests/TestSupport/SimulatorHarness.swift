@@ -120,11 +120,15 @@ public enum SimulatorHarness {
 extension SimulatorHarness.Running {
     /// Replaces the simulator's fault plan: endpoint name → FaultRule fields.
     public func setFaults(_ faults: [String: [String: Double]]) async throws {
-        let body = try JSONSerialization.data(withJSONObject: faults.mapValues { rule in
-            var full: [String: Any] = ["serverErrorRate": 0.0, "latencyMilliseconds": 0, "rateLimitBurstRate": 0.0, "rateLimitBurstLength": 3, "lostAfterCommitRate": 0.0]
-            for (key, value) in rule { full[key] = key.hasSuffix("Length") || key.hasSuffix("Milliseconds") ? Int(value) : value }
-            return full
-        })
+        let body = try JSONSerialization.data(
+            withJSONObject: faults.mapValues { rule in
+                var full: [String: Any] = [
+                    "serverErrorRate": 0.0, "latencyMilliseconds": 0, "rateLimitBurstRate": 0.0, "rateLimitBurstLength": 3,
+                    "lostAfterCommitRate": 0.0,
+                ]
+                for (key, value) in rule { full[key] = key.hasSuffix("Length") || key.hasSuffix("Milliseconds") ? Int(value) : value }
+                return full
+            })
         let response = try await raw("PUT", "/_sim/faults", body: Array(body), token: nil)
         guard response.status == 200 else { throw SimulatorConfigurationError("setting faults failed: \(response.json)") }
     }

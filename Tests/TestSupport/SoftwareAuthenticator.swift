@@ -32,9 +32,10 @@ public struct SoftwareAuthenticator: Sendable {
         let rpId = relyingPartyId ?? challenge.relyingPartyId ?? "dfns.io"
         let authenticatorData = Digest.sha256(Array(rpId.utf8)) + [flags, 0, 0, 0, 7]
         let signature = try signer.sign(authenticatorData + Digest.sha256(clientData))
-        return .fido2(SignedChallenge.Fido2Assertion(
-            credId: credentialId, clientData: Base64URL.encode(clientData), authenticatorData: Base64URL.encode(authenticatorData),
-            signature: Base64URL.encode(signature), userHandle: userHandle.map(Base64URL.encode)
-        ))
+        return .fido2(
+            SignedChallenge.Fido2Assertion(
+                credId: credentialId, clientData: Base64URL.encode(clientData), authenticatorData: Base64URL.encode(authenticatorData),
+                signature: Base64URL.encode(signature), userHandle: userHandle.map(Base64URL.encode)
+            ))
     }
 }

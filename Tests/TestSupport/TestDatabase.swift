@@ -28,7 +28,9 @@ public enum TestDatabase {
         /// Runs `body` with a store on a pool of its own configured as `dfns-worker run` configures its pool: the engine's
         /// deadline `statementTimeout`, and PostgreSQL's own limits below it (``JobStore/connectionOptions(statementTimeout:)``).
         @discardableResult
-        public func withWorkerStore<Result: Sendable>(statementTimeout: Duration, _ body: @Sendable (JobStore) async throws -> Result) async throws -> Result {
+        public func withWorkerStore<Result: Sendable>(statementTimeout: Duration, _ body: @Sendable (JobStore) async throws -> Result) async throws
+            -> Result
+        {
             var configuration = url.clientConfiguration(maximumConnections: 4)
             configuration.options.additionalStartupParameters = JobStore.connectionOptions(statementTimeout: statementTimeout)
             let client = PostgresClient(configuration: configuration, backgroundLogger: TestDatabase.quietLogger)
@@ -100,8 +102,13 @@ public enum TestDatabase {
             // A statement without rows: its row sequence is of no use once it has not thrown.
             _ = try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
         }
-        let url = { var url = adminURL; url.database = String(name); return url }()
-        let urlString = "postgres://\(url.username)\(url.password.map { ":\($0)" } ?? "")@\(url.host):\(url.port)/\(name)?sslmode=\(url.sslMode.rawValue)\(url.sslRootCert.map { "&sslrootcert=\($0)" } ?? "")"
+        let url = {
+            var url = adminURL
+            url.database = String(name)
+            return url
+        }()
+        let urlString =
+            "postgres://\(url.username)\(url.password.map { ":\($0)" } ?? "")@\(url.host):\(url.port)/\(name)?sslmode=\(url.sslMode.rawValue)\(url.sslRootCert.map { "&sslrootcert=\($0)" } ?? "")"
         do {
             let result = try await withClient(url, logger: logger) { client in
                 let store = JobStore(client: client, logger: logger)

@@ -31,20 +31,26 @@ public final class WebhookReceiver: Sendable {
     }
 
     /// Runs a receiver answering `status` for the duration of `body`.
-    public static func withReceiver<Result: Sendable>(status: HTTPResponse.Status = .ok, _ body: @Sendable (WebhookReceiver) async throws -> Result) async throws -> Result {
+    public static func withReceiver<Result: Sendable>(status: HTTPResponse.Status = .ok, _ body: @Sendable (WebhookReceiver) async throws -> Result)
+        async throws -> Result
+    {
         let receiver = WebhookReceiver()
         let router = Router()
         router.post("/hook") { [receiver] request, _ -> Response in
             var buffer = try await request.body.collect(upTo: 1 << 20)
-            let delivery = Delivery(body: buffer.readBytes(length: buffer.readableBytes) ?? [], signature: request.headers[HTTPField.Name("X-DFNS-WEBHOOK-SIGNATURE")!])
+            let delivery = Delivery(
+                body: buffer.readBytes(length: buffer.readableBytes) ?? [], signature: request.headers[HTTPField.Name("X-DFNS-WEBHOOK-SIGNATURE")!])
             receiver.received.withLock { $0.append(delivery) }
             return Response(status: status)
         }
         var logger = Logger(label: "test.webhooks")
         logger.logLevel = .critical
-        return try await LoopbackServer.run({ onServerRunning in
-            Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: onServerRunning, logger: logger)
-        }, logger: logger) { port in
+        return try await LoopbackServer.run(
+            { onServerRunning in
+                Application(
+                    router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), onServerRunning: onServerRunning, logger: logger)
+            }, logger: logger
+        ) { port in
             receiver.address.withLock { $0 = "http://127.0.0.1:\(port)/hook" }
             return try await body(receiver)
         }

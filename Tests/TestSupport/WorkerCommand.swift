@@ -17,7 +17,8 @@ public enum WorkerCommand {
 
     /// Runs `dfns-worker arguments…` (see ``start(_:environment:)``) and waits for it; one still running after
     /// `stopAfter` (a daemon that should have refused to start) is sent SIGTERM.
-    public static func run(_ arguments: [String], environment: [String: String] = [:], stopAfter: Duration? = nil) async throws -> ChildProcess.Output {
+    public static func run(_ arguments: [String], environment: [String: String] = [:], stopAfter: Duration? = nil) async throws -> ChildProcess.Output
+    {
         let child = try start(arguments, environment: environment)
         guard let stopAfter else { return try await child.exit() }
         return try await child.exit(signalling: SIGTERM, after: stopAfter)

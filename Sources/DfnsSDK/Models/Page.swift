@@ -38,7 +38,8 @@ public struct PaginatedSequence<Item: Decodable & Sendable>: AsyncSequence, Send
                 finished = token == nil || token == ""
                 // A token seen before would walk the same pages forever.
                 if let token, !finished, !seenTokens.insert(token).inserted {
-                    throw DfnsError(code: .decoding, message: "Dfns returned page token \(token.prefix(40)) twice; stopping the listing instead of looping")
+                    throw DfnsError(
+                        code: .decoding, message: "Dfns returned page token \(token.prefix(40)) twice; stopping the listing instead of looping")
                 }
             }
             defer { index += 1 }

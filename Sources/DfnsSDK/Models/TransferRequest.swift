@@ -39,29 +39,67 @@ public enum TransferRequest: Sendable, Hashable {
         func bool(_ value: Bool?) -> JSONValue? { value.map(JSONValue.bool) }
 
         switch self {
-        case let .native(to, amount, memo, priority, externalId):
-            return object("Native", [("to", string(to)), ("amount", string(amount)), ("memo", string(memo)), ("priority", string(priority)), ("externalId", string(externalId))])
-        case let .erc20(contract, to, amount, priority, externalId):
-            return object("Erc20", [("contract", string(contract)), ("to", string(to)), ("amount", string(amount)), ("priority", string(priority)), ("externalId", string(externalId))])
-        case let .erc721(contract, to, tokenId, priority, externalId):
-            return object("Erc721", [("contract", string(contract)), ("to", string(to)), ("tokenId", string(tokenId)), ("priority", string(priority)), ("externalId", string(externalId))])
-        case let .trc10(tokenId, to, amount, externalId):
-            return object("Trc10", [("tokenId", string(tokenId)), ("to", string(to)), ("amount", string(amount)), ("externalId", string(externalId))])
-        case let .trc20(contract, to, amount, externalId):
-            return object("Trc20", [("contract", string(contract)), ("to", string(to)), ("amount", string(amount)), ("externalId", string(externalId))])
-        case let .trc721(contract, to, tokenId, externalId):
-            return object("Trc721", [("contract", string(contract)), ("to", string(to)), ("tokenId", string(tokenId)), ("externalId", string(externalId))])
-        case let .spl(mint, to, amount, createDestinationAccount, externalId):
-            return object("Spl", [("mint", string(mint)), ("to", string(to)), ("amount", string(amount)), ("createDestinationAccount", bool(createDestinationAccount)), ("externalId", string(externalId))])
-        case let .spl2022(mint, to, amount, createDestinationAccount, externalId):
-            return object("Spl2022", [("mint", string(mint)), ("to", string(to)), ("amount", string(amount)), ("createDestinationAccount", bool(createDestinationAccount)), ("externalId", string(externalId))])
-        case let .asa(assetId, to, amount, externalId):
+        case .native(let to, let amount, let memo, let priority, let externalId):
+            return object(
+                "Native",
+                [
+                    ("to", string(to)), ("amount", string(amount)), ("memo", string(memo)), ("priority", string(priority)),
+                    ("externalId", string(externalId)),
+                ])
+        case .erc20(let contract, let to, let amount, let priority, let externalId):
+            return object(
+                "Erc20",
+                [
+                    ("contract", string(contract)), ("to", string(to)), ("amount", string(amount)), ("priority", string(priority)),
+                    ("externalId", string(externalId)),
+                ])
+        case .erc721(let contract, let to, let tokenId, let priority, let externalId):
+            return object(
+                "Erc721",
+                [
+                    ("contract", string(contract)), ("to", string(to)), ("tokenId", string(tokenId)), ("priority", string(priority)),
+                    ("externalId", string(externalId)),
+                ])
+        case .trc10(let tokenId, let to, let amount, let externalId):
+            return object(
+                "Trc10", [("tokenId", string(tokenId)), ("to", string(to)), ("amount", string(amount)), ("externalId", string(externalId))])
+        case .trc20(let contract, let to, let amount, let externalId):
+            return object(
+                "Trc20", [("contract", string(contract)), ("to", string(to)), ("amount", string(amount)), ("externalId", string(externalId))])
+        case .trc721(let contract, let to, let tokenId, let externalId):
+            return object(
+                "Trc721", [("contract", string(contract)), ("to", string(to)), ("tokenId", string(tokenId)), ("externalId", string(externalId))])
+        case .spl(let mint, let to, let amount, let createDestinationAccount, let externalId):
+            return object(
+                "Spl",
+                [
+                    ("mint", string(mint)), ("to", string(to)), ("amount", string(amount)),
+                    ("createDestinationAccount", bool(createDestinationAccount)), ("externalId", string(externalId)),
+                ])
+        case .spl2022(let mint, let to, let amount, let createDestinationAccount, let externalId):
+            return object(
+                "Spl2022",
+                [
+                    ("mint", string(mint)), ("to", string(to)), ("amount", string(amount)),
+                    ("createDestinationAccount", bool(createDestinationAccount)), ("externalId", string(externalId)),
+                ])
+        case .asa(let assetId, let to, let amount, let externalId):
             return object("Asa", [("assetId", string(assetId)), ("to", string(to)), ("amount", string(amount)), ("externalId", string(externalId))])
-        case let .sep41(issuer, assetCode, to, amount, memo, externalId):
-            return object("Sep41", [("issuer", string(issuer)), ("assetCode", string(assetCode)), ("to", string(to)), ("amount", string(amount)), ("memo", string(memo)), ("externalId", string(externalId))])
-        case let .tep74(master, to, amount, memo, externalId):
-            return object("Tep74", [("master", string(master)), ("to", string(to)), ("amount", string(amount)), ("memo", string(memo)), ("externalId", string(externalId))])
-        case let .raw(value):
+        case .sep41(let issuer, let assetCode, let to, let amount, let memo, let externalId):
+            return object(
+                "Sep41",
+                [
+                    ("issuer", string(issuer)), ("assetCode", string(assetCode)), ("to", string(to)), ("amount", string(amount)),
+                    ("memo", string(memo)), ("externalId", string(externalId)),
+                ])
+        case .tep74(let master, let to, let amount, let memo, let externalId):
+            return object(
+                "Tep74",
+                [
+                    ("master", string(master)), ("to", string(to)), ("amount", string(amount)), ("memo", string(memo)),
+                    ("externalId", string(externalId)),
+                ])
+        case .raw(let value):
             return value
         }
     }
@@ -97,7 +135,9 @@ public enum TransferRequest: Sendable, Hashable {
             let known = (Array(requiredFields.keys) + unmodelledKinds).sorted().joined(separator: ", ")
             throw invalid("kind \(kind.prefix(40).debugDescription) is not a Dfns transfer kind (one of \(known))")
         }
-        if strict, requiredFields[kind] != nil, let unknown = members.keys.sorted().first(where: { !required.contains($0) && !optionalFields.contains($0) && $0 != "kind" }) {
+        if strict, requiredFields[kind] != nil,
+            let unknown = members.keys.sorted().first(where: { !required.contains($0) && !optionalFields.contains($0) && $0 != "kind" })
+        {
             throw invalid("\(unknown) is not a field of a \(kind) transfer")
         }
         for field in required {

@@ -44,7 +44,9 @@ public enum DfnsKeys {
 
     /// `POST /keys/import` (signed): a key from encrypted shares (`curve`, `protocol`, `minSigners`, `encryptedKeyShares`).
     public static func importKey(_ body: JSONValue) throws -> DfnsRequest<DfnsKey> {
-        .write(.POST, "/keys/import", json: try RequestPath.object(body, "importKey", requiring: ["curve", "protocol", "minSigners", "encryptedKeyShares"]))
+        .write(
+            .POST, "/keys/import",
+            json: try RequestPath.object(body, "importKey", requiring: ["curve", "protocol", "minSigners", "encryptedKeyShares"]))
     }
 
     /// `POST /keys/{keyId}/signatures` (signed): a signature of `kind` `Hash`, `Message`, `Transaction`, `Eip712`,

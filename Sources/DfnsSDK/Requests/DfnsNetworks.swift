@@ -47,13 +47,17 @@ public enum DfnsNetworks {
     }
 
     /// `GET /networks/{network}/validators`.
-    public static func listCantonValidators(network: String, limit: Int? = nil, paginationToken: String? = nil) throws -> DfnsRequest<Page<CantonValidator>> {
+    public static func listCantonValidators(network: String, limit: Int? = nil, paginationToken: String? = nil) throws -> DfnsRequest<
+        Page<CantonValidator>
+    > {
         .read(try validators(network), query: try RequestPath.pageQuery(limit: limit, paginationToken: paginationToken))
     }
 
     /// `PUT /networks/{network}/validators/{validatorId}` (signed): `name`, `validator`, `ledger`.
     public static func updateCantonValidator(network: String, validatorId: String, _ body: JSONValue) throws -> DfnsRequest<CantonValidator> {
-        .write(.PUT, "\(try validators(network))/\(try RequestPath.segment(validatorId, "validatorId"))", json: try RequestPath.object(body, "updateCantonValidator"))
+        .write(
+            .PUT, "\(try validators(network))/\(try RequestPath.segment(validatorId, "validatorId"))",
+            json: try RequestPath.object(body, "updateCantonValidator"))
     }
 
     /// `DELETE /networks/{network}/validators/{validatorId}` (signed, no body).

@@ -4,7 +4,9 @@ import NIOHTTP1
 /// client (dfns-sdk 1.0.4 `generated/policies/client.py`).
 public enum DfnsPolicies {
     private static func policy(_ policyId: String) throws -> String { "/v2/policies/\(try RequestPath.segment(policyId, "policyId"))" }
-    private static func approval(_ approvalId: String) throws -> String { "/v2/policy-approvals/\(try RequestPath.segment(approvalId, "approvalId"))" }
+    private static func approval(_ approvalId: String) throws -> String {
+        "/v2/policy-approvals/\(try RequestPath.segment(approvalId, "approvalId"))"
+    }
 
     /// `POST /v2/policies` (signed): `name`, `activityKind` (e.g. `Wallets:Sign`), `rule` `{kind, configuration}`,
     /// `action` `{kind: Block | RequestApproval | NoAction, …}`, optional `filters`.
@@ -17,7 +19,9 @@ public enum DfnsPolicies {
 
     /// `GET /v2/policies`. `status`: `Active` or `Archived`.
     public static func listPolicies(limit: Int? = nil, paginationToken: String? = nil, status: String? = nil) throws -> DfnsRequest<Page<Policy>> {
-        .read("/v2/policies", query: try RequestPath.pageQuery(limit: limit, paginationToken: paginationToken, filters: status.map { ["status": $0] } ?? [:]))
+        .read(
+            "/v2/policies",
+            query: try RequestPath.pageQuery(limit: limit, paginationToken: paginationToken, filters: status.map { ["status": $0] } ?? [:]))
     }
 
     /// `PUT /v2/policies/{policyId}` (signed): the whole policy, as for ``createPolicy(_:)``.
@@ -33,12 +37,16 @@ public enum DfnsPolicies {
 
     /// `GET /v2/policy-approvals`. `filters`: `status` (Pending, Approved, Denied, Expired), `initiatorId`, `approverId`,
     /// `triggerStatus`.
-    public static func listApprovals(limit: Int? = nil, paginationToken: String? = nil, filters: [String: String] = [:]) throws -> DfnsRequest<Page<PolicyApproval>> {
+    public static func listApprovals(limit: Int? = nil, paginationToken: String? = nil, filters: [String: String] = [:]) throws -> DfnsRequest<
+        Page<PolicyApproval>
+    > {
         .read("/v2/policy-approvals", query: try RequestPath.pageQuery(limit: limit, paginationToken: paginationToken, filters: filters))
     }
 
     /// `POST /v2/policy-approvals/{approvalId}/decisions` (signed): `Approved` or `Denied`, with an optional reason.
-    public static func createApprovalDecision(approvalId: String, value: PolicyApproval.Decision, reason: String? = nil) throws -> DfnsRequest<PolicyApproval> {
+    public static func createApprovalDecision(approvalId: String, value: PolicyApproval.Decision, reason: String? = nil) throws -> DfnsRequest<
+        PolicyApproval
+    > {
         var body: [String: JSONValue] = ["value": .string(value.rawValue)]
         if let reason { body["reason"] = .string(reason) }
         return .write(.POST, "\(try approval(approvalId))/decisions", json: .object(body))

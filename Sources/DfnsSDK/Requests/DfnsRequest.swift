@@ -60,7 +60,9 @@ public struct DfnsRequest<Response: Decodable & Sendable>: Sendable {
 enum RequestPath {
     /// Dfns ids are `[A-Za-z0-9_-]`; anything else would change the path that is signed.
     static func segment(_ id: String, _ name: String) throws -> String {
-        guard !id.isEmpty, id.count <= 64, id.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || ($0 >= 0x41 && $0 <= 0x5A) || $0 == 0x5F }) else {
+        guard !id.isEmpty, id.count <= 64,
+            id.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || ($0 >= 0x41 && $0 <= 0x5A) || $0 == 0x5F })
+        else {
             throw DfnsError(code: .validation, message: "\(name) must be a Dfns id (letters, digits, - and _; 1 to 64 characters)")
         }
         return id

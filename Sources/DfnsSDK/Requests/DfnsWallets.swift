@@ -12,7 +12,9 @@ public enum DfnsWallets {
     }
 
     /// A requester's action on a transfer or transaction: signed, without a body.
-    private static func action<Entity>(_ method: HTTPMethod, _ action: String, walletId: String, _ collection: String, _ id: String) throws -> DfnsRequest<Entity> {
+    private static func action<Entity>(_ method: HTTPMethod, _ action: String, walletId: String, _ collection: String, _ id: String) throws
+        -> DfnsRequest<Entity>
+    {
         .write(method, "\(try child(walletId, collection, id, collection == "transfers" ? "transferId" : "transactionId"))/\(action)", json: nil)
     }
 
@@ -27,7 +29,9 @@ public enum DfnsWallets {
     public static func getWallet(walletId: String) throws -> DfnsRequest<Wallet> { .read(try wallet(walletId)) }
 
     /// `GET /wallets`. `filters`: e.g. `owner`, `ownerUsername`.
-    public static func listWallets(limit: Int? = nil, paginationToken: String? = nil, filters: [String: String] = [:]) throws -> DfnsRequest<Page<Wallet>> {
+    public static func listWallets(limit: Int? = nil, paginationToken: String? = nil, filters: [String: String] = [:]) throws -> DfnsRequest<
+        Page<Wallet>
+    > {
         .read("/wallets", query: try RequestPath.pageQuery(limit: limit, paginationToken: paginationToken, filters: filters))
     }
 
@@ -48,9 +52,11 @@ public enum DfnsWallets {
     /// `POST /wallets/import` (signed): a wallet from key shares encrypted for Dfns's signers (`name`, `curve`,
     /// `protocol`, `minSigners`, `encryptedKeyShares`, `network`, `externalId`).
     public static func importWallet(_ body: JSONValue) throws -> DfnsRequest<Wallet> {
-        .write(.POST, "/wallets/import", json: try RequestPath.object(
-            body, "importWallet", requiring: ["network", "curve", "protocol", "minSigners", "encryptedKeyShares"]
-        ))
+        .write(
+            .POST, "/wallets/import",
+            json: try RequestPath.object(
+                body, "importWallet", requiring: ["network", "curve", "protocol", "minSigners", "encryptedKeyShares"]
+            ))
     }
 
     /// `PUT /wallets/{walletId}/tags` (signed).
@@ -74,8 +80,12 @@ public enum DfnsWallets {
     }
 
     /// `GET /wallets/bulk-create`. `status`: `Pending`, `InProgress`, `Completed`, `PartiallyCompleted`, `Failed`.
-    public static func listBulkWalletJobs(limit: Int? = nil, paginationToken: String? = nil, status: String? = nil) throws -> DfnsRequest<Page<BulkWalletJob>> {
-        .read("/wallets/bulk-create", query: try RequestPath.pageQuery(limit: limit, paginationToken: paginationToken, filters: status.map { ["status": $0] } ?? [:]))
+    public static func listBulkWalletJobs(limit: Int? = nil, paginationToken: String? = nil, status: String? = nil) throws -> DfnsRequest<
+        Page<BulkWalletJob>
+    > {
+        .read(
+            "/wallets/bulk-create",
+            query: try RequestPath.pageQuery(limit: limit, paginationToken: paginationToken, filters: status.map { ["status": $0] } ?? [:]))
     }
 
     /// `GET /wallets/bulk-create/{jobId}`.
@@ -84,8 +94,11 @@ public enum DfnsWallets {
     }
 
     /// `GET /wallets/bulk-create/{jobId}/wallets`.
-    public static func listBulkWalletJobWallets(jobId: String, limit: Int? = nil, paginationToken: String? = nil) throws -> DfnsRequest<Page<Wallet>> {
-        .read("/wallets/bulk-create/\(try RequestPath.segment(jobId, "jobId"))/wallets", query: try RequestPath.pageQuery(limit: limit, paginationToken: paginationToken))
+    public static func listBulkWalletJobWallets(jobId: String, limit: Int? = nil, paginationToken: String? = nil) throws -> DfnsRequest<Page<Wallet>>
+    {
+        .read(
+            "/wallets/bulk-create/\(try RequestPath.segment(jobId, "jobId"))/wallets",
+            query: try RequestPath.pageQuery(limit: limit, paginationToken: paginationToken))
     }
 
     // MARK: Assets, NFTs, history
@@ -100,13 +113,19 @@ public enum DfnsWallets {
 
     /// `GET /wallets/{walletId}/history`: blockchain events of the wallet. `filters`: `direction` (In, Out), `kind`,
     /// `contract`.
-    public static func getWalletHistory(walletId: String, limit: Int? = nil, paginationToken: String? = nil, filters: [String: String] = [:]) throws -> DfnsRequest<Page<JSONValue>> {
+    public static func getWalletHistory(walletId: String, limit: Int? = nil, paginationToken: String? = nil, filters: [String: String] = [:]) throws
+        -> DfnsRequest<Page<JSONValue>>
+    {
         .read("\(try wallet(walletId))/history", query: try RequestPath.pageQuery(limit: limit, paginationToken: paginationToken, filters: filters))
     }
 
     /// `GET /wallets/all/history`: the organisation's blockchain events between two ISO 8601 times.
-    public static func listOrgWalletHistory(startTime: String, endTime: String, limit: Int? = nil, paginationToken: String? = nil) throws -> DfnsRequest<Page<JSONValue>> {
-        .read("/wallets/all/history", query: try RequestPath.pageQuery(limit: limit, paginationToken: paginationToken, filters: ["startTime": startTime, "endTime": endTime]))
+    public static func listOrgWalletHistory(startTime: String, endTime: String, limit: Int? = nil, paginationToken: String? = nil) throws
+        -> DfnsRequest<Page<JSONValue>>
+    {
+        .read(
+            "/wallets/all/history",
+            query: try RequestPath.pageQuery(limit: limit, paginationToken: paginationToken, filters: ["startTime": startTime, "endTime": endTime]))
     }
 
     // MARK: Transfers
@@ -115,7 +134,8 @@ public enum DfnsWallets {
     /// answers a replay of the same `externalId` and body with the transfer it already made.
     public static func transferAsset(walletId: String, _ request: TransferRequest, strict: Bool = false) throws -> DfnsRequest<Transfer> {
         try request.validate(strict: strict)
-        return DfnsRequest(.POST, "\(try wallet(walletId))/transfers", body: try JSONCoding.encode(request), signed: true, idempotent: request.externalId != nil)
+        return DfnsRequest(
+            .POST, "\(try wallet(walletId))/transfers", body: try JSONCoding.encode(request), signed: true, idempotent: request.externalId != nil)
     }
 
     /// `GET /wallets/{walletId}/transfers/{transferId}`.
@@ -152,7 +172,9 @@ public enum DfnsWallets {
     /// `POST /wallets/{walletId}/transactions` (signed): signs and broadcasts a transaction given by `kind`
     /// (`Transaction`, `Evm`, `Eip1559`, `Psbt`, …). Deduplicated by `externalId` like transfers.
     public static func signAndBroadcastTransaction(walletId: String, _ body: JSONValue) throws -> DfnsRequest<Transaction> {
-        .write(.POST, "\(try wallet(walletId))/transactions", json: try RequestPath.object(body, "signAndBroadcastTransaction", requiring: ["kind"]), idempotent: true)
+        .write(
+            .POST, "\(try wallet(walletId))/transactions", json: try RequestPath.object(body, "signAndBroadcastTransaction", requiring: ["kind"]),
+            idempotent: true)
     }
 
     /// `GET /wallets/{walletId}/transactions/{transactionId}`.
@@ -161,7 +183,8 @@ public enum DfnsWallets {
     }
 
     /// `GET /wallets/{walletId}/transactions`.
-    public static func listTransactions(walletId: String, limit: Int? = nil, paginationToken: String? = nil) throws -> DfnsRequest<Page<Transaction>> {
+    public static func listTransactions(walletId: String, limit: Int? = nil, paginationToken: String? = nil) throws -> DfnsRequest<Page<Transaction>>
+    {
         .read("\(try wallet(walletId))/transactions", query: try RequestPath.pageQuery(limit: limit, paginationToken: paginationToken))
     }
 
@@ -206,8 +229,12 @@ public enum DfnsWallets {
 
     /// `POST /wallets/{walletId}/canton/ledger-api` (unsigned): a read-style request to the Canton Ledger API of the
     /// wallet's validator (`requestMethod` GET or POST, `resource`, optional `body`).
-    public static func cantonLedgerApiProxy(walletId: String, requestMethod: String, resource: String, body: JSONValue? = nil) throws -> DfnsRequest<JSONValue> {
-        guard requestMethod == "GET" || requestMethod == "POST" else { throw DfnsError(code: .validation, message: "requestMethod must be GET or POST") }
+    public static func cantonLedgerApiProxy(walletId: String, requestMethod: String, resource: String, body: JSONValue? = nil) throws -> DfnsRequest<
+        JSONValue
+    > {
+        guard requestMethod == "GET" || requestMethod == "POST" else {
+            throw DfnsError(code: .validation, message: "requestMethod must be GET or POST")
+        }
         var json: [String: JSONValue] = ["requestMethod": .string(requestMethod), "resource": .string(resource)]
         if let body { json["body"] = body }
         return .unsignedPost("\(try wallet(walletId))/canton/ledger-api", json: .object(json))
@@ -215,7 +242,9 @@ public enum DfnsWallets {
 
     /// The official SDK's deprecated name for ``cantonLedgerApiProxy(walletId:requestMethod:resource:body:)``.
     @available(*, deprecated, renamed: "cantonLedgerApiProxy(walletId:requestMethod:resource:body:)")
-    public static func proxyARequestToTheCantonLedgerApi(walletId: String, requestMethod: String, resource: String, body: JSONValue? = nil) throws -> DfnsRequest<JSONValue> {
+    public static func proxyARequestToTheCantonLedgerApi(walletId: String, requestMethod: String, resource: String, body: JSONValue? = nil) throws
+        -> DfnsRequest<JSONValue>
+    {
         try cantonLedgerApiProxy(walletId: walletId, requestMethod: requestMethod, resource: resource, body: body)
     }
 }

@@ -7,7 +7,8 @@ public enum DfnsWebhooks {
 
     /// `POST /webhooks` (signed): `url`, `events` (event kinds or `*`), optional `description` and `status`. The answer
     /// carries the signing `secret`, shown only here.
-    public static func createWebhook(url: String, events: [String], description: String? = nil, status: String? = nil) throws -> DfnsRequest<Webhook> {
+    public static func createWebhook(url: String, events: [String], description: String? = nil, status: String? = nil) throws -> DfnsRequest<Webhook>
+    {
         guard !events.isEmpty else { throw DfnsError(code: .validation, message: "a webhook needs at least one event kind (or *)") }
         var body: [String: JSONValue] = ["url": .string(url), "events": .array(events.map(JSONValue.string))]
         if let description { body["description"] = .string(description) }
@@ -24,7 +25,9 @@ public enum DfnsWebhooks {
     }
 
     /// `PUT /webhooks/{webhookId}` (signed): the fields to change.
-    public static func updateWebhook(webhookId: String, url: String? = nil, events: [String]? = nil, description: String? = nil, status: String? = nil) throws -> DfnsRequest<Webhook> {
+    public static func updateWebhook(
+        webhookId: String, url: String? = nil, events: [String]? = nil, description: String? = nil, status: String? = nil
+    ) throws -> DfnsRequest<Webhook> {
         var body: [String: JSONValue] = [:]
         if let url { body["url"] = .string(url) }
         if let events { body["events"] = .array(events.map(JSONValue.string)) }
@@ -45,7 +48,9 @@ public enum DfnsWebhooks {
     }
 
     /// `GET /webhooks/{webhookId}/events`. `filters`: `kind`, `deliveryFailed` (`true`/`false`).
-    public static func listWebhookEvents(webhookId: String, limit: Int? = nil, paginationToken: String? = nil, filters: [String: String] = [:]) throws -> DfnsRequest<Page<WebhookEvent>> {
+    public static func listWebhookEvents(webhookId: String, limit: Int? = nil, paginationToken: String? = nil, filters: [String: String] = [:]) throws
+        -> DfnsRequest<Page<WebhookEvent>>
+    {
         .read("\(try webhook(webhookId))/events", query: try RequestPath.pageQuery(limit: limit, paginationToken: paginationToken, filters: filters))
     }
 }

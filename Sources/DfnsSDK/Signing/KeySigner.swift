@@ -126,7 +126,8 @@ public final class KeySigner: CredentialSigner, @unchecked Sendable, CustomStrin
             }
             return .rsa
         default:
-            throw KeySignerError(.unsupportedKeyType, "key type \(EVP_PKEY_get_base_id(key)) is not supported; use Ed25519, ECDSA P-256, ECDSA secp256k1 or RSA")
+            throw KeySignerError(
+                .unsupportedKeyType, "key type \(EVP_PKEY_get_base_id(key)) is not supported; use Ed25519, ECDSA P-256, ECDSA secp256k1 or RSA")
         }
     }
 }

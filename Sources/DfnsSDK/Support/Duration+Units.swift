@@ -9,7 +9,8 @@ extension Duration {
     package var nanoseconds: Int64 {
         let (seconds, overflow) = components.seconds.multipliedReportingOverflow(by: 1_000_000_000)
         guard !overflow else { return components.seconds < 0 ? .min : .max }
-        return seconds.addingReportingOverflow(components.attoseconds / 1_000_000_000).overflow ? .max : seconds + components.attoseconds / 1_000_000_000
+        return seconds.addingReportingOverflow(components.attoseconds / 1_000_000_000).overflow
+            ? .max : seconds + components.attoseconds / 1_000_000_000
     }
 
     /// Whole milliseconds (the jobs table's delays), saturating like ``nanoseconds``.

@@ -43,7 +43,8 @@ extension DfnsRequestEvent {
                 template += segment
             } else if let parameter = parameters[previous] {
                 template += parameter
-            } else if segment.utf8.contains(UInt8(ascii: "-")), segment.utf8.contains(where: { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) {
+            } else if segment.utf8.contains(UInt8(ascii: "-")), segment.utf8.contains(where: { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
+            {
                 template += "{id}"
             } else {
                 template += segment

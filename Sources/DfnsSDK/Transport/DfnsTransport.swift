@@ -2,8 +2,8 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
-import NIOPosix
 import NIOHTTP1
+import NIOPosix
 
 /// One HTTP exchange with Dfns at a time: paced by the shared limiter, timed out, and mapped to ``DfnsError``.
 final class DfnsTransport: Sendable {
@@ -69,16 +69,20 @@ final class DfnsTransport: Sendable {
         } catch {
             let mapped = Self.mapTransportError(error, method: method, path: path, isWrite: isWrite)
             observe(method, path, status: nil, error: mapped.code, started: started)
-            logger.debug("dfns request failed", metadata: [
-                "dfns.method": "\(method.rawValue)", "dfns.path": "\(path)", "dfns.error": "\(mapped.code)",
-            ])
+            logger.debug(
+                "dfns request failed",
+                metadata: [
+                    "dfns.method": "\(method.rawValue)", "dfns.path": "\(path)", "dfns.error": "\(mapped.code)",
+                ])
             throw mapped
         }
         observe(method, path, status: status, error: nil, started: started)
-        logger.debug("dfns request", metadata: [
-            "dfns.method": "\(method.rawValue)", "dfns.path": "\(path)", "dfns.status": "\(status)",
-            "dfns.duration_ms": "\(started.duration(to: .now).milliseconds)",
-        ])
+        logger.debug(
+            "dfns request",
+            metadata: [
+                "dfns.method": "\(method.rawValue)", "dfns.path": "\(path)", "dfns.status": "\(status)",
+                "dfns.duration_ms": "\(started.duration(to: .now).milliseconds)",
+            ])
         if (200..<300).contains(status) { return responseBody }
         let error = DfnsError(
             httpStatus: status, body: responseBody, retryAfterHeader: retryAfterHeader, outcomeUnknown: isWrite && status >= 500
@@ -94,10 +98,11 @@ final class DfnsTransport: Sendable {
 
     private func observe(_ method: HTTPMethod, _ path: String, status: Int?, error: DfnsError.Code?, started: ContinuousClock.Instant) {
         guard let observer = configuration.observer else { return }
-        observer.dfnsRequestFinished(DfnsRequestEvent(
-            method: method.rawValue, endpoint: DfnsRequestEvent.template(of: path), status: status, errorCode: error,
-            duration: started.duration(to: .now)
-        ))
+        observer.dfnsRequestFinished(
+            DfnsRequestEvent(
+                method: method.rawValue, endpoint: DfnsRequestEvent.template(of: path), status: status, errorCode: error,
+                duration: started.duration(to: .now)
+            ))
     }
 
     /// Decodes a response body, mapping failures to ``DfnsError/Code/decoding``.
@@ -133,9 +138,11 @@ final class DfnsTransport: Sendable {
                 throw unrepeatable.error
             } catch let error as DfnsError where policy.shouldRetry(error, afterAttempt: attempt) {
                 let delay = policy.delay(afterAttempt: attempt, retryAfter: error.retryAfter)
-                logger.debug("dfns retry", metadata: [
-                    "dfns.error": "\(error.code)", "dfns.attempt": "\(attempt)", "dfns.delay_ms": "\(delay.milliseconds)",
-                ])
+                logger.debug(
+                    "dfns retry",
+                    metadata: [
+                        "dfns.error": "\(error.code)", "dfns.attempt": "\(attempt)", "dfns.delay_ms": "\(delay.milliseconds)",
+                    ])
                 try await Task.sleep(for: delay)
                 attempt += 1
             }
@@ -170,7 +177,8 @@ final class DfnsTransport: Sendable {
 
     private static func mapTransportError(_ error: any Error, method: HTTPMethod, path: String, isWrite: Bool) -> DfnsError {
         // A connection that was never made carried nothing: the outcome of the write is known (nothing happened).
-        let neverConnected = (error as? HTTPClientError) == .connectTimeout || error is NIOConnectionError
+        let neverConnected =
+            (error as? HTTPClientError) == .connectTimeout || error is NIOConnectionError
             || (error as? ChannelError).map { if case .connectTimeout = $0 { true } else { false } } == true
         let unknown = isWrite && !neverConnected
         if let error = error as? HTTPClientError,

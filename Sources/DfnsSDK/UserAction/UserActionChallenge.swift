@@ -47,7 +47,9 @@ extension UserActionChallenge: JSONValueDecodable {
             switch json["allowCredentials"]?[list] {
             case .array(let credentials)?:
                 return try credentials.map { credential in
-                    guard let id = credential["id"]?.stringValue else { throw JSONFieldError(field: "allowCredentials.\(list)[].id", expected: "a string") }
+                    guard let id = credential["id"]?.stringValue else {
+                        throw JSONFieldError(field: "allowCredentials.\(list)[].id", expected: "a string")
+                    }
                     return id
                 }
             case nil, .null?:

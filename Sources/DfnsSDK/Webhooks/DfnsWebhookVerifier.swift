@@ -70,7 +70,8 @@ public struct DfnsWebhookVerifier: Sendable {
         }
         let skew = abs(now.timeIntervalSince1970 - Double(event.timestampSent))
         guard skew <= Double(tolerance.components.seconds) else {
-            throw Rejection(reason: .stale, message: "timestampSent is \(Int(skew)) s from now (more than \(tolerance.components.seconds) s): refused as stale")
+            throw Rejection(
+                reason: .stale, message: "timestampSent is \(Int(skew)) s from now (more than \(tolerance.components.seconds) s): refused as stale")
         }
         return event
     }

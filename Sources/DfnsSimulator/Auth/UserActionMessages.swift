@@ -73,7 +73,8 @@ struct UserActionChallengeResponse: Encodable {
         self.challenge = challenge
         self.challengeIdentifier = challengeIdentifier
         func credentials(_ kind: UserActionVerifier.Kind) -> [Credential] { verifier.credentialIds(kind).map { Credential(id: $0) } }
-        self.allowCredentials = AllowCredentials(key: credentials(.key), passwordProtectedKey: credentials(.passwordProtectedKey), webauthn: credentials(.fido2))
+        self.allowCredentials = AllowCredentials(
+            key: credentials(.key), passwordProtectedKey: credentials(.passwordProtectedKey), webauthn: credentials(.fido2))
         self.supportedCredentialKinds = UserActionVerifier.Kind.allCases.filter { !verifier.credentialIds($0).isEmpty }.map {
             CredentialKind(kind: $0.rawValue, requiresSecondFactor: verifier.secondFactorRequired)
         }

@@ -13,22 +13,23 @@ extension DfnsSimulator {
             let (traffic, injected, made) = (rateBudget.counters(), faultInjector.counters(), walletStore.counters())
             let transfers = walletStore.allTransfers()
             let walletExternalIds = walletStore.allWallets().compactMap(\.externalId)
-            return APIResponse(json: [
-                "requests": traffic.requests, "unauthorized": principalStore.unauthorized, "rateLimited": traffic.rateLimited,
-                "injectedServerErrors": injected.injectedServerErrors, "injectedRateLimits": injected.injectedRateLimits,
-                "lostResponses": injected.lostResponses, "serverErrorsAfterCommit": injected.serverErrorsAfterCommit,
-                "garbledResponses": injected.garbledResponses, "injectedNotFound": injected.injectedNotFound,
-                "signatureFailures": userActionStore.signatureFailures,
-                "walletsCreated": made.walletCreates, "transfersCreated": made.transferCreates,
-                "transferReplays": made.transferReplays, "conflicts": made.conflicts, "transactionsCreated": made.transactionCreates,
-                "replacements": made.replacements,
-                "signaturesCreated": documents.count(.signature),
-                "transfersWithExternalId": transfers.count { $0.externalId != nil },
-                "distinctTransferExternalIds": Set(transfers.compactMap(\.externalId)).count,
-                "walletsWithExternalId": walletExternalIds.count,
-                "distinctWalletExternalIds": Set(walletExternalIds).count,
-                "requestsByEndpoint": Dictionary(uniqueKeysWithValues: traffic.byEndpoint.map { ($0.key.rawValue, $0.value) }),
-            ] as [String: Any])
+            return APIResponse(
+                json: [
+                    "requests": traffic.requests, "unauthorized": principalStore.unauthorized, "rateLimited": traffic.rateLimited,
+                    "injectedServerErrors": injected.injectedServerErrors, "injectedRateLimits": injected.injectedRateLimits,
+                    "lostResponses": injected.lostResponses, "serverErrorsAfterCommit": injected.serverErrorsAfterCommit,
+                    "garbledResponses": injected.garbledResponses, "injectedNotFound": injected.injectedNotFound,
+                    "signatureFailures": userActionStore.signatureFailures,
+                    "walletsCreated": made.walletCreates, "transfersCreated": made.transferCreates,
+                    "transferReplays": made.transferReplays, "conflicts": made.conflicts, "transactionsCreated": made.transactionCreates,
+                    "replacements": made.replacements,
+                    "signaturesCreated": documents.count(.signature),
+                    "transfersWithExternalId": transfers.count { $0.externalId != nil },
+                    "distinctTransferExternalIds": Set(transfers.compactMap(\.externalId)).count,
+                    "walletsWithExternalId": walletExternalIds.count,
+                    "distinctWalletExternalIds": Set(walletExternalIds).count,
+                    "requestsByEndpoint": Dictionary(uniqueKeysWithValues: traffic.byEndpoint.map { ($0.key.rawValue, $0.value) }),
+                ] as [String: Any])
         }
         group.get("/transfers") { [walletStore, configuration] _, _ in
             let now = Date()
@@ -85,7 +86,9 @@ extension DfnsSimulator {
         group.post("/offers") { [principalStore, walletStore, documents] request, _ in
             // An incoming offer to a wallet, as a counterparty would make one: {walletId, kind?, value?, from?}.
             let object = try Self.object(await Self.body(of: request))
-            guard let walletId = object["walletId"] as? String, let principal = principalStore.anyPrincipal else { throw APIError.badRequest("walletId is required") }
+            guard let walletId = object["walletId"] as? String, let principal = principalStore.anyPrincipal else {
+                throw APIError.badRequest("walletId is required")
+            }
             let wallet = try walletStore.wallet(walletId, principal: principal)
             let id = documents.newId("of-")
             let offer: [String: Any] = [

@@ -11,7 +11,8 @@ extension DfnsSimulator {
     func addKeyRoutes(to api: RouterGroup<SimulatorRequestContext>) {
         api.post("/keys") { [documents] _, context in
             let object = try Self.object(context.requestBody)
-            guard let scheme = object["scheme"] as? String, let curve = object["curve"] as? String, Self.keyKinds.contains("\(scheme)/\(curve)") else {
+            guard let scheme = object["scheme"] as? String, let curve = object["curve"] as? String, Self.keyKinds.contains("\(scheme)/\(curve)")
+            else {
                 throw APIError.badRequest("scheme and curve must be one of \(Self.keyKinds.sorted().joined(separator: ", "))")
             }
             return APIResponse(json: try Self.newKey(scheme: scheme, curve: curve, object, principal: context.caller(), documents: documents))
@@ -20,9 +21,11 @@ extension DfnsSimulator {
             let object = try Self.object(context.requestBody)
             try Self.checkKeyShares(object)
             let curve = object["curve"] as? String ?? ""
-            return APIResponse(json: try Self.newKey(
-                scheme: curve == "ed25519" ? "EdDSA" : "ECDSA", curve: curve, object, principal: context.caller(), documents: documents, imported: true
-            ))
+            return APIResponse(
+                json: try Self.newKey(
+                    scheme: curve == "ed25519" ? "EdDSA" : "ECDSA", curve: curve, object, principal: context.caller(), documents: documents,
+                    imported: true
+                ))
         }
         api.get("/keys") { [walletStore, documents] request, context in
             let principal = try context.caller()
@@ -36,17 +39,21 @@ extension DfnsSimulator {
             return APIResponse(json: try Self.paged(keys, request))
         }
         api.get("/keys/:keyId") { [walletStore, documents] _, context in
-            APIResponse(json: try Self.key(Self.parameter(context, "keyId"), principal: context.caller(), wallets: walletStore, documents: documents).json)
+            APIResponse(
+                json: try Self.key(Self.parameter(context, "keyId"), principal: context.caller(), wallets: walletStore, documents: documents).json)
         }
         api.put("/keys/:keyId") { [walletStore, documents] _, context in
-            guard let name = try Self.object(context.requestBody)["name"] as? String else { throw APIError.badRequest("name is required and must be a string") }
+            guard let name = try Self.object(context.requestBody)["name"] as? String else {
+                throw APIError.badRequest("name is required and must be a string")
+            }
             return APIResponse(json: try Self.changeKey(context, wallets: walletStore, documents: documents) { $0["name"] = name })
         }
         api.delete("/keys/:keyId") { [walletStore, documents] _, context in
-            APIResponse(json: try Self.changeKey(context, wallets: walletStore, documents: documents) { key in
-                key["status"] = "Archived"
-                key["dateDeleted"] = SimulatedTransfer.format(Date())
-            })
+            APIResponse(
+                json: try Self.changeKey(context, wallets: walletStore, documents: documents) { key in
+                    key["status"] = "Archived"
+                    key["dateDeleted"] = SimulatedTransfer.format(Date())
+                })
         }
         api.post("/keys/:keyId/delegate") { [walletStore, documents] _, context in
             guard let user = try Self.object(context.requestBody)["delegateTo"] as? String, !user.isEmpty else {
@@ -80,10 +87,14 @@ extension DfnsSimulator {
                 key["exported"] = true
                 key["dateExported"] = SimulatedTransfer.format(Date())
             }
-            return APIResponse(json: [
-                "publicKey": key["publicKey"] ?? "", "protocol": schemes[0]["protocol"] ?? "CGGMP24", "curve": key["curve"] ?? "", "minSigners": 3,
-                "encryptedKeyShares": (1...5).map { ["signerId": "signer-\($0)", "encryptedKeyShare": Base64Text.standard(Array("share-\($0)-\(key["id"] ?? "")".utf8))] },
-            ] as [String: Any])
+            return APIResponse(
+                json: [
+                    "publicKey": key["publicKey"] ?? "", "protocol": schemes[0]["protocol"] ?? "CGGMP24", "curve": key["curve"] ?? "",
+                    "minSigners": 3,
+                    "encryptedKeyShares": (1...5).map {
+                        ["signerId": "signer-\($0)", "encryptedKeyShare": Base64Text.standard(Array("share-\($0)-\(key["id"] ?? "")".utf8))]
+                    },
+                ] as [String: Any])
         }
         addSignatureRoutes(to: api)
     }
@@ -100,7 +111,8 @@ extension DfnsSimulator {
             let externalId = object["externalId"] as? String
             if let externalId, let existing = documents.find(.signature, orgId: principal.orgId, parent: key.id, externalId: externalId) {
                 guard existing.request == request else {
-                    throw APIError(409, "Conflicting signature with same externalId", details: ["duplicate": ["id": existing.id, "externalId": externalId]])
+                    throw APIError(
+                        409, "Conflicting signature with same externalId", details: ["duplicate": ["id": existing.id, "externalId": externalId]])
                 }
                 return APIResponse(json: Self.signature(existing, at: Date(), step: step))
             }
@@ -110,12 +122,14 @@ extension DfnsSimulator {
                 "dateRequested": SimulatedTransfer.format(Date()),
             ]
             json["externalId"] = externalId
-            let stored = documents.insert(.signature, id: id, orgId: principal.orgId, parent: key.id, json: json, externalId: externalId, request: request)
+            let stored = documents.insert(
+                .signature, id: id, orgId: principal.orgId, parent: key.id, json: json, externalId: externalId, request: request)
             return APIResponse(json: Self.signature(stored, at: Date(), step: step))
         }
         api.get("/keys/:keyId/signatures/:signatureId") { [documents] _, context in
             let signature = try documents.get(
-                .signature, Self.parameter(context, "signatureId"), orgId: context.caller().orgId, parent: Self.parameter(context, "keyId"), what: "signature"
+                .signature, Self.parameter(context, "signatureId"), orgId: context.caller().orgId, parent: Self.parameter(context, "keyId"),
+                what: "signature"
             )
             return APIResponse(json: Self.signature(signature, at: Date(), step: step))
         }
@@ -123,7 +137,9 @@ extension DfnsSimulator {
             let principal = try context.caller()
             let key = try Self.key(Self.parameter(context, "keyId"), principal: principal, wallets: walletStore, documents: documents)
             let now = Date()
-            return APIResponse(json: try Self.paged(documents.all(.signature, orgId: principal.orgId, parent: key.id).map { Self.signature($0, at: now, step: step) }, request))
+            return APIResponse(
+                json: try Self.paged(
+                    documents.all(.signature, orgId: principal.orgId, parent: key.id).map { Self.signature($0, at: now, step: step) }, request))
         }
     }
 
@@ -185,14 +201,17 @@ extension DfnsSimulator {
     /// A wallet's signing key as `/keys` shows it.
     private static func walletKey(_ wallet: SimulatedWallet) -> [String: Any] {
         [
-            "id": wallet.signingKey.id, "scheme": wallet.signingKey.scheme, "curve": wallet.signingKey.curve, "publicKey": wallet.signingKey.publicKey,
+            "id": wallet.signingKey.id, "scheme": wallet.signingKey.scheme, "curve": wallet.signingKey.curve,
+            "publicKey": wallet.signingKey.publicKey,
             "status": "Active", "custodial": true, "dateCreated": wallet.dateCreated, "wallets": [["id": wallet.id, "network": wallet.network]],
             "store": ["kind": "Mpc"],
         ]
     }
 
     /// Key `id`: one made through `/keys`, or a wallet's signing key (stored on its first change).
-    private static func key(_ id: String, principal: Principal, wallets: WalletStore, documents: DocumentStore) throws(APIError) -> DocumentStore.Document {
+    private static func key(_ id: String, principal: Principal, wallets: WalletStore, documents: DocumentStore) throws(APIError)
+        -> DocumentStore.Document
+    {
         if let document = try? documents.get(.key, id, orgId: principal.orgId, what: "key") { return document }
         guard let wallet = wallets.listWallets(principal: principal, limit: Int.max, after: 0).items.first(where: { $0.signingKey.id == id }) else {
             throw APIError(404, "key not found", details: ["keyId": id])

@@ -5,7 +5,9 @@ import Hummingbird
 struct AuthenticationMiddleware: RouterMiddleware {
     let principals: PrincipalStore
 
-    func handle(_ request: Request, context: SimulatorRequestContext, next: (Request, SimulatorRequestContext) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: SimulatorRequestContext, next: (Request, SimulatorRequestContext) async throws -> Response) async throws
+        -> Response
+    {
         var bearer: String?
         if let value = request.headers[.authorization], value.hasPrefix("Bearer ") { bearer = String(value.dropFirst(7)) }
         guard let principal = principals.principal(bearer: bearer) else { throw APIError.unauthorized }

@@ -8,7 +8,9 @@ import NIOCore
 struct FaultMiddleware: RouterMiddleware {
     let injector: FaultInjector
 
-    func handle(_ request: Request, context: SimulatorRequestContext, next: (Request, SimulatorRequestContext) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: SimulatorRequestContext, next: (Request, SimulatorRequestContext) async throws -> Response) async throws
+        -> Response
+    {
         let faults = SimulatorEndpoint(method: request.method, path: request.uri.path).map(injector.draw) ?? FaultInjector.Decision()
         var context = context
         // Read once here: the user action signs the body and the handler reads it.
@@ -46,6 +48,8 @@ struct FaultMiddleware: RouterMiddleware {
     }
 
     static func badGateway() -> Response {
-        Response(status: .badGateway, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: "<html><body><h1>502 Bad Gateway</h1></body></html>")))
+        Response(
+            status: .badGateway, headers: [.contentType: "text/html"],
+            body: .init(byteBuffer: ByteBuffer(string: "<html><body><h1>502 Bad Gateway</h1></body></html>")))
     }
 }

@@ -19,7 +19,12 @@ struct ProxyTimeoutResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Co
         return try await withCheckedThrowingContinuation { continuation in
             let answered = Mutex(false)
             let answer: @Sendable (Result<Response, any Error>) -> Void = { result in
-                if answered.withLock({ done in defer { done = true }; return !done }) { continuation.resume(with: result) }
+                if answered.withLock({ done in
+                    defer { done = true }
+                    return !done
+                }) {
+                    continuation.resume(with: result)
+                }
             }
             Task { answer(await processing.result) }
             Task {

@@ -5,7 +5,9 @@ import Hummingbird
 struct RateLimitMiddleware: RouterMiddleware {
     let budget: RateBudget
 
-    func handle(_ request: Request, context: SimulatorRequestContext, next: (Request, SimulatorRequestContext) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: SimulatorRequestContext, next: (Request, SimulatorRequestContext) async throws -> Response) async throws
+        -> Response
+    {
         if let endpoint = SimulatorEndpoint(method: request.method, path: request.uri.path), let retryAfter = budget.admit(endpoint) {
             throw APIError(429, "Rate limit exceeded", retryAfter: String(retryAfter))
         }

@@ -8,7 +8,9 @@ struct UserActionMiddleware: RouterMiddleware {
 
     private static let header = HTTPField.Name("X-DFNS-USERACTION")!
 
-    func handle(_ request: Request, context: SimulatorRequestContext, next: (Request, SimulatorRequestContext) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: SimulatorRequestContext, next: (Request, SimulatorRequestContext) async throws -> Response) async throws
+        -> Response
+    {
         guard SimulatorEndpoint(method: request.method, path: request.uri.path)?.isSignedWrite == true else {
             return try await next(request, context)
         }

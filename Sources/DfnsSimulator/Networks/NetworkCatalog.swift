@@ -26,8 +26,13 @@ enum NetworkCatalog {
             for name in main { table[name] = Network(family: family, symbol: symbol, decimals: decimals, testnet: false) }
             for name in test { table[name] = Network(family: family, symbol: symbol, decimals: decimals, testnet: true) }
         }
-        add(.evm, "ETH", 18, main: ["Ethereum", "Base", "ArbitrumOne", "Optimism", "Ink", "Areum", "Bob", "Codex", "Ion", "XLayer", "Robinhood", "Tempo"],
-            test: ["EthereumSepolia", "EthereumHoodi", "BaseSepolia", "ArbitrumSepolia", "OptimismSepolia", "InkSepolia", "BobSepolia", "CodexSepolia", "IonTestnet", "XLayerSepolia", "RobinhoodSepolia", "TempoModerato"])
+        add(
+            .evm, "ETH", 18,
+            main: ["Ethereum", "Base", "ArbitrumOne", "Optimism", "Ink", "Areum", "Bob", "Codex", "Ion", "XLayer", "Robinhood", "Tempo"],
+            test: [
+                "EthereumSepolia", "EthereumHoodi", "BaseSepolia", "ArbitrumSepolia", "OptimismSepolia", "InkSepolia", "BobSepolia", "CodexSepolia",
+                "IonTestnet", "XLayerSepolia", "RobinhoodSepolia", "TempoModerato",
+            ])
         add(.evm, "BERA", 18, main: ["Berachain"], test: ["BerachainBepolia"])
         add(.evm, "PLUME", 18, main: ["Plume"], test: ["PlumeSepolia"])
         add(.evm, "POL", 18, main: ["Polygon"], test: ["PolygonAmoy"])
@@ -68,7 +73,9 @@ enum NetworkCatalog {
         add(.other(scheme: "EdDSA"), "IOTA", 9, main: ["Iota"], test: ["IotaTestnet"])
         add(.other(scheme: "EdDSA"), "NEAR", 24, main: ["Near"], test: ["NearTestnet"])
         add(.other(scheme: "ECDSA"), "OGY", 8, main: ["Origyn"], test: [])
-        add(.other(scheme: "EdDSA"), "DOT", 10, main: ["Polkadot", "PolkadotAssetHub"], test: ["Westend", "WestendAssetHub", "Paseo", "PaseoAssetHub"])
+        add(
+            .other(scheme: "EdDSA"), "DOT", 10, main: ["Polkadot", "PolkadotAssetHub"],
+            test: ["Westend", "WestendAssetHub", "Paseo", "PaseoAssetHub"])
         add(.other(scheme: "EdDSA"), "KSM", 12, main: ["Kusama", "KusamaAssetHub"], test: [])
         add(.other(scheme: "EdDSA"), "POLYX", 6, main: ["Polymesh"], test: ["PolymeshTestnet"])
         add(.other(scheme: "ECDSA"), "STRK", 18, main: ["Starknet"], test: ["StarknetSepolia"])

@@ -17,18 +17,30 @@ extension DfnsSimulator {
                 func level(_ gwei: Int) -> [String: String] {
                     ["maxPriorityFeePerGas": String(gwei * 100_000_000), "maxFeePerGas": String(gwei * 1_000_000_000 + 30_000_000_000)]
                 }
-                return APIResponse(json: ["kind": "Eip1559", "network": name, "blockNumber": 19_000_000 + now % 100_000, "slow": level(1), "standard": level(2), "fast": level(5), "baseFeePerGas": "30000000000"] as [String: Any])
+                return APIResponse(
+                    json: [
+                        "kind": "Eip1559", "network": name, "blockNumber": 19_000_000 + now % 100_000, "slow": level(1), "standard": level(2),
+                        "fast": level(5), "baseFeePerGas": "30000000000",
+                    ] as [String: Any])
             case .bitcoin:
-                return APIResponse(json: ["kind": "Bitcoin", "network": name, "blockNumber": 840_000 + now % 10_000, "slow": ["feeRate": "2"], "standard": ["feeRate": "8"], "fast": ["feeRate": "20"]] as [String: Any])
+                return APIResponse(
+                    json: [
+                        "kind": "Bitcoin", "network": name, "blockNumber": 840_000 + now % 10_000, "slow": ["feeRate": "2"],
+                        "standard": ["feeRate": "8"], "fast": ["feeRate": "20"],
+                    ] as [String: Any])
             default:
                 throw APIError.badRequest("fee estimation is not supported on \(name)")
             }
         }
         api.post("/networks/:network/call-function") { _, context in
             let name = try Self.parameter(context, "network")
-            guard case .evm? = NetworkCatalog.network(named: name)?.family else { throw APIError.badRequest("call-function is supported on EVM networks only") }
+            guard case .evm? = NetworkCatalog.network(named: name)?.family else {
+                throw APIError.badRequest("call-function is supported on EVM networks only")
+            }
             let object = try Self.object(context.requestBody)
-            guard let contract = object["contract"] as? String, contract.hasPrefix("0x"), contract.count == 42, contract.dropFirst(2).allSatisfy(\.isHexDigit) else {
+            guard let contract = object["contract"] as? String, contract.hasPrefix("0x"), contract.count == 42,
+                contract.dropFirst(2).allSatisfy(\.isHexDigit)
+            else {
                 throw APIError.badRequest("contract must be a 0x-prefixed 20-byte address")
             }
             guard let abi = object["abi"] as? [String: Any], abi["type"] as? String == "function", let function = abi["name"] as? String else {
@@ -38,13 +50,22 @@ extension DfnsSimulator {
                 throw APIError.badRequest("only view and pure functions can be called")
             }
             // Deterministic per contract, function and arguments: the same call reads the same value.
-            let digest = UserActionVerifier.sha256(SimulatorJSON.serialize([contract.lowercased(), function, object["calldata"] ?? [:]] as [Any], sorted: true))
-            return APIResponse(json: ["network": name, "contract": contract, "function": function, "result": ["0x" + digest.map { String(format: "%02x", $0) }.joined()]] as [String: Any])
+            let digest = UserActionVerifier.sha256(
+                SimulatorJSON.serialize([contract.lowercased(), function, object["calldata"] ?? [:]] as [Any], sorted: true))
+            return APIResponse(
+                json: [
+                    "network": name, "contract": contract, "function": function,
+                    "result": ["0x" + digest.map { String(format: "%02x", $0) }.joined()],
+                ] as [String: Any])
         }
         api.post("/networks/:network/transactions/reindex") { _, context in
             let name = try Self.parameter(context, "network")
-            guard case .evm? = NetworkCatalog.network(named: name)?.family else { throw APIError.badRequest("reindexing is supported on EVM networks only") }
-            guard let hash = try Self.object(context.requestBody)["txHash"] as? String, hash.hasPrefix("0x"), hash.count == 66, hash.dropFirst(2).allSatisfy(\.isHexDigit) else {
+            guard case .evm? = NetworkCatalog.network(named: name)?.family else {
+                throw APIError.badRequest("reindexing is supported on EVM networks only")
+            }
+            guard let hash = try Self.object(context.requestBody)["txHash"] as? String, hash.hasPrefix("0x"), hash.count == 66,
+                hash.dropFirst(2).allSatisfy(\.isHexDigit)
+            else {
                 throw APIError.badRequest("txHash must be a 0x-prefixed 32-byte hash")
             }
             return APIResponse(json: ["network": name, "txHash": hash, "status": "Queued"])
@@ -55,14 +76,18 @@ extension DfnsSimulator {
     private func addValidatorRoutes(to api: RouterGroup<SimulatorRequestContext>) {
         @Sendable func network(_ context: SimulatorRequestContext) throws(APIError) -> String {
             let path = try Self.parameter(context, "network")
-            guard let network = Self.cantonNetworks[path] else { throw APIError(404, "validators exist only on canton, canton-devnet and canton-testnet") }
+            guard let network = Self.cantonNetworks[path] else {
+                throw APIError(404, "validators exist only on canton, canton-devnet and canton-testnet")
+            }
             return network
         }
         api.post("/networks/:network/validators") { [documents] _, context in
             let principal = try context.caller()
             let networkName = try network(context)
             var validator = try Self.validatorFields(Self.object(context.requestBody))
-            guard let kind = validator["kind"] as? String, ["Shared", "Custom"].contains(kind) else { throw APIError.badRequest("kind must be Shared or Custom") }
+            guard let kind = validator["kind"] as? String, ["Shared", "Custom"].contains(kind) else {
+                throw APIError.badRequest("kind must be Shared or Custom")
+            }
             if kind == "Custom", validator["validator"] == nil || validator["ledger"] == nil {
                 throw APIError.badRequest("a Custom validator needs validator and ledger connection settings")
             }
@@ -75,18 +100,25 @@ extension DfnsSimulator {
             return APIResponse(json: documents.insert(.validator, id: id, orgId: principal.orgId, parent: networkName, json: validator).json)
         }
         api.get("/networks/:network/validators") { [documents] request, context in
-            APIResponse(json: try Self.paged(documents.all(.validator, orgId: try context.caller().orgId, parent: try network(context)).map(\.json), request))
+            APIResponse(
+                json: try Self.paged(documents.all(.validator, orgId: try context.caller().orgId, parent: try network(context)).map(\.json), request))
         }
         api.get("/networks/:network/validators/:validatorId") { [documents] _, context in
-            APIResponse(json: try documents.get(.validator, Self.parameter(context, "validatorId"), orgId: context.caller().orgId, parent: network(context), what: "validator").json)
+            APIResponse(
+                json: try documents.get(
+                    .validator, Self.parameter(context, "validatorId"), orgId: context.caller().orgId, parent: network(context), what: "validator"
+                ).json)
         }
         api.put("/networks/:network/validators/:validatorId") { [documents] _, context in
             var fields = try Self.validatorFields(Self.object(context.requestBody))
             fields["kind"] = nil
             let changes = fields
-            return APIResponse(json: try documents.update(.validator, Self.parameter(context, "validatorId"), orgId: context.caller().orgId, parent: network(context), what: "validator") { validator in
-                for (key, value) in changes { validator[key] = value }
-            })
+            return APIResponse(
+                json: try documents.update(
+                    .validator, Self.parameter(context, "validatorId"), orgId: context.caller().orgId, parent: network(context), what: "validator"
+                ) { validator in
+                    for (key, value) in changes { validator[key] = value }
+                })
         }
         api.delete("/networks/:network/validators/:validatorId") { [documents] _, context in
             let principal = try context.caller()

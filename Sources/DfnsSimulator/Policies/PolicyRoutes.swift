@@ -27,29 +27,37 @@ extension DfnsSimulator {
         }
         api.get("/v2/policies") { [documents] request, context in
             let status = Self.formQuery(request.uri.query ?? "")["status"]
-            let policies = documents.all(.policy, orgId: try context.caller().orgId).map(\.json).filter { status == nil || $0["status"] as? String == status }
+            let policies = documents.all(.policy, orgId: try context.caller().orgId).map(\.json).filter {
+                status == nil || $0["status"] as? String == status
+            }
             return APIResponse(json: try Self.paged(policies, request))
         }
         api.get("/v2/policies/travel-rule/sumsub/public-key") { _, _ in
             // A fixed RSA JWK: travel-rule payloads are encrypted to it.
-            APIResponse(json: ["kty": "RSA", "kid": "sumsub-sim-1", "use": "enc", "e": "AQAB", "n": Base64Text.url(UserActionVerifier.sha256(Array("dfns-simulator".utf8)) + Array(repeating: 0xA5, count: 224))])
+            APIResponse(json: [
+                "kty": "RSA", "kid": "sumsub-sim-1", "use": "enc", "e": "AQAB",
+                "n": Base64Text.url(UserActionVerifier.sha256(Array("dfns-simulator".utf8)) + Array(repeating: 0xA5, count: 224)),
+            ])
         }
         api.get("/v2/policies/:policyId") { [documents] _, context in
             APIResponse(json: try documents.get(.policy, Self.parameter(context, "policyId"), orgId: context.caller().orgId, what: "policy").json)
         }
         api.put("/v2/policies/:policyId") { [documents] _, context in
             let replacement = try Self.policy(Self.object(context.requestBody))
-            return APIResponse(json: try documents.update(.policy, Self.parameter(context, "policyId"), orgId: context.caller().orgId, what: "policy") { (policy) throws(APIError) in
-                guard policy["status"] as? String == "Active" else { throw APIError.badRequest("an archived policy cannot be changed") }
-                for (key, value) in replacement { policy[key] = value }
-                policy["dateUpdated"] = SimulatedTransfer.format(Date())
-            })
+            return APIResponse(
+                json: try documents.update(.policy, Self.parameter(context, "policyId"), orgId: context.caller().orgId, what: "policy") {
+                    (policy) throws(APIError) in
+                    guard policy["status"] as? String == "Active" else { throw APIError.badRequest("an archived policy cannot be changed") }
+                    for (key, value) in replacement { policy[key] = value }
+                    policy["dateUpdated"] = SimulatedTransfer.format(Date())
+                })
         }
         api.delete("/v2/policies/:policyId") { [documents] _, context in
-            APIResponse(json: try documents.update(.policy, Self.parameter(context, "policyId"), orgId: context.caller().orgId, what: "policy") { policy in
-                policy["status"] = "Archived"
-                policy["dateUpdated"] = SimulatedTransfer.format(Date())
-            })
+            APIResponse(
+                json: try documents.update(.policy, Self.parameter(context, "policyId"), orgId: context.caller().orgId, what: "policy") { policy in
+                    policy["status"] = "Archived"
+                    policy["dateUpdated"] = SimulatedTransfer.format(Date())
+                })
         }
         api.get("/v2/policy-approvals") { [walletStore] request, context in
             let query = Self.formQuery(request.uri.query ?? "")
@@ -61,7 +69,9 @@ extension DfnsSimulator {
         }
         api.get("/v2/policy-approvals/:approvalId") { [walletStore] _, context in
             let now = Date()
-            return APIResponse(json: try walletStore.approval(Self.parameter(context, "approvalId"), principal: context.caller()).approvalJSON(at: now, step: step) ?? [:])
+            return APIResponse(
+                json: try walletStore.approval(Self.parameter(context, "approvalId"), principal: context.caller()).approvalJSON(at: now, step: step)
+                    ?? [:])
         }
         api.post("/v2/policy-approvals/:approvalId/decisions") { [walletStore] _, context in
             let object = try Self.object(context.requestBody)
@@ -84,7 +94,9 @@ extension DfnsSimulator {
         guard let activity = object["activityKind"] as? String, activityKinds.contains(activity) else {
             throw APIError.badRequest("activityKind must be one of \(activityKinds.sorted().joined(separator: ", "))")
         }
-        guard let rule = object["rule"] as? [String: Any], rule["kind"] is String else { throw APIError.badRequest("rule must be an object with a kind") }
+        guard let rule = object["rule"] as? [String: Any], rule["kind"] is String else {
+            throw APIError.badRequest("rule must be an object with a kind")
+        }
         guard let action = object["action"] as? [String: Any], let kind = action["kind"] as? String, actionKinds.contains(kind) else {
             throw APIError.badRequest("action.kind must be one of \(actionKinds.sorted().joined(separator: ", "))")
         }

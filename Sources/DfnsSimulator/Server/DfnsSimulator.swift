@@ -130,10 +130,11 @@ public final class DfnsSimulator: Sendable {
             guard let strings = value as? [String] else { throw .badRequest("tags must be an array of strings") }
             tags = strings
         }
-        return APIResponse(json: try walletStore.createWallet(
-            principal: principal, network: network, name: object["name"] as? String,
-            externalId: object["externalId"] as? String, tags: tags
-        ))
+        return APIResponse(
+            json: try walletStore.createWallet(
+                principal: principal, network: network, name: object["name"] as? String,
+                externalId: object["externalId"] as? String, tags: tags
+            ))
     }
 
     @Sendable private func getWallet(_ request: Request, context: Context) throws(APIError) -> APIResponse {
@@ -154,10 +155,11 @@ public final class DfnsSimulator: Sendable {
         if walletStore.isForbidden(walletId: walletId) {
             throw APIError(403, "\(principal.userId) is not authorized to perform operation (Wallets:Transfers:Create) on \(walletId)")
         }
-        return Self.created(try walletStore.createTransfer(
-            principal: principal, walletId: walletId, body: SimulatorJSON.serialize(object, sorted: true),
-            externalId: object["externalId"] as? String, destination: object["to"] as? String
-        ), step: configuration.transferStep)
+        return Self.created(
+            try walletStore.createTransfer(
+                principal: principal, walletId: walletId, body: SimulatorJSON.serialize(object, sorted: true),
+                externalId: object["externalId"] as? String, destination: object["to"] as? String
+            ), step: configuration.transferStep)
     }
 
     @Sendable private func getTransfer(_ request: Request, context: Context) throws(APIError) -> APIResponse {

@@ -87,7 +87,10 @@ final class FaultInjector: Sendable {
 
     /// Replaces the fault plan (control plane); bursts under way end.
     func setRules(_ rules: [SimulatorEndpoint: FaultRule]) {
-        state.withLock { $0.rules = rules; $0.burstRemaining = [:] }
+        state.withLock {
+            $0.rules = rules
+            $0.burstRemaining = [:]
+        }
     }
 
     func counters() -> Counters { state.withLock { $0.counters } }

@@ -186,7 +186,8 @@ public struct FaultRule: Sendable, Hashable, Codable {
             rateLimitBurstLength: try container.decodeIfPresent(Int.self, forKey: .rateLimitBurstLength) ?? defaults.rateLimitBurstLength,
             rateLimitRetryAfter: try container.decodeIfPresent(String.self, forKey: .rateLimitRetryAfter) ?? defaults.rateLimitRetryAfter,
             lostAfterCommitRate: try container.decodeIfPresent(Double.self, forKey: .lostAfterCommitRate) ?? defaults.lostAfterCommitRate,
-            serverErrorAfterCommitRate: try container.decodeIfPresent(Double.self, forKey: .serverErrorAfterCommitRate) ?? defaults.serverErrorAfterCommitRate,
+            serverErrorAfterCommitRate: try container.decodeIfPresent(Double.self, forKey: .serverErrorAfterCommitRate)
+                ?? defaults.serverErrorAfterCommitRate,
             garbledResponseRate: try container.decodeIfPresent(Double.self, forKey: .garbledResponseRate) ?? defaults.garbledResponseRate,
             notFoundRate: try container.decodeIfPresent(Double.self, forKey: .notFoundRate) ?? defaults.notFoundRate,
             nulReasonRate: try container.decodeIfPresent(Double.self, forKey: .nulReasonRate) ?? defaults.nulReasonRate,
@@ -195,7 +196,8 @@ public struct FaultRule: Sendable, Hashable, Codable {
     }
 
     /// The `--fault` keys, for help and error messages.
-    public static let keys = "5xx, latency-ms, 429-burst, 429-length, 429-retry-after, lost, 5xx-after-commit, garbled, 404, nul-reason, proxy-timeout-ms"
+    public static let keys =
+        "5xx, latency-ms, 429-burst, 429-length, 429-retry-after, lost, 5xx-after-commit, garbled, 404, nul-reason, proxy-timeout-ms"
 
     /// Parses `key=value[,key=value…]` with the keys of ``keys``.
     public init(parsing text: String) throws(SimulatorConfigurationError) {

@@ -25,7 +25,8 @@ public enum SimulatorEndpoint: String, Sendable, Hashable, CaseIterable, Codable
         case .post where parts == ["auth", "action"]: self = .action
         case .post where parts == ["wallets"]: self = .createWallet
         case .post where parts.count == 3 && parts[0] == "wallets" && parts[2] == "transfers": self = .createTransfer
-        case .put where Self.isTransferAction(parts, "abort"), .post where Self.isTransferAction(parts, "cancel") || Self.isTransferAction(parts, "speed-up"):
+        case .put where Self.isTransferAction(parts, "abort"),
+            .post where Self.isTransferAction(parts, "cancel") || Self.isTransferAction(parts, "speed-up"):
             self = .transferAction
         // Signing is required on every write but these two (dfns-sdk 1.0.4: `requires_signature=False`).
         case .post where parts.count == 3 && parts[0] == "networks" && parts[2] == "call-function": self = .read

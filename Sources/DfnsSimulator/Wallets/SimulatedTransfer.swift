@@ -4,7 +4,11 @@ import Foundation
 /// derived from the clock, so it moves without timers.
 struct SimulatedTransfer: Sendable {
     /// How the transfer ends, drawn at creation.
-    enum Outcome: Sendable { case confirmed, failed, rejected(reason: String), awaitingApproval }
+    enum Outcome: Sendable {
+        case confirmed, failed
+        case rejected(reason: String)
+        case awaitingApproval
+    }
 
     /// Which collection of the wallet it belongs to.
     enum Entity: String, Sendable {
@@ -15,7 +19,8 @@ struct SimulatedTransfer: Sendable {
 
     /// What a requester may do to it after creation.
     enum Action: String, Sendable {
-        case abort, cancel, speedUp = "speed-up"
+        case abort, cancel
+        case speedUp = "speed-up"
     }
 
     let entity: Entity
@@ -106,7 +111,9 @@ struct SimulatedTransfer: Sendable {
         case .awaitingApproval:
             guard let decision = approvalDecision, now >= decision.at else { return ("Pending", ["approvalId": approvalId ?? ""]) }
             guard decision.approved else {
-                return ("Rejected", ["approvalId": approvalId ?? "", "datePolicyResolved": Self.format(decision.at), "reason": "Rejected by an approver"])
+                return (
+                    "Rejected", ["approvalId": approvalId ?? "", "datePolicyResolved": Self.format(decision.at), "reason": "Rejected by an approver"]
+                )
             }
             start = decision.at
         case .rejected(let reason):

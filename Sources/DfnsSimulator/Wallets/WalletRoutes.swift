@@ -12,14 +12,17 @@ extension DfnsSimulator {
             let name = try Self.optionalString(object, "name")
             let externalId = try Self.optionalString(object, "externalId")
             guard name != nil || externalId != nil else { throw APIError.badRequest("name or externalId is required") }
-            return APIResponse(json: try walletStore.updateWallet(Self.parameter(context, "walletId"), principal: context.caller()) { wallet in
-                if let name { wallet.name = name }
-                if let externalId { wallet.externalId = externalId }
-            })
+            return APIResponse(
+                json: try walletStore.updateWallet(Self.parameter(context, "walletId"), principal: context.caller()) { wallet in
+                    if let name { wallet.name = name }
+                    if let externalId { wallet.externalId = externalId }
+                })
         }
         for method in [HTTPRequest.Method.put, .delete] {
             api.on("/wallets/:walletId/tags", method: method) { [walletStore] _, context in
-                guard let tags = try Self.object(context.requestBody)["tags"] as? [String], !tags.isEmpty, tags.allSatisfy({ !$0.isEmpty && $0.count <= 64 }) else {
+                guard let tags = try Self.object(context.requestBody)["tags"] as? [String], !tags.isEmpty,
+                    tags.allSatisfy({ !$0.isEmpty && $0.count <= 64 })
+                else {
                     throw APIError.badRequest("tags must be a non-empty array of tags (1 to 64 characters each)")
                 }
                 _ = try walletStore.updateWallet(Self.parameter(context, "walletId"), principal: context.caller()) { wallet in
@@ -37,18 +40,21 @@ extension DfnsSimulator {
             }
             var body = try Self.object(context.requestBody)
             body["kind"] = "Activate"
-            return try Self.created(walletStore.createTransfer(
-                .transaction, principal: principal, walletId: walletId, body: SimulatorJSON.serialize(body, sorted: true), externalId: nil, destination: nil
-            ), step: step)
+            return try Self.created(
+                walletStore.createTransfer(
+                    .transaction, principal: principal, walletId: walletId, body: SimulatorJSON.serialize(body, sorted: true), externalId: nil,
+                    destination: nil
+                ), step: step)
         }
         api.post("/wallets/import") { [walletStore] _, context in
             let object = try Self.object(context.requestBody)
             try Self.checkKeyShares(object)
             guard let network = object["network"] as? String else { throw APIError.badRequest("network is required and must be a string") }
-            return APIResponse(json: try walletStore.createWallet(
-                principal: context.caller(), network: network, name: try Self.optionalString(object, "name"),
-                externalId: try Self.optionalString(object, "externalId"), tags: []
-            ))
+            return APIResponse(
+                json: try walletStore.createWallet(
+                    principal: context.caller(), network: network, name: try Self.optionalString(object, "name"),
+                    externalId: try Self.optionalString(object, "externalId"), tags: []
+                ))
         }
         addBulkCreation(to: api)
         addWalletReads(to: api)
@@ -77,13 +83,16 @@ extension DfnsSimulator {
             guard let network = object["network"] as? String, NetworkCatalog.network(named: network) != nil else {
                 throw APIError.badRequest("network is required and must be a supported network")
             }
-            guard let count = object["count"] as? Int, (1...10_000).contains(count) else { throw APIError.badRequest("count must be an integer from 1 to 10000") }
+            guard let count = object["count"] as? Int, (1...10_000).contains(count) else {
+                throw APIError.badRequest("count must be an integer from 1 to 10000")
+            }
             guard let name = object["name"] as? String, !name.isEmpty else { throw APIError.badRequest("name is required") }
             let tags = object["tags"] as? [String] ?? []
             // Made at once; Dfns works in the background and reports progress on the job.
             let id = documents.newId("bwj-")
             for index in 1...count {
-                let wallet = try walletStore.createWallet(principal: principal, network: network, name: "\(name)-\(index)", externalId: nil, tags: tags)
+                let wallet = try walletStore.createWallet(
+                    principal: principal, network: network, name: "\(name)-\(index)", externalId: nil, tags: tags)
                 documents.insert(.bulkJob, id: "\(id)/\(wallet.id)", orgId: principal.orgId, parent: id, json: ["walletId": wallet.id])
             }
             let now = SimulatedTransfer.format(Date())
@@ -120,7 +129,12 @@ extension DfnsSimulator {
             let network = NetworkCatalog.network(named: wallet.network)
             var json: [String: Any] = [
                 "walletId": wallet.id, "network": wallet.network,
-                "assets": [["kind": "Native", "symbol": network?.symbol ?? "", "decimals": network?.decimals ?? 0, "verified": true, "balance": "1000000000000000000000"]],
+                "assets": [
+                    [
+                        "kind": "Native", "symbol": network?.symbol ?? "", "decimals": network?.decimals ?? 0, "verified": true,
+                        "balance": "1000000000000000000000",
+                    ]
+                ],
             ]
             if Self.formQuery(request.uri.query ?? "")["netWorth"] == "true" { json["netWorth"] = ["USD": 0] }
             return APIResponse(json: json)
@@ -146,7 +160,9 @@ extension DfnsSimulator {
             let query = Self.formQuery(request.uri.query ?? "")
             let format = Date.ISO8601FormatStyle(includingFractionalSeconds: false)
             func time(_ name: String) throws(APIError) -> Date {
-                guard let text = query[name], let date = (try? format.parse(text)) ?? (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)) else {
+                guard let text = query[name],
+                    let date = (try? format.parse(text)) ?? (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
+                else {
                     throw APIError.badRequest("\(name) is required and must be an ISO 8601 date-time")
                 }
                 return date
@@ -167,7 +183,8 @@ extension DfnsSimulator {
             guard json["status"] as? String == "Confirmed" || spedUp, let body = json["requestBody"] as? [String: Any] else { return nil }
             return [
                 "walletId": transfer.walletId, "network": transfer.networkName, "kind": "NativeTransfer", "direction": "Out",
-                "txHash": spedUp ? transfer.replacement?.replacementTxHash ?? transfer.txHash : transfer.txHash, "to": body["to"] ?? "", "value": body["amount"] ?? "0", "fee": transfer.fee,
+                "txHash": spedUp ? transfer.replacement?.replacementTxHash ?? transfer.txHash : transfer.txHash, "to": body["to"] ?? "",
+                "value": body["amount"] ?? "0", "fee": transfer.fee,
                 "timestamp": json["dateConfirmed"] ?? "", "blockNumber": 19_000_000, "index": transfer.id,
             ]
         }
@@ -178,31 +195,42 @@ extension DfnsSimulator {
         api.post("/wallets/:walletId/transactions") { [walletStore] _, context in
             let object = try Self.object(context.requestBody)
             if let problem = Self.transactionProblem(object) { throw APIError.badRequest(problem) }
-            return try Self.created(walletStore.createTransfer(
-                .transaction, principal: context.caller(), walletId: Self.parameter(context, "walletId"),
-                body: SimulatorJSON.serialize(object, sorted: true), externalId: object["externalId"] as? String, destination: object["to"] as? String
-            ), step: step)
+            return try Self.created(
+                walletStore.createTransfer(
+                    .transaction, principal: context.caller(), walletId: Self.parameter(context, "walletId"),
+                    body: SimulatorJSON.serialize(object, sorted: true), externalId: object["externalId"] as? String,
+                    destination: object["to"] as? String
+                ), step: step)
         }
         api.get("/wallets/:walletId/transactions/:transactionId") { [walletStore] _, context in
-            APIResponse(json: try walletStore.transfer(Self.parameter(context, "transactionId"), .transaction, walletId: Self.parameter(context, "walletId"), principal: context.caller())
+            APIResponse(
+                json: try walletStore.transfer(
+                    Self.parameter(context, "transactionId"), .transaction, walletId: Self.parameter(context, "walletId"), principal: context.caller()
+                )
                 .json(at: Date(), step: step))
         }
         api.get("/wallets/:walletId/transactions") { [walletStore] request, context in
             let (limit, cursor) = try Self.page(request)
-            let page = try walletStore.listTransfers(.transaction, walletId: Self.parameter(context, "walletId"), principal: context.caller(), limit: limit, after: cursor)
+            let page = try walletStore.listTransfers(
+                .transaction, walletId: Self.parameter(context, "walletId"), principal: context.caller(), limit: limit, after: cursor)
             let now = Date()
             return APIResponse(json: Self.pageJSON(page.items.map { $0.json(at: now, step: step) }, next: page.next))
         }
-        for (collection, entity, id) in [("transfers", SimulatedTransfer.Entity.transfer, "transferId"), ("transactions", .transaction, "transactionId")] {
+        for (collection, entity, id) in [
+            ("transfers", SimulatedTransfer.Entity.transfer, "transferId"), ("transactions", .transaction, "transactionId"),
+        ] {
             for action in [SimulatedTransfer.Action.abort, .cancel, .speedUp] {
                 // Abort is a PUT, cancel and speed-up are POSTs; all are signed without a body (anything sent is refused:
                 // the user action signed the payload "").
-                api.on("/wallets/:walletId/\(collection)/:\(id)/\(action.rawValue)", method: action == .abort ? .put : .post) { [walletStore] _, context in
+                api.on("/wallets/:walletId/\(collection)/:\(id)/\(action.rawValue)", method: action == .abort ? .put : .post) {
+                    [walletStore] _, context in
                     let now = Date()
-                    return APIResponse(json: try walletStore.act(
-                        action, on: Self.parameter(context, id), entity, walletId: Self.parameter(context, "walletId"), principal: context.caller(),
-                        at: now, step: step
-                    ).json(at: now, step: step))
+                    return APIResponse(
+                        json: try walletStore.act(
+                            action, on: Self.parameter(context, id), entity, walletId: Self.parameter(context, "walletId"),
+                            principal: context.caller(),
+                            at: now, step: step
+                        ).json(at: now, step: step))
                 }
             }
         }
@@ -236,22 +264,26 @@ extension DfnsSimulator {
             return APIResponse(json: try Self.paged(documents.all(.offer, orgId: principal.orgId, parent: wallet.id).map(\.json), request))
         }
         api.get("/wallets/:walletId/offers/:offerId") { [documents] _, context in
-            APIResponse(json: try documents.get(
-                .offer, Self.parameter(context, "offerId"), orgId: context.caller().orgId, parent: Self.parameter(context, "walletId"), what: "offer"
-            ).json)
+            APIResponse(
+                json: try documents.get(
+                    .offer, Self.parameter(context, "offerId"), orgId: context.caller().orgId, parent: Self.parameter(context, "walletId"),
+                    what: "offer"
+                ).json)
         }
         for (action, status) in [("accept", "Accepted"), ("reject", "Rejected")] {
             api.put("/wallets/:walletId/offers/:offerId/\(action)") { [documents] _, context in
                 let offerId = try Self.parameter(context, "offerId")
-                return APIResponse(json: try documents.update(
-                    .offer, offerId, orgId: context.caller().orgId, parent: Self.parameter(context, "walletId"), what: "offer"
-                ) { (offer) throws(APIError) in
-                    guard offer["status"] as? String == "Pending" else {
-                        throw APIError.badRequest("offer \(offerId) is \(offer["status"] as? String ?? "?"): only a Pending offer can be answered")
-                    }
-                    offer["status"] = status
-                    offer["dateSettled"] = SimulatedTransfer.format(Date())
-                })
+                return APIResponse(
+                    json: try documents.update(
+                        .offer, offerId, orgId: context.caller().orgId, parent: Self.parameter(context, "walletId"), what: "offer"
+                    ) { (offer) throws(APIError) in
+                        guard offer["status"] as? String == "Pending" else {
+                            throw APIError.badRequest(
+                                "offer \(offerId) is \(offer["status"] as? String ?? "?"): only a Pending offer can be answered")
+                        }
+                        offer["status"] = status
+                        offer["dateSettled"] = SimulatedTransfer.format(Date())
+                    })
             }
         }
     }

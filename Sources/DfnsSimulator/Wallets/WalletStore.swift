@@ -105,7 +105,10 @@ final class WalletStore: Sendable {
 
     // MARK: Transfers
 
-    enum TransferCreation { case created(SimulatedTransfer), replayed(SimulatedTransfer) }
+    enum TransferCreation {
+        case created(SimulatedTransfer)
+        case replayed(SimulatedTransfer)
+    }
 
     /// Creates a transfer (or a transaction), or answers a replay of the same `externalId` and body with the original.
     func createTransfer(
@@ -120,7 +123,9 @@ final class WalletStore: Sendable {
                 let existing = state.transfers[index]
                 guard existing.walletId == walletId, existing.requestBody == canonicalBody else {
                     state.counters.conflicts += 1
-                    throw APIError(409, "Conflicting \(entity.rawValue) with same externalId", details: ["duplicate": ["id": existing.id, "externalId": externalId]])
+                    throw APIError(
+                        409, "Conflicting \(entity.rawValue) with same externalId",
+                        details: ["duplicate": ["id": existing.id, "externalId": externalId]])
                 }
                 state.counters.transferReplays += 1
                 return .replayed(existing)
@@ -171,14 +176,18 @@ final class WalletStore: Sendable {
         }
     }
 
-    func transfer(_ id: String, _ entity: SimulatedTransfer.Entity = .transfer, walletId: String, principal: Principal) throws(APIError) -> SimulatedTransfer {
+    func transfer(_ id: String, _ entity: SimulatedTransfer.Entity = .transfer, walletId: String, principal: Principal) throws(APIError)
+        -> SimulatedTransfer
+    {
         try state.withLock { (state) throws(APIError) -> SimulatedTransfer in
             state.transfers[try Self.transferIndex(id, entity, walletId: walletId, principal: principal, in: state)]
         }
     }
 
     /// Where transfer (or transaction) `id` of `walletId` is, for a caller who may see the wallet; 404 otherwise.
-    private static func transferIndex(_ id: String, _ entity: SimulatedTransfer.Entity, walletId: String, principal: Principal, in state: State) throws(APIError) -> Int {
+    private static func transferIndex(_ id: String, _ entity: SimulatedTransfer.Entity, walletId: String, principal: Principal, in state: State)
+        throws(APIError) -> Int
+    {
         _ = try wallet(walletId, principal, in: state)
         guard let index = state.transferIndex[id], state.transfers[index].walletId == walletId, state.transfers[index].entity == entity else {
             throw APIError(404, "\(entity.rawValue) not found", details: ["\(entity.rawValue)Id": id, "walletId": walletId])
@@ -202,15 +211,21 @@ final class WalletStore: Sendable {
             switch action {
             case .abort:
                 guard status == "Executing" else {
-                    throw APIError(400, "\(noun) \(id) is \(status): only a \(entity.rawValue) in Executing status that is not signed yet can be aborted")
+                    throw APIError(
+                        400, "\(noun) \(id) is \(status): only a \(entity.rawValue) in Executing status that is not signed yet can be aborted")
                 }
                 state.transfers[index].abortedAt = now
             case .cancel, .speedUp:
                 guard case .evm = state.transfers[index].network.family else {
-                    throw APIError(400, "\(noun) \(id) is on \(state.transfers[index].networkName): only EVM \(entity.rawValue)s can be \(action == .cancel ? "cancelled" : "sped up")")
+                    throw APIError(
+                        400,
+                        "\(noun) \(id) is on \(state.transfers[index].networkName): only EVM \(entity.rawValue)s can be \(action == .cancel ? "cancelled" : "sped up")"
+                    )
                 }
                 guard status == "Broadcasted" else {
-                    throw APIError(400, "\(noun) \(id) is \(status): only a Broadcasted \(entity.rawValue) can be \(action == .cancel ? "cancelled" : "sped up")")
+                    throw APIError(
+                        400, "\(noun) \(id) is \(status): only a Broadcasted \(entity.rawValue) can be \(action == .cancel ? "cancelled" : "sped up")"
+                    )
                 }
                 // Answered with the replacement transaction (dfns-sdk-python `CancelTransferResponse` and
                 // `SpeedUpTransferResponse` are TransactionRequests; docs.dfns.co/api-reference/wallets/cancel-transfer),
@@ -219,7 +234,8 @@ final class WalletStore: Sendable {
                 let race = SimulatedTransfer.Race(
                     replacementId: state.generator.dfnsId(SimulatedTransfer.Entity.transaction.idPrefix),
                     replacementTxHash: NetworkCatalog.transactionHash(for: original.network, using: &state.generator), action: action,
-                    decidedAt: now.addingTimeInterval(step.secondsValue), originalMined: state.generator.chance(configuration.originalMinedFirstFraction)
+                    decidedAt: now.addingTimeInterval(step.secondsValue),
+                    originalMined: state.generator.chance(configuration.originalMinedFirstFraction)
                 )
                 var replacement = SimulatedTransfer(
                     entity: .transaction, id: race.replacementId, walletId: walletId, orgId: original.orgId, network: original.network,
@@ -241,7 +257,9 @@ final class WalletStore: Sendable {
         }
     }
 
-    func listTransfers(_ entity: SimulatedTransfer.Entity = .transfer, walletId: String, principal: Principal, limit: Int, after cursor: Int) throws(APIError) -> (items: [SimulatedTransfer], next: Int?) {
+    func listTransfers(_ entity: SimulatedTransfer.Entity = .transfer, walletId: String, principal: Principal, limit: Int, after cursor: Int)
+        throws(APIError) -> (items: [SimulatedTransfer], next: Int?)
+    {
         try state.withLock { (state) throws(APIError) -> (items: [SimulatedTransfer], next: Int?) in
             _ = try Self.wallet(walletId, principal, in: state)
             let indexes = (state.transfersByWallet[walletId] ?? []).filter { state.transfers[$0].entity == entity }
@@ -263,7 +281,7 @@ final class WalletStore: Sendable {
     func decideApproval(transferId: String, approve: Bool) -> Bool {
         state.withLock { state in
             guard let index = state.transferIndex[transferId], case .awaitingApproval = state.transfers[index].outcome,
-                (state.transfers[index].approvalDecision.map { $0.at > Date() } ?? true)
+                state.transfers[index].approvalDecision.map({ $0.at > Date() }) ?? true
             else { return false }
             state.transfers[index].approvalDecision = (approve, Date())
             return true
@@ -304,7 +322,9 @@ final class WalletStore: Sendable {
 
     /// The transfer or transaction approval `approvalId` holds; 404 otherwise.
     func approval(_ approvalId: String, principal: Principal) throws(APIError) -> SimulatedTransfer {
-        try state.withLock { (state) throws(APIError) -> SimulatedTransfer in state.transfers[try Self.approvalIndex(approvalId, principal, in: state)] }
+        try state.withLock { (state) throws(APIError) -> SimulatedTransfer in
+            state.transfers[try Self.approvalIndex(approvalId, principal, in: state)]
+        }
     }
 
     /// `POST /v2/policy-approvals/{id}/decisions`: decides a pending approval once; a second decision is a 400.

@@ -66,7 +66,8 @@ final class WebhookEmitter: Sendable {
         }
         for signature in documents.all(.signature, orgId: nil) {
             let json = DfnsSimulator.signature(signature, at: now, step: step)
-            changes.append((signature.orgId, signature.id, "wallet.signature.\(Self.verb(json["status"] as? String ?? ""))", ["signatureRequest": json]))
+            changes.append(
+                (signature.orgId, signature.id, "wallet.signature.\(Self.verb(json["status"] as? String ?? ""))", ["signatureRequest": json]))
         }
         for webhook in webhooks {
             guard let webhookId = webhook["id"] as? String, let url = webhook["url"] as? String, let secret = webhook["secret"] as? String,
@@ -113,7 +114,8 @@ final class WebhookEmitter: Sendable {
             var delivery = WebhookSender.Delivery(status: nil, error: "dropped (simulated fault)")
             if !dropped {
                 for _ in 0..<copies {
-                    delivery = await WebhookSender(timeout: .milliseconds(Int64(configuration.webhookTimeout.secondsValue * 1000))).deliver(event, to: url, secret: secret)
+                    delivery = await WebhookSender(timeout: .milliseconds(Int64(configuration.webhookTimeout.secondsValue * 1000))).deliver(
+                        event, to: url, secret: secret)
                 }
             }
             var record = event

@@ -41,14 +41,18 @@ extension DfnsSimulator {
             APIResponse(json: try Self.paged(documents.all(.webhook, orgId: try context.caller().orgId).map { Self.withoutSecret($0.json) }, request))
         }
         api.get("/webhooks/:webhookId") { [documents] _, context in
-            APIResponse(json: Self.withoutSecret(try documents.get(.webhook, Self.parameter(context, "webhookId"), orgId: context.caller().orgId, what: "webhook").json))
+            APIResponse(
+                json: Self.withoutSecret(
+                    try documents.get(.webhook, Self.parameter(context, "webhookId"), orgId: context.caller().orgId, what: "webhook").json))
         }
         api.put("/webhooks/:webhookId") { [documents] _, context in
             let fields = try Self.webhookFields(Self.object(context.requestBody), creating: false)
-            return APIResponse(json: Self.withoutSecret(try documents.update(.webhook, Self.parameter(context, "webhookId"), orgId: context.caller().orgId, what: "webhook") { webhook in
-                for (key, value) in fields { webhook[key] = value }
-                webhook["dateUpdated"] = SimulatedTransfer.format(Date())
-            }))
+            return APIResponse(
+                json: Self.withoutSecret(
+                    try documents.update(.webhook, Self.parameter(context, "webhookId"), orgId: context.caller().orgId, what: "webhook") { webhook in
+                        for (key, value) in fields { webhook[key] = value }
+                        webhook["dateUpdated"] = SimulatedTransfer.format(Date())
+                    }))
         }
         api.delete("/webhooks/:webhookId") { [documents] _, context in
             let principal = try context.caller()
@@ -88,10 +92,12 @@ extension DfnsSimulator {
             return APIResponse(json: try Self.paged(events, request))
         }
         api.get("/webhooks/:webhookId/events/:webhookEventId") { [documents] _, context in
-            APIResponse(json: try documents.get(
-                .webhookEvent, Self.parameter(context, "webhookEventId"), orgId: context.caller().orgId, parent: Self.parameter(context, "webhookId"),
-                what: "webhookEvent"
-            ).json)
+            APIResponse(
+                json: try documents.get(
+                    .webhookEvent, Self.parameter(context, "webhookEventId"), orgId: context.caller().orgId,
+                    parent: Self.parameter(context, "webhookId"),
+                    what: "webhookEvent"
+                ).json)
         }
     }
 
@@ -99,18 +105,25 @@ extension DfnsSimulator {
     private static func webhookFields(_ object: [String: Any], creating: Bool) throws(APIError) -> [String: Any] {
         var fields: [String: Any] = [:]
         if let url = object["url"] ?? (creating ? "" : nil) {
-            guard let text = url as? String, let parsed = URL(string: text), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+            guard let text = url as? String, let parsed = URL(string: text), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil
+            else {
                 throw APIError.badRequest("url must be an http or https URL")
             }
             fields["url"] = text
         }
         if let events = object["events"] ?? (creating ? [String]() : nil) {
-            guard let kinds = events as? [String], !kinds.isEmpty else { throw APIError.badRequest("events must be a non-empty array of event kinds") }
-            if let unknown = kinds.first(where: { !webhookEventKinds.contains($0) }) { throw APIError.badRequest("events: \(unknown) is not an event kind") }
+            guard let kinds = events as? [String], !kinds.isEmpty else {
+                throw APIError.badRequest("events must be a non-empty array of event kinds")
+            }
+            if let unknown = kinds.first(where: { !webhookEventKinds.contains($0) }) {
+                throw APIError.badRequest("events: \(unknown) is not an event kind")
+            }
             fields["events"] = kinds
         }
         if let status = object["status"] {
-            guard let text = status as? String, ["Enabled", "Disabled"].contains(text) else { throw APIError.badRequest("status must be Enabled or Disabled") }
+            guard let text = status as? String, ["Enabled", "Disabled"].contains(text) else {
+                throw APIError.badRequest("status must be Enabled or Disabled")
+            }
             fields["status"] = text
         }
         if let description = try optionalString(object, "description") { fields["description"] = description }

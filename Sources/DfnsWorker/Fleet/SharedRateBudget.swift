@@ -114,7 +114,8 @@ public actor SharedRateBudget: DfnsRequestBudget {
         do {
             let (granted, waitMilliseconds, sharing) = try await StatementDeadline.run(configuration.answerTimeout, "the rate grant") {
                 [client, configuration] in
-                let rows = try await client.query("""
+                let rows = try await client.query(
+                    """
                     SELECT granted, wait_ms, workers FROM dfns_worker.take_rate_tokens(
                         \(configuration.name), \(configuration.workerId), \(configuration.requestsPerMinute)::int, \(wanted)::int)
                     """)
@@ -137,9 +138,11 @@ public actor SharedRateBudget: DfnsRequestBudget {
             }
         } catch {
             let share = max(1, configuration.requestsPerMinute / workers)
-            logger.warning("shared Dfns budget unreachable; pacing at this worker's share", metadata: [
-                "rate.budget": "\(configuration.name)", "rate.share_per_minute": "\(share)", "db.error": "\(String(reflecting: error))",
-            ])
+            logger.warning(
+                "shared Dfns budget unreachable; pacing at this worker's share",
+                metadata: [
+                    "rate.budget": "\(configuration.name)", "rate.share_per_minute": "\(share)", "db.error": "\(String(reflecting: error))",
+                ])
             let now = ContinuousClock.now
             fallback = (TokenBucket(requestsPerMinute: share, now: now), now.advanced(by: configuration.fallbackPeriod))
         }
@@ -153,7 +156,9 @@ public actor SharedRateBudget: DfnsRequestBudget {
         do {
             try await StatementDeadline.run(configuration.answerTimeout, "the rate pause") { [client, configuration] in
                 // Read to the end: PostgresNIO reports a statement's error while its rows are read.
-                for try await _ in try await client.query("SELECT dfns_worker.pause_rate_budget(\(configuration.name), \(Int(duration.milliseconds))::int)") {}
+                for try await _ in try await client.query(
+                    "SELECT dfns_worker.pause_rate_budget(\(configuration.name), \(Int(duration.milliseconds))::int)")
+                {}
             }
         } catch {
             logger.warning("could not pause the shared Dfns budget", metadata: ["db.error": "\(String(reflecting: error))"])
@@ -168,7 +173,9 @@ public actor SharedRateBudget: DfnsRequestBudget {
         tokens = 0
         do {
             try await StatementDeadline.run(configuration.answerTimeout, "the rate return") { [client, configuration] in
-                for try await _ in try await client.query("SELECT dfns_worker.return_rate_tokens(\(configuration.name), \(configuration.workerId), \(unused)::int)") {}
+                for try await _ in try await client.query(
+                    "SELECT dfns_worker.return_rate_tokens(\(configuration.name), \(configuration.workerId), \(unused)::int)")
+                {}
             }
         } catch {
             logger.debug("could not leave the shared Dfns budget", metadata: ["db.error": "\(String(reflecting: error))"])

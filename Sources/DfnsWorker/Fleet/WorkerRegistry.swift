@@ -34,7 +34,8 @@ struct WorkerRegistry: Sendable {
             guard (try? await Task.sleep(for: interval)) != nil else { break }
         }
         // Cancelled: the worker is stopping. The row goes in a task of its own, as this one is cancelled.
-        let store = store, workerId = configuration.workerId
+        let store = store
+        let workerId = configuration.workerId
         await Task.detached { try? await store.removeWorker(workerId) }.value
     }
 }

@@ -18,7 +18,10 @@ struct ClaimBuffer {
     private let pace: ClaimPace
     private let kinds: [String]
 
-    init(store: JobStore, configuration: WorkerConfiguration, inFlight: InFlightJobs, completer: Completer, policy: OutcomePolicy, pace: ClaimPace, kinds: [String]) {
+    init(
+        store: JobStore, configuration: WorkerConfiguration, inFlight: InFlightJobs, completer: Completer, policy: OutcomePolicy, pace: ClaimPace,
+        kinds: [String]
+    ) {
         self.store = store
         self.configuration = configuration
         self.inFlight = inFlight

@@ -1,6 +1,6 @@
-import Logging
 import DfnsSDK
 import Foundation
+import Logging
 
 /// A job this worker holds the lease of.
 public struct ClaimedJob: Sendable, Identifiable {

@@ -32,7 +32,9 @@ public final class DfnsGateway: Sendable {
                 return first
             }
             if first {
-                logger.error("dfns rejected our credentials; pausing the worker", metadata: ["dfns.status": "\(error.httpStatus ?? 0)", "dfns.error": "\(error.code)"])
+                logger.error(
+                    "dfns rejected our credentials; pausing the worker",
+                    metadata: ["dfns.status": "\(error.httpStatus ?? 0)", "dfns.error": "\(error.code)"])
             }
             throw error
         }

@@ -73,7 +73,8 @@ struct JobProcessor: Sendable {
     private func execute(_ job: ClaimedJob) async -> JobCompletion {
         guard let handler = registry.handler(for: job.kind) else {
             _ = inFlight.remove(job.id)
-            return policy.completion(for: job, error: JobFailure(code: .unknownKind, message: "no handler for kind \(job.kind)"), stopped: nil, writeSent: false)
+            return policy.completion(
+                for: job, error: JobFailure(code: .unknownKind, message: "no handler for kind \(job.kind)"), stopped: nil, writeSent: false)
         }
         if let problem = job.unreadablePayload {
             _ = inFlight.remove(job.id)
@@ -116,9 +117,11 @@ struct JobProcessor: Sendable {
             return policy.completion(for: job, error: CancellationError(), stopped: stopped, writeSent: writes.writeSent)
         case .failure(let error):
             let completion = policy.completion(for: job, error: error, stopped: stopped, writeSent: writes.writeSent)
-            job.logger(from: logger).info("job attempt failed", metadata: [
-                "job.next_state": "\(completion.state)", "job.error_code": "\(completion.errorCode?.rawValue ?? "")", "job.error": "\(error)",
-            ])
+            job.logger(from: logger).info(
+                "job attempt failed",
+                metadata: [
+                    "job.next_state": "\(completion.state)", "job.error_code": "\(completion.errorCode?.rawValue ?? "")", "job.error": "\(error)",
+                ])
             return completion
         }
     }

@@ -29,7 +29,8 @@ public enum OperationsServer {
                     var buffer = try await request.body.collect(upTo: WebhookIntake.maxBodyBytes)
                     body = buffer.readBytes(length: buffer.readableBytes) ?? []
                 } catch {
-                    return json(.contentTooLarge, ["error": "too_large", "message": "a webhook event is at most \(WebhookIntake.maxBodyBytes) bytes"])
+                    return json(
+                        .contentTooLarge, ["error": "too_large", "message": "a webhook event is at most \(WebhookIntake.maxBodyBytes) bytes"])
                 }
                 let answer = await webhooks.receive(body: body, signature: request.headers[HTTPField.Name(DfnsWebhookVerifier.signatureHeader)!])
                 return json(HTTPResponse.Status(code: answer.status), answer.body)

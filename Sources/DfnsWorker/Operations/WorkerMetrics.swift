@@ -41,14 +41,28 @@ public final class WorkerMetrics: Sendable, DfnsRequestObserver {
     public init(kinds: [String], queues: [String] = ["default"], version: String, factory: any MetricsFactory) {
         self.factory = factory
         labelledQueues = Set(queues)
-        finished = Dictionary(uniqueKeysWithValues: kinds.map { kind in
-            (kind, Dictionary(uniqueKeysWithValues: Self.outcomes.map { outcome in
-                (outcome, Counter(label: "dfns_worker_jobs_finished_total", dimensions: [("kind", kind), ("outcome", outcome)], factory: factory))
-            }))
-        })
-        durations = Dictionary(uniqueKeysWithValues: kinds.map { kind in
-            (kind, CoreMetrics.Timer(label: "dfns_worker_job_duration_seconds", dimensions: [("kind", kind)], preferredDisplayUnit: .seconds, factory: factory))
-        })
+        finished = Dictionary(
+            uniqueKeysWithValues: kinds.map { kind in
+                (
+                    kind,
+                    Dictionary(
+                        uniqueKeysWithValues: Self.outcomes.map { outcome in
+                            (
+                                outcome,
+                                Counter(
+                                    label: "dfns_worker_jobs_finished_total", dimensions: [("kind", kind), ("outcome", outcome)], factory: factory)
+                            )
+                        })
+                )
+            })
+        durations = Dictionary(
+            uniqueKeysWithValues: kinds.map { kind in
+                (
+                    kind,
+                    CoreMetrics.Timer(
+                        label: "dfns_worker_job_duration_seconds", dimensions: [("kind", kind)], preferredDisplayUnit: .seconds, factory: factory)
+                )
+            })
         inFlight = Meter(label: "dfns_worker_jobs_in_flight", factory: factory)
         leaseRenewals = Counter(label: "dfns_worker_lease_renewals_total", factory: factory)
         leaseRescues = Counter(label: "dfns_worker_lease_rescues_total", factory: factory)
@@ -57,20 +71,23 @@ public final class WorkerMetrics: Sendable, DfnsRequestObserver {
         rateLimiterWait = FloatingPointCounter(label: "dfns_worker_rate_limiter_wait_seconds_total", factory: factory)
         paused = Meter(label: "dfns_worker_paused", factory: factory)
         fallbackShare = Meter(label: "dfns_worker_rate_budget_fallback", factory: factory)
-        pruned = Dictionary(uniqueKeysWithValues: [JobState.succeeded, .failed, .cancelled].map { state in
-            (state, Counter(label: "dfns_worker_jobs_pruned_total", dimensions: [("state", state.rawValue)], factory: factory))
-        })
+        pruned = Dictionary(
+            uniqueKeysWithValues: [JobState.succeeded, .failed, .cancelled].map { state in
+                (state, Counter(label: "dfns_worker_jobs_pruned_total", dimensions: [("state", state.rawValue)], factory: factory))
+            })
         oldestFinishedAge = Meter(label: "dfns_worker_oldest_finished_job_age_seconds", factory: factory)
         oldestDueAge = Meter(label: "dfns_worker_oldest_due_job_age_seconds", factory: factory)
         stuck = Meter(label: "dfns_worker_stuck_jobs", factory: factory)
-        webhookEvents = Dictionary(uniqueKeysWithValues: WebhookIntake.Outcome.allCases.map { outcome in
-            (outcome, Counter(label: "dfns_worker_webhook_events_total", dimensions: [("outcome", outcome.rawValue)], factory: factory))
-        })
+        webhookEvents = Dictionary(
+            uniqueKeysWithValues: WebhookIntake.Outcome.allCases.map { outcome in
+                (outcome, Counter(label: "dfns_worker_webhook_events_total", dimensions: [("outcome", outcome.rawValue)], factory: factory))
+            })
         Meter(label: "dfns_worker_build_info", dimensions: [("version", version)], factory: factory).set(1)
-        record(QueueStatus(
-            counts: queues.flatMap { queue in JobState.active.map { .init(queue: queue, kind: "", state: $0, count: 0) } },
-            oldestDueAgeSeconds: nil
-        ))
+        record(
+            QueueStatus(
+                counts: queues.flatMap { queue in JobState.active.map { .init(queue: queue, kind: "", state: $0, count: 0) } },
+                oldestDueAgeSeconds: nil
+            ))
     }
 
     /// An attempt of `kind` ended in `outcome` after `duration`.

@@ -55,7 +55,8 @@ actor Completer {
             } catch {
                 // Outcomes are never dropped because the database is unreachable: keep them and try again with backoff.
                 failures += 1
-                logger.error("writing job outcomes failed; will retry", metadata: ["db.error": "\(String(reflecting: error))", "job.count": "\(batch.count)"])
+                logger.error(
+                    "writing job outcomes failed; will retry", metadata: ["db.error": "\(String(reflecting: error))", "job.count": "\(batch.count)"])
                 try? await Task.sleep(for: RetryPolicy.database.delay(afterAttempt: failures))
             }
             pending.removeAll { settled.contains($0.leaseToken) }
@@ -79,21 +80,27 @@ actor Completer {
                 try await write(Array(batch[middle...]))
                 return
             }
-            let refusal = "PostgreSQL refused this job's outcome (\(error.serverInfo?[.sqlState] ?? "?"): \(error.serverInfo?[.message] ?? "no message")); "
+            let refusal =
+                "PostgreSQL refused this job's outcome (\(error.serverInfo?[.sqlState] ?? "?"): \(error.serverInfo?[.message] ?? "no message")); "
                 + "it was recorded without its result and checkpoint"
-            logger.error("a job outcome was refused by PostgreSQL; writing it without its content", metadata: [
-                "job.id": "\(batch[0].jobId)", "db.error": "\(error.serverInfo?[.message] ?? "")",
-            ])
-            let fallback = batch[0].replacingContent(error: OutcomePolicy.errorJSON(attempt: batch[0].attempt, code: .writeRefused, message: refusal), code: .writeRefused)
+            logger.error(
+                "a job outcome was refused by PostgreSQL; writing it without its content",
+                metadata: [
+                    "job.id": "\(batch[0].jobId)", "db.error": "\(error.serverInfo?[.message] ?? "")",
+                ])
+            let fallback = batch[0].replacingContent(
+                error: OutcomePolicy.errorJSON(attempt: batch[0].attempt, code: .writeRefused, message: refusal), code: .writeRefused)
             do {
                 await record([fallback], accepted: try await store.finish([fallback]))
             } catch let error as PSQLError where Self.isRefusedData(error) {
                 // Cannot happen with the content removed; if it does, the lease expires and the job runs again.
                 settled.insert(fallback.leaseToken)
                 discarded += 1
-                logger.critical("a job outcome could not be written at all; its lease will expire", metadata: [
-                    "job.id": "\(fallback.jobId)", "db.error": "\(error.serverInfo?[.message] ?? "")",
-                ])
+                logger.critical(
+                    "a job outcome could not be written at all; its lease will expire",
+                    metadata: [
+                        "job.id": "\(fallback.jobId)", "db.error": "\(error.serverInfo?[.message] ?? "")",
+                    ])
             }
         }
     }
@@ -108,9 +115,11 @@ actor Completer {
                 if !outcome.isEmpty { counted.append(.init(queue: completion.queue, kind: completion.kind, outcome: outcome)) }
             } else {
                 discarded += 1
-                logger.warning("job lease lost before its outcome was written; outcome discarded", metadata: [
-                    "job.id": "\(completion.jobId)", "job.state": "\(completion.state)",
-                ])
+                logger.warning(
+                    "job lease lost before its outcome was written; outcome discarded",
+                    metadata: [
+                        "job.id": "\(completion.jobId)", "job.state": "\(completion.state)",
+                    ])
             }
         }
         if !counted.isEmpty { await counter.add(counted) }

@@ -65,7 +65,8 @@ struct OutcomePolicy: Sendable {
         if let failure = error as? JobFailure {
             if failure.entity == .failed || failure.entity == .exists {
                 // Dfns's final verdict: `failed` lets retry() re-key, `exists` keeps the externalId (finalKeepingEntity).
-                var verdict = completion(job, .failed, result: failure.result.map(StorableJSON.text), error: errorJSON(job, code: failure.code, message: failure.message))
+                var verdict = completion(
+                    job, .failed, result: failure.result.map(StorableJSON.text), error: errorJSON(job, code: failure.code, message: failure.message))
                 verdict.entity = failure.entity
                 verdict.reference = failure.reference
                 verdict.failing = false
@@ -86,11 +87,13 @@ struct OutcomePolicy: Sendable {
         case .forbidden:
             guard job.refusals + 1 >= configuration.forbiddenAttempts else { return paused(job, error: recorded, refused: true) }
             // The probe between these refusals succeeded (the job ran again): a permission is missing for this job.
-            let message = "Dfns refused this job \(job.refusals + 1) times in a row (HTTP \(error.httpStatus ?? 403)) while the credentials "
+            let message =
+                "Dfns refused this job \(job.refusals + 1) times in a row (HTTP \(error.httpStatus ?? 403)) while the credentials "
                 + "worked for other requests: a permission is missing for it. Dfns said: \(error.message)"
             switch job.dfnsEntity {
             case .none:
-                var failed = completion(job, .failed, error: errorJSON(job, code: code, message: message, httpStatus: error.httpStatus, dfnsErrorId: error.dfnsErrorId))
+                var failed = completion(
+                    job, .failed, error: errorJSON(job, code: code, message: message, httpStatus: error.httpStatus, dfnsErrorId: error.dfnsErrorId))
                 failed.refused = true
                 failed.failing = false
                 return failed
@@ -136,7 +139,9 @@ struct OutcomePolicy: Sendable {
         } else if held == .unknown {
             // Dfns may hold the operation: never failed. Once the attempts run out the job only looks it up.
             let exhausted = job.attempt >= job.maxAttempts
-            let note = exhausted ? " (attempts exhausted, \(job.attempt) of \(job.maxAttempts): looking the operation up at Dfns before calling the job failed)" : ""
+            let note =
+                exhausted
+                ? " (attempts exhausted, \(job.attempt) of \(job.maxAttempts): looking the operation up at Dfns before calling the job failed)" : ""
             next = completion(
                 job, .retrying, error: errorJSON(job, code: code, message: message + note, httpStatus: httpStatus, dfnsErrorId: dfnsErrorId),
                 delay: exhausted ? max(followBackoff(job), retryAfter ?? .zero) : backoff(job.attempt, retryAfter)
@@ -163,7 +168,8 @@ struct OutcomePolicy: Sendable {
     /// 401/403 while the worker pauses: not the job's fault; same state, the attempt given back, due after a probe.
     private func paused(_ job: ClaimedJob, error: (json: String, code: FailureCode), refused: Bool?) -> JobCompletion {
         var paused = completion(
-            job, job.claimedFrom == .waiting ? .waiting : .retrying, error: error, delay: configuration.authProbeInterval, attemptUse: .givenBack(by: job)
+            job, job.claimedFrom == .waiting ? .waiting : .retrying, error: error, delay: configuration.authProbeInterval,
+            attemptUse: .givenBack(by: job)
         )
         paused.refused = refused
         return paused
@@ -197,7 +203,9 @@ struct OutcomePolicy: Sendable {
         return completion
     }
 
-    private func errorJSON(_ job: ClaimedJob, code: FailureCode, message: String, httpStatus: Int? = nil, dfnsErrorId: String? = nil) -> (json: String, code: FailureCode) {
+    private func errorJSON(_ job: ClaimedJob, code: FailureCode, message: String, httpStatus: Int? = nil, dfnsErrorId: String? = nil) -> (
+        json: String, code: FailureCode
+    ) {
         (Self.errorJSON(attempt: job.attempt, code: code, message: message, httpStatus: httpStatus, dfnsErrorId: dfnsErrorId), code)
     }
 

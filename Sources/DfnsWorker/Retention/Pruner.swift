@@ -45,10 +45,12 @@ public final class Pruner: Service, Sendable {
                 delay = self.policy.interval
                 do {
                     if let report = try await self.pruneOnce() {
-                        self.logger.info("pruned finished jobs", metadata: [
-                            "prune.succeeded": "\(report.pruned[.succeeded] ?? 0)", "prune.failed": "\(report.pruned[.failed] ?? 0)",
-                            "prune.cancelled": "\(report.pruned[.cancelled] ?? 0)", "prune.webhook_events": "\(report.webhookEvents)",
-                        ])
+                        self.logger.info(
+                            "pruned finished jobs",
+                            metadata: [
+                                "prune.succeeded": "\(report.pruned[.succeeded] ?? 0)", "prune.failed": "\(report.pruned[.failed] ?? 0)",
+                                "prune.cancelled": "\(report.pruned[.cancelled] ?? 0)", "prune.webhook_events": "\(report.webhookEvents)",
+                            ])
                     }
                 } catch {
                     self.logger.warning("pruning failed; trying again next round", metadata: ["db.error": "\(String(reflecting: error))"])
@@ -81,7 +83,9 @@ public final class Pruner: Service, Sendable {
 
     private func lock(_ connection: PostgresConnection) async throws -> Bool {
         try await store.bounded("the prune lock") { [logger] in
-            for try await locked in try await connection.query("SELECT pg_try_advisory_lock(\(Self.advisoryLockKey))", logger: logger).decode(Bool.self) {
+            for try await locked in try await connection.query("SELECT pg_try_advisory_lock(\(Self.advisoryLockKey))", logger: logger).decode(
+                Bool.self)
+            {
                 return locked
             }
             return false
@@ -94,7 +98,9 @@ public final class Pruner: Service, Sendable {
         for (state, age) in policy.ages {
             var total = 0
             while !Task.isCancelled {
-                let pruned = try await count(connection, """
+                let pruned = try await count(
+                    connection,
+                    """
                     SELECT dfns_worker.prune_jobs(\(state.rawValue), make_interval(secs => \(age.seconds)), \(batch)::int, \(policy.archive))
                     """)
                 total += pruned
@@ -104,7 +110,9 @@ public final class Pruner: Service, Sendable {
             report.pruned[state] = total
         }
         while !Task.isCancelled {
-            let forgotten = try await count(connection, """
+            let forgotten = try await count(
+                connection,
+                """
                 SELECT dfns_worker.prune_webhook_events(make_interval(secs => \(policy.webhookEvents.seconds)), \(batch)::int)
                 """)
             report.webhookEvents += forgotten
@@ -112,12 +120,15 @@ public final class Pruner: Service, Sendable {
             try await Task.sleep(for: policy.pauseBetweenBatches)
         }
         // Rows of workers killed without a goodbye (a live one writes every few seconds).
-        try await execute("the removal of dead workers' rows", "DELETE FROM dfns_worker.workers WHERE heartbeat_at < now() - interval '1 day'", on: connection)
+        try await execute(
+            "the removal of dead workers' rows", "DELETE FROM dfns_worker.workers WHERE heartbeat_at < now() - interval '1 day'", on: connection)
         // Per-minute outcome counts: the console reads the last hour; two days leave yesterday to compare with.
-        try await execute("the removal of old outcome counts", "DELETE FROM dfns_worker.job_stats WHERE minute < now() - interval '2 days'", on: connection)
+        try await execute(
+            "the removal of old outcome counts", "DELETE FROM dfns_worker.job_stats WHERE minute < now() - interval '2 days'", on: connection)
         // The first entry of jobs_finished, whatever the number of finished rows.
         report.oldestFinishedAgeSeconds = try await store.bounded("the oldest finished job") { [logger] in
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 SELECT extract(epoch FROM now() - min(finished_at))::float8 FROM dfns_worker.jobs WHERE state IN ('succeeded', 'failed', 'cancelled')
                 """, logger: logger)
             for try await age in rows.decode(Double?.self) { return age }

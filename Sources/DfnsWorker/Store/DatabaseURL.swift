@@ -89,7 +89,9 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         self.database = path.isEmpty ? self.username : (path.removingPercentEncoding ?? path)
         let mode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
         guard let sslMode = SSLMode(rawValue: mode) else {
-            throw WorkerError(.configuration, "DATABASE_URL sslmode must be one of \(SSLMode.allCases.map(\.rawValue).joined(separator: ", ")), not \(mode.prefix(40))")
+            throw WorkerError(
+                .configuration,
+                "DATABASE_URL sslmode must be one of \(SSLMode.allCases.map(\.rawValue).joined(separator: ", ")), not \(mode.prefix(40))")
         }
         self.sslMode = sslMode
         self.sslRootCert = components.queryItems?.first { $0.name == "sslrootcert" }?.value.flatMap { $0.isEmpty ? nil : $0 }
@@ -101,7 +103,10 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
     private static func trustRoots(sslMode: SSLMode, sslRootCert: String?) throws(WorkerError) -> TrustRoots? {
         if sslRootCert == "system" {
             guard sslMode == .verifyFull else {
-                throw WorkerError(.configuration, "DATABASE_URL sslrootcert=system trusts every certificate a public authority issued, so libpq allows it only with sslmode=verify-full (not \(sslMode.rawValue))")
+                throw WorkerError(
+                    .configuration,
+                    "DATABASE_URL sslrootcert=system trusts every certificate a public authority issued, so libpq allows it only with sslmode=verify-full (not \(sslMode.rawValue))"
+                )
             }
             return .system
         }
@@ -122,7 +127,10 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
             return .file(path)
         }
         guard sslMode == .verifyCA || sslMode == .verifyFull else { return nil }
-        throw WorkerError(.configuration, "DATABASE_URL sslmode=\(sslMode.rawValue) needs the certificate authority to check the server against, and the root certificate file \(defaultRootCertPath ?? "~/.postgresql/root.crt") does not exist: add sslrootcert=/path/ca.pem (or sslrootcert=system with verify-full), as libpq requires")
+        throw WorkerError(
+            .configuration,
+            "DATABASE_URL sslmode=\(sslMode.rawValue) needs the certificate authority to check the server against, and the root certificate file \(defaultRootCertPath ?? "~/.postgresql/root.crt") does not exist: add sslrootcert=/path/ca.pem (or sslrootcert=system with verify-full), as libpq requires"
+        )
     }
 
     public var description: String {
@@ -173,7 +181,8 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
             if error.code == .sslUnsupported {
                 reason = "the server does not offer TLS, which sslmode=\(sslMode.rawValue) requires"
             } else if let tls = error.underlying, tls is NIOSSLError || tls is NIOSSLExtraError {
-                reason = "TLS handshake failed with sslmode=\(sslMode.rawValue)" + (sslRootCert.map { " and sslrootcert=\($0)" } ?? "")
+                reason =
+                    "TLS handshake failed with sslmode=\(sslMode.rawValue)" + (sslRootCert.map { " and sslrootcert=\($0)" } ?? "")
                     + (tls is NIOSSLExtraError ? " (verify-full: the certificate must name the host exactly as the URL does)" : "") + ": \(tls)"
             } else {
                 reason = error.serverInfo?[.message] ?? error.underlying.map { "\($0)" } ?? "\(error.code)"

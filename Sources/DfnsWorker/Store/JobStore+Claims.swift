@@ -19,7 +19,8 @@ extension JobStore {
 
     private func claimStatement(queues: [String], kinds: [String], limit: Int, workerId: String, lease: Duration) async throws -> [ClaimedJob] {
         let leaseSeconds = lease.seconds
-        let rows = try await client.query("""
+        let rows = try await client.query(
+            """
             WITH due AS (
                 SELECT d.id, d.state, d.attempt
                 FROM unnest(\(queues)::text[]) AS q(name)
@@ -55,8 +56,13 @@ extension JobStore {
                       j.controls::text
             """, logger: logger)
         var jobs: [ClaimedJob] = []
-        for try await (id, queue, kind, payload, attempt, maxAttempts, checkpoint, requeues, previous, token, externalId, entity, unknownAge, spent, refusals, failingAge, fromKey, controls)
-            in rows.decode((Int64, String, String, String, Int, Int, String?, Int, String, UUID, String, String, Double?, Bool, Int, Double?, Bool, String?).self)
+        for try await (
+            id, queue, kind, payload, attempt, maxAttempts, checkpoint, requeues, previous, token, externalId, entity, unknownAge, spent, refusals,
+            failingAge, fromKey, controls
+        )
+            in rows.decode(
+                (Int64, String, String, String, Int, Int, String?, Int, String, UUID, String, String, Double?, Bool, Int, Double?, Bool, String?).self
+            )
         {
             var parsed = JSONValue.object([:])
             var unreadable: String?
@@ -68,17 +74,18 @@ extension JobStore {
             } catch {
                 unreadable = "payload could not be read: \(error)"
             }
-            jobs.append(ClaimedJob(
-                id: id, queue: queue, kind: kind,
-                payload: parsed, unreadablePayload: unreadable,
-                attempt: attempt, maxAttempts: maxAttempts,
-                checkpoint: checkpoint.flatMap { try? JSONValue(parsing: Array($0.utf8)) },
-                requeues: requeues, claimedFrom: JobState(rawValue: previous), leaseToken: token,
-                derivedExternalId: externalId, dfnsEntity: DfnsEntity(rawValue: entity),
-                unknownOutcomeAge: unknownAge.map(Duration.clampedSeconds), attemptSpent: spent, refusals: refusals,
-                failingFor: failingAge.map(Duration.clampedSeconds), externalIdFromKey: fromKey,
-                controls: controls.flatMap { try? JSONValue(parsing: Array($0.utf8)) }
-            ))
+            jobs.append(
+                ClaimedJob(
+                    id: id, queue: queue, kind: kind,
+                    payload: parsed, unreadablePayload: unreadable,
+                    attempt: attempt, maxAttempts: maxAttempts,
+                    checkpoint: checkpoint.flatMap { try? JSONValue(parsing: Array($0.utf8)) },
+                    requeues: requeues, claimedFrom: JobState(rawValue: previous), leaseToken: token,
+                    derivedExternalId: externalId, dfnsEntity: DfnsEntity(rawValue: entity),
+                    unknownOutcomeAge: unknownAge.map(Duration.clampedSeconds), attemptSpent: spent, refusals: refusals,
+                    failingFor: failingAge.map(Duration.clampedSeconds), externalIdFromKey: fromKey,
+                    controls: controls.flatMap { try? JSONValue(parsing: Array($0.utf8)) }
+                ))
         }
         return jobs.sorted { $0.id < $1.id }
     }
@@ -89,7 +96,8 @@ extension JobStore {
     }
 
     private func hasDueJobsStatement(queues: [String], kinds: [String]) async throws -> Bool {
-        try await booleanFunction("""
+        try await booleanFunction(
+            """
             SELECT EXISTS (SELECT 1 FROM dfns_worker.jobs
                            WHERE state IN ('queued', 'retrying', 'waiting') AND queue = ANY(\(queues)::text[])
                              AND kind = ANY(\(kinds)::text[]) AND run_at <= now())

@@ -11,7 +11,8 @@ extension JobStore {
         maxAttempts: Int = 20, uniqueKey: String? = nil
     ) async throws -> Int64 {
         try await bounded("the enqueue") { [client, logger] in
-            let rows = try await client.query("""
+            let rows = try await client.query(
+                """
                 SELECT dfns_worker.enqueue(\(kind)::text, \(payload)::jsonb, coalesce(\(runAt)::timestamptz, now()), \(queue)::text,
                                            \(priority)::int, \(maxAttempts)::int, \(uniqueKey)::text)
                 """, logger: logger)

@@ -22,7 +22,8 @@ extension JobStore: JobRows {
         let text = StorableJSON.text(entry)
         try await bounded("the control record") { [client, logger] in
             // Read to the end: an error (a lock timeout) arrives with the rows, and a discarded sequence hides it.
-            let rows = try await client.query("""
+            let rows = try await client.query(
+                """
                 WITH changed AS (
                     UPDATE dfns_worker.jobs
                     SET controls = coalesce(controls, '[]'::jsonb) || jsonb_build_array(\(text)::jsonb),

@@ -12,7 +12,8 @@ extension JobStore {
     }
 
     private func renewStatement(_ jobs: [(id: Int64, token: UUID)], lease: Duration) async throws -> Set<Int64> {
-        let rows = try await client.query("""
+        let rows = try await client.query(
+            """
             UPDATE dfns_worker.jobs AS j
             SET lease_expires_at = now() + make_interval(secs => \(lease.seconds)), updated_at = now()
             FROM unnest(\(jobs.map(\.id))::bigint[], \(jobs.map(\.token))::uuid[]) AS r(id, token)
@@ -32,7 +33,8 @@ extension JobStore {
     }
 
     private func rescueStatement() async throws -> [Int64] {
-        let rows = try await client.query("""
+        let rows = try await client.query(
+            """
             WITH expired AS (
                 SELECT id, jsonb_build_object(
                            'code', \(FailureCode.leaseExpired.rawValue)::text,

@@ -14,7 +14,8 @@ extension JobStore {
     }
 
     private func finishStatement(_ completions: [JobCompletion]) async throws -> Set<Int64> {
-        let rows = try await client.query("""
+        let rows = try await client.query(
+            """
             UPDATE dfns_worker.jobs AS j
             SET state = r.state,
                 result = CASE WHEN r.result = '' THEN j.result ELSE r.result::jsonb END,
@@ -54,7 +55,8 @@ extension JobStore {
     func recordOutcomes(_ counts: [OutcomeCounter.Key: Int], by workerId: String) async throws {
         let keys = Array(counts.keys)
         try await bounded("the outcome counts") {
-            try await self.execute("""
+            try await self.execute(
+                """
                 INSERT INTO dfns_worker.job_stats AS s (minute, worker_id, queue, kind, outcome, jobs)
                 SELECT date_trunc('minute', now()), \(workerId), c.queue, c.kind, c.outcome, c.jobs
                 FROM unnest(\(keys.map(\.queue))::text[], \(keys.map(\.kind))::text[], \(keys.map(\.outcome))::text[], \(keys.map { counts[$0]! })::int[])

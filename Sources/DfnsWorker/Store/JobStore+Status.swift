@@ -17,7 +17,8 @@ extension JobStore {
 
     private func statusStatements(stuckAfter: Duration, finishedWithin: Duration?) async throws -> QueueStatus {
         var counts: [QueueStatus.Count] = []
-        let rows = try await client.query("""
+        let rows = try await client.query(
+            """
             SELECT queue, kind, state, count(*) FROM dfns_worker.jobs
             WHERE state IN ('queued', 'running', 'retrying', 'waiting')
             GROUP BY queue, kind, state
@@ -32,13 +33,15 @@ extension JobStore {
             counts.append(.init(queue: queue, kind: kind, state: JobState(rawValue: state), count: Int(count)))
         }
         var oldest: Double?
-        let ages = try await client.query("""
+        let ages = try await client.query(
+            """
             SELECT extract(epoch FROM now() - min(run_at))::float8 FROM dfns_worker.jobs
             WHERE state IN ('queued', 'retrying', 'waiting') AND run_at <= now()
             """, logger: logger)
         for try await age in ages.decode(Double?.self) { oldest = age }
         var stuck = 0
-        let stuckRows = try await client.query("""
+        let stuckRows = try await client.query(
+            """
             SELECT count(*) FROM dfns_worker.jobs
             WHERE failing_since < now() - make_interval(secs => \(stuckAfter.seconds))
               AND state IN ('retrying', 'waiting') AND dfns_entity IN ('unknown', 'exists')

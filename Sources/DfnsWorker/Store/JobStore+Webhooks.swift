@@ -15,7 +15,8 @@ extension JobStore {
     /// `entityId` due now.
     public func receiveWebhookEvent(id: String, kind: String, entityId: String?) async throws -> WebhookEffect {
         try await bounded("the webhook event") { [client, logger] in
-            let rows = try await client.query("SELECT dfns_worker.receive_webhook_event(\(id)::text, \(kind)::text, \(entityId)::text)", logger: logger)
+            let rows = try await client.query(
+                "SELECT dfns_worker.receive_webhook_event(\(id)::text, \(kind)::text, \(entityId)::text)", logger: logger)
             for try await woken in rows.decode(Int.self) { return woken < 0 ? .replay : .woke(woken) }
             throw WorkerError(.database, "receive_webhook_event returned nothing")
         }

@@ -39,12 +39,27 @@ package enum SchemaMigrations {
     /// a change is a new migration.
     package static let all: [Migration] = [
         Migration(version: 1, name: "jobs table, kinds, enqueue/cancel/retry, insert validation and NOTIFY", sql: PackageResources._01_jobs_sql),
-        Migration(version: 2, name: "money safety: installation id, stable externalIds, what Dfns may hold, safe cancel/retry", sql: PackageResources._02_money_safety_sql),
-        Migration(version: 3, name: "webhooks: events received once, the waiting job of an entity woken at once; controls", sql: PackageResources._03_webhooks_sql),
-        Migration(version: 4, name: "a fleet for a year: a shared Dfns budget, retention, costs independent of finished rows, insert limits", sql: PackageResources._04_fleet_sql),
-        Migration(version: 5, name: "workers: who is alive, since when, with how many jobs, paused or rate-limited", sql: PackageResources._05_workers_sql),
-        Migration(version: 6, name: "the operator console: throughput per minute, search, listing, run-now and recorded operator actions", sql: PackageResources._06_console_sql),
-        Migration(version: 7, name: "money safety, second round: binaries that fit the schema, externalIds from unique keys, wake-ups while running, clearer retries", oldestBinary: 7, sql: PackageResources._07_money_safety_second_round_sql),
-        Migration(version: 8, name: "the engine owns the entity a job follows: dfns_id and dfns_parent_id, keyed on by webhook wake-ups, search and other jobs", oldestBinary: 8, sql: PackageResources._08_followed_entities_sql),
+        Migration(
+            version: 2, name: "money safety: installation id, stable externalIds, what Dfns may hold, safe cancel/retry",
+            sql: PackageResources._02_money_safety_sql),
+        Migration(
+            version: 3, name: "webhooks: events received once, the waiting job of an entity woken at once; controls",
+            sql: PackageResources._03_webhooks_sql),
+        Migration(
+            version: 4, name: "a fleet for a year: a shared Dfns budget, retention, costs independent of finished rows, insert limits",
+            sql: PackageResources._04_fleet_sql),
+        Migration(
+            version: 5, name: "workers: who is alive, since when, with how many jobs, paused or rate-limited", sql: PackageResources._05_workers_sql),
+        Migration(
+            version: 6, name: "the operator console: throughput per minute, search, listing, run-now and recorded operator actions",
+            sql: PackageResources._06_console_sql),
+        Migration(
+            version: 7,
+            name: "money safety, second round: binaries that fit the schema, externalIds from unique keys, wake-ups while running, clearer retries",
+            oldestBinary: 7, sql: PackageResources._07_money_safety_second_round_sql),
+        Migration(
+            version: 8,
+            name: "the engine owns the entity a job follows: dfns_id and dfns_parent_id, keyed on by webhook wake-ups, search and other jobs",
+            oldestBinary: 8, sql: PackageResources._08_followed_entities_sql),
     ]
 }

@@ -65,7 +65,9 @@ public struct WebhookIntake: Sendable {
             return Answer(status: forged ? 401 : 400, body: ["error": error.reason.rawValue, "message": error.message])
         }
         do {
-            switch try await store.receiveWebhookEvent(id: String(event.id.prefix(128)), kind: String(event.kind.prefix(128)), entityId: event.entityId.map { String($0.prefix(128)) }) {
+            switch try await store.receiveWebhookEvent(
+                id: String(event.id.prefix(128)), kind: String(event.kind.prefix(128)), entityId: event.entityId.map { String($0.prefix(128)) })
+            {
             case .replay:
                 metrics?.webhookDelivery(.duplicate)
                 return Answer(status: 200, body: ["id": event.id, "duplicate": "true"])
