@@ -84,8 +84,10 @@ public struct WorkerConfiguration: Sendable {
         func require(_ property: String, _ holds: Bool, _ requirement: @autoclosure () -> String) {
             if !holds { problems.append(Problem(property: property, requirement: requirement())) }
         }
-        func within(_ property: String, _ value: Duration, _ range: ClosedRange<Duration>) {
-            require(property, range.contains(value), "must be \(range.lowerBound) to \(range.upperBound) (is \(value))")
+        // Two bounds, not a ClosedRange: a bound taken from another value (a third of the lease) may fall below the
+        // lower one, and that must be a problem to report, not a trap.
+        func within(_ property: String, _ value: Duration, _ lower: Duration, _ upper: Duration) {
+            require(property, lower <= value && value <= upper, "must be \(lower) to \(upper) (is \(value))")
         }
         require("queues", !queues.isEmpty, "must name at least one queue")
         for name in queues where !Self.isQueueName(name) {
@@ -95,21 +97,21 @@ public struct WorkerConfiguration: Sendable {
         }
         require("concurrency", (1...10_000).contains(concurrency), "must be 1 to 10000 (is \(concurrency))")
         require("claimBatchSize", (1...10_000).contains(claimBatchSize), "must be 1 to 10000 (is \(claimBatchSize))")
-        within("claimAhead", claimAhead, .milliseconds(1)...(.seconds(60)))
-        within("leaseDuration", leaseDuration, .seconds(3)...(.seconds(3600)))
-        within("heartbeatInterval", heartbeatInterval, .milliseconds(100)...(leaseDuration / 3))
-        within("rescueInterval", rescueInterval, .milliseconds(100)...leaseDuration)
-        within("pollInterval", pollInterval, .milliseconds(10)...(.seconds(3600)))
-        within("jobTimeout", jobTimeout, .milliseconds(100)...(.seconds(86_400)))
-        within("shutdownGracePeriod", shutdownGracePeriod, .zero...(.seconds(3600)))
-        within("retryBaseDelay", retryBaseDelay, .milliseconds(1)...(.seconds(86_400)))
-        within("retryMaxDelay", retryMaxDelay, .milliseconds(1)...(.seconds(86_400 * 30)))
-        within("authProbeInterval", authProbeInterval, .milliseconds(100)...(.seconds(3600)))
+        within("claimAhead", claimAhead, .milliseconds(1), .seconds(60))
+        within("leaseDuration", leaseDuration, .seconds(3), .seconds(3600))
+        within("heartbeatInterval", heartbeatInterval, .milliseconds(100), leaseDuration / 3)
+        within("rescueInterval", rescueInterval, .milliseconds(100), leaseDuration)
+        within("pollInterval", pollInterval, .milliseconds(10), .seconds(3600))
+        within("jobTimeout", jobTimeout, .milliseconds(100), .seconds(86_400))
+        within("shutdownGracePeriod", shutdownGracePeriod, .zero, .seconds(3600))
+        within("retryBaseDelay", retryBaseDelay, .milliseconds(1), .seconds(86_400))
+        within("retryMaxDelay", retryMaxDelay, .milliseconds(1), .seconds(86_400 * 30))
+        within("authProbeInterval", authProbeInterval, .milliseconds(100), .seconds(3600))
         require("forbiddenAttempts", (1...1000).contains(forbiddenAttempts), "must be 1 to 1000 (is \(forbiddenAttempts))")
-        within("stuckAfter", stuckAfter, .seconds(1)...(.seconds(86_400 * 30)))
-        within("metricsSampleInterval", metricsSampleInterval, .milliseconds(10)...(.seconds(3600)))
-        within("polls.first", polls.first, .milliseconds(10)...(.seconds(3600)))
-        within("polls.ceiling", polls.ceiling, polls.first...(.seconds(86_400)))
+        within("stuckAfter", stuckAfter, .seconds(1), .seconds(86_400 * 30))
+        within("metricsSampleInterval", metricsSampleInterval, .milliseconds(10), .seconds(3600))
+        within("polls.first", polls.first, .milliseconds(10), .seconds(3600))
+        within("polls.ceiling", polls.ceiling, polls.first, .seconds(86_400))
         require("workerId", !workerId.isEmpty && workerId.utf8.count <= 200, "must be 1 to 200 bytes")
         require("version", !version.isEmpty && version.utf8.count <= 100, "must be 1 to 100 bytes")
         return problems

@@ -50,4 +50,14 @@ struct WorkerConfigurationTests {
                 "\(String(describing: error))")
         }
     }
+
+    @Test("bounds that depend on another value never trap: a lease too short for any heartbeat, a first poll past a day")
+    func dependentBounds() {
+        var shortLease = WorkerConfiguration(workerId: "host:1")
+        shortLease.leaseDuration = .milliseconds(200)
+        #expect(shortLease.problems.map(\.property).contains("leaseDuration"))
+        var slowPolls = WorkerConfiguration(workerId: "host:1")
+        slowPolls.polls = PollSchedule(first: .seconds(200_000), ceiling: .seconds(200_000))
+        #expect(slowPolls.problems.map(\.property) == ["polls.first", "polls.ceiling"])
+    }
 }
