@@ -146,26 +146,32 @@ public final class Worker: Service, Sendable {
         let leases = LeaseKeeper(store: store, configuration: configuration, inFlight: inFlight, metrics: metrics, logger: logger, wake: wake)
 
         let claimed = await withDiscardingTaskGroup(returning: Int.self) { background in
-            background.addTask { await wakeUps.run() }
-            background.addTask { await leases.run() }
-            if let metrics { background.addTask { await self.sample(into: metrics, inFlight) } }
+            background.addTask(operation: part("wake-ups") { await wakeUps.run() })
+            background.addTask(operation: part("leases") { await leases.run() })
+            if let metrics { background.addTask(operation: part("metrics") { await self.sample(into: metrics, inFlight) }) }
             if !limits.endsWhenIdle {
                 let registry = WorkerRegistry(store: store, configuration: configuration, logger: logger)
-                background.addTask { [gateway] in
-                    await registry.run { .init(inFlight: inFlight.count, paused: gateway.authFailure, rateLimited: gateway.client.isRateLimited) }
-                }
+                background.addTask(
+                    operation: part("registry") { [gateway] in
+                        await registry.run { .init(inFlight: inFlight.count, paused: gateway.authFailure, rateLimited: gateway.client.isRateLimited) }
+                    })
             }
-            background.addTask {
-                // After a stop request, running jobs get the grace period, then are stopped and handed back.
-                await stop.wait()
-                guard !Task.isCancelled else { return }
-                self.logger.info("stopping: no new claims", metadata: ["job.in_flight": "\(inFlight.count)"])
-                guard (try? await Task.sleep(for: self.configuration.shutdownGracePeriod)) != nil else { return }
-                let handedBack = inFlight.stop(.shutdown)
-                if handedBack > 0 { self.logger.warning("grace period over; handing unfinished jobs back", metadata: ["job.count": "\(handedBack)"]) }
-            }
+            background.addTask(
+                operation: part("shutdown timer") {
+                    // After a stop request, running jobs get the grace period, then are stopped and handed back.
+                    await stop.wait()
+                    guard !Task.isCancelled else { return }
+                    self.logger.info("stopping: no new claims", metadata: ["job.in_flight": "\(inFlight.count)"])
+                    guard (try? await Task.sleep(for: self.configuration.shutdownGracePeriod)) != nil else { return }
+                    let handedBack = inFlight.stop(.shutdown)
+                    if handedBack > 0 {
+                        self.logger.warning("grace period over; handing unfinished jobs back", metadata: ["job.count": "\(handedBack)"])
+                    }
+                })
             let claimed = await processor.run(source)
+            logger.debug("worker part ended", metadata: ["worker.part": "processor"])
             await completer.waitUntilIdle()
+            logger.debug("worker part ended", metadata: ["worker.part": "completer"])
             await sharedBudget?.leave()
             background.cancelAll()
             return claimed
@@ -178,6 +184,14 @@ public final class Worker: Service, Sendable {
         summary.authFailure = gateway.authFailure
         summary.seconds = started.duration(to: .now).seconds
         return summary
+    }
+
+    /// `body`, logging its end (debug): a stop that does not complete names the part still running.
+    private func part(_ name: String, _ body: @escaping @Sendable () async -> Void) -> @Sendable () async -> Void {
+        { [logger] in
+            await body()
+            logger.debug("worker part ended", metadata: ["worker.part": "\(name)"])
+        }
     }
 
     /// Samples queue depth and worker state into gauges on an interval (not per scrape), and checks the database.
