@@ -31,7 +31,7 @@ public struct CreateWalletJob: JobHandler {
                 context.logger.info(
                     "wallet found by externalId after an attempt with unknown outcome",
                     metadata: ["dfns.wallet_id": "\(existing["id"]?.stringValue ?? "")"])
-                return .succeeded(result: existing, reference: existing["id"]?.stringValue.map { DfnsReference(id: $0) })
+                return .succeeded(result: JobResult(existing), reference: existing["id"]?.stringValue.map { DfnsReference(id: $0) })
             }
             let age = job.unknownOutcomeAge ?? context.settleWindow
             if age < context.settleWindow {
@@ -49,7 +49,7 @@ public struct CreateWalletJob: JobHandler {
             }
         }
         let wallet = try await context.dfns.call { try await $0.createWallet(request) }
-        return .succeeded(result: wallet.raw, reference: DfnsReference(id: wallet.id))
+        return .succeeded(result: JobResult(wallet), reference: DfnsReference(id: wallet.id))
     }
 
     /// The wallet of `network` carrying `externalId`, as Dfns returned it. Dfns cannot filter by externalId, so this

@@ -99,22 +99,23 @@ extension FollowedOperation {
         switch progress {
         case .failed(let reason):
             throw JobFailure.rejectedByDfns(
-                code: .dfnsFailed, message: "Dfns reports the \(noun) Failed: \(reason ?? "no reason given")", entity: entity.raw,
+                code: .dfnsFailed, message: "Dfns reports the \(noun) Failed: \(reason ?? "no reason given")", entity: JobResult(entity),
                 reference: reference
             )
         case .rejected(let reason):
             throw JobFailure.rejectedByDfns(
-                code: .dfnsRejected, message: "Dfns reports the \(noun) Rejected: \(reason ?? "no reason given")", entity: entity.raw,
+                code: .dfnsRejected, message: "Dfns reports the \(noun) Rejected: \(reason ?? "no reason given")", entity: JobResult(entity),
                 reference: reference
             )
         case .done:
-            return .succeeded(result: entity.raw, reference: reference)
+            return .succeeded(result: JobResult(entity), reference: reference)
         case .replacedAndDone(let result):
-            return .succeeded(result: result, reference: reference)
+            return .succeeded(result: JobResult(result), reference: reference)
         case .moving:
             polls += 1
             let checkpoint: JSONValue = .object(["\(noun)Id": .string(entity.id), parent.name: .string(parent.id), "polls": .integer(Int64(polls))])
-            return .waiting(checkpoint: checkpoint, pollAfter: context.polls.delay(beforePoll: polls), snapshot: entity.raw, reference: reference)
+            return .waiting(
+                checkpoint: checkpoint, pollAfter: context.polls.delay(beforePoll: polls), snapshot: JobResult(entity), reference: reference)
         }
     }
 
@@ -142,7 +143,7 @@ extension FollowedOperation {
                     message:
                         "Dfns reports the \(noun) Failed: \(replacementId), a cancel or a speed-up this job has no record of, was mined with its nonce; "
                         + "check which before sending it again (retry() replays this \(noun), it does not send a new one)",
-                    entity: entity.raw, reference: DfnsReference(id: entity.id, parentId: parent.id)
+                    entity: JobResult(entity), reference: DfnsReference(id: entity.id, parentId: parent.id)
                 )
             }
         case .failed, .rejected:

@@ -80,7 +80,7 @@ public struct TransferControlJob: JobHandler {
             result["entity"] = answer
         }
         try await rows.recordControl(on: targetId, .object(entry))
-        return .succeeded(result: .object(result), reference: DfnsReference(id: entityId, parentId: walletId))
+        return .succeeded(result: JobResult(.object(result)), reference: DfnsReference(id: entityId, parentId: walletId))
     }
 
     private static func noun(_ target: JobRow) -> String { target.kind == "transfer" ? "transfer" : "transaction" }

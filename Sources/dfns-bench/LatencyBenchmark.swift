@@ -26,7 +26,7 @@ struct LatencyBenchmark: AsyncParsableCommand {
         func run(_ job: ClaimedJob, context: JobContext) async throws -> JobOutcome {
             let started = Date().timeIntervalSince1970
             if case .number(let created)? = job.payload["created"] { samples.add(started - created) }
-            return .succeeded(result: .object([:]))
+            return .succeeded(result: JobResult(.object([:])))
         }
     }
 

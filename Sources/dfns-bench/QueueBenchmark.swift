@@ -9,7 +9,7 @@ import PostgresNIO
 /// A job that does nothing, registered through the public handler API: measures the engine alone.
 struct NoopJob: JobHandler {
     let kind = "noop"
-    func run(_ job: ClaimedJob, context: JobContext) async throws -> JobOutcome { .succeeded(result: .object([:])) }
+    func run(_ job: ClaimedJob, context: JobContext) async throws -> JobOutcome { .succeeded(result: JobResult(.object([:]))) }
 }
 
 /// Enqueues N jobs with one INSERT and drains them with an in-process worker; prints jobs per second.

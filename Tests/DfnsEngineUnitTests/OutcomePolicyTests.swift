@@ -1,7 +1,7 @@
-import DfnsSDK
 import Foundation
 import Testing
 
+@testable import DfnsSDK
 @testable import DfnsWorker
 
 /// The state machine of RELIABILITY.md, row by row, as the engine decides it: how an attempt ended (and what Dfns
@@ -186,14 +186,15 @@ struct OutcomePolicyTests {
         let policy = OutcomePolicy(configuration: Self.configuration)
         let completion: JobCompletion
         switch row.end {
-        case .succeeded: completion = policy.completion(for: job, outcome: .succeeded(result: .object([:])))
+        case .succeeded: completion = policy.completion(for: job, outcome: .succeeded(result: JobResult(.object([:]))))
         case .waiting:
             completion = policy.completion(
                 for: job, outcome: .waiting(checkpoint: .object([:]), pollAfter: .seconds(1), snapshot: nil, reference: nil))
         case .deferred: completion = policy.completion(for: job, outcome: .deferred(after: .seconds(5)))
         case .verdict:
             completion = policy.completion(
-                for: job, error: JobFailure.rejectedByDfns(code: "dfns_rejected", message: "Rejected", entity: .object([:]), reference: nil),
+                for: job,
+                error: JobFailure.rejectedByDfns(code: "dfns_rejected", message: "Rejected", entity: JobResult(.object([:])), reference: nil),
                 stopped: nil, writeSent: false
             )
         case .nothingCreated:
@@ -224,6 +225,30 @@ struct OutcomePolicyTests {
         if row.state == .waiting || row.state == .retrying {
             #expect(completion.delay.map { $0 >= .zero && $0 <= .seconds(600) } ?? false, "due again within the backoff bounds")
         }
+    }
+
+    /// Re-serializing what Dfns sent would turn `1.50` into `1.5` and an integer beyond 64 bits into a rounded double.
+    @Test("an entity is stored as the bytes Dfns sent, a built value as written, a NUL replaced either way")
+    func resultAsSent() throws {
+        let policy = OutcomePolicy(configuration: Self.configuration)
+        let job = Self.job(from: .waiting, entity: .exists, attempt: 1, spent: true)
+        func transfer(_ text: String) throws -> Transfer {
+            let body = Array(text.utf8)
+            return try Transfer(json: JSONValue(parsing: body), responseBody: body)
+        }
+        let sent = #"{"id":"xfr-1", "walletId":"wa-1","status":"Confirmed","fee":1.50,"nonce":123456789012345678901234567890}"#
+        let entity = JobResult(try transfer(sent))
+        #expect(policy.completion(for: job, outcome: .succeeded(result: entity)).result == sent)
+        let waiting = JobOutcome.waiting(checkpoint: .object([:]), pollAfter: .seconds(1), snapshot: entity, reference: nil)
+        #expect(policy.completion(for: job, outcome: waiting).result == sent)
+        let verdict = JobFailure.rejectedByDfns(code: "dfns_failed", message: "Failed", entity: entity, reference: nil)
+        #expect(policy.completion(for: job, error: verdict, stopped: nil, writeSent: false).result == sent)
+
+        let built = JobResult(.object(["n": .integer(1), "a": .string("x")]))
+        #expect(policy.completion(for: job, outcome: .succeeded(result: built)).result == #"{"a":"x","n":1}"#)
+        let nul = JobResult(try transfer(#"{"id":"xfr-2","walletId":"wa-1","status":"Rejected","reason":"a\u0000b"}"#))
+        let stored = try #require(policy.completion(for: job, outcome: .succeeded(result: nul)).result)
+        #expect(!stored.contains(#"\u0000"#) && stored.contains("a\u{FFFD}b"))
     }
 
     @Test("403s: a job with an unknown outcome uses up its attempts instead of failing")

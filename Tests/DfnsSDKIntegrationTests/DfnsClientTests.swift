@@ -44,8 +44,12 @@ struct DfnsClientTests {
             }
             #expect(seen == [.pending, .executing, .broadcasted, .confirmed])
             #expect(current.txHash != nil && current.dateConfirmed != nil && current.fee != nil)
+            // A read keeps the body it came in (the worker stores it as Dfns sent it); an item of a page has none.
+            #expect(try current.responseBody.map { try JSONValue(parsing: $0) } == current.raw)
             let listed = try await Array(collecting: client.listTransfers(walletId: wallet.id))
             #expect(listed.map(\.id) == [created.id])
+            #expect(listed[0].responseBody == nil)
+            #expect(try Transfer(json: current.raw) == current, "equal entities, whatever they were read from")
         }
     }
 

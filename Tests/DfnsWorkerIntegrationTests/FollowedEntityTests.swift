@@ -17,7 +17,7 @@ struct FollowedEntityTests {
                 throw JobFailure.invalidPayload("payload.transfer and payload.wallet are required")
             }
             let reference = DfnsReference(id: transfer, parentId: wallet)
-            if job.checkpoint?["mine"] != nil { return .succeeded(result: .object([:]), reference: reference) }
+            if job.checkpoint?["mine"] != nil { return .succeeded(result: JobResult(.object([:])), reference: reference) }
             return .waiting(checkpoint: .object(["mine": .string(transfer)]), pollAfter: .seconds(3600), snapshot: nil, reference: reference)
         }
     }

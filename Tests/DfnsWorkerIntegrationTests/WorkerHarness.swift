@@ -9,7 +9,7 @@ import Logging
 /// A job kind that does nothing, registered through the public handler API.
 struct NoopJob: JobHandler {
     let kind = "noop"
-    func run(_ job: ClaimedJob, context: JobContext) async throws -> JobOutcome { .succeeded(result: .object(["ok": .bool(true)])) }
+    func run(_ job: ClaimedJob, context: JobContext) async throws -> JobOutcome { .succeeded(result: JobResult(.object(["ok": .bool(true)]))) }
 }
 
 /// A job kind that runs until it is cancelled.
@@ -17,7 +17,7 @@ struct BlockingJob: JobHandler {
     let kind = "test_block"
     func run(_ job: ClaimedJob, context: JobContext) async throws -> JobOutcome {
         try await Task.sleep(for: .seconds(3600))
-        return .succeeded(result: .null)
+        return .succeeded(result: JobResult(.null))
     }
 }
 

@@ -19,6 +19,6 @@ public struct RecordingJob: JobHandler {
         var seconds: Int64 = 1
         if case .integer(let value)? = job.payload["seconds"] { seconds = value }
         try await Task.sleep(for: .seconds(seconds))
-        return .succeeded(result: .object(["tag": .string(tag)]))
+        return .succeeded(result: JobResult(.object(["tag": .string(tag)])))
     }
 }

@@ -4,6 +4,8 @@ public struct BulkWalletJob: DfnsModel {
     /// `Pending`, `InProgress`, `Completed`, `PartiallyCompleted` or `Failed`.
     public let status: String
     public let raw: JSONValue
+    /// The response body it was read from, when it was one (see ``DfnsModel/responseBody``).
+    public internal(set) var responseBody: [UInt8]?
 
     /// How many wallets the job makes.
     public var totalCount: Int? { raw["totalCount"].flatMap { if case .integer(let value) = $0 { Int(value) } else { nil } } }

@@ -2,6 +2,8 @@
 public struct CantonValidator: DfnsModel {
     public let id: String
     public let raw: JSONValue
+    /// The response body it was read from, when it was one (see ``DfnsModel/responseBody``).
+    public internal(set) var responseBody: [UInt8]?
 
     /// `Canton`, `CantonDevnet` or `CantonTestnet`.
     public var network: String? { string("network") }

@@ -2,6 +2,8 @@
 public struct DfnsKey: DfnsModel {
     public let id: String
     public let raw: JSONValue
+    /// The response body it was read from, when it was one (see ``DfnsModel/responseBody``).
+    public internal(set) var responseBody: [UInt8]?
 
     /// `ECDSA`, `EdDSA` or `Schnorr`.
     public var scheme: String? { string("scheme") }

@@ -6,6 +6,8 @@ public struct KeySignature: DfnsModel {
     /// `Pending`, `Executing`, `Signed`, `Confirmed`, `Failed` or `Rejected`.
     public let status: String
     public let raw: JSONValue
+    /// The response body it was read from, when it was one (see ``DfnsModel/responseBody``).
+    public internal(set) var responseBody: [UInt8]?
 
     /// `{r, s, recid?, encoded}` once `Signed`.
     public var signature: JSONValue? { raw["signature"] }

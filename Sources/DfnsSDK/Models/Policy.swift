@@ -2,6 +2,8 @@
 public struct Policy: DfnsModel {
     public let id: String
     public let raw: JSONValue
+    /// The response body it was read from, when it was one (see ``DfnsModel/responseBody``).
+    public internal(set) var responseBody: [UInt8]?
 
     /// The name given at creation.
     public var name: String? { string("name") }

@@ -12,6 +12,8 @@ public struct PolicyApproval: DfnsModel {
     /// `Pending`, `Approved`, `Denied` or `Expired`.
     public let status: String
     public let raw: JSONValue
+    /// The response body it was read from, when it was one (see ``DfnsModel/responseBody``).
+    public internal(set) var responseBody: [UInt8]?
 
     /// The user or token whose request the policy holds.
     public var initiatorId: String? { string("initiatorId") }

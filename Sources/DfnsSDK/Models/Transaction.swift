@@ -6,6 +6,8 @@ public struct Transaction: WalletActivity {
     public let status: TransferStatus
     /// The entity exactly as Dfns returned it, unknown fields included.
     public let raw: JSONValue
+    /// The response body it was read from, when it was one (see ``DfnsModel/responseBody``).
+    public internal(set) var responseBody: [UInt8]?
 
     /// Reads the entity; throws when its id, wallet id or status is missing or not a string.
     public init(json: JSONValue) throws {

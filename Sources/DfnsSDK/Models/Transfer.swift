@@ -7,6 +7,8 @@ public struct Transfer: WalletActivity {
     public let status: TransferStatus
     /// The entity exactly as Dfns returned it, unknown fields included.
     public let raw: JSONValue
+    /// The response body it was read from, when it was one (see ``DfnsModel/responseBody``).
+    public internal(set) var responseBody: [UInt8]?
 }
 
 extension Transfer: JSONValueDecodable {

@@ -1,6 +1,6 @@
 /// A Dfns wallet: ``raw`` keeps everything Dfns returned; the identity and network are checked when it is read, the
 /// other fields are read from ``raw`` when asked for (nil when absent, null or of another type).
-public struct Wallet: Sendable, Hashable, Decodable, Identifiable {
+public struct Wallet: DfnsModel {
     /// The wallet's signing key, as far as Dfns described it.
     public struct SigningKey: Sendable, Hashable {
         /// The key object as Dfns returned it.
@@ -20,6 +20,8 @@ public struct Wallet: Sendable, Hashable, Decodable, Identifiable {
     public let network: String
     /// The entity exactly as Dfns returned it, unknown fields included.
     public let raw: JSONValue
+    /// The response body it was read from, when it was one (see ``DfnsModel/responseBody``).
+    public internal(set) var responseBody: [UInt8]?
 
     /// The on-chain address (absent only for the deprecated `Key*` pseudo-networks of older organisations).
     public var address: String? { raw["address"]?.stringValue }
@@ -38,10 +40,6 @@ public struct Wallet: Sendable, Hashable, Decodable, Identifiable {
     public var dateCreated: String? { raw["dateCreated"]?.stringValue }
     /// The wallet's key, when Dfns described it as an object.
     public var signingKey: SigningKey? { raw["signingKey"]?.objectValue.map { SigningKey(raw: .object($0)) } }
-
-    public init(from decoder: any Decoder) throws {
-        try self.init(json: JSONValue(from: decoder))
-    }
 }
 
 extension Wallet: JSONValueDecodable {

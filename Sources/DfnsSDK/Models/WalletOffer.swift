@@ -6,6 +6,8 @@ public struct WalletOffer: DfnsModel {
     /// `Pending`, `Accepted`, `Rejected`, `Withdrawn` or `Expired`.
     public let status: String
     public let raw: JSONValue
+    /// The response body it was read from, when it was one (see ``DfnsModel/responseBody``).
+    public internal(set) var responseBody: [UInt8]?
 
     /// The kind of asset offered.
     public var kind: String? { string("kind") }

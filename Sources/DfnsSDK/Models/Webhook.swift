@@ -2,6 +2,8 @@
 public struct Webhook: DfnsModel {
     public let id: String
     public let raw: JSONValue
+    /// The response body it was read from, when it was one (see ``DfnsModel/responseBody``).
+    public internal(set) var responseBody: [UInt8]?
 
     /// Where events are posted.
     public var url: String? { string("url") }

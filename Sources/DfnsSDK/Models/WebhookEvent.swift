@@ -4,6 +4,8 @@ public struct WebhookEvent: DfnsModel {
     /// e.g. `wallet.transfer.confirmed`.
     public let kind: String
     public let raw: JSONValue
+    /// The response body it was read from, when it was one (see ``DfnsModel/responseBody``).
+    public internal(set) var responseBody: [UInt8]?
 
     /// ISO 8601 time of the event.
     public var date: String? { string("date") }

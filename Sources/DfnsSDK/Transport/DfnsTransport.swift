@@ -110,6 +110,7 @@ final class DfnsTransport: Sendable {
     ///   read, so the error says ``DfnsError/outcomeUnknown``.
     func decode<Value: Decodable>(_ type: Value.Type, from body: [UInt8], written: Bool = false) throws -> Value {
         do {
+            if let model = type as? any ResponseBodyKeeping.Type { return try model.init(json: JSONParser.parse(body), responseBody: body) as! Value }
             if let entity = type as? any JSONValueDecodable.Type { return try entity.init(json: JSONParser.parse(body)) as! Value }
             if let model = type as? any DfnsModel.Type { return try model.init(json: JSONParser.parse(body)) as! Value }
             return try JSONCoding.decode(type, from: body)

@@ -6,6 +6,8 @@ public struct DfnsWebhookEvent: DfnsModel {
     /// Unix seconds when Dfns sent this delivery.
     public let timestampSent: Int64
     public let raw: JSONValue
+    /// The response body it was read from, when it was one (see ``DfnsModel/responseBody``).
+    public internal(set) var responseBody: [UInt8]?
 
     /// The event's entity, e.g. `{transferRequest: {…}}`.
     public var data: JSONValue? { raw["data"] }

@@ -58,11 +58,11 @@ public struct JobContext: Sendable {
 /// ``DfnsReference``: the engine keeps it, wakes the job on webhook events about it, and shows it.
 public enum JobOutcome: Sendable {
     /// Done: `result` is stored (the Dfns entity as returned), and `reference` when the job made or followed one.
-    case succeeded(result: JSONValue, reference: DfnsReference? = nil)
+    case succeeded(result: JobResult, reference: DfnsReference? = nil)
     /// Submitted and not final yet: poll again after `pollAfter`, keeping `checkpoint` (the kind's own, read by no one
     /// else); `snapshot` (the latest entity) is stored in `result` meanwhile. `reference` is what the job waits on:
     /// a webhook event naming it makes the job due at once (nil: only the poll does).
-    case waiting(checkpoint: JSONValue, pollAfter: Duration, snapshot: JSONValue?, reference: DfnsReference?)
+    case waiting(checkpoint: JSONValue, pollAfter: Duration, snapshot: JobResult?, reference: DfnsReference?)
     /// Nothing done and nothing wrong, but too early to act (e.g. an earlier request may still be in progress at
     /// Dfns): run again after `after`, in the same state, giving back the attempt this run spent.
     case deferred(after: Duration)
@@ -77,14 +77,14 @@ public struct JobFailure: Error, Sendable, CustomStringConvertible {
     public let code: FailureCode
     public let message: String
     /// The entity Dfns returned, when the failure is Dfns's verdict (a Failed or Rejected transfer).
-    public let result: JSONValue?
+    public let result: JobResult?
     /// What the failure proves about Dfns: `.failed` (its verdict), `.none` (nothing of this job exists there), or
     /// nil (nothing).
     public let entity: DfnsEntity?
     /// The entity the verdict is about, kept by the engine as a successful outcome's is.
     public let reference: DfnsReference?
 
-    public init(code: FailureCode, message: String, result: JSONValue? = nil, entity: DfnsEntity? = nil, reference: DfnsReference? = nil) {
+    public init(code: FailureCode, message: String, result: JobResult? = nil, entity: DfnsEntity? = nil, reference: DfnsReference? = nil) {
         self.code = code
         self.message = message
         self.result = result
@@ -99,13 +99,13 @@ public struct JobFailure: Error, Sendable, CustomStringConvertible {
     }
 
     /// Dfns reported the job's entity `Failed` or `Rejected`: it will never move.
-    public static func rejectedByDfns(code: FailureCode, message: String, entity: JSONValue, reference: DfnsReference?) -> JobFailure {
+    public static func rejectedByDfns(code: FailureCode, message: String, entity: JobResult, reference: DfnsReference?) -> JobFailure {
         JobFailure(code: code, message: message, result: entity, entity: .failed, reference: reference)
     }
 
     /// Dfns's final verdict on an entity that must keep its externalId: `retry()` will replay it, never re-key it (a
     /// replaced transfer whose replacement may have made the payment).
-    public static func finalKeepingEntity(code: FailureCode, message: String, entity: JSONValue, reference: DfnsReference?) -> JobFailure {
+    public static func finalKeepingEntity(code: FailureCode, message: String, entity: JobResult, reference: DfnsReference?) -> JobFailure {
         JobFailure(code: code, message: message, result: entity, entity: .exists, reference: reference)
     }
 

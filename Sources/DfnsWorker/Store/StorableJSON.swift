@@ -4,6 +4,12 @@ import Foundation
 /// JSON text PostgreSQL accepts as `jsonb`. Dfns may send back strings PostgreSQL refuses (U+0000, written
 /// `\u0000`); they are stored with U+FFFD in its place, so one outcome can never fail a batched write-back.
 enum StorableJSON {
+    /// The bytes Dfns sent when `result` has them and they hold no `\u0000`; otherwise its value written out.
+    static func text(_ result: JobResult) -> String {
+        guard let body = result.body, !body.contains(subsequence: Self.escapedNul) else { return text(result.value) }
+        return String(decoding: body, as: UTF8.self)
+    }
+
     static func text(_ value: JSONValue) -> String {
         let bytes = value.jsonBytes()
         // Fast path: the writer escapes U+0000 as \u0000, so text without that sequence has none.
