@@ -43,7 +43,8 @@ public struct Console: Sendable {
     public func register(on router: Router<BasicRequestContext>) {
         let console = router.group(RouterPath(base)).add(
             middleware: ConsoleDoor(
-                base: base, allowedHosts: configuration.allowedHosts, requiresSignIn: configuration.requiresSignIn, signedIn: { signedIn($0) != nil }
+                base: base, allowedHosts: configuration.allowedHosts, requiresSignIn: configuration.requiresSignIn, signedIn: signedIn,
+                takesActions: sessions != nil, refuse: refused
             ))
         console.get { request, _ in await overview(request) }
         console.get("jobs") { request, _ in await jobs(request) }
@@ -123,39 +124,20 @@ public struct Console: Sendable {
         }
     }
 
-    // MARK: Actions
+    // MARK: Actions (the ConsoleDoor checked origin, session and CSRF token first)
 
-    /// A form that changes something: it carries the session's CSRF token.
-    private protocol SignedForm: Decodable {
-        var csrf: String { get }
-    }
-
-    private struct ActionForm: SignedForm {
+    private struct ActionForm: Decodable {
         let action: String
-        let csrf: String
     }
 
     private struct LoginForm: Decodable {
         let token: String
     }
 
-    private struct LogoutForm: SignedForm {
-        let csrf: String
-    }
-
-    /// What a state-changing request may do: act as its signed-in operator with its form, or get this refusal.
-    private enum Authorization<Form: SignedForm> {
-        case allowed(ConsoleSession.Operator, Form)
-        case refused(Response)
-    }
-
     private func act(_ request: Request, id text: String?) async -> Response {
         guard let id = text.flatMap(Int64.init), id > 0 else { return page(.badRequest, pages.problem("No such job", frame: frame(request, "Job"))) }
-        let signedIn: ConsoleSession.Operator
-        let form: ActionForm
-        switch await authorize(request, ActionForm.self) {
-        case .allowed(let session, let given): (signedIn, form) = (session, given)
-        case .refused(let response): return response
+        guard let signedIn = signedIn(request), let form: ActionForm = await decode(request) else {
+            return await job(request, id: text, problem: "The form could not be read.", status: .badRequest)
         }
         guard let action = OperatorAction.named(form.action) else {
             return await job(request, id: text, problem: "There is no action “\(form.action)”.", status: .badRequest)
@@ -175,7 +157,6 @@ public struct Console: Sendable {
         guard let sessions else {
             return page(.notFound, pages.problem("Actions are off", frame: frame(request, "Sign in", problem: Self.readOnly)))
         }
-        if let refusal = foreignOrigin(request) { return refusal }
         guard let form: LoginForm = await decode(request), !form.token.isEmpty else {
             return page(.badRequest, pages.login(frame: frame(request, "Sign in", problem: "Give your operator token.")))
         }
@@ -191,9 +172,7 @@ public struct Console: Sendable {
     }
 
     private func logout(_ request: Request) async -> Response {
-        // Without a valid session there is nothing to protect: the cookie is cleared either way.
-        if signedIn(request) != nil, case .refused(let response) = await authorize(request, LogoutForm.self) { return response }
-        return session(request, value: "", maxAge: 0)
+        session(request, value: "", maxAge: 0)
     }
 
     /// A redirect to the overview setting the session cookie. Behind a TLS-terminating proxy the cookie is marked
@@ -208,33 +187,9 @@ public struct Console: Sendable {
         return response
     }
 
-    /// The operator and form of a state-changing request: this site's origin, a signed-in session, and the
-    /// session's CSRF token in the form; otherwise the page refusing it.
-    private func authorize<Form: SignedForm>(_ request: Request, _: Form.Type) async -> Authorization<Form> {
-        if let refusal = foreignOrigin(request) { return .refused(refusal) }
-        guard sessions != nil else { return .refused(refused(request, Self.readOnly)) }
-        guard let session = signedIn(request) else { return .refused(refused(request, "Sign in with your operator token to act on jobs.")) }
-        guard let form: Form = await decode(request), session.accepts(csrf: form.csrf) else {
-            return .refused(
-                refused(request, "The form is stale or did not come from this console (CSRF token missing or wrong). Reload the page and try again."))
-        }
-        return .allowed(session, form)
-    }
-
     /// The operator of the request's valid session cookie, if any.
-    private func signedIn(_ request: Request) -> ConsoleSession.Operator? {
+    @Sendable private func signedIn(_ request: Request) -> ConsoleSession.Operator? {
         request.cookies[ConsoleSession.cookieName].flatMap { sessions?.verify($0.value) }
-    }
-
-    /// A refusal when the browser says the form came from another site (`Origin` of another host).
-    private func foreignOrigin(_ request: Request) -> Response? {
-        guard let origin = request.headers[.origin] else { return nil }
-        let host = request.head.authority ?? ""
-        let originHost = URLComponents(string: origin).map { components in
-            (components.host ?? "") + (components.port.map { ":\($0)" } ?? "")
-        }
-        guard originHost != host else { return nil }
-        return refused(request, "This request came from another site (\(origin)); the console only takes its own forms.")
     }
 
     // MARK: Responses
@@ -246,7 +201,7 @@ public struct Console: Sendable {
         )
     }
 
-    private func refused(_ request: Request, _ message: String) -> Response {
+    @Sendable private func refused(_ request: Request, _ message: String) -> Response {
         page(.forbidden, pages.problem("Not allowed", frame: frame(request, "Not allowed", problem: message)))
     }
 
@@ -259,7 +214,7 @@ public struct Console: Sendable {
     }
 
     private func decode<Form: Decodable>(_ request: Request) async -> Form? {
-        guard let buffer = try? await request.body.collect(upTo: 16_384) else { return nil }
+        guard let buffer = try? await request.body.collect(upTo: ConsoleDoor<BasicRequestContext>.formLimit) else { return nil }
         return try? URLEncodedFormDecoder().decode(Form.self, from: String(buffer: buffer))
     }
 
@@ -293,7 +248,7 @@ public struct Console: Sendable {
         .cacheControl: "no-store",
     ]
 
-    private static let readOnly = "This console is read-only: start it with DFNS_CONSOLE_TOKENS_FILE (or DFNS_CONSOLE_TOKEN) set to allow actions."
+    static let readOnly = "This console is read-only: start it with DFNS_CONSOLE_TOKENS_FILE (or DFNS_CONSOLE_TOKEN) set to allow actions."
 
     private static func doneNotice(_ action: String) -> String? {
         OperatorAction.named(action).map { "Done: \(ConsolePages.actionLabel[$0]!.lowercased()). It is recorded on the job." }
