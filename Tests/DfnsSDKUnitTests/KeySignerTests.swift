@@ -90,4 +90,25 @@ struct KeySignerTests {
         let message = Array("hello".utf8)
         #expect(try PublicKeyVerifier(publicKeyPEM: pair.publicKeyPEM).verify(signature: signer.sign(message), message: message))
     }
+
+    /// Every signature starts from a copy of one prepared context: many at once, each of its own message, all verify.
+    @Test("one signer signs many messages at once, each verifiably", arguments: KeyAlgorithm.all)
+    func concurrentSignatures(algorithm: KeyAlgorithm) async throws {
+        let pair = try KeyGenerator.generate(algorithm)
+        let signer = try KeySigner(credentialId: "c", privateKeyPEM: pair.privateKeyPEM)
+        let verifier = try PublicKeyVerifier(publicKeyPEM: pair.publicKeyPEM)
+        let signed = try await withThrowingTaskGroup(of: (message: [UInt8], signature: [UInt8]).self) { group in
+            for index in 0..<64 {
+                group.addTask {
+                    let message = Array("message \(index)".utf8)
+                    return (message, try signer.sign(message))
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(signed.count == 64)
+        for (message, signature) in signed {
+            #expect(verifier.verify(signature: signature, message: message), "\(String(decoding: message, as: UTF8.self))")
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import COpenSSL
 import Foundation
+import Synchronization
 
 /// A ``CredentialSigner`` over a PEM private key held in memory, signing through OpenSSL's EVP API.
 ///
@@ -7,9 +8,13 @@ import Foundation
 /// (`BEGIN EC PRIVATE KEY`, `BEGIN RSA PRIVATE KEY`, with or without `Proc-Type: 4,ENCRYPTED`) for Ed25519,
 /// ECDSA P-256, ECDSA secp256k1 and RSA ≥ 2048 bits. The key never appears in a description, log or error.
 public final class KeySigner: CredentialSigner, @unchecked Sendable, CustomStringConvertible {
-    // Safety: `key` is immutable after init; OpenSSL 3 allows concurrent signing with one EVP_PKEY, and each
-    // signature uses its own EVP_MD_CTX.
+    // Safety: `key` and `template` are immutable after init; OpenSSL 3 allows concurrent signing with one EVP_PKEY,
+    // each signature uses its own EVP_MD_CTX, and copies of the template are made under `copying`.
     private let key: OpaquePointer
+    /// A signing context initialised once: each signature copies it, since initialising one looks up the algorithm's
+    /// implementations in OpenSSL's provider store, which cost a third of each signature (BENCHMARKS.md).
+    private let template: OpaquePointer
+    private let copying = Mutex(())
 
     public let credentialId: String
     public let credentialKind: KeyCredentialKind
@@ -34,7 +39,19 @@ public final class KeySigner: CredentialSigner, @unchecked Sendable, CustomStrin
             EVP_PKEY_free(loaded)
             throw error
         }
+        guard let template = EVP_MD_CTX_new() else {
+            EVP_PKEY_free(loaded)
+            throw KeySignerError(.signingFailed, "cannot allocate a signing context")
+        }
+        // Ed25519 hashes internally and takes no digest; the others sign SHA-256 (RSA defaults to PKCS#1 v1.5).
+        guard EVP_DigestSignInit(template, nil, algorithm == .ed25519 ? nil : EVP_sha256(), nil, loaded) == 1 else {
+            EVP_MD_CTX_free(template)
+            EVP_PKEY_free(loaded)
+            ERR_clear_error()
+            throw KeySignerError(.signingFailed, "cannot initialise \(algorithm) signing")
+        }
         self.key = loaded
+        self.template = template
     }
 
     /// Loads a PEM private key from a file.
@@ -45,7 +62,10 @@ public final class KeySigner: CredentialSigner, @unchecked Sendable, CustomStrin
         try self.init(credentialId: credentialId, privateKeyPEM: String(decoding: data, as: UTF8.self), passphrase: passphrase, kind: kind)
     }
 
-    deinit { EVP_PKEY_free(key) }
+    deinit {
+        EVP_MD_CTX_free(template)
+        EVP_PKEY_free(key)
+    }
 
     public var description: String { "KeySigner(credentialId: \(credentialId), algorithm: \(algorithm))" }
 
@@ -55,9 +75,7 @@ public final class KeySigner: CredentialSigner, @unchecked Sendable, CustomStrin
             throw KeySignerError(.signingFailed, "cannot allocate a signing context")
         }
         defer { EVP_MD_CTX_free(context) }
-        // Ed25519 hashes internally and takes no digest; the others sign SHA-256 (RSA defaults to PKCS#1 v1.5).
-        let digest = algorithm == .ed25519 ? nil : EVP_sha256()
-        guard EVP_DigestSignInit(context, nil, digest, nil, key) == 1 else {
+        guard copying.withLock({ _ in EVP_MD_CTX_copy_ex(context, template) }) == 1 else {
             throw KeySignerError(.signingFailed, "cannot initialise \(algorithm) signing")
         }
         var length = 0
