@@ -277,12 +277,12 @@ struct ConsolePages: Sendable {
             events.append(
                 (at, ["title": "\(Self.actionLabel[OperatorAction(rawValue: name)] ?? name) by \(action["by"]?.stringValue ?? "?")", "tone": "warn"]))
         }
+        // Entries are the recording kind's own shape: shown as their fields, whatever the kind.
         for control in Self.array(try row["controls"].decode(String?.self) ?? "[]") {
             let at = control["at"]?.stringValue.flatMap(Self.parseISO) ?? created
-            var detail = "by job #\(Self.integer(control["jobId"]) ?? "?")"
-            if let status = control["status"]?.stringValue { detail += ", Dfns status \(status)" }
-            if let replacement = control["replacementId"]?.stringValue { detail += ", replacement \(replacement)" }
-            events.append((at, ["title": "Control: \(control["action"]?.stringValue ?? "?")", "detail": detail]))
+            let fields = (control.objectValue ?? [:]).filter { !["at", "jobId"].contains($0.key) }.sorted { $0.key < $1.key }
+            let detail = fields.compactMap { key, value in Self.scalar(value).map { "\(key) \($0)" } }.joined(separator: ", ")
+            events.append((at, ["title": "Control by job #\(Self.integer(control["jobId"]) ?? "?")", "detail": detail]))
         }
         if let finished = try row["finished_at"].decode(Date?.self) {
             let state = try row["state"].decode(String.self)
@@ -331,6 +331,15 @@ struct ConsolePages: Sendable {
 
     private static func array(_ text: String) -> [JSONValue] {
         (try? JSONValue(parsing: Array(text.utf8)))?.arrayValue ?? []
+    }
+
+    /// A string, number or boolean as text; nil for null, arrays and objects.
+    private static func scalar(_ value: JSONValue) -> String? {
+        switch value {
+        case .string(let text): text
+        case .bool, .integer, .number: value.jsonString
+        default: nil
+        }
     }
 
     private static func integer(_ value: JSONValue?) -> String? {

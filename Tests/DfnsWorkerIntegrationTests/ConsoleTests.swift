@@ -336,7 +336,8 @@ struct ConsoleTests {
                 UPDATE dfns_worker.jobs SET state = 'running', attempt = 2, worker_id = 'w-9', lease_token = gen_random_uuid(),
                     lease_expires_at = now() + interval '1 minute', dfns_entity = 'exists', external_id = 'dfns-worker-x-\(id)',
                     checkpoint = '{"transferId":"xfr-9","walletId":"wa-9","polls":1}', dfns_id = 'xfr-9', dfns_parent_id = 'wa-9', result = '{"id":"xfr-9","status":"Pending"}',
-                    errors = '[{"code":"dfns_unavailable","message":"Dfns answered 503","attempt":1,"httpStatus":503,"at":"2026-12-01T00:00:00Z"}]'
+                    errors = '[{"code":"dfns_unavailable","message":"Dfns answered 503","attempt":1,"httpStatus":503,"at":"2026-12-01T00:00:00Z"}]',
+                    controls = '[{"jobId":77,"at":"2026-12-01T00:01:00Z","verb":"hold","until":"tomorrow","nested":{"x":1}}]'
                 WHERE id = \(id)
                 """)
             try await Self.withConsole(database) { base in
@@ -346,6 +347,8 @@ struct ConsoleTests {
                 #expect(page.body.contains("<code>w-9</code> <small>on host-9, alive"))
                 #expect(page.body.contains("<code>xfr-9</code>") && page.body.contains("<dd>Pending</dd>") && page.body.contains("<code>wa-9</code>"))
                 #expect(page.body.contains("<code>dfns-worker-x-\(id)</code>"))
+                // Another job's control, in a shape the console knows nothing of: its fields as they are.
+                #expect(page.body.contains("Control by job #77") && page.body.contains("until tomorrow, verb hold"))
                 #expect(page.body.contains("<strong>Cannot cancel</strong>: it is running"))
                 #expect(page.body.contains("<strong>Cannot retry</strong>: only a failed or cancelled job is retried"))
                 let missing = try await Self.request("\(base)/jobs/999999")

@@ -30,8 +30,9 @@ public struct ClaimedJob: Sendable, Identifiable {
     /// True when ``derivedExternalId`` comes from the job's `unique_key`: an earlier job of the same key, pruned since,
     /// may have used it at Dfns.
     public let externalIdFromKey: Bool
-    /// What `transfer_control` jobs did to this job's Dfns entity (the `controls` column), oldest first:
-    /// `[{jobId, action, at, status?, replacementId?}]`; nil when nothing was.
+    /// What other jobs did to this job's Dfns entity (the `controls` column, written with ``JobRows/recordControl(on:_:)``),
+    /// oldest first; nil when nothing was. Each entry is the recording kind's own shape (with `jobId` and `at`), read by
+    /// the kinds that know it: the engine only keeps and shows them.
     public let controls: JSONValue?
     /// What Dfns may hold for the job before this attempt.
     public let dfnsEntity: DfnsEntity

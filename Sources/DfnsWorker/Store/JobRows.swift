@@ -5,8 +5,10 @@ import DfnsSDK
 public protocol JobRows: Sendable {
     /// Job `id`, or nil when there is none.
     func job(_ id: Int64) async throws -> JobRow?
-    /// Appends `entry` to the job's `controls` and, when it is waiting, makes it due now so it records the entity's new
-    /// status at once.
+    /// Appends `entry` (what the calling job did to job `id`'s Dfns entity, in the calling kind's own shape, with its
+    /// `jobId` and `at`) to the job's `controls` and, when it is waiting, makes it due now so it records the entity's new
+    /// status at once. The engine keeps and shows entries; only the kinds that know a shape read it
+    /// (``ClaimedJob/controls``).
     func recordControl(on id: Int64, _ entry: JSONValue) async throws
 }
 
