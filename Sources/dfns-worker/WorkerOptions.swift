@@ -90,6 +90,8 @@ struct WorkerRuntime {
         }
         var http = HTTPClient.Configuration()
         http.tracing.tracer = nil
+        // A connection per concurrent job: with AsyncHTTPClient's default of 8, jobs beyond the eighth queue in its pool.
+        http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, configuration.concurrency)
         httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http, backgroundActivityLogger: logger)
         store = JobStore(client: client, logger: logger, statementTimeout: .seconds(options.statementTimeout))
         do {
