@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import NIOCore
+import NIOPosix
 
 /// `dfns-worker`: the command-line entry point. Exit codes: 0 success, 1 fatal (bad configuration included).
 @main
@@ -16,6 +18,10 @@ struct DfnsWorkerCommand: AsyncParsableCommand {
     )
 
     static func main() async {
+        // Async code runs on NIO's event loops instead of a separate thread pool: every PostgreSQL and Dfns exchange
+        // completes on an event loop, so resuming its task there saves a thread hop and a wake-up per await
+        // (BENCHMARKS.md, "Cost per job"). First, before any other task is enqueued.
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         ProcessHardening.disableCoreDumps()
         do {
             var command = try parseAsRoot()

@@ -91,10 +91,11 @@ struct RunCommand: AsyncParsableCommand {
             services.append(.init(service: Pruner(policy: retentionPolicy, store: runtime.store, metrics: metrics, logger: logger)))
         }
         var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        // A service that does not end on a graceful shutdown (seen once under load, cause not found yet: BENCHMARKS.md
-        // "Cost per job") is cancelled once the jobs' grace period and one statement's deadline have passed, so SIGTERM
-        // always ends the process.
+        // A service that does not end on a graceful shutdown (seen twice under load, RELIABILITY.md "Limits"; each part
+        // logs its end at debug level) is cancelled once the jobs' grace period and one statement's deadline have
+        // passed, and a cancellation that does not end within 10 s stops the process: SIGTERM always ends it.
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(worker.shutdownGrace + worker.statementTimeout + 5)
+        groupConfiguration.maximumCancellationDuration = .seconds(10)
         let group = ServiceGroup(configuration: groupConfiguration)
         try await runtime.withHTTPClient {
             try await runtime.checkDatabase(logger: logger)
