@@ -11,9 +11,10 @@ public final class KeySigner: CredentialSigner, @unchecked Sendable, CustomStrin
     // Safety: `key` and `template` are immutable after init; OpenSSL 3 allows concurrent signing with one EVP_PKEY,
     // each signature uses its own EVP_MD_CTX, and copies of the template are made under `copying`.
     private let key: OpaquePointer
-    /// A signing context initialised once: each signature copies it, since initialising one looks up the algorithm's
-    /// implementations in OpenSSL's provider store, which cost a third of each signature (BENCHMARKS.md).
-    private let template: OpaquePointer
+    /// A signing context initialised once: each Ed25519 or ECDSA signature copies it, since initialising one looks up
+    /// the algorithm's implementations in OpenSSL's provider store, a third of such a signature (BENCHMARKS.md). Nil
+    /// for RSA, whose signatures were a tenth slower from a copy (`dfns-bench sign`, three runs alternated).
+    private let template: OpaquePointer?
     private let copying = Mutex(())
 
     public let credentialId: String
@@ -39,19 +40,24 @@ public final class KeySigner: CredentialSigner, @unchecked Sendable, CustomStrin
             EVP_PKEY_free(loaded)
             throw error
         }
-        guard let template = EVP_MD_CTX_new() else {
-            EVP_PKEY_free(loaded)
-            throw KeySignerError(.signingFailed, "cannot allocate a signing context")
-        }
-        // Ed25519 hashes internally and takes no digest; the others sign SHA-256 (RSA defaults to PKCS#1 v1.5).
-        guard EVP_DigestSignInit(template, nil, algorithm == .ed25519 ? nil : EVP_sha256(), nil, loaded) == 1 else {
-            EVP_MD_CTX_free(template)
-            EVP_PKEY_free(loaded)
-            ERR_clear_error()
-            throw KeySignerError(.signingFailed, "cannot initialise \(algorithm) signing")
+        var template: OpaquePointer?
+        if algorithm != .rsa {
+            template = EVP_MD_CTX_new()
+            guard let template, Self.initialise(template, algorithm, loaded) else {
+                EVP_MD_CTX_free(template)
+                EVP_PKEY_free(loaded)
+                ERR_clear_error()
+                throw KeySignerError(.signingFailed, "cannot initialise \(algorithm) signing")
+            }
         }
         self.key = loaded
         self.template = template
+    }
+
+    /// Initialises `context` to sign with `key`: Ed25519 hashes internally and takes no digest; the others sign
+    /// SHA-256 (RSA defaults to PKCS#1 v1.5).
+    private static func initialise(_ context: OpaquePointer, _ algorithm: KeyAlgorithm, _ key: OpaquePointer) -> Bool {
+        EVP_DigestSignInit(context, nil, algorithm == .ed25519 ? nil : EVP_sha256(), nil, key) == 1
     }
 
     /// Loads a PEM private key from a file.
@@ -75,7 +81,10 @@ public final class KeySigner: CredentialSigner, @unchecked Sendable, CustomStrin
             throw KeySignerError(.signingFailed, "cannot allocate a signing context")
         }
         defer { EVP_MD_CTX_free(context) }
-        guard copying.withLock({ _ in EVP_MD_CTX_copy_ex(context, template) }) == 1 else {
+        let ready =
+            template.map { template in copying.withLock { _ in EVP_MD_CTX_copy_ex(context, template) } == 1 }
+            ?? Self.initialise(context, algorithm, key)
+        guard ready else {
             throw KeySignerError(.signingFailed, "cannot initialise \(algorithm) signing")
         }
         var length = 0
