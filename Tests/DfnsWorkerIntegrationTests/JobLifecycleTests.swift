@@ -121,12 +121,7 @@ struct JobLifecycleTests {
     func transientFailures() async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = try WorkerHarness.worker(
-                    database, sim, configureClient: { $0.retryPolicy = .none },
-                    configure: {
-                        $0.retryBaseDelay = .milliseconds(500)
-                        $0.retryMaxDelay = .milliseconds(500)  // at least the base delay (WorkerConfiguration.validate)
-                    })
+                let worker = try WorkerHarness.engineRetryingWorker(database, sim)
                 // On the challenge call: nothing was sent that could create a wallet (a 5xx to the creation itself
                 // makes the job wait for the wallet instead: MoneySafetyTests).
                 try await sim.setFaults(["init": ["serverErrorRate": 1]])
@@ -175,12 +170,7 @@ struct JobLifecycleTests {
     func lostResponses() async throws {
         try await SimulatorHarness.withSimulator { sim in
             try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
-                let worker = try WorkerHarness.worker(
-                    database, sim, configureClient: { $0.retryPolicy = .none },
-                    configure: {
-                        $0.retryBaseDelay = .milliseconds(500)
-                        $0.retryMaxDelay = .milliseconds(500)  // at least the base delay (WorkerConfiguration.validate)
-                    })
+                let worker = try WorkerHarness.engineRetryingWorker(database, sim)
                 let wallet = try await sim.client().createWallet(CreateWalletRequest(network: "Ethereum"))
                 try await sim.setFaults(["create-transfer": ["lostAfterCommitRate": 1], "create-wallet": ["lostAfterCommitRate": 1]])
                 let transfer = try await database.store.enqueue(

@@ -84,6 +84,14 @@ enum WorkerHarness {
         try worker(database, sim, configure: { $0.polls = PollSchedule(first: .seconds(60), ceiling: .seconds(60)) })
     }
 
+    /// A worker whose client does not retry, so every failure reaches the engine, which retries after 500 ms.
+    static func engineRetryingWorker(_ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running) throws -> Worker {
+        try worker(database, sim, configureClient: { $0.retryPolicy = .none }) {
+            $0.retryBaseDelay = .milliseconds(500)
+            $0.retryMaxDelay = .milliseconds(500)  // at least the base delay (WorkerConfiguration.validate)
+        }
+    }
+
     /// A worker whose settle window is short (lease 3 s, the shortest ``WorkerConfiguration/validate()`` allows, + job
     /// timeout 2 s) and whose client does not retry: each unknown outcome reaches the engine, and a wallet creation waits
     /// 5 s for an earlier request before repeating it.
