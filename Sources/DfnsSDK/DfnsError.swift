@@ -54,6 +54,9 @@ public struct DfnsError: Error, Sendable, CustomStringConvertible {
     public let httpStatus: Int?
     /// Dfns's support reference (`error.id`), when present.
     public let dfnsErrorId: String?
+    /// Dfns's own error code (`error.code`), when the answer carries one: the official Python SDK keeps it as
+    /// `DfnsError.error_code` (dfns-sdk 1.0.4 `_handle_response`); Dfns's documented envelope does not promise it.
+    public let dfnsCode: String?
     /// `error.details` from the envelope, when present.
     public let details: JSONValue?
     /// The raw response body, when a response arrived.
@@ -73,6 +76,7 @@ public struct DfnsError: Error, Sendable, CustomStringConvertible {
         message: String,
         httpStatus: Int? = nil,
         dfnsErrorId: String? = nil,
+        dfnsCode: String? = nil,
         details: JSONValue? = nil,
         rawBody: String? = nil,
         retryAfter: Duration? = nil,
@@ -83,6 +87,7 @@ public struct DfnsError: Error, Sendable, CustomStringConvertible {
         self.message = message
         self.httpStatus = httpStatus
         self.dfnsErrorId = dfnsErrorId
+        self.dfnsCode = dfnsCode
         self.details = details
         self.rawBody = rawBody
         self.retryAfter = retryAfter
@@ -104,6 +109,7 @@ public struct DfnsError: Error, Sendable, CustomStringConvertible {
         var text = "DfnsError.\(code)"
         if let httpStatus { text += " (HTTP \(httpStatus))" }
         text += ": \(message)"
+        if let dfnsCode { text += " (\(dfnsCode))" }
         if let dfnsErrorId { text += " [dfns error id \(dfnsErrorId)]" }
         return text
     }
@@ -137,6 +143,8 @@ extension DfnsError {
             message: message,
             httpStatus: httpStatus,
             dfnsErrorId: errorId,
+            // As the Python SDK: the envelope's `code`, or the top-level object's when there is no envelope.
+            dfnsCode: (envelope?.objectValue != nil ? envelope : json)?["code"]?.stringValue,
             details: envelope?["details"],
             rawBody: raw,
             retryAfter: retryAfterHeader.flatMap { Self.parseRetryAfter($0, now: now) },

@@ -33,6 +33,19 @@ struct DfnsErrorTests {
         #expect(error.description.contains("conflict") && error.description.contains("409"))
     }
 
+    /// dfns-sdk 1.0.4 `_handle_response`: `error_code=error.get("code")`, the envelope's or the top-level object's.
+    @Test("Dfns's own error code is kept as the Python SDK keeps it, and only a string is one")
+    func dfnsCode() {
+        func code(_ body: String) -> String? { DfnsError(httpStatus: 400, body: Array(body.utf8), retryAfterHeader: nil).dfnsCode }
+        #expect(code(#"{"error":{"message":"bad network","code":"InvalidNetwork","id":"1"}}"#) == "InvalidNetwork")
+        #expect(code(#"{"message":"legacy","code":"Legacy"}"#) == "Legacy")
+        #expect(code(#"{"error":{"message":"no code"},"code":"outside the envelope"}"#) == nil)
+        #expect(code(#"{"error":{"message":"numeric","code":42}}"#) == nil)
+        #expect(code("not json") == nil)
+        let described = DfnsError(httpStatus: 400, body: Array(#"{"error":{"message":"m","code":"C1"}}"#.utf8), retryAfterHeader: nil)
+        #expect(described.description.contains("(C1)"))
+    }
+
     @Test("legacy and non-JSON bodies still give a message")
     func fallbacks() {
         #expect(DfnsError(httpStatus: 401, body: Array(#"{"message":"Not Authorized."}"#.utf8), retryAfterHeader: nil).message == "Not Authorized.")
