@@ -177,7 +177,10 @@ let package = Package(
         // The SDK against the simulator over HTTP.
         .testTarget(
             name: "DfnsSDKIntegrationTests",
-            dependencies: ["DfnsSDK", "DfnsSimulator", "DfnsTestSupport", .product(name: "NIOHTTP1", package: "swift-nio")],
+            dependencies: [
+                "DfnsSDK", "DfnsSimulator", "DfnsTestSupport", .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The engine's rules that need no database (the outcome of an attempt, row by row).

@@ -10,6 +10,11 @@ public struct DfnsClientConfiguration: Sendable, CustomStringConvertible {
     public var requestTimeout: Duration
     /// The `User-Agent` header. Default `dfns-worker-swift/<version>`.
     public var userAgent: String
+    /// Headers sent with every request besides the SDK's own, as the official Python SDK's `DfnsClientConfig.headers`
+    /// (e.g. a header a proxy routes or traces by). Default none. The SDK's own (``reservedHeaders``) cannot be set here,
+    /// and a name must be an HTTP token and a value one line: a client so configured sends nothing and every request
+    /// fails with a ``DfnsError/Code/validation`` naming the header.
+    public var headers: [String: String]
     /// Request budget of this client per minute, init and action calls included; nil = unpaced. Default 1000, the
     /// Dfns limit of a paid organisation (use 100 on a trial).
     public var requestsPerMinute: Int?
@@ -26,6 +31,23 @@ public struct DfnsClientConfiguration: Sendable, CustomStringConvertible {
     /// Told about every HTTP exchange (endpoint template, status, duration), e.g. for metrics. Default nil.
     public var observer: (any DfnsRequestObserver)?
 
+    /// Headers the SDK sets itself, which ``headers`` may not: the credentials, the user action, the body's framing and
+    /// type, and ``userAgent``. Compared without case.
+    public static let reservedHeaders: Set<String> = [
+        "authorization", "x-dfns-useraction", "content-type", "content-length", "transfer-encoding", "accept", "host", "user-agent",
+    ]
+
+    /// Why ``headers`` cannot be sent, naming the header; nil when they can.
+    public var headerProblem: String? {
+        let token = Set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8)
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) {
+            guard !name.isEmpty, name.utf8.allSatisfy(token.contains) else { return "headers: \"\(name)\" is not an HTTP header name" }
+            if Self.reservedHeaders.contains(name.lowercased()) { return "headers: \(name) is set by the SDK itself" }
+            if value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) { return "headers: the value of \(name) is not one line" }
+        }
+        return nil
+    }
+
     /// The SDK version sent in the default User-Agent.
     public static let sdkVersion = "0.1.0"
 
@@ -36,6 +58,7 @@ public struct DfnsClientConfiguration: Sendable, CustomStringConvertible {
         appOrigin: String = UserActionSigning.defaultOrigin,
         requestTimeout: Duration = .seconds(30),
         userAgent: String = "dfns-worker-swift/\(DfnsClientConfiguration.sdkVersion)",
+        headers: [String: String] = [:],
         requestsPerMinute: Int? = 1000,
         sharedBudget: (any DfnsRequestBudget)? = nil,
         retryPolicy: RetryPolicy = .default,
@@ -48,6 +71,7 @@ public struct DfnsClientConfiguration: Sendable, CustomStringConvertible {
         self.appOrigin = appOrigin
         self.requestTimeout = requestTimeout
         self.userAgent = userAgent
+        self.headers = headers
         self.requestsPerMinute = requestsPerMinute
         self.sharedBudget = sharedBudget
         self.retryPolicy = retryPolicy

@@ -14,6 +14,8 @@ final class DfnsTransport: Sendable {
     private let root: String
     /// The headers every request carries, built once (each request copies them, then adds its user action).
     private let headers: HTTPHeaders
+    /// Why the configuration's extra headers cannot be sent: every request fails with it, nothing is sent.
+    private let headerProblem: String?
 
     init(configuration: DfnsClientConfiguration, httpClient: HTTPClient, logger: Logger) {
         self.configuration = configuration
@@ -23,10 +25,13 @@ final class DfnsTransport: Sendable {
         var root = configuration.baseURL
         while root.hasSuffix("/") { root.removeLast() }
         self.root = root
-        headers = [
+        var headers: HTTPHeaders = [
             "Authorization": "Bearer \(configuration.authToken)", "Content-Type": "application/json", "Accept": "application/json",
             "User-Agent": configuration.userAgent,
         ]
+        headerProblem = configuration.headerProblem
+        if headerProblem == nil { headers.add(contentsOf: configuration.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }) }
+        self.headers = headers
     }
 
     /// Sends one request and returns the body of a 2xx response (a 202 too: the entity a policy holds for approval).
@@ -44,6 +49,7 @@ final class DfnsTransport: Sendable {
         body: [UInt8]? = nil,
         userAction: String? = nil
     ) async throws -> [UInt8] {
+        if let headerProblem { throw DfnsError(code: .validation, message: headerProblem) }
         try await limiter.acquire()
         try await configuration.sharedBudget?.acquire()
         let isWrite = userAction != nil
