@@ -5,7 +5,8 @@ import Synchronization
 import Testing
 
 /// What the coverage tests share: the official SDK's methods (docs/api-coverage/official-methods.tsv, checked against
-/// the installed dfns-sdk by ops/conformance), the requests a client made, and the README table built from both.
+/// the installed dfns-sdk and the Swift catalogs by ops/conformance), the requests a client made, and the coverage
+/// tables built from both (by domain in the README, by method in docs/api-coverage/methods.md).
 enum APICoverage {
     /// One method of an official client.
     struct Method: Sendable, Hashable {
@@ -16,35 +17,43 @@ enum APICoverage {
         /// The path template, or the aliased method's name.
         let path: String
         let signed: Bool
+        let paginated: Bool
+        /// The Swift request, `Catalog.method` (e.g. `DfnsWallets.tagWallet`); nil while there is none.
+        let swift: String?
 
-        /// The Swift catalog call: the official name in camel case on the domain's catalog (`DfnsWallets.tagWallet`).
+        /// The Swift catalog call by convention: the official name in camel case on the domain's catalog.
         var swiftName: String {
             let words = name.split(separator: "_")
             return String(words[0]) + words.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
         }
 
-        var catalog: String { "Dfns" + domain.prefix(1).uppercased() + domain.dropFirst() }
+        /// `fee_sponsors` → `DfnsFeeSponsors`.
+        var catalog: String { "Dfns" + domain.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined() }
     }
 
     static let root = Repository.root
 
-    static let officialVersion: String = {
-        let text = (try? String(contentsOf: root.appendingPathComponent("docs/api-coverage/official-methods.tsv"), encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").first.map { String($0.dropFirst(2).prefix { $0 != ":" }) } ?? "dfns-sdk"
-    }()
+    private static let facts = (try? String(contentsOf: root.appendingPathComponent("docs/api-coverage/official-methods.tsv"), encoding: .utf8)) ?? ""
 
-    static let official: [Method] = {
-        let text = (try? String(contentsOf: root.appendingPathComponent("docs/api-coverage/official-methods.tsv"), encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { line in
-            let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            return Method(domain: fields[0], name: fields[1], httpMethod: fields[2], path: fields[3], signed: fields[4] == "signed")
-        }
-    }()
+    static let officialVersion: String = facts.split(separator: "\n").first.map { String($0.dropFirst(2).prefix { $0 != ":" }) } ?? "dfns-sdk"
 
-    /// The official clients covered, in the README's order.
-    static let domains = ["wallets", "keys", "policies", "webhooks", "networks"]
+    static let official: [Method] = facts.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { line in
+        let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        return Method(
+            domain: fields[0], name: fields[1], httpMethod: fields[2], path: fields[3], signed: fields[4] == "signed",
+            paginated: fields[5] == "paginated", swift: fields[6] == "-" ? nil : fields[6])
+    }
 
-    /// The test that exercises each domain, as the README names it.
+    /// Every official client, in the table's order.
+    static let domains: [String] = official.reduce(into: []) { domains, method in
+        if domains.last != method.domain { domains.append(method.domain) }
+    }
+
+    /// The clients every method of which has a Swift request: a client lands whole, with its simulator routes and its
+    /// test (``test(of:)``), as ops/conformance's `complete_domains` reads the same table.
+    static let completeDomains = Set(domains.filter { domain in official.allSatisfy { $0.domain != domain || $0.swift != nil } })
+
+    /// The test that exercises each complete domain, as the tables name it.
     static func test(of domain: String) -> String { "APICoverageTests.\(domain)()" }
 
     /// The Swift declaration of a method in its catalog's source, e.g. `DfnsWallets.tagWallet(walletId:tags:)`; nil when the
@@ -62,29 +71,45 @@ enum APICoverage {
         return "\(method.catalog).\(method.swiftName)(\(labels.joined()))"
     }
 
-    /// The README section: one row per official method, and the count per domain.
-    static func table() -> String {
+    /// The README section: methods with a Swift request, by domain.
+    static func domainTable() -> String {
+        let methods = official.filter { $0.httpMethod != "alias" }
         var lines = [
-            "Every method of the official Python SDK's (\(officialVersion)) wallets, keys, policies, webhooks and networks clients, its Swift",
-            "request, the simulator route that answers it and the test that sends it (generated by `APICoverageTests`; it fails",
-            "when this table drifts from the code).",
+            "Methods of the official Python SDK (\(officialVersion)) with a Swift request, by client (deprecated aliases aside;",
+            "generated by `APICoverageTests`, which fails when it drifts from the code; every method, its route and its test:",
+            "[docs/api-coverage/methods.md](docs/api-coverage/methods.md)).",
             "",
             "| Domain | Covered |",
             "|---|---|",
         ]
         for domain in domains {
-            let methods = official.filter { $0.domain == domain }
-            lines.append("| \(domain) | \(methods.count { swiftDeclaration($0) != nil }) / \(methods.count) |")
+            let own = methods.filter { $0.domain == domain }
+            lines.append("| \(domain) | \(own.count { $0.swift != nil }) / \(own.count) |")
         }
-        lines += ["", "| Official method | Swift | Simulator route | Test |", "|---|---|---|---|"]
-        let order = Dictionary(uniqueKeysWithValues: domains.enumerated().map { ($1, $0) })
-        for method in official.sorted(by: { (order[$0.domain] ?? 0, $0.name) < (order[$1.domain] ?? 0, $1.name) }) {
+        lines.append("| **all** | **\(methods.count { $0.swift != nil }) / \(methods.count)** |")
+        return lines.joined(separator: "\n")
+    }
+
+    /// docs/api-coverage/methods.md: one row per official method, with its Swift request (— while there is none).
+    static func methodTable() -> String {
+        var lines = [
+            "# The official Python SDK's methods in DfnsSDK",
+            "",
+            "Every method of the official Python SDK (\(officialVersion)), its Swift request, the Dfns route and the test that sends",
+            "it to the simulator (generated by `APICoverageTests` from `official-methods.tsv`; it fails when this file drifts",
+            "from the code).",
+            "",
+            "| Official method | Swift | Route | Test |",
+            "|---|---|---|---|",
+        ]
+        for method in official {
             let route =
                 method.httpMethod == "alias" ? "as `\(method.path)`" : "`\(method.httpMethod) \(method.path)`\(method.signed ? " (signed)" : "")"
-            let swift = swiftDeclaration(method).map { "`\($0)`" } ?? "—"
-            lines.append("| `\(method.domain).\(method.name)` | \(swift) | \(route) | `\(test(of: method.domain))` |")
+            let swift = method.swift == nil ? "—" : swiftDeclaration(method).map { "`\($0)`" } ?? "—"
+            let test = completeDomains.contains(method.domain) ? "`\(test(of: method.domain))`" : "—"
+            lines.append("| `\(method.domain).\(method.name)` | \(swift) | \(route) | \(test) |")
         }
-        return lines.joined(separator: "\n")
+        return lines.joined(separator: "\n") + "\n"
     }
 
     /// Records every exchange of a client, to check that a test reached each official route with a 2xx.

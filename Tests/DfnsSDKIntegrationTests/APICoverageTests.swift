@@ -4,9 +4,10 @@ import DfnsTestSupport
 import Foundation
 import Testing
 
-/// Every method of the official SDK's wallets, keys, policies, webhooks and networks clients, sent through the Swift
-/// SDK to the simulator over HTTP. Each domain test walks its entities through their lifecycle and then checks that
-/// every official route of the domain answered 2xx; the table test keeps the README's coverage table in step.
+/// Every method of the official SDK's clients DfnsSDK covers whole, sent through the Swift SDK to the simulator over
+/// HTTP. Each domain test walks its entities through their lifecycle and then checks that every official route of the
+/// domain answered 2xx; the table test keeps the coverage tables (README.md by client, docs/api-coverage/methods.md by
+/// method) in step with docs/api-coverage/official-methods.tsv.
 @Suite("The Dfns API method by method against the simulator", .timeLimit(.minutes(2)))
 struct APICoverageTests {
     private static let evmAddress = "0x" + String(repeating: "ab", count: 20)
@@ -279,23 +280,42 @@ struct APICoverageTests {
         }
     }
 
-    @Test("the README's coverage table lists every official method with its Swift request, route and test")
+    @Test("the coverage tables list every official method with its Swift request; the complete clients have no gap")
     func table() throws {
-        #expect(APICoverage.official.count > 60, "docs/api-coverage/official-methods.tsv is read")
+        #expect(APICoverage.official.count > 250, "docs/api-coverage/official-methods.tsv is read")
         for method in APICoverage.official {
-            #expect(APICoverage.swiftDeclaration(method) != nil, "\(method.domain).\(method.name) has no \(method.catalog).\(method.swiftName)")
+            if let swift = method.swift {
+                #expect(swift == "\(method.catalog).\(method.swiftName)", "\(method.domain).\(method.name) is \(swift)")
+                #expect(APICoverage.swiftDeclaration(method) != nil, "\(method.domain).\(method.name) has no \(swift)")
+            }
         }
-        let readmeURL = APICoverage.root.appendingPathComponent("README.md")
-        let readme = try String(contentsOf: readmeURL, encoding: .utf8)
-        let (begin, end) = ("<!-- api-coverage:begin -->", "<!-- api-coverage:end -->")
-        let start = try #require(readme.range(of: begin), "README.md has the api-coverage markers")
-        let stop = try #require(readme.range(of: end, range: start.upperBound..<readme.endIndex))
-        let table = "\n" + APICoverage.table() + "\n"
+        // A client covered whole is sent to the simulator method by method by its own test here.
+        let source = try String(
+            contentsOf: APICoverage.root.appendingPathComponent("Tests/DfnsSDKIntegrationTests/APICoverageTests.swift"), encoding: .utf8)
+        for domain in APICoverage.completeDomains { #expect(source.contains("func \(domain)() async throws"), "no APICoverageTests.\(domain)()") }
+        #expect(APICoverage.completeDomains.isSuperset(of: ["wallets", "keys", "policies", "webhooks", "networks"]))
+        try Self.check(APICoverage.domainTable(), in: "README.md", between: ("<!-- api-coverage:begin -->", "<!-- api-coverage:end -->"))
+        try Self.check(APICoverage.methodTable(), in: "docs/api-coverage/methods.md")
+    }
+
+    /// Checks that `path` (or its part between `markers`) holds `text`; with DFNS_UPDATE_COVERAGE=1 writes it first.
+    private static func check(_ text: String, in path: String, between markers: (String, String)? = nil) throws {
+        let url = APICoverage.root.appendingPathComponent(path)
+        var file = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+        var range = file.startIndex..<file.endIndex
+        var expected = text
+        if let (begin, end) = markers {
+            let start = try #require(file.range(of: begin), "\(path) has the \(begin) marker")
+            let stop = try #require(file.range(of: end, range: start.upperBound..<file.endIndex))
+            range = start.upperBound..<stop.lowerBound
+            expected = "\n" + text + "\n"
+        }
         if ProcessInfo.processInfo.environment["DFNS_UPDATE_COVERAGE"] == "1" {
-            try readme.replacingCharacters(in: start.upperBound..<stop.lowerBound, with: table).write(
-                to: readmeURL, atomically: true, encoding: .utf8)
+            file.replaceSubrange(range, with: expected)
+            try file.write(to: url, atomically: true, encoding: .utf8)
+            return
         }
-        #expect(String(readme[start.upperBound..<stop.lowerBound]) == table, "README's coverage table is stale: rerun with DFNS_UPDATE_COVERAGE=1")
+        #expect(String(file[range]) == expected, "\(path) is stale: rerun with DFNS_UPDATE_COVERAGE=1")
     }
 }
 
