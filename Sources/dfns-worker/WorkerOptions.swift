@@ -90,8 +90,10 @@ struct WorkerRuntime {
         }
         var http = HTTPClient.Configuration()
         http.tracing.tracer = nil
-        // A connection per concurrent job: with AsyncHTTPClient's default of 8, jobs beyond the eighth queue in its pool.
-        http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, configuration.concurrency)
+        // A connection per concurrent job (with AsyncHTTPClient's default of 8, jobs beyond the eighth queued in its
+        // pool: BENCHMARKS.md "Cost per job"), at most 64: a concurrency of thousands must not open thousands of TLS
+        // connections to Dfns, whose rate limit is reached long before.
+        http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = min(max(8, configuration.concurrency), 64)
         httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http, backgroundActivityLogger: logger)
         store = JobStore(client: client, logger: logger, statementTimeout: .seconds(options.statementTimeout))
         do {
