@@ -281,7 +281,7 @@ struct ConsolePages: Sendable {
         for control in Self.array(try row["controls"].decode(String?.self) ?? "[]") {
             let at = control["at"]?.stringValue.flatMap(Self.parseISO) ?? created
             let fields = (control.objectValue ?? [:]).filter { !["at", "jobId"].contains($0.key) }.sorted { $0.key < $1.key }
-            let detail = fields.compactMap { key, value in Self.scalar(value).map { "\(key) \($0)" } }.joined(separator: ", ")
+            let detail = fields.map { key, value in "\(key) \(value.stringValue ?? value.jsonString)" }.joined(separator: ", ")
             events.append((at, ["title": "Control by job #\(Self.integer(control["jobId"]) ?? "?")", "detail": detail]))
         }
         if let finished = try row["finished_at"].decode(Date?.self) {
@@ -331,15 +331,6 @@ struct ConsolePages: Sendable {
 
     private static func array(_ text: String) -> [JSONValue] {
         (try? JSONValue(parsing: Array(text.utf8)))?.arrayValue ?? []
-    }
-
-    /// A string, number or boolean as text; nil for null, arrays and objects.
-    private static func scalar(_ value: JSONValue) -> String? {
-        switch value {
-        case .string(let text): text
-        case .bool, .integer, .number: value.jsonString
-        default: nil
-        }
     }
 
     private static func integer(_ value: JSONValue?) -> String? {

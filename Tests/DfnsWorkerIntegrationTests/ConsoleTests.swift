@@ -349,6 +349,7 @@ struct ConsoleTests {
                 #expect(page.body.contains("<code>dfns-worker-x-\(id)</code>"))
                 // Another job's control, in a shape the console knows nothing of: its fields as they are.
                 #expect(page.body.contains("Control by job #77") && page.body.contains("until tomorrow, verb hold"))
+                #expect(page.body.contains("nested {&quot;x&quot;:1}"), "nested values shown as JSON, not dropped")
                 #expect(page.body.contains("<strong>Cannot cancel</strong>: it is running"))
                 #expect(page.body.contains("<strong>Cannot retry</strong>: only a failed or cancelled job is retried"))
                 let missing = try await Self.request("\(base)/jobs/999999")
