@@ -41,9 +41,8 @@ def paginated_queries(domain):
             if re.search(r"\n\s+pagination_token:", match.group(2))}
 
 
-def swift_name(domain, name):
-    path = REQUESTS / f"{catalog(domain)}.swift"
-    source = path.read_text() if path.exists() else ""
+def swift_name(source, domain, name):
+    """`Catalog.method` when the catalog's `source` declares the method, else `-`."""
     return f"{catalog(domain)}.{camel(name)}" if re.search(rf"static func {camel(name)}\(", source) else "-"
 
 
@@ -53,6 +52,8 @@ def methods():
         source = (GENERATED / domain / "client.py").read_text()
         sync_client = source.split("\nclass ")[1]  # the synchronous client; the async one repeats it
         paginated = paginated_queries(domain)
+        swift_path = REQUESTS / f"{catalog(domain)}.swift"
+        swift = swift_path.read_text() if swift_path.exists() else ""
         for chunk in re.split(r"\n    def ", sync_client)[1:]:
             name = chunk.split("(")[0]
             if name.startswith("_"):
@@ -61,10 +62,10 @@ def methods():
             query = re.search(r"query: T\.(\w+)", chunk.split(")")[0] + ")")
             if call:
                 rows.append((domain, name, call.group(1), call.group(2), "signed" if call.group(3) == "True" else "unsigned",
-                             "paginated" if query and query.group(1) in paginated else "-", swift_name(domain, name)))
+                             "paginated" if query and query.group(1) in paginated else "-", swift_name(swift, domain, name)))
             else:
                 alias = re.search(r"return self\.(\w+)\(", chunk)
-                rows.append((domain, name, "alias", alias.group(1) if alias else "?", "-", "-", swift_name(domain, name)))
+                rows.append((domain, name, "alias", alias.group(1) if alias else "?", "-", "-", swift_name(swift, domain, name)))
     return rows
 
 
