@@ -49,7 +49,8 @@ public final class DfnsClient: Sendable {
     /// as a ``DfnsError`` whose `outcomeUnknown` says whether it may have taken effect.
     public func send<Response>(_ request: DfnsRequest<Response>) async throws -> Response {
         guard request.isSigned else { return try await delegated.send(request) }
-        let response = try await signedWrite(request.method, request.path, body: request.body, repeatable: request.isIdempotent)
+        let response = try await signedWrite(
+            request.method, request.path, query: request.query, body: request.body, repeatable: request.isIdempotent, endpoint: request.endpoint)
         return try transport.decode(Response.self, from: response, written: true)
     }
 
@@ -135,7 +136,10 @@ public final class DfnsClient: Sendable {
         return try transport.decode(JSONValue.self, from: response, written: true)
     }
 
-    private func signedWrite(_ method: HTTPMethod, _ path: String, body: [UInt8]?, repeatable: Bool) async throws -> [UInt8] {
+    /// The query is sent, not signed: a user action signs the path alone (dfns-sdk 1.0.4 `HttpClient.request`).
+    private func signedWrite(
+        _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: [UInt8]?, repeatable: Bool, endpoint: String? = nil
+    ) async throws -> [UInt8] {
         let origin = transport.configuration.appOrigin
         return try await transport.retrying { _ in
             // Failures up to here changed nothing on Dfns and are always safe to retry.
@@ -143,7 +147,7 @@ public final class DfnsClient: Sendable {
             let signed = try await UserActionSigning.sign(challenge, with: signer, origin: origin)
             let token = try await delegated.authorize(signed)
             do {
-                return try await transport.exchange(method, path, body: body, userAction: token)
+                return try await transport.exchange(method, path, query: query, body: body, userAction: token, endpoint: endpoint)
             } catch let error as DfnsError where !error.outcomeUnknown && [.transport, .timeout].contains(error.code) {
                 throw error  // The connection was never made: nothing was sent, a retry is safe.
             } catch {

@@ -34,10 +34,13 @@ public final class DfnsDelegatedClient: Sendable {
         }
         guard request.method == .GET else {
             return try transport.decode(
-                Response.self, from: try await transport.exchange(request.method, request.path, query: request.query, body: request.body))
+                Response.self,
+                from: try await transport.exchange(request.method, request.path, query: request.query, body: request.body, endpoint: request.endpoint)
+            )
         }
         return try await transport.retrying { _ in
-            try transport.decode(Response.self, from: try await transport.exchange(.GET, request.path, query: request.query))
+            try transport.decode(
+                Response.self, from: try await transport.exchange(.GET, request.path, query: request.query, endpoint: request.endpoint))
         }
     }
 
@@ -54,7 +57,9 @@ public final class DfnsDelegatedClient: Sendable {
 
     /// Finishes a signed write started with ``initUserAction(for:)``; pass the same request.
     public func complete<Response>(_ request: DfnsRequest<Response>, signedChallenge: SignedChallenge) async throws -> Response {
-        let body = try await complete(request.method, request.path, body: request.body, signedChallenge: signedChallenge)
+        let token = try await authorize(signedChallenge)
+        let body = try await transport.exchange(
+            request.method, request.path, query: request.query, body: request.body, userAction: token, endpoint: request.endpoint)
         return try transport.decode(Response.self, from: body, written: true)
     }
 

@@ -53,8 +53,14 @@ enum APICoverage {
     /// test (``test(of:)``), as ops/conformance's `complete_domains` reads the same table.
     static let completeDomains = Set(domains.filter { domain in official.allSatisfy { $0.domain != domain || $0.swift != nil } })
 
+    /// The test function that exercises a complete domain: its name in camel case (`fee_sponsors` → `feeSponsors`).
+    static func testFunction(of domain: String) -> String {
+        let words = domain.split(separator: "_")
+        return String(words[0]) + words.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+    }
+
     /// The test that exercises each complete domain, as the tables name it.
-    static func test(of domain: String) -> String { "APICoverageTests.\(domain)()" }
+    static func test(of domain: String) -> String { "APICoverageTests.\(testFunction(of: domain))()" }
 
     /// The Swift declaration of a method in its catalog's source, e.g. `DfnsWallets.tagWallet(walletId:tags:)`; nil when the
     /// catalog has no such method.

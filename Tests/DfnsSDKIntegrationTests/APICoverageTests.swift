@@ -10,9 +10,9 @@ import Testing
 /// method) in step with docs/api-coverage/official-methods.tsv.
 @Suite("The Dfns API method by method against the simulator", .timeLimit(.minutes(2)))
 struct APICoverageTests {
-    private static let evmAddress = "0x" + String(repeating: "ab", count: 20)
+    static let evmAddress = "0x" + String(repeating: "ab", count: 20)
 
-    private func withClient(
+    func withClient(
         _ configuration: SimulatorConfiguration = SimulatorConfiguration(transferStep: .seconds(60)),
         _ body: @Sendable (SimulatorHarness.Running, DfnsClient, APICoverage.Recorder) async throws -> Void
     ) async throws {
@@ -289,10 +289,16 @@ struct APICoverageTests {
                 #expect(APICoverage.swiftDeclaration(method) != nil, "\(method.domain).\(method.name) has no \(swift)")
             }
         }
-        // A client covered whole is sent to the simulator method by method by its own test here.
-        let source = try String(
-            contentsOf: APICoverage.root.appendingPathComponent("Tests/DfnsSDKIntegrationTests/APICoverageTests.swift"), encoding: .utf8)
-        for domain in APICoverage.completeDomains { #expect(source.contains("func \(domain)() async throws"), "no APICoverageTests.\(domain)()") }
+        // A client covered whole is sent to the simulator method by method by its own test: here, or for the generated
+        // catalogs in APICoverage/<Domain>CoverageTests.swift, an extension of this suite.
+        let folder = APICoverage.root.appendingPathComponent("Tests/DfnsSDKIntegrationTests")
+        let files =
+            [folder.appendingPathComponent("APICoverageTests.swift")]
+            + ((try? FileManager.default.contentsOfDirectory(at: folder.appendingPathComponent("APICoverage"), includingPropertiesForKeys: nil)) ?? [])
+        let source = try files.map { try String(contentsOf: $0, encoding: .utf8) }.joined()
+        for domain in APICoverage.completeDomains {
+            #expect(source.contains("func \(APICoverage.testFunction(of: domain))() async throws"), "no \(APICoverage.test(of: domain))")
+        }
         #expect(APICoverage.completeDomains.isSuperset(of: ["wallets", "keys", "policies", "webhooks", "networks"]))
         try Self.check(APICoverage.domainTable(), in: "README.md", between: ("<!-- api-coverage:begin -->", "<!-- api-coverage:end -->"))
         try Self.check(APICoverage.methodTable(), in: "docs/api-coverage/methods.md")

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Conformance of the simulator with the official Dfns Python SDK (PyPI dfns-sdk), unchanged.
 
-Then every method of its wallets, keys, policies, webhooks and networks clients (python_sdk_coverage.py), and a check
-that docs/api-coverage/official-methods.tsv still lists the installed SDK's methods (official_methods.py).
+Then every method of every client DfnsSDK covers whole (python_sdk_coverage.py), a check that
+docs/api-coverage/official-methods.tsv still lists the installed SDK's methods (official_methods.py), and one that the
+generated Swift catalogs are what ops/codegen/catalogs.py writes.
 
 Starts `dfns-worker simulator` with one credential of each key type, then for each type drives the real SDK
 through: create a wallet, create a transfer, replay it with the same externalId (same id), a conflicting replay
@@ -262,6 +263,10 @@ def main():
         coverage.wait(timeout=10)
     listed = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "api-coverage", "official-methods.tsv")
     check("docs/api-coverage/official-methods.tsv lists the installed dfns-sdk's methods", open(listed).read() == official_methods.render())
+    generator = subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "codegen", "catalogs.py"), "--check"],
+                               capture_output=True, text=True, check=False)
+    check("the generated Swift catalogs are what ops/codegen/catalogs.py writes from the installed dfns-sdk", generator.returncode == 0,
+          (generator.stdout + generator.stderr).strip()[:300])
     print(f"conformance: {results['passed']} passed, {results['failed']} failed")
     return 0 if results["failed"] == 0 else 1
 

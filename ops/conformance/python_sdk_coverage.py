@@ -1,11 +1,14 @@
-"""Every method of the official Python SDK's clients DfnsSDK covers whole (official_methods.complete_domains: today
-wallets, keys, policies, webhooks and networks), called unchanged against the simulator. The simulator is started by python_sdk.py with a policy that holds every transfer and
+"""Every method of the official Python SDK's clients DfnsSDK covers whole (official_methods.complete_domains), called
+unchanged against the simulator: wallets, keys, policies, webhooks and networks here, every other client in its own
+module, ops/conformance/domains/<client>.py. The simulator is started by python_sdk.py with a policy that holds every transfer and
 transaction for approval, key export enabled and a minute per transfer stage; the control plane moves entities into
 the stage an action needs. Each call must succeed and answer what Dfns answers, and every method
 official_methods.py lists must have been called.
 """
+import dataclasses
 import hashlib
 import hmac
+import importlib
 import http.server
 import json
 import threading
@@ -13,12 +16,28 @@ import time
 import urllib.request
 import warnings
 from datetime import datetime, timedelta, timezone
+from typing import Callable
 
 from dfns_sdk import DfnsClient, DfnsClientConfig, KeySigner
 
 import official_methods
 
 EVM = "0x" + "ab" * 20
+# The clients whose calls are written out below; every other complete client has its module in domains/.
+HAND_WRITTEN = {"wallets", "keys", "policies", "webhooks", "networks"}
+
+
+@dataclasses.dataclass
+class Coverage:
+    """What a domain module's `run(context)` calls with: the official client, `call(domain, name, *args, expect=...)`
+    (a checked call that counts the method as covered when it passes), `control(path, body)` (the simulator's control
+    plane), `check(name, passed, detail)`, a stamp unique to the run, and a wallet on EthereumSepolia."""
+    client: DfnsClient
+    call: Callable
+    control: Callable
+    check: Callable
+    stamp: int
+    wallet_id: str
 
 
 class Receiver(http.server.BaseHTTPRequestHandler):
@@ -36,7 +55,7 @@ class Receiver(http.server.BaseHTTPRequestHandler):
 
 
 def run(base, token, cred_id, pem, check):
-    print("[api coverage] official Python SDK: every method of wallets, keys, policies, webhooks, networks")
+    print("[api coverage] official Python SDK: every method of " + ", ".join(official_methods.complete_domains()))
     client = DfnsClient(DfnsClientConfig(auth_token=token, base_url=base, signer=KeySigner(credential_id=cred_id, private_key=pem)))
     called = set()
 
@@ -190,8 +209,19 @@ def run(base, token, cred_id, pem, check):
     call("networks", "update_canton_validator", "canton-testnet", vid, {"name": "renamed"}, expect=lambda v: v["name"] == "renamed")
     call("networks", "delete_canton_validator", "canton-testnet", vid, expect=lambda v: v["id"] == vid)
 
+    # Every other client DfnsSDK covers whole: ops/conformance/domains/<client>.py, one module each.
+    context = Coverage(client=client, call=call, control=control, check=check, stamp=stamp, wallet_id=wid)
     rows = official_methods.methods()
     complete = official_methods.complete_domains(rows)
+    for domain in complete:
+        if domain not in HAND_WRITTEN:
+            try:
+                module = importlib.import_module(f"domains.{domain}")
+            except ModuleNotFoundError:
+                check(f"ops/conformance/domains/{domain}.py calls the {domain} client", False, "no such module")
+                continue
+            module.run(context)
+
     official = {f"{row[0]}.{row[1]}" for row in rows if row[0] in complete}
     missing = sorted(official - called)
     check(f"every one of the {len(official)} official methods was called and answered as Dfns does", not missing, ", ".join(missing))

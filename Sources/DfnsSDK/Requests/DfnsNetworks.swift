@@ -28,7 +28,7 @@ public enum DfnsNetworks {
     public static func callFunction(network: String, contract: String, abi: JSONValue, calldata: JSONValue? = nil) throws -> DfnsRequest<JSONValue> {
         var body: [String: JSONValue] = ["contract": .string(contract), "abi": abi]
         if let calldata { body["calldata"] = calldata }
-        return .unsignedPost("\(try self.network(network))/call-function", json: .object(body))
+        return .unsigned(.POST, "\(try self.network(network))/call-function", json: .object(body))
     }
 
     /// `POST /networks/{network}/transactions/reindex` (signed): asks Dfns to index a transaction again by hash.

@@ -18,16 +18,20 @@ public struct DfnsRequest<Response: Decodable & Sendable>: Sendable {
     public let body: [UInt8]?
     /// True when the request needs a user action (`X-DFNS-USERACTION`), as the official SDKs' `requires_signature`.
     public let isSigned: Bool
+    /// The route as the official SDKs name it, ids as parameters (`/fee-sponsors/{feeSponsorId}`): what
+    /// ``DfnsRequestObserver`` events and metrics carry instead of the path, so their labels stay few.
+    public let endpoint: String
     /// True when sending the same body twice cannot act twice: it carries an `externalId` Dfns deduplicates
     /// (transfers, transactions, signatures). Only such writes are repeated by ``DfnsClient`` after they were sent.
     public let isIdempotent: Bool
 
     init(
         _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: [UInt8]? = nil,
-        signed: Bool, idempotent: Bool = false
+        signed: Bool, idempotent: Bool = false, endpoint: String? = nil
     ) {
         self.method = method
         self.path = path
+        self.endpoint = endpoint ?? DfnsRequestEvent.template(of: path)
         self.query = query
         self.body = body
         self.isSigned = signed
@@ -37,22 +41,26 @@ public struct DfnsRequest<Response: Decodable & Sendable>: Sendable {
     /// The same request, its answer read as `Other` — e.g. a page of raw JSON, to search entities this SDK version may
     /// not all be able to read as their model: `try DfnsWallets.listTransfers(walletId: id).decoding(as: Page<JSONValue>.self)`.
     public func decoding<Other>(as type: Other.Type) -> DfnsRequest<Other> {
-        DfnsRequest<Other>(method, path, query: query, body: body, signed: isSigned, idempotent: isIdempotent)
+        DfnsRequest<Other>(method, path, query: query, body: body, signed: isSigned, idempotent: isIdempotent, endpoint: endpoint)
     }
 
-    /// A read: `GET`, unsigned.
-    static func read(_ path: String, query: [(String, String)] = []) -> Self {
-        Self(.GET, path, query: query, signed: false)
+    /// A read: `GET`, unsigned. `endpoint`: the route's template, when the path's shape does not say it.
+    static func read(_ path: String, query: [(String, String)] = [], endpoint: String? = nil) -> Self {
+        Self(.GET, path, query: query, signed: false, endpoint: endpoint)
     }
 
     /// A signed write with a JSON body (nil: no body). `idempotent` when Dfns deduplicates it by `externalId`.
-    static func write(_ method: HTTPMethod, _ path: String, json: JSONValue?, idempotent: Bool = false) -> Self {
-        Self(method, path, body: json?.jsonBytes(), signed: true, idempotent: idempotent && json?["externalId"]?.stringValue != nil)
+    static func write(
+        _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], json: JSONValue?, idempotent: Bool = false, endpoint: String? = nil
+    ) -> Self {
+        Self(
+            method, path, query: query, body: json?.jsonBytes(), signed: true, idempotent: idempotent && json?["externalId"]?.stringValue != nil,
+            endpoint: endpoint)
     }
 
-    /// An unsigned `POST` with a JSON body (contract reads, the Canton ledger proxy).
-    static func unsignedPost(_ path: String, json: JSONValue) -> Self {
-        Self(.POST, path, body: json.jsonBytes(), signed: false)
+    /// An unsigned request with a JSON body or none (contract reads, the Canton ledger proxy, login and registration).
+    static func unsigned(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], json: JSONValue?, endpoint: String? = nil) -> Self {
+        Self(method, path, query: query, body: json?.jsonBytes(), signed: false, endpoint: endpoint)
     }
 }
 
@@ -78,6 +86,16 @@ enum RequestPath {
         if let paginationToken { query.append(("paginationToken", paginationToken)) }
         query += filters.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         return query
+    }
+
+    /// The query items whose value is present, in the order given.
+    static func queryItems(_ items: KeyValuePairs<String, String?>) -> [(String, String)] {
+        items.compactMap { key, value in value.map { (key, $0) } }
+    }
+
+    /// The filters of a list whose value is present.
+    static func present(_ items: KeyValuePairs<String, String?>) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: items.compactMap { key, value in value.map { (key, $0) } })
     }
 
     /// A body that must be a JSON object, with the members a request cannot do without.

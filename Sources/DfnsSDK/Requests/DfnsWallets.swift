@@ -237,7 +237,7 @@ public enum DfnsWallets {
         }
         var json: [String: JSONValue] = ["requestMethod": .string(requestMethod), "resource": .string(resource)]
         if let body { json["body"] = body }
-        return .unsignedPost("\(try wallet(walletId))/canton/ledger-api", json: .object(json))
+        return .unsigned(.POST, "\(try wallet(walletId))/canton/ledger-api", json: .object(json))
     }
 
     /// The official SDK's deprecated name for ``cantonLedgerApiProxy(walletId:requestMethod:resource:body:)``.

@@ -57,3 +57,10 @@ extension SignedChallenge.Assertion: JSONValueEncodable {
         return .object(["kind": .string(kind), "credentialAssertion": .object(assertion)])
     }
 }
+
+extension JSONValue {
+    /// An object of the members whose value is present (a request's optional fields left out when nil).
+    static func members(_ members: KeyValuePairs<String, JSONValue?>) -> JSONValue {
+        .object(Dictionary(uniqueKeysWithValues: members.compactMap { key, value in value.map { (key, $0) } }))
+    }
+}

@@ -42,12 +42,14 @@ final class DfnsTransport: Sendable {
     ///   - path: the path without query, e.g. `/wallets`; also what a user action signs.
     ///   - query: query items, appended unsigned.
     ///   - userAction: the single-use `X-DFNS-USERACTION` token of a signed write.
+    ///   - endpoint: the route's template for observers (``DfnsRequest/endpoint``); nil derives it from the path.
     func exchange(
         _ method: HTTPMethod,
         _ path: String,
         query: [(String, String)] = [],
         body: [UInt8]? = nil,
-        userAction: String? = nil
+        userAction: String? = nil,
+        endpoint: String? = nil
     ) async throws -> [UInt8] {
         if let headerProblem { throw DfnsError(code: .validation, message: headerProblem) }
         try await limiter.acquire()
@@ -74,7 +76,7 @@ final class DfnsTransport: Sendable {
             throw error
         } catch {
             let mapped = Self.mapTransportError(error, method: method, path: path, isWrite: isWrite)
-            observe(method, path, status: nil, error: mapped.code, started: started)
+            observe(method, endpoint ?? DfnsRequestEvent.template(of: path), status: nil, error: mapped.code, started: started)
             logger.debug(
                 "dfns request failed",
                 metadata: [
@@ -82,7 +84,7 @@ final class DfnsTransport: Sendable {
                 ])
             throw mapped
         }
-        observe(method, path, status: status, error: nil, started: started)
+        observe(method, endpoint ?? DfnsRequestEvent.template(of: path), status: status, error: nil, started: started)
         logger.debug(
             "dfns request",
             metadata: [
@@ -102,11 +104,11 @@ final class DfnsTransport: Sendable {
         throw error
     }
 
-    private func observe(_ method: HTTPMethod, _ path: String, status: Int?, error: DfnsError.Code?, started: ContinuousClock.Instant) {
+    private func observe(_ method: HTTPMethod, _ endpoint: String, status: Int?, error: DfnsError.Code?, started: ContinuousClock.Instant) {
         guard let observer = configuration.observer else { return }
         observer.dfnsRequestFinished(
             DfnsRequestEvent(
-                method: method.rawValue, endpoint: DfnsRequestEvent.template(of: path), status: status, errorCode: error,
+                method: method.rawValue, endpoint: endpoint, status: status, errorCode: error,
                 duration: started.duration(to: .now)
             ))
     }

@@ -5,8 +5,19 @@ import Synchronization
 /// offers, bulk wallet jobs, Canton validators — in creation order, per organisation and parent (a key's signatures,
 /// a webhook's events). Stored serialized so the state is `Sendable`; handlers parse what they read.
 final class DocumentStore: Sendable {
-    enum Kind: String, Sendable {
-        case key, signature, policy, webhook, webhookEvent, offer, bulkJob, validator
+    /// What a document is. Each domain declares its own kinds next to its routes (`extension DocumentStore.Kind`).
+    struct Kind: Hashable, Sendable {
+        let name: String
+        init(_ name: String) { self.name = name }
+
+        static let key = Kind("key")
+        static let signature = Kind("signature")
+        static let policy = Kind("policy")
+        static let webhook = Kind("webhook")
+        static let webhookEvent = Kind("webhookEvent")
+        static let offer = Kind("offer")
+        static let bulkJob = Kind("bulkJob")
+        static let validator = Kind("validator")
     }
 
     struct Document: Sendable {

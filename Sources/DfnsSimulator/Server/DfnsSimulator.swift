@@ -83,6 +83,8 @@ public final class DfnsSimulator: Sendable {
         addPolicyRoutes(to: api)
         addWebhookRoutes(to: api)
         addNetworkRoutes(to: api)
+        addFeeSponsorRoutes(to: api)
+        addAgreementRoutes(to: api)
         addControlPlane(to: router)
         return router
     }
@@ -155,11 +157,15 @@ public final class DfnsSimulator: Sendable {
         if walletStore.isForbidden(walletId: walletId) {
             throw APIError(403, "\(principal.userId) is not authorized to perform operation (Wallets:Transfers:Create) on \(walletId)")
         }
-        return Self.created(
-            try walletStore.createTransfer(
-                principal: principal, walletId: walletId, body: SimulatorJSON.serialize(object, sorted: true),
-                externalId: object["externalId"] as? String, destination: object["to"] as? String
-            ), step: configuration.transferStep)
+        let sponsor = try feeSponsorship(of: object, wallet: walletStore.wallet(walletId, principal: principal), principal: principal)
+        let creation = try walletStore.createTransfer(
+            principal: principal, walletId: walletId, body: SimulatorJSON.serialize(object, sorted: true),
+            externalId: object["externalId"] as? String, destination: object["to"] as? String
+        )
+        if let sponsor, case .created(let transfer) = creation {
+            recordSponsoredFee(sponsorId: sponsor, walletId: walletId, requestId: transfer.id, principal: principal)
+        }
+        return Self.created(creation, step: configuration.transferStep)
     }
 
     @Sendable private func getTransfer(_ request: Request, context: Context) throws(APIError) -> APIResponse {
