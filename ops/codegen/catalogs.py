@@ -132,6 +132,8 @@ class Method:
                     self.raw_body = True
             elif argument.arg == "query":
                 self.query = types.get(type_name.group(1), []) if type_name else []
+            elif argument.arg != "self" and not (argument.arg in {python for _, python in self.path_params}):
+                sys.exit(f"{domain}.{node.name}: argument {argument.arg} ({annotation}) has no Swift form in the generator yet")
         self.paginated = self.query is not None and any(field.wire == "paginationToken" for field in self.query)
         response = re.match(r"T\.(\w+)", ast.unparse(node.returns) if node.returns else "")
         response_fields = types.get(response.group(1), []) if response else []
@@ -194,7 +196,7 @@ class Method:
             return 'try RequestPath.object(body, "' + self.name + '")'
         if self.body is None:
             return None
-        members = ", ".join(f'"{field.wire}": ' + (field.json(field.argument) if field.required else
+        members = ", ".join(f'"{field.wire}": ' + (field.json(field.argument) if field.required or field.kind == "json" else
                                                      f"{field.argument}.map {{ {field.json('$0')} }}") for field in self.body)
         return f"JSONValue.members([{members}])" if self.body else "JSONValue.object([:])"
 
