@@ -118,6 +118,8 @@ final class DfnsTransport: Sendable {
     ///   read, so the error says ``DfnsError/outcomeUnknown``.
     func decode<Value: Decodable>(_ type: Value.Type, from body: [UInt8], written: Bool = false) throws -> Value {
         do {
+            // No content (a 204): JSON null, as dfns-sdk 1.0.4 returns None (`HttpClient._handle_response`).
+            if body.isEmpty, type == JSONValue.self { return JSONValue.null as! Value }
             if let model = type as? any ResponseBodyKeeping.Type { return try model.init(json: JSONParser.parse(body), responseBody: body) as! Value }
             if let entity = type as? any JSONValueDecodable.Type { return try entity.init(json: JSONParser.parse(body)) as! Value }
             if let model = type as? any DfnsModel.Type { return try model.init(json: JSONParser.parse(body)) as! Value }

@@ -18,11 +18,20 @@ struct APIResponse: ResponseGenerator {
         }
     }
 
+    private init(status: HTTPResponse.Status, bytes: [UInt8]) {
+        self.status = status
+        self.bytes = bytes
+    }
+
     /// An entity that exists and waits for a policy approval (HTTP 202 with the entity as body).
     static func accepted(_ value: Any) -> APIResponse { APIResponse(status: .accepted, json: value) }
 
+    /// `204 No Content`: what Dfns answers to the writes the official SDKs type as returning nothing (`-> None`).
+    static let noContent = APIResponse(status: .noContent, bytes: [])
+
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        guard !bytes.isEmpty else { return Response(status: status) }
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     private static let encoder: JSONEncoder = {
