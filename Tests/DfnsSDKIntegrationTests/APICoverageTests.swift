@@ -43,6 +43,16 @@ struct APICoverageTests {
             let wallet = try await client.send(
                 DfnsWallets.createWallet(CreateWalletRequest(network: "EthereumSepolia", name: "cov", externalId: "cov-w")))
             #expect(try await client.send(DfnsWallets.getWallet(walletId: wallet.id)).id == wallet.id)
+            // A second wallet on the same key (signingKey.id), on another EVM network; a key of another curve is refused.
+            let keyId = try #require(wallet.signingKey?.id)
+            let sharing = try await client.send(
+                DfnsWallets.createWallet(
+                    CreateWalletRequest(network: "BaseSepolia", signingKey: .init(id: keyId), delayDelegation: true, validatorId: nil)))
+            #expect(sharing.signingKey?.id == keyId && sharing.signingKey?.publicKey == wallet.signingKey?.publicKey)
+            let otherCurve = await #expect(throws: DfnsError.self) {
+                try await client.send(DfnsWallets.createWallet(CreateWalletRequest(network: "Solana", signingKey: .init(id: keyId))))
+            }
+            #expect(otherCurve?.httpStatus == 400)
             #expect(try await client.send(DfnsWallets.listWallets(limit: 10)).items.map(\.id).contains(wallet.id))
             #expect(try await client.send(DfnsWallets.updateWallet(walletId: wallet.id, name: "renamed")).name == "renamed")
             _ = try await client.send(DfnsWallets.tagWallet(walletId: wallet.id, tags: ["a", "b"]))
@@ -117,8 +127,9 @@ struct APICoverageTests {
                     "name": "imported",
                 ]))
             #expect(imported.name == "imported")
-            let job = try await client.send(DfnsWallets.bulkCreateWallets(network: "Bitcoin", count: 3, name: "batch", tags: ["bulk"]))
-            #expect(job.status == "Completed" && job.totalCount == 3)
+            let job = try await client.send(
+                DfnsWallets.bulkCreateWallets(network: "Bitcoin", count: 3, name: "batch", tags: ["bulk"], keystoreId: "ks-1"))
+            #expect(job.status == "Completed" && job.totalCount == 3 && job.raw["keystoreId"] == "ks-1")
             #expect(try await client.send(DfnsWallets.listBulkWalletJobs(status: "Completed")).items.map(\.id) == [job.id])
             #expect(try await client.send(DfnsWallets.getBulkWalletJob(jobId: job.id)).completedCount == 3)
             #expect(

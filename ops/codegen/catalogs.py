@@ -60,6 +60,12 @@ class Field:
         self.values = [value for node in ast.walk(annotation) if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "Literal"
                        for value in ast.literal_eval(node.slice if isinstance(node.slice, ast.Tuple) else ast.Tuple([node.slice]))]
 
+    def as_flag(self):
+        """A query field the Python SDK types `Any` is a flag (`force`, `showUnverified`): dfns-sdk-go types
+        `RevokePermissionQuery.Force` as `*bool`."""
+        self.kind = "bool"
+        return self
+
     @property
     def argument(self):
         return f"`{self.wire}`" if self.wire in SWIFT_KEYWORDS else self.wire
@@ -109,6 +115,7 @@ def typed_dicts(domain):
 
 class Method:
     def __init__(self, domain, node, types):
+        self.domain = domain
         self.name = camel(node.name)
         docstring = ast.get_docstring(node) or ""
         paragraphs = [part.strip() for part in docstring.split("\n\n")]
@@ -131,7 +138,7 @@ class Method:
                 else:
                     self.raw_body = True
             elif argument.arg == "query":
-                self.query = types.get(type_name.group(1), []) if type_name else []
+                self.query = [field.as_flag() if field.kind == "json" else field for field in types.get(type_name.group(1), [])] if type_name else []
             elif argument.arg != "self" and not (argument.arg in {python for _, python in self.path_params}):
                 sys.exit(f"{domain}.{node.name}: argument {argument.arg} ({annotation}) has no Swift form in the generator yet")
         self.paginated = self.query is not None and any(field.wire == "paginationToken" for field in self.query)
@@ -170,7 +177,9 @@ class Method:
             lines.append("    ///")
             lines.append("    /// - Parameters:")
             for field in choices:
-                text = f"{field.wire}: Dfns's values in dfns-sdk {VERSION}: " + ", ".join(f"`{value}`" for value in field.values) + "."
+                shown = ", ".join(f"`{value}`" for value in field.values[:12])
+                more = f" and {len(field.values) - 12} more (dfns-sdk's `{self.domain}/types.py`)" if len(field.values) > 12 else ""
+                text = f"{field.wire}: Dfns's values in dfns-sdk {VERSION}: {shown}{more}."
                 lines += ["    ///" + ("   - " if index == 0 else "     ") + line for index, line in enumerate(wrap(text, 106))]
         signature = f"    public static func {self.name}({', '.join(self.arguments())}) throws -> DfnsRequest<{answer}> {{"
         lines.append(signature)

@@ -24,6 +24,15 @@ public enum DfnsNetworks {
     /// `GET /networks/fees?network=…`: fee estimates (slow, standard, fast) for the network.
     public static func estimateFees(network: String) -> DfnsRequest<JSONValue> { .read("/networks/fees", query: [("network", network)]) }
 
+    /// `POST /networks/read-contract` (the TypeScript SDK's `readContract`): an EVM contract read with raw
+    /// `data` (0x calldata), answered `{kind: Evm, data}`. Unsigned.
+    public static func readContract(network: String, contract: String, data: String) throws -> DfnsRequest<JSONValue> {
+        .unsigned(
+            .POST, "/networks/read-contract",
+            json: ["kind": "Evm", "network": .string(network), "contract": .string(contract), "data": .string(data)],
+            endpoint: "/networks/read-contract")
+    }
+
     /// `POST /networks/{network}/call-function` (unsigned): a read-only contract call (`contract`, `abi`, `calldata`).
     public static func callFunction(network: String, contract: String, abi: JSONValue, calldata: JSONValue? = nil) throws -> DfnsRequest<JSONValue> {
         var body: [String: JSONValue] = ["contract": .string(contract), "abi": abi]

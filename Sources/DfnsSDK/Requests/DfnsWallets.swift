@@ -69,13 +69,50 @@ public enum DfnsWallets {
         .write(.DELETE, "\(try wallet(walletId))/tags", json: ["tags": .array(tags.map(JSONValue.string))])
     }
 
+    // MARK: The wallet's key (the TypeScript SDK's wallet-level methods; the Python and Go SDKs have them on DfnsKeys)
+
+    /// `POST /wallets/{walletId}/delegate` (signed): hands the wallet's key to end user `userId`
+    /// (`{walletId, status: Delegated}`); ``DfnsKeys/delegateKey(keyId:delegateTo:)`` on its key does the same.
+    public static func delegateWallet(walletId: String, userId: String) throws -> DfnsRequest<JSONValue> {
+        .write(.POST, "\(try wallet(walletId))/delegate", json: ["userId": .string(userId)])
+    }
+
+    /// `POST /wallets/{walletId}/export` (signed): the wallet key's shares encrypted to `encryptionKey`; Dfns enables
+    /// export per organisation, elsewhere it answers 403.
+    public static func exportWallet(walletId: String, encryptionKey: String, supportedSchemes: JSONValue) throws -> DfnsRequest<JSONValue> {
+        .write(.POST, "\(try wallet(walletId))/export", json: ["encryptionKey": .string(encryptionKey), "supportedSchemes": supportedSchemes])
+    }
+
+    /// `POST /wallets/{walletId}/signatures` (signed): a signature by the wallet's key, as
+    /// ``DfnsKeys/generateSignature(keyId:_:)`` (`kind` `Hash`, `Message`, `Transaction`, `Eip712`, …); deduplicated by
+    /// `externalId`.
+    public static func generateSignature(walletId: String, _ body: JSONValue) throws -> DfnsRequest<KeySignature> {
+        .write(
+            .POST, "\(try wallet(walletId))/signatures", json: try RequestPath.object(body, "generateSignature", requiring: ["kind"]),
+            idempotent: true)
+    }
+
+    /// `GET /wallets/{walletId}/signatures/{signatureId}`.
+    public static func getSignature(walletId: String, signatureId: String) throws -> DfnsRequest<KeySignature> {
+        .read(try child(walletId, "signatures", signatureId, "signatureId"))
+    }
+
+    /// `GET /wallets/{walletId}/signatures`: the signatures requested through the wallet.
+    public static func listSignatures(walletId: String, limit: Int? = nil, paginationToken: String? = nil) throws -> DfnsRequest<Page<KeySignature>> {
+        .read("\(try wallet(walletId))/signatures", query: try RequestPath.pageQuery(limit: limit, paginationToken: paginationToken))
+    }
+
     // MARK: Bulk creation
 
-    /// `POST /wallets/bulk-create` (signed): `count` wallets named `name` plus a number, made in the background.
-    public static func bulkCreateWallets(network: String, count: Int, name: String, tags: [String]? = nil) throws -> DfnsRequest<BulkWalletJob> {
-        guard (1...10_000).contains(count) else { throw DfnsError(code: .validation, message: "count must be from 1 to 10000") }
+    /// `POST /wallets/bulk-create` (signed): `count` wallets named `name` plus a number, made in the background, in the
+    /// keystore `keystoreId` when given. Dfns sets the largest `count` it takes; the SDK refuses only less than one.
+    public static func bulkCreateWallets(network: String, count: Int, name: String, tags: [String]? = nil, keystoreId: String? = nil) throws
+        -> DfnsRequest<BulkWalletJob>
+    {
+        guard count >= 1 else { throw DfnsError(code: .validation, message: "count must be at least 1") }
         var body: [String: JSONValue] = ["network": .string(network), "count": .integer(Int64(count)), "name": .string(name)]
         if let tags { body["tags"] = .array(tags.map(JSONValue.string)) }
+        if let keystoreId { body["keystoreId"] = .string(keystoreId) }
         return .write(.POST, "/wallets/bulk-create", json: .object(body))
     }
 

@@ -26,9 +26,12 @@ extension CreateWalletRequest: JSONValueEncodable {
             var key: [String: JSONValue] = [:]
             if let scheme = signingKey.scheme { key["scheme"] = .string(scheme) }
             if let curve = signingKey.curve { key["curve"] = .string(curve) }
+            if let id = signingKey.id { key["id"] = .string(id) }
             members["signingKey"] = .object(key)
         }
         if let delegateTo { members["delegateTo"] = .string(delegateTo) }
+        if let delayDelegation { members["delayDelegation"] = .bool(delayDelegation) }
+        if let validatorId { members["validatorId"] = .string(validatorId) }
         return .object(members)
     }
 }

@@ -46,11 +46,15 @@ extension DfnsSimulator {
             guard let name = try Self.object(context.requestBody)["name"] as? String else {
                 throw APIError.badRequest("name is required and must be a string")
             }
-            return APIResponse(json: try Self.changeKey(context, wallets: walletStore, documents: documents) { $0["name"] = name })
+            return APIResponse(
+                json: try Self.changeKey(Self.parameter(context, "keyId"), principal: context.caller(), wallets: walletStore, documents: documents) {
+                    $0["name"] = name
+                })
         }
         api.delete("/keys/:keyId") { [walletStore, documents] _, context in
             APIResponse(
-                json: try Self.changeKey(context, wallets: walletStore, documents: documents) { key in
+                json: try Self.changeKey(Self.parameter(context, "keyId"), principal: context.caller(), wallets: walletStore, documents: documents) {
+                    key in
                     key["status"] = "Archived"
                     key["dateDeleted"] = SimulatedTransfer.format(Date())
                 })
@@ -59,11 +63,8 @@ extension DfnsSimulator {
             guard let user = try Self.object(context.requestBody)["delegateTo"] as? String, !user.isEmpty else {
                 throw APIError.badRequest("delegateTo (a user id) is required")
             }
-            let key = try Self.changeKey(context, wallets: walletStore, documents: documents) { (key) throws(APIError) in
-                guard key["custodial"] as? Bool != false else { throw APIError.badRequest("key is already delegated") }
-                key["custodial"] = false
-                key["delegatedTo"] = user
-            }
+            let key = try Self.delegateKey(
+                Self.parameter(context, "keyId"), to: user, principal: context.caller(), wallets: walletStore, documents: documents)
             return APIResponse(json: ["keyId": key["id"] ?? "", "status": "Delegated"])
         }
         api.post("/keys/:keyId/derive") { [walletStore, documents] _, context in
@@ -76,25 +77,10 @@ extension DfnsSimulator {
             return APIResponse(json: ["output": "0x" + output.map { String(format: "%02x", $0) }.joined()])
         }
         api.post("/keys/:keyId/export") { [configuration, walletStore, documents] _, context in
-            guard configuration.keyExportEnabled else {
-                throw APIError(403, "key export is not enabled for this organisation (ask Dfns to enable it)")
-            }
-            let object = try Self.object(context.requestBody)
-            guard object["encryptionKey"] is String, let schemes = object["supportedSchemes"] as? [[String: Any]], !schemes.isEmpty else {
-                throw APIError.badRequest("encryptionKey and a non-empty supportedSchemes are required")
-            }
-            let key = try Self.changeKey(context, wallets: walletStore, documents: documents) { key in
-                key["exported"] = true
-                key["dateExported"] = SimulatedTransfer.format(Date())
-            }
-            return APIResponse(
-                json: [
-                    "publicKey": key["publicKey"] ?? "", "protocol": schemes[0]["protocol"] ?? "CGGMP24", "curve": key["curve"] ?? "",
-                    "minSigners": 3,
-                    "encryptedKeyShares": (1...5).map {
-                        ["signerId": "signer-\($0)", "encryptedKeyShare": Base64Text.standard(Array("share-\($0)-\(key["id"] ?? "")".utf8))]
-                    },
-                ] as [String: Any])
+            APIResponse(
+                json: try Self.exportKey(
+                    Self.parameter(context, "keyId"), Self.object(context.requestBody), enabled: configuration.keyExportEnabled,
+                    principal: context.caller(), wallets: walletStore, documents: documents))
         }
         addSignatureRoutes(to: api)
     }
@@ -102,29 +88,10 @@ extension DfnsSimulator {
     private func addSignatureRoutes(to api: RouterGroup<SimulatorRequestContext>) {
         let step = configuration.transferStep
         api.post("/keys/:keyId/signatures") { [walletStore, documents] _, context in
-            let principal = try context.caller()
-            let key = try Self.key(Self.parameter(context, "keyId"), principal: principal, wallets: walletStore, documents: documents)
-            guard key.json["status"] as? String != "Archived" else { throw APIError.badRequest("key \(key.id) is archived") }
-            let object = try Self.object(context.requestBody)
-            if let problem = Self.signatureProblem(object) { throw APIError.badRequest(problem) }
-            let request = SimulatorJSON.serialize(object, sorted: true)
-            let externalId = object["externalId"] as? String
-            if let externalId, let existing = documents.find(.signature, orgId: principal.orgId, parent: key.id, externalId: externalId) {
-                guard existing.request == request else {
-                    throw APIError(
-                        409, "Conflicting signature with same externalId", details: ["duplicate": ["id": existing.id, "externalId": externalId]])
-                }
-                return APIResponse(json: Self.signature(existing, at: Date(), step: step))
-            }
-            let id = documents.newId("sig-")
-            var json: [String: Any] = [
-                "id": id, "keyId": key.id, "requester": ["userId": principal.userId, "tokenId": principal.tokenId], "requestBody": object,
-                "dateRequested": SimulatedTransfer.format(Date()),
-            ]
-            json["externalId"] = externalId
-            let stored = documents.insert(
-                .signature, id: id, orgId: principal.orgId, parent: key.id, json: json, externalId: externalId, request: request)
-            return APIResponse(json: Self.signature(stored, at: Date(), step: step))
+            let document = try Self.createSignature(
+                Self.parameter(context, "keyId"), Self.object(context.requestBody), principal: context.caller(), wallets: walletStore,
+                documents: documents)
+            return APIResponse(json: Self.signature(document, at: Date(), step: step))
         }
         api.get("/keys/:keyId/signatures/:signatureId") { [documents] _, context in
             let signature = try documents.get(
@@ -209,7 +176,7 @@ extension DfnsSimulator {
     }
 
     /// Key `id`: one made through `/keys`, or a wallet's signing key (stored on its first change).
-    private static func key(_ id: String, principal: Principal, wallets: WalletStore, documents: DocumentStore) throws(APIError)
+    static func key(_ id: String, principal: Principal, wallets: WalletStore, documents: DocumentStore) throws(APIError)
         -> DocumentStore.Document
     {
         if let document = try? documents.get(.key, id, orgId: principal.orgId, what: "key") { return document }
@@ -220,10 +187,70 @@ extension DfnsSimulator {
     }
 
     private static func changeKey(
-        _ context: SimulatorRequestContext, wallets: WalletStore, documents: DocumentStore, _ change: (inout [String: Any]) throws(APIError) -> Void
+        _ keyId: String, principal: Principal, wallets: WalletStore, documents: DocumentStore,
+        _ change: (inout [String: Any]) throws(APIError) -> Void
     ) throws(APIError) -> [String: Any] {
-        let principal = try context.caller()
-        let key = try key(parameter(context, "keyId"), principal: principal, wallets: wallets, documents: documents)
+        let key = try key(keyId, principal: principal, wallets: wallets, documents: documents)
         return try documents.update(.key, key.id, orgId: principal.orgId, what: "key", change)
+    }
+
+    /// Delegates key `keyId` to end user `user` (it is no longer custodial); a key delegates once.
+    static func delegateKey(_ keyId: String, to user: String, principal: Principal, wallets: WalletStore, documents: DocumentStore) throws(APIError)
+        -> [String: Any]
+    {
+        try changeKey(keyId, principal: principal, wallets: wallets, documents: documents) { (key) throws(APIError) in
+            guard key["custodial"] as? Bool != false else { throw APIError.badRequest("key is already delegated") }
+            key["custodial"] = false
+            key["delegatedTo"] = user
+        }
+    }
+
+    /// Exports key `keyId` to `encryptionKey` (body `object`): its shares, encrypted; 403 unless the organisation
+    /// has export `enabled`, as at Dfns.
+    static func exportKey(
+        _ keyId: String, _ object: [String: Any], enabled: Bool, principal: Principal, wallets: WalletStore, documents: DocumentStore
+    ) throws(APIError) -> [String: Any] {
+        guard enabled else { throw APIError(403, "key export is not enabled for this organisation (ask Dfns to enable it)") }
+        guard object["encryptionKey"] is String, let schemes = object["supportedSchemes"] as? [[String: Any]], !schemes.isEmpty else {
+            throw APIError.badRequest("encryptionKey and a non-empty supportedSchemes are required")
+        }
+        let key = try changeKey(keyId, principal: principal, wallets: wallets, documents: documents) { key in
+            key["exported"] = true
+            key["dateExported"] = SimulatedTransfer.format(Date())
+        }
+        return [
+            "publicKey": key["publicKey"] ?? "", "protocol": schemes[0]["protocol"] ?? "CGGMP24", "curve": key["curve"] ?? "", "minSigners": 3,
+            "encryptedKeyShares": (1...5).map {
+                ["signerId": "signer-\($0)", "encryptedKeyShare": Base64Text.standard(Array("share-\($0)-\(key["id"] ?? "")".utf8))]
+            },
+        ]
+    }
+
+    /// A signature of key `keyId` for body `object`, or the one already made with its `externalId` (a different body
+    /// with the same `externalId` is a 409). `extra` members go into a new signature's JSON (a wallet's signature
+    /// names its wallet and network).
+    static func createSignature(
+        _ keyId: String, _ object: [String: Any], principal: Principal, wallets: WalletStore, documents: DocumentStore, extra: [String: Any] = [:]
+    ) throws(APIError) -> DocumentStore.Document {
+        let key = try key(keyId, principal: principal, wallets: wallets, documents: documents)
+        guard key.json["status"] as? String != "Archived" else { throw APIError.badRequest("key \(key.id) is archived") }
+        if let problem = signatureProblem(object) { throw APIError.badRequest(problem) }
+        let request = SimulatorJSON.serialize(object, sorted: true)
+        let externalId = object["externalId"] as? String
+        if let externalId, let existing = documents.find(.signature, orgId: principal.orgId, parent: key.id, externalId: externalId) {
+            guard existing.request == request else {
+                throw APIError(
+                    409, "Conflicting signature with same externalId", details: ["duplicate": ["id": existing.id, "externalId": externalId]])
+            }
+            return existing
+        }
+        let id = documents.newId("sig-")
+        var json: [String: Any] = [
+            "id": id, "keyId": key.id, "requester": ["userId": principal.userId, "tokenId": principal.tokenId], "requestBody": object,
+            "dateRequested": SimulatedTransfer.format(Date()),
+        ]
+        json["externalId"] = externalId
+        json.merge(extra) { _, new in new }
+        return documents.insert(.signature, id: id, orgId: principal.orgId, parent: key.id, json: json, externalId: externalId, request: request)
     }
 }

@@ -32,6 +32,25 @@ extension DfnsSimulator {
                 throw APIError.badRequest("fee estimation is not supported on \(name)")
             }
         }
+        // The TypeScript SDK's `networks.readContract` (`POST /networks/read-contract {kind: Evm, network, contract, data}`
+        // → `{kind: Evm, data}`): an `eth_call` with raw calldata, answered deterministically per contract and data.
+        api.post("/networks/read-contract") { _, context in
+            let object = try Self.object(context.requestBody)
+            guard object["kind"] as? String == "Evm" else { throw APIError.badRequest("kind must be Evm") }
+            guard let name = object["network"] as? String, case .evm? = NetworkCatalog.network(named: name)?.family else {
+                throw APIError.badRequest("network must be an EVM network")
+            }
+            guard let contract = object["contract"] as? String, contract.hasPrefix("0x"), contract.count == 42,
+                contract.dropFirst(2).allSatisfy(\.isHexDigit)
+            else {
+                throw APIError.badRequest("contract must be a 0x-prefixed 20-byte address")
+            }
+            guard let data = object["data"] as? String, data.hasPrefix("0x"), data.count >= 10, data.dropFirst(2).allSatisfy(\.isHexDigit) else {
+                throw APIError.badRequest("data must be 0x-prefixed hex calldata (a 4-byte selector at least)")
+            }
+            let digest = UserActionVerifier.sha256(Array("\(name)|\(contract.lowercased())|\(data.lowercased())".utf8))
+            return APIResponse(json: ["kind": "Evm", "data": "0x" + digest.map { String(format: "%02x", $0) }.joined()])
+        }
         api.post("/networks/:network/call-function") { _, context in
             let name = try Self.parameter(context, "network")
             guard case .evm? = NetworkCatalog.network(named: name)?.family else {

@@ -79,12 +79,14 @@ public final class DfnsSimulator: Sendable {
             .get("/wallets/:walletId/transfers", use: listTransfers)
             .get("/wallets/:walletId/transfers/:transferId", use: getTransfer)
         addWalletRoutes(to: api)
+        addWalletKeyRoutes(to: api)
         addKeyRoutes(to: api)
         addPolicyRoutes(to: api)
         addWebhookRoutes(to: api)
         addNetworkRoutes(to: api)
         addFeeSponsorRoutes(to: api)
         addAgreementRoutes(to: api)
+        addPermissionRoutes(to: api)
         addControlPlane(to: router)
         return router
     }
@@ -132,11 +134,25 @@ public final class DfnsSimulator: Sendable {
             guard let strings = value as? [String] else { throw .badRequest("tags must be an array of strings") }
             tags = strings
         }
+        if let delay = object["delayDelegation"], !(delay is Bool) { throw .badRequest("delayDelegation must be a boolean") }
+        if let validator = object["validatorId"], !(validator is String) { throw .badRequest("validatorId must be a string") }
         return APIResponse(
             json: try walletStore.createWallet(
                 principal: principal, network: network, name: object["name"] as? String,
-                externalId: object["externalId"] as? String, tags: tags
+                externalId: object["externalId"] as? String, tags: tags, reusing: try existingSigningKey(object["signingKey"], principal: principal)
             ))
+    }
+
+    /// The key a new wallet reuses (`signingKey.id`, dfns-sdk 1.0.4 `CreateWalletRequest.signing_key`): one made
+    /// through `/keys` or another wallet's; nil when the body asks for a new key.
+    private func existingSigningKey(_ value: Any?, principal: Principal) throws(APIError) -> SimulatedWallet.SigningKey? {
+        guard let value else { return nil }
+        guard let signingKey = value as? [String: Any] else { throw .badRequest("signingKey must be an object") }
+        guard let id = signingKey["id"] else { return nil }
+        guard let keyId = id as? String else { throw .badRequest("signingKey.id must be a string") }
+        let key = try Self.key(keyId, principal: principal, wallets: walletStore, documents: documents).json
+        return .init(
+            id: keyId, scheme: key["scheme"] as? String ?? "", curve: key["curve"] as? String ?? "", publicKey: key["publicKey"] as? String ?? "")
     }
 
     @Sendable private func getWallet(_ request: Request, context: Context) throws(APIError) -> APIResponse {

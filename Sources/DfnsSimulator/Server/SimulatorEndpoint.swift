@@ -28,11 +28,29 @@ public enum SimulatorEndpoint: String, Sendable, Hashable, CaseIterable, Codable
         case .put where Self.isTransferAction(parts, "abort"),
             .post where Self.isTransferAction(parts, "cancel") || Self.isTransferAction(parts, "speed-up"):
             self = .transferAction
-        // Signing is required on every write but these two (dfns-sdk 1.0.4: `requires_signature=False`).
-        case .post where parts.count == 3 && parts[0] == "networks" && parts[2] == "call-function": self = .read
-        case .post where parts.count == 4 && parts[0] == "wallets" && parts[2] == "canton" && parts[3] == "ledger-api": self = .read
+        // Signing is required on every write but those the official SDK sends unsigned.
+        case _ where Self.unsignedWrites.contains(where: { $0.method == method && Self.matches(parts, $0.path) }): self = .read
         default: self = .write
         }
+    }
+
+    /// The writes dfns-sdk 1.0.4 sends without a user action (`requires_signature=False`), and the TypeScript SDK's
+    /// `networks.readContract`: contract reads, the Canton ledger proxy, quotes, and the login and registration
+    /// flows that come before a user has a credential. Path segments in braces match any id.
+    static let unsignedWrites: [(method: HTTPRequest.Method, path: [Substring])] = [
+        (.post, "/networks/{network}/call-function"), (.post, "/networks/read-contract"), (.post, "/wallets/{walletId}/canton/ledger-api"),
+        (.post, "/swaps/quotes"), (.post, "/allocations/get-0fns-quote"), (.post, "/payins/quote"), (.post, "/payouts/quote"),
+        (.post, "/auth/credentials/init"), (.post, "/auth/credentials/code/init"), (.post, "/auth/credentials/code/verify"),
+        (.post, "/auth/login/init"), (.post, "/auth/login"), (.put, "/auth/logout"), (.post, "/auth/login/oidc/credentials"),
+        (.post, "/auth/login/oidc"), (.post, "/auth/login/oidc/init"), (.post, "/auth/login/code"), (.post, "/auth/login/social"),
+        (.post, "/auth/login/sso"), (.post, "/auth/login/sso/init"), (.post, "/auth/tokens"), (.post, "/auth/recover/user"),
+        (.post, "/auth/recover/user/init"), (.post, "/auth/recover/user/code"), (.post, "/auth/registration/init"),
+        (.post, "/auth/registration/social"), (.post, "/auth/registration"), (.post, "/auth/registration/enduser"),
+        (.put, "/auth/registration/code"),
+    ].map { (method: HTTPRequest.Method, path: String) in (method, path.split(separator: "/")) }
+
+    private static func matches(_ parts: [Substring], _ template: [Substring]) -> Bool {
+        parts.count == template.count && zip(parts, template).allSatisfy { $0 == $1 || $1.hasPrefix("{") }
     }
 
     private static func isTransferAction(_ parts: [Substring], _ action: String) -> Bool {

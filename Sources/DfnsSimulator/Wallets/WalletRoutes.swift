@@ -88,6 +88,7 @@ extension DfnsSimulator {
             }
             guard let name = object["name"] as? String, !name.isEmpty else { throw APIError.badRequest("name is required") }
             let tags = object["tags"] as? [String] ?? []
+            let keystoreId = try Self.optionalString(object, "keystoreId") ?? "ks-sim"
             // Made at once; Dfns works in the background and reports progress on the job.
             let id = documents.newId("bwj-")
             for index in 1...count {
@@ -98,7 +99,7 @@ extension DfnsSimulator {
             let now = SimulatedTransfer.format(Date())
             let job: [String: Any] = [
                 "id": id, "orgId": principal.orgId, "status": "Completed", "network": ["name": network], "namePrefix": name, "tags": tags,
-                "totalCount": count, "completedCount": count, "keystoreId": "ks-sim", "dateCreated": now, "dateUpdated": now, "dateCompleted": now,
+                "totalCount": count, "completedCount": count, "keystoreId": keystoreId, "dateCreated": now, "dateUpdated": now, "dateCompleted": now,
             ]
             documents.insert(.bulkJob, id: id, orgId: principal.orgId, json: job)
             return APIResponse(json: job)

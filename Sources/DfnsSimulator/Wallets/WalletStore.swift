@@ -47,20 +47,25 @@ final class WalletStore: Sendable {
 
     // MARK: Wallets
 
-    /// Creates a wallet. `foreign` ones stand for wallets another application of the organisation made (control
-    /// plane): they do not count as API creations, and `oddShape` gives them a shape this API version does not have.
+    /// Creates a wallet, on a new key or `reusing` an existing one of the scheme and curve the network signs with.
+    /// `foreign` ones stand for wallets another application of the organisation made (control plane): they do not
+    /// count as API creations, and `oddShape` gives them a shape this API version does not have.
     func createWallet(
         principal: Principal, network networkName: String, name: String?, externalId: String?, tags: [String],
-        foreign: Bool = false, oddShape: Bool = false
+        reusing existingKey: SimulatedWallet.SigningKey? = nil, foreign: Bool = false, oddShape: Bool = false
     ) throws(APIError) -> SimulatedWallet {
         guard let network = NetworkCatalog.network(named: networkName) else {
             throw APIError.badRequest("network \(networkName) is not supported")
+        }
+        let key = NetworkCatalog.key(of: network.family)
+        if let existingKey, (existingKey.scheme, existingKey.curve) != key {
+            throw APIError.badRequest(
+                "key \(existingKey.id) is \(existingKey.scheme)/\(existingKey.curve); \(networkName) signs with \(key.scheme)/\(key.curve)")
         }
         return try state.withLock { (state) throws(APIError) -> SimulatedWallet in
             if configuration.uniqueWalletExternalId, let externalId, let existing = state.walletByExternalId[externalId] {
                 throw APIError(409, "Conflicting wallet with same externalId", details: ["duplicate": ["id": existing, "externalId": externalId]])
             }
-            let key = NetworkCatalog.key(of: network.family)
             let wallet = SimulatedWallet(
                 id: state.generator.dfnsId("wa-"),
                 network: networkName,
@@ -68,10 +73,11 @@ final class WalletStore: Sendable {
                 name: name,
                 externalId: externalId,
                 tags: tags,
-                signingKey: .init(
-                    id: state.generator.dfnsId("key-"), scheme: key.scheme, curve: key.curve,
-                    publicKey: NetworkCatalog.publicKey(scheme: key.scheme, using: &state.generator)
-                ),
+                signingKey: existingKey
+                    ?? .init(
+                        id: state.generator.dfnsId("key-"), scheme: key.scheme, curve: key.curve,
+                        publicKey: NetworkCatalog.publicKey(scheme: key.scheme, using: &state.generator)
+                    ),
                 dateCreated: SimulatedTransfer.format(Date()),
                 orgId: principal.orgId,
                 oddShape: oddShape
