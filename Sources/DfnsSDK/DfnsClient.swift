@@ -50,7 +50,8 @@ public final class DfnsClient: Sendable {
     public func send<Response>(_ request: DfnsRequest<Response>) async throws -> Response {
         guard request.isSigned else { return try await delegated.send(request) }
         let response = try await signedWrite(
-            request.method, request.path, query: request.query, body: request.body, repeatable: request.isIdempotent, endpoint: request.endpoint)
+            request.method, request.path, query: request.query, body: request.body, repeatable: request.isIdempotent, endpoint: request.endpoint,
+            file: request.file)
         return try transport.decode(Response.self, from: response, written: true)
     }
 
@@ -138,7 +139,8 @@ public final class DfnsClient: Sendable {
 
     /// The query is sent, not signed: a user action signs the path alone (dfns-sdk 1.0.4 `HttpClient.request`).
     private func signedWrite(
-        _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: [UInt8]?, repeatable: Bool, endpoint: String? = nil
+        _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: [UInt8]?, repeatable: Bool, endpoint: String? = nil,
+        file: [UInt8]? = nil
     ) async throws -> [UInt8] {
         let origin = transport.configuration.appOrigin
         return try await transport.retrying { _ in
@@ -147,7 +149,7 @@ public final class DfnsClient: Sendable {
             let signed = try await UserActionSigning.sign(challenge, with: signer, origin: origin)
             let token = try await delegated.authorize(signed)
             do {
-                return try await transport.exchange(method, path, query: query, body: body, userAction: token, endpoint: endpoint)
+                return try await transport.exchange(method, path, query: query, body: body, userAction: token, endpoint: endpoint, file: file)
             } catch let error as DfnsError where !error.outcomeUnknown && [.transport, .timeout].contains(error.code) {
                 throw error  // The connection was never made: nothing was sent, a retry is safe.
             } catch {

@@ -35,8 +35,8 @@ public final class DfnsDelegatedClient: Sendable {
         guard request.method == .GET else {
             return try transport.decode(
                 Response.self,
-                from: try await transport.exchange(request.method, request.path, query: request.query, body: request.body, endpoint: request.endpoint)
-            )
+                from: try await transport.exchange(
+                    request.method, request.path, query: request.query, body: request.body, endpoint: request.endpoint, file: request.file))
         }
         return try await transport.retrying { _ in
             try transport.decode(
@@ -59,7 +59,8 @@ public final class DfnsDelegatedClient: Sendable {
     public func complete<Response>(_ request: DfnsRequest<Response>, signedChallenge: SignedChallenge) async throws -> Response {
         let token = try await authorize(signedChallenge)
         let body = try await transport.exchange(
-            request.method, request.path, query: request.query, body: request.body, userAction: token, endpoint: request.endpoint)
+            request.method, request.path, query: request.query, body: request.body, userAction: token, endpoint: request.endpoint,
+            file: request.file)
         return try transport.decode(Response.self, from: body, written: true)
     }
 

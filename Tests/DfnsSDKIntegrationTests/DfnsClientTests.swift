@@ -325,22 +325,22 @@ struct DfnsClientTests {
             #expect(aborted.status == .failed && aborted.reason?.contains("aborted") == true)
             #expect(try await client.getTransfer(walletId: wallet.id, transferId: pending.id).status == .failed)
 
-            // The payload and the body must agree: "" with no body, and nothing else.
+            // The payload and the body must agree as JSON, with "", "{}" and no body alike (dfns-api.md §2.5: dfns-sdk
+            // 1.0.4 signs "" for an empty object and sends `{}`).
             let delegated = sim.delegatedClient()
             let path = "/wallets/\(wallet.id)/transfers/\(pending.id)/abort"
-            let signedForBody = try await UserActionSigning.sign(
-                try await delegated.initUserAction(.PUT, path, body: Array("{}".utf8)), with: sim.signers[.p256]!
-            )
-            let bodyless = await #expect(throws: DfnsError.self) {
-                try await delegated.completeUserAction(.PUT, path, body: nil, signedChallenge: signedForBody)
-            }
-            #expect(bodyless?.code == .forbidden, "a user action signed for a body does not cover a request without one")
             let signedEmpty = try await UserActionSigning.sign(
                 try await delegated.abortTransferInit(walletId: wallet.id, transferId: pending.id), with: sim.signers[.p256]!)
-            let withBody = await #expect(throws: DfnsError.self) {
-                try await delegated.completeUserAction(.PUT, path, body: Array("{}".utf8), signedChallenge: signedEmpty)
+            let withMembers = await #expect(throws: DfnsError.self) {
+                try await delegated.completeUserAction(.PUT, path, body: Array(#"{"reason":"x"}"#.utf8), signedChallenge: signedEmpty)
             }
-            #expect(withBody?.code == .forbidden, "a user action signed with the payload \"\" does not cover a body")
+            #expect(withMembers?.code == .forbidden, "a user action signed with the payload \"\" does not cover a body with members")
+            let signedForEmptyObject = try await UserActionSigning.sign(
+                try await delegated.initUserAction(.PUT, path, body: Array("{}".utf8)), with: sim.signers[.p256]!)
+            let bodyless = await #expect(throws: DfnsError.self) {
+                try await delegated.completeUserAction(.PUT, path, body: nil, signedChallenge: signedForEmptyObject)
+            }
+            #expect(bodyless?.code == .validation, "signed for {}, sent without a body: accepted, and refused only as the transfer is no longer Executing")
         }
     }
 

@@ -13,6 +13,7 @@ import http.server
 import json
 import threading
 import time
+import urllib.error
 import urllib.request
 import warnings
 from datetime import datetime, timedelta, timezone
@@ -38,6 +39,29 @@ class Coverage:
     check: Callable
     stamp: int
     wallet_id: str
+
+    @staticmethod
+    def status_of(action):
+        """The HTTP status of the official SDK's error for `action()`, or None when it succeeded."""
+        try:
+            action()
+        except Exception as error:  # noqa: BLE001 - the SDK's error for Dfns's 4xx
+            return getattr(error, "status_code", repr(error)[:200])
+        return None
+
+    def refused(self, name, status, action):
+        """Checks that the simulator refuses `action()` with HTTP `status`, as Dfns does."""
+        seen = self.status_of(action)
+        self.check(name, seen == status, "it was accepted" if seen is None else f"answered {seen}")
+
+    def confirm(self, transfer_id):
+        """Approves a transfer a policy holds (the coverage simulator holds every one), then confirms it on chain."""
+        try:
+            self.control(f"approvals/{transfer_id}", {"approve": True})
+        except urllib.error.HTTPError as error:
+            if error.code != 404:  # 404: no approval to decide
+                raise
+        return self.control(f"transfers/{transfer_id}/advance", {"status": "Confirmed"})
 
 
 class Receiver(http.server.BaseHTTPRequestHandler):

@@ -53,6 +53,14 @@ public enum DfnsPermissions {
             query: try RequestPath.pageQuery(limit: limit, paginationToken: paginationToken), endpoint: "/permissions/{permissionId}/assignments")
     }
 
+    /// Deprecated by dfns-sdk 1.0.4 for ``listAssignments(permissionId:limit:paginationToken:)``: the same request.
+    @available(*, deprecated, renamed: "listAssignments(permissionId:limit:paginationToken:)")
+    public static func listPermissionAssignments(permissionId: String, limit: Int? = nil, paginationToken: String? = nil) throws -> DfnsRequest<
+        Page<JSONValue>
+    > {
+        try listAssignments(permissionId: permissionId, limit: limit, paginationToken: paginationToken)
+    }
+
     /// `POST /permissions/{permissionId}/assignments` (signed): Assign Permission.
     ///
     /// Assigns a permission (role) to an identity (user, PAT, service account or user group), granting it access to the

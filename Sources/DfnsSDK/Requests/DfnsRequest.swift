@@ -14,8 +14,12 @@ public struct DfnsRequest<Response: Decodable & Sendable>: Sendable {
     public let path: String
     /// The query items, percent-encoded when sent.
     public let query: [(String, String)]
-    /// The exact body bytes; nil sends none (a signed write then signs the payload `""`).
+    /// The exact body bytes; nil sends none (a signed write then signs the payload `""`). For an upload, the JSON
+    /// sent as the `data` part, which is what the user action signs.
     public let body: [UInt8]?
+    /// The file of an upload: the request is sent as `multipart/form-data` with the ``body`` as its `data` part and
+    /// these bytes as its `file` part, as dfns-sdk 1.0.4 `HttpClient.request(file=…)` does.
+    public let file: [UInt8]?
     /// True when the request needs a user action (`X-DFNS-USERACTION`), as the official SDKs' `requires_signature`.
     public let isSigned: Bool
     /// The route as the official SDKs name it, ids as parameters (`/fee-sponsors/{feeSponsorId}`): what
@@ -27,10 +31,11 @@ public struct DfnsRequest<Response: Decodable & Sendable>: Sendable {
 
     init(
         _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: [UInt8]? = nil,
-        signed: Bool, idempotent: Bool = false, endpoint: String? = nil
+        signed: Bool, idempotent: Bool = false, endpoint: String? = nil, file: [UInt8]? = nil
     ) {
         self.method = method
         self.path = path
+        self.file = file
         self.endpoint = endpoint ?? DfnsRequestEvent.template(of: path)
         self.query = query
         self.body = body
@@ -41,7 +46,7 @@ public struct DfnsRequest<Response: Decodable & Sendable>: Sendable {
     /// The same request, its answer read as `Other` — e.g. a page of raw JSON, to search entities this SDK version may
     /// not all be able to read as their model: `try DfnsWallets.listTransfers(walletId: id).decoding(as: Page<JSONValue>.self)`.
     public func decoding<Other>(as type: Other.Type) -> DfnsRequest<Other> {
-        DfnsRequest<Other>(method, path, query: query, body: body, signed: isSigned, idempotent: isIdempotent, endpoint: endpoint)
+        DfnsRequest<Other>(method, path, query: query, body: body, signed: isSigned, idempotent: isIdempotent, endpoint: endpoint, file: file)
     }
 
     /// A read: `GET`, unsigned. `endpoint`: the route's template, when the path's shape does not say it.
@@ -56,6 +61,14 @@ public struct DfnsRequest<Response: Decodable & Sendable>: Sendable {
         Self(
             method, path, query: query, body: json?.jsonBytes(), signed: true, idempotent: idempotent && json?["externalId"]?.stringValue != nil,
             endpoint: endpoint)
+    }
+
+    /// A signed upload: `json` with the file's SHA-256 as `fileChecksum` (lowercase hex, as dfns-sdk 1.0.4 adds it) is
+    /// the `data` part and what is signed, `file` the `file` part.
+    static func upload(_ method: HTTPMethod, _ path: String, json: JSONValue, file: [UInt8], endpoint: String) -> Self {
+        var data = json.objectValue ?? [:]
+        data["fileChecksum"] = .string(Digest.hex(Digest.sha256(file)))
+        return Self(method, path, body: JSONValue.object(data).jsonBytes(), signed: true, endpoint: endpoint, file: file)
     }
 
     /// An unsigned request with a JSON body or none (contract reads, the Canton ledger proxy, login and registration).

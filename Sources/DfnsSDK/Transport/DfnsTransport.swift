@@ -43,13 +43,15 @@ final class DfnsTransport: Sendable {
     ///   - query: query items, appended unsigned.
     ///   - userAction: the single-use `X-DFNS-USERACTION` token of a signed write.
     ///   - endpoint: the route's template for observers (``DfnsRequest/endpoint``); nil derives it from the path.
+    ///   - file: an upload's file: `body` and it are sent as the `data` and `file` parts of a `multipart/form-data` body.
     func exchange(
         _ method: HTTPMethod,
         _ path: String,
         query: [(String, String)] = [],
         body: [UInt8]? = nil,
         userAction: String? = nil,
-        endpoint: String? = nil
+        endpoint: String? = nil,
+        file: [UInt8]? = nil
     ) async throws -> [UInt8] {
         if let headerProblem { throw DfnsError(code: .validation, message: headerProblem) }
         try await limiter.acquire()
@@ -59,7 +61,13 @@ final class DfnsTransport: Sendable {
         request.method = method
         request.headers = headers
         if let userAction { request.headers.add(name: "X-DFNS-USERACTION", value: userAction) }
-        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        if let file {
+            let form = MultipartForm(data: body ?? Array("{}".utf8), file: file)
+            request.headers.replaceOrAdd(name: "Content-Type", value: form.contentType)
+            request.body = .bytes(ByteBuffer(bytes: form.bytes))
+        } else if let body {
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
 
         if isWrite { DfnsWriteRecord.current?.markSent() }
         let started = ContinuousClock.now

@@ -111,9 +111,9 @@ final class UserActionStore: Sendable {
     }
 
     private func payloadMatches(_ payload: String, _ body: [UInt8]) -> Bool {
-        // A request without a body is signed with the payload "" (dfns-sdk 1.0.4 `_get_user_action_token`, dfns-sdk-go
-        // `createUserActionChallenge`), and only such a request matches it.
-        if payload.isEmpty || body.isEmpty { return payload.isEmpty && body.isEmpty }
+        // Compared as JSON, with "", "{}" and no body alike (dfns-api.md §2.5): a request without a body is signed with
+        // the payload "" (dfns-sdk 1.0.4 `_get_user_action_token`, dfns-sdk-go `createUserActionChallenge`), and
+        // dfns-sdk 1.0.4 also signs "" for an empty object it then sends as `{}`.
         if configuration.strictPayloadMatch { return Array(payload.utf8) == body }
         guard let signed = SimulatorJSON.canonical(Array(payload.utf8)), let sent = SimulatorJSON.canonical(body) else {
             return false

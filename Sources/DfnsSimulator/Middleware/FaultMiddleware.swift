@@ -20,6 +20,11 @@ struct FaultMiddleware: RouterMiddleware {
         } catch {
             throw APIError(413, "request body too large or unreadable")
         }
+        // An upload's JSON is its data part: what the user action signed and the route reads.
+        if let upload = try MultipartUpload.parse(contentType: request.headers[.contentType], body: context.requestBody) {
+            context.requestBody = upload.data
+            context.uploadedFile = upload.file
+        }
         return try await Self.run(faults, request, context, next)
     }
 

@@ -86,6 +86,13 @@ public final class DfnsSimulator: Sendable {
         addNetworkRoutes(to: api)
         addFeeSponsorRoutes(to: api)
         addAgreementRoutes(to: api)
+        addVaultRoutes(to: api)
+        addExchangeRoutes(to: api)
+        addPayinRoutes(to: api)
+        addSwapRoutes(to: api)
+        addAllocationRoutes(to: api)
+        addPayoutRoutes(to: api)
+        addAddressWatchRoutes(to: api)
         addPermissionRoutes(to: api)
         addControlPlane(to: router)
         return router

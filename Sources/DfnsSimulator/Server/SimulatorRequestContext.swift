@@ -10,6 +10,8 @@ public struct SimulatorRequestContext: RequestContext {
     var principal: Principal?
     /// The request body, read once by ``FaultMiddleware`` (a user action signs it, the handler reads it).
     var requestBody: [UInt8] = []
+    /// The `file` part of an upload (``MultipartUpload``); its `data` part is ``requestBody``.
+    var uploadedFile: [UInt8]?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
