@@ -328,29 +328,37 @@ extension DfnsSimulator {
                 ).json)
         }
         api.post("/vaults/:vaultId/quarantines/:quarantineId/release") { [documents] _, context in
-            let principal = try context.caller()
-            let reason = try Self.optionalString(Self.object(context.requestBody.isEmpty ? Array("{}".utf8) : context.requestBody), "reason")
-            let vault = try Self.vault(documents, context)
-            let vaultId = vault["id"] as? String ?? ""
-            let now = SimulatedTransfer.format(Date())
-            let quarantine = try documents.update(
-                .vaultQuarantine, Self.parameter(context, "quarantineId"), orgId: principal.orgId, parent: vaultId, what: "quarantine"
-            ) { quarantine throws(APIError) in
-                guard quarantine["dateReleased"] == nil else { throw APIError.badRequest("quarantine \(quarantine["id"] ?? "") is already released") }
-                quarantine["dateReleased"] = now
-            }
-            var release: [String: Any] = [
-                "id": documents.newId("vqr-"), "vaultId": vaultId, "quarantineId": quarantine["id"] ?? "", "network": quarantine["network"] ?? "",
-                "transactionHash": quarantine["transactionHash"] ?? "", "kytResult": quarantine["kytResult"] ?? [:],
-                "requester": ["userId": principal.userId, "tokenId": principal.tokenId], "status": "Executed", "dateCreated": now,
-            ]
-            release["reason"] = reason
-            documents.insert(.vaultRelease, id: release["id"] as? String ?? "", orgId: principal.orgId, parent: vaultId, json: release)
-            return APIResponse(json: release)
+            APIResponse(json: try Self.releaseQuarantine(documents, context))
+        }
+        // dfns-sdk-go's `Unquarantine` (the Python SDK has only the POST above): the same release, answered `{status}`.
+        api.delete("/vaults/:vaultId/quarantines/:quarantineId") { [documents] _, context in
+            APIResponse(json: ["status": try Self.releaseQuarantine(documents, context)["status"] ?? "Executed"])
         }
     }
 
     // MARK: Helpers
+
+    /// Releases the quarantine named in the path into the available balance, once; the release record.
+    private static func releaseQuarantine(_ documents: DocumentStore, _ context: SimulatorRequestContext) throws(APIError) -> [String: Any] {
+        let principal = try context.caller()
+        let reason = try optionalString(object(context.requestBody.isEmpty ? Array("{}".utf8) : context.requestBody), "reason")
+        let vaultId = try vault(documents, context)["id"] as? String ?? ""
+        let now = SimulatedTransfer.format(Date())
+        let quarantine = try documents.update(
+            .vaultQuarantine, parameter(context, "quarantineId"), orgId: principal.orgId, parent: vaultId, what: "quarantine"
+        ) { quarantine throws(APIError) in
+            guard quarantine["dateReleased"] == nil else { throw APIError.badRequest("quarantine \(quarantine["id"] ?? "") is already released") }
+            quarantine["dateReleased"] = now
+        }
+        var release: [String: Any] = [
+            "id": documents.newId("vqr-"), "vaultId": vaultId, "quarantineId": quarantine["id"] ?? "", "network": quarantine["network"] ?? "",
+            "transactionHash": quarantine["transactionHash"] ?? "", "kytResult": quarantine["kytResult"] ?? [:],
+            "requester": ["userId": principal.userId, "tokenId": principal.tokenId], "status": "Executed", "dateCreated": now,
+        ]
+        release["reason"] = reason
+        documents.insert(.vaultRelease, id: release["id"] as? String ?? "", orgId: principal.orgId, parent: vaultId, json: release)
+        return release
+    }
 
     /// The caller's vault named in the path; 404 otherwise.
     private static func vault(_ documents: DocumentStore, _ context: SimulatorRequestContext) throws(APIError) -> [String: Any] {

@@ -1,15 +1,17 @@
 import DfnsSDK
 import DfnsSimulator
+import DfnsTestSupport
 import Testing
 
 extension APICoverageTests {
-    /// What the TypeScript SDK has beyond the Python SDK in the clients DfnsSDK covers whole: the wallet-level key
-    /// methods (delegate, export, signatures) and `networks.readContract`.
-    @Test("the TypeScript SDK's wallet-level key methods and networks.readContract")
-    func typeScriptExtras() async throws {
-        var configuration = SimulatorConfiguration(transferStep: .milliseconds(100))
+    /// What the TypeScript and Go SDKs have beyond the Python SDK in the clients DfnsSDK covers whole (ops/conformance/
+    /// other_sdks.py lists them): the TypeScript SDK's wallet-level key methods (delegate, export, signatures) and
+    /// `networks.readContract`, and the Go SDK's `vaults.Unquarantine`.
+    @Test("the TypeScript and Go SDKs' methods the Python SDK lacks")
+    func beyondPython() async throws {
+        var configuration = SimulatorConfiguration(transferStep: .seconds(60))
         configuration.keyExportEnabled = true
-        try await withClient(configuration) { _, client, _ in
+        try await withClient(configuration) { sim, client, _ in
             let wallet = try await client.createWallet(CreateWalletRequest(network: "EthereumSepolia"))
             let keyId = try #require(wallet.signingKey?.id)
             let body: JSONValue = ["kind": "Hash", "hash": .string("0x" + String(repeating: "1f", count: 32)), "externalId": "ts-sig"]
@@ -40,6 +42,19 @@ extension APICoverageTests {
                 try await client.send(DfnsNetworks.readContract(network: "Solana", contract: contract, data: "0x70a08231"))
             }
             #expect(notEvm?.httpStatus == 400)
+
+            // A deposit of two coins into a vault is quarantined; Go's unquarantine releases it.
+            let vault = try #require(try await client.send(DfnsVaults.createVault(name: "go"))["id"]?.stringValue)
+            let address = try await client.send(DfnsVaults.createVaultAddress(vaultId: vault, network: "EthereumSepolia"))
+            let deposit = try await client.send(
+                DfnsWallets.transferAsset(
+                    walletId: wallet.id, .native(to: try #require(address["address"]?.stringValue), amount: "2000000000000000000")))
+            _ = try await sim.control(post: "transfers/\(deposit.id)/advance", ["status": "Confirmed"])
+            let quarantine = try #require(try await client.send(DfnsVaults.listVaultQuarantines(vaultId: vault)).items.first?["id"]?.stringValue)
+            #expect(
+                try await client.send(DfnsVaults.unquarantine(vaultId: vault, quarantineId: quarantine, reason: "reviewed")) == ["status": "Executed"]
+            )
+            #expect(try await client.send(DfnsVaults.getVaultQuarantine(vaultId: vault, quarantineId: quarantine))["dateReleased"] != nil)
         }
     }
 }
