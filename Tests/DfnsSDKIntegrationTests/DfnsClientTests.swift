@@ -340,7 +340,9 @@ struct DfnsClientTests {
             let bodyless = await #expect(throws: DfnsError.self) {
                 try await delegated.completeUserAction(.PUT, path, body: nil, signedChallenge: signedForEmptyObject)
             }
-            #expect(bodyless?.code == .validation, "signed for {}, sent without a body: accepted, and refused only as the transfer is no longer Executing")
+            #expect(
+                bodyless?.code == .validation, "signed for {}, sent without a body: accepted, and refused only as the transfer is no longer Executing"
+            )
         }
     }
 

@@ -163,7 +163,9 @@ class Method:
         self.paginated = self.query is not None and any(field.wire == "paginationToken" for field in self.query)
         response = re.match(r"T\.(\w+)", ast.unparse(node.returns) if node.returns else "")
         response_fields = types.get(response.group(1), []) if response else []
-        self.page = self.paginated or {field.wire for field in response_fields} >= {"items", "nextPageToken"}
+        # A page is what answers one (`items`), not what takes a page token: dfns-sdk 1.0.4 `get_stakes` takes `limit` and
+        # `paginationToken` and answers the stake itself.
+        self.page = "items" in {field.wire for field in response_fields} if response_fields else self.paginated
 
     def arguments(self):
         """(declaration, is optional) of every Swift argument, in order: path, required body, query, optional body."""

@@ -54,6 +54,16 @@ class Coverage:
         seen = self.status_of(action)
         self.check(name, seen == status, "it was accepted" if seen is None else f"answered {seen}")
 
+    def approve_newest(self, wallet_id, seen):
+        """Approves the wallet's first transaction not in `seen` (the one an action just created, which the coverage
+        simulator's policy holds), adds it to `seen` and answers it."""
+        for transaction in self.client.wallets.list_transactions(wallet_id)["items"]:
+            if transaction["id"] not in seen:
+                seen.add(transaction["id"])
+                self.client.policies.create_approval_decision(transaction["approvalId"], {"value": "Approved"})
+                return transaction
+        return {"id": "tx-missing"}
+
     def confirm(self, transfer_id):
         """Approves a transfer a policy holds (the coverage simulator holds every one), then confirms it on chain."""
         try:

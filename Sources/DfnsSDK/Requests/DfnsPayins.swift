@@ -92,7 +92,7 @@ public enum DfnsPayins {
     ///
     /// - Parameters:
     ///   - provider: Dfns's values in dfns-sdk 1.0.4: `CircleMint`, `Borderless`.
-    public static func listPayinAccounts(provider: String) throws -> DfnsRequest<JSONValue> {
+    public static func listPayinAccounts(provider: String) throws -> DfnsRequest<Page<JSONValue>> {
         .read("/payins/accounts", query: RequestPath.queryItems(["provider": provider]), endpoint: "/payins/accounts")
     }
 
@@ -103,7 +103,7 @@ public enum DfnsPayins {
     ///
     /// - Parameters:
     ///   - provider: Dfns's values in dfns-sdk 1.0.4: `CircleMint`, `Borderless`.
-    public static func listPayinBalances(provider: String) throws -> DfnsRequest<JSONValue> {
+    public static func listPayinBalances(provider: String) throws -> DfnsRequest<Page<JSONValue>> {
         .read("/payins/balances", query: RequestPath.queryItems(["provider": provider]), endpoint: "/payins/balances")
     }
 

@@ -126,7 +126,7 @@ public enum DfnsVaults {
     /// `GET /vaults/{vaultId}/assets`: List Vault Assets.
     ///
     /// Lists a vault's assets with balances (available/quarantined/locked) and USD valuation.
-    public static func listVaultAssets(vaultId: String, showUnverified: Bool? = nil, network: String? = nil) throws -> DfnsRequest<JSONValue> {
+    public static func listVaultAssets(vaultId: String, showUnverified: Bool? = nil, network: String? = nil) throws -> DfnsRequest<Page<JSONValue>> {
         .read(
             "/vaults/\(try RequestPath.segment(vaultId, "vaultId"))/assets",
             query: RequestPath.queryItems(["showUnverified": showUnverified.map { String($0) }, "network": network]),

@@ -13,7 +13,8 @@ extension APICoverageTests {
                 ["kind": "Erc20", "contract": .string(contract), "amount": .string(amount)]
             }
             func confirmNewest() async throws {
-                let transaction = try #require(try await client.send(DfnsWallets.listTransactions(walletId: wallet.id)).items.last)
+                let transactions = try await client.send(DfnsWallets.listTransactions(walletId: wallet.id)).items
+                let transaction = try #require(transactions.last)
                 _ = try await sim.control(post: "transfers/\(transaction.id)/advance", ["status": "Confirmed"])
             }
 

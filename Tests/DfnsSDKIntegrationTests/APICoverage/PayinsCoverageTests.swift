@@ -40,11 +40,11 @@ extension APICoverageTests {
             #expect(read["status"] == "Completed" && read["data"]?["transactionHash"]?.stringValue?.hasPrefix("0x") == true)
             #expect(
                 try await client.send(DfnsPayins.listPayins(walletId: wallet.id, status: ["Completed"])).items.map { $0["id"] } == [.string(payinId)])
-            let balances = try await client.send(DfnsPayins.listPayinBalances(provider: "CircleMint"))["items"]?.arrayValue ?? []
+            let balances = try await client.send(DfnsPayins.listPayinBalances(provider: "CircleMint")).items
             #expect(balances.map { [$0["currency"], $0["amount"]] } == [["EUR", "1000000.00"], ["USD", "999990.00"]])
 
             #expect(
-                try await client.send(DfnsPayins.listPayinAccounts(provider: "CircleMint"))["items"]?.arrayValue?.first?["accountId"]
+                try await client.send(DfnsPayins.listPayinAccounts(provider: "CircleMint")).items.first?["accountId"]
                     == "acct-circlemint")
             let account = try await client.send(
                 DfnsPayins.registerPayinAccountAsset(body: [

@@ -77,7 +77,7 @@ extension APICoverageTests {
             let assets = try await client.send(DfnsVaults.listVaultAssets(vaultId: vaultId, network: "EthereumSepolia"))
             let left = 5 * eth / 2 - 7 * eth / 10 - eth / 10 - 2 * fee
             #expect(
-                assets["items"]?.arrayValue?.map { [$0["tid"], $0["availableBalance"], $0["lockedBalance"]] } == [
+                assets.items.map { [$0["tid"], $0["availableBalance"], $0["lockedBalance"]] } == [
                     ["native:eth", .string("\(left)"), "0"]
                 ])
             let history = try await client.send(DfnsVaults.listVaultHistory(vaultId: vaultId, kind: "OutgoingTransfer")).items

@@ -15,12 +15,7 @@ def run(context):
 
     def approve_next():
         """Approves the wallet's newest transaction (the one an action created) and answers it."""
-        for transaction in client.wallets.list_transactions(wallet)["items"]:
-            if transaction["id"] not in seen:
-                seen.add(transaction["id"])
-                client.policies.create_approval_decision(transaction["approvalId"], {"value": "Approved"})
-                return transaction
-        return {"id": "tx-missing"}
+        return context.approve_newest(wallet, seen)
 
     usdc = lambda amount: {"kind": "Erc20", "contract": USDC, "amount": amount}
     ofns = lambda amount: {"kind": "Erc20", "contract": OFNS, "amount": amount}
