@@ -30,6 +30,24 @@ struct APIValidationTests {
         }
     }
 
+    /// The generated catalogs check what they can the same way, naming the argument.
+    @Test("the generated catalogs refuse an id that is not one and a page size out of range, naming the argument")
+    func refusedByGeneratedCatalogs() {
+        let cases: [(String, () throws -> Void)] = [
+            ("feeSponsorId", { _ = try DfnsFeeSponsors.getFeeSponsor(feeSponsorId: "fs-1/../../wallets") }),
+            ("permissionId", { _ = try DfnsPermissions.revokePermission(permissionId: "", assignmentId: "as-1") }),
+            ("assignmentId", { _ = try DfnsPermissions.revokePermission(permissionId: "pm-1", assignmentId: "as 1") }),
+            ("storeId", { _ = try DfnsSigners.submitGenesisOutput(storeId: "ks-1?x=1", outputJson: [:], file: [1]) }),
+            ("limit", { _ = try DfnsVaults.listVaults(limit: 0) }),
+            ("limit", { _ = try DfnsStaking.listStakes(limit: 501) }),
+            ("body", { _ = try DfnsStaking.createStake(body: ["walletId": "wa-1"]) }),
+        ]
+        for (argument, build) in cases {
+            let error = #expect(throws: DfnsError.self) { try build() }
+            #expect(error?.code == .validation && error?.message.contains(argument) == true, "\(error?.message ?? "nothing thrown")")
+        }
+    }
+
     @Test("requests say what they are: signed, idempotent, bodyless")
     func requestShape() throws {
         #expect(try DfnsWallets.transferAsset(walletId: "wa-1", .native(to: "0x1", amount: "1", externalId: "t-1")).isIdempotent)

@@ -129,6 +129,10 @@ class Method:
         self.domain = domain
         self.name = camel(node.name)
         docstring = ast.get_docstring(node) or ""
+        # The Python docstring's `Args:` descriptions: the path parameters' are worth keeping.
+        args_block = docstring.split("Args:", 1)[1].split("Returns:", 1)[0] if "Args:" in docstring else ""
+        self.args_docs = {match.group(1): " ".join(match.group(2).split()).rstrip(".") + "."
+                          for match in re.finditer(r"^\s*(\w+): (.+)$", args_block, re.M)}
         paragraphs = [part.strip() for part in docstring.split("\n\n")]
         self.summary = paragraphs[0].rstrip(".") if paragraphs else ""
         self.description = " ".join(paragraphs[1].split()) if len(paragraphs) > 1 and not paragraphs[1].startswith("Args:") else ""
@@ -181,6 +185,22 @@ class Method:
         declarations += [f"{field.argument}: {field.swift_type}? = nil" for field in body if not field.required]
         return declarations
 
+    def parameter_docs(self):
+        """(Swift argument, what it is) for every argument, in the order of ``arguments()``."""
+        docs = [(camel(python), self.args_docs.get(python, f"The `{wire}` of the path.")) for wire, python in self.path_params]
+        body = self.body or []
+        docs += [(field.wire, field_doc(field, "The request body's", self.domain)) for field in body if field.required]
+        if self.raw_body:
+            docs.append(("body", "The request body, a JSON object."))
+        if self.upload:
+            docs.append(("file", "The file to upload; its SHA-256 is sent as `fileChecksum`."))
+        for field in self.query_fields():
+            docs.append((field.wire, {"limit": "The page size, 1 to 500 (Dfns's default 50).",
+                                      "paginationToken": "The `nextPageToken` of the previous page."}.get(field.wire)
+                         or field_doc(field, "The query's", self.domain)))
+        docs += [(field.wire, field_doc(field, "The request body's", self.domain)) for field in body if not field.required]
+        return docs
+
     def query_fields(self):
         fields = [field for field in (self.query or []) if field.wire not in ("limit", "paginationToken")]
         if self.paginated:
@@ -195,15 +215,12 @@ class Method:
         if self.description:
             lines.append("    ///")
             lines += ["    /// " + line for line in wrap(self.description.rstrip(".") + ".", 112)]
-        choices = [field for field in (self.body or []) + self.query_fields() if getattr(field, "values", None)]
-        if choices:
+        # Where a field has Dfns's list of values, every parameter is documented (DocC wants all or none).
+        if any(getattr(field, "values", None) for field in (self.body or []) + self.query_fields()):
             lines.append("    ///")
             lines.append("    /// - Parameters:")
-            for field in choices:
-                shown = ", ".join(f"`{value}`" for value in field.values[:12])
-                more = f" and {len(field.values) - 12} more (dfns-sdk's `{self.domain}/types.py`)" if len(field.values) > 12 else ""
-                text = f"{field.wire}: Dfns's values in dfns-sdk {VERSION}: {shown}{more}."
-                lines += ["    ///" + ("   - " if index == 0 else "     ") + line for index, line in enumerate(wrap(text, 106))]
+            for name, text in self.parameter_docs():
+                lines += ["    ///" + ("   - " if index == 0 else "     ") + line for index, line in enumerate(wrap(f"{name}: {text}", 106))]
         signature = f"    public static func {self.name}({', '.join(self.arguments())}) throws -> DfnsRequest<{answer}> {{"
         lines.append(signature)
         path = self.path
@@ -248,6 +265,17 @@ class Method:
                 (f", filters: RequestPath.present([{items}])" if filters else "") + ")"
         items = ", ".join(f'"{field.wire}": {value(field)}' for field in fields)
         return f"RequestPath.queryItems([{items}])"
+
+
+def field_doc(field, where, domain):
+    """What a body or query field is, with Dfns's values when the official types list them."""
+    text = f"{where} `{field.wire}`."
+    values = list(dict.fromkeys(getattr(field, "values", None) or []))
+    if values:
+        shown = ", ".join(f"`{value}`" for value in values[:12])
+        more = f" and {len(values) - 12} more (dfns-sdk's `{domain}/types.py`)" if len(values) > 12 else ""
+        text += f" Dfns's values in dfns-sdk {VERSION}: {shown}{more}."
+    return text
 
 
 class PageField:

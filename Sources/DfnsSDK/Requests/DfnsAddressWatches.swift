@@ -51,7 +51,8 @@ public enum DfnsAddressWatches {
     /// moment the watch is created.
     ///
     /// - Parameters:
-    ///   - netWorth: Dfns's values in dfns-sdk 1.0.4: `true`.
+    ///   - addressWatchId: The address watch to retrieve the assets of.
+    ///   - netWorth: The query's `netWorth`. Dfns's values in dfns-sdk 1.0.4: `true`.
     public static func getAddressWatchAssets(addressWatchId: String, netWorth: String? = nil) throws -> DfnsRequest<JSONValue> {
         .read(
             "/address-watches/\(try RequestPath.segment(addressWatchId, "addressWatchId"))/assets",
@@ -76,10 +77,15 @@ public enum DfnsAddressWatches {
     /// Retrieves the list of indexed on chain activities for the specified address watch.
     ///
     /// - Parameters:
-    ///   - direction: Dfns's values in dfns-sdk 1.0.4: `In`, `Out`.
-    ///   - kind: Dfns's values in dfns-sdk 1.0.4: `NativeTransfer`, `Aip21Transfer`, `AsaTransfer`, `AssetTransfer`,
-    ///     `Cip56Transfer`, `Cis2Transfer`, `Cis7Transfer`, `CoinTransfer`, `Erc20Transfer`, `Erc721Transfer`,
-    ///     `Erc7984Transfer`, `HederaErc20Transfer` and 16 more (dfns-sdk's `address_watches/types.py`).
+    ///   - addressWatchId: Address watch you want to get the history from.
+    ///   - limit: The page size, 1 to 500 (Dfns's default 50).
+    ///   - paginationToken: The `nextPageToken` of the previous page.
+    ///   - direction: The query's `direction`. Dfns's values in dfns-sdk 1.0.4: `In`, `Out`.
+    ///   - kind: The query's `kind`. Dfns's values in dfns-sdk 1.0.4: `NativeTransfer`, `Aip21Transfer`,
+    ///     `AsaTransfer`, `AssetTransfer`, `Cip56Transfer`, `Cis2Transfer`, `Cis7Transfer`, `CoinTransfer`,
+    ///     `Erc20Transfer`, `Erc721Transfer`, `Erc7984Transfer`, `HederaErc20Transfer` and 16 more (dfns-sdk's
+    ///     `address_watches/types.py`).
+    ///   - contract: The query's `contract`.
     public static func getAddressWatchHistory(
         addressWatchId: String, limit: Int? = nil, paginationToken: String? = nil, direction: String? = nil, kind: String? = nil,
         contract: String? = nil

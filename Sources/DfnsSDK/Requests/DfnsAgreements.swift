@@ -9,8 +9,8 @@ public enum DfnsAgreements {
     /// Get the latest unaccepted agreement for a specific agreement type.
     ///
     /// - Parameters:
-    ///   - agreementType: Dfns's values in dfns-sdk 1.0.4: `PrivacyPolicy`, `TermsAndConditions`,
-    ///     `UniswapTermsOfService`, `UniswapPrivacyPolicy`.
+    ///   - agreementType: The query's `agreementType`. Dfns's values in dfns-sdk 1.0.4: `PrivacyPolicy`,
+    ///     `TermsAndConditions`, `UniswapTermsOfService`, `UniswapPrivacyPolicy`.
     public static func getLatestUnacceptedAgreement(agreementType: String) throws -> DfnsRequest<JSONValue> {
         .read(
             "/agreements/latest-unaccepted", query: RequestPath.queryItems(["agreementType": agreementType]),

@@ -9,8 +9,11 @@ public enum DfnsAllocations {
     /// Get a price quote for a 0fns deposit or withdrawal at the current market rate.
     ///
     /// - Parameters:
-    ///   - protocol: Dfns's values in dfns-sdk 1.0.4: `0fns`.
-    ///   - kind: Dfns's values in dfns-sdk 1.0.4: `Deposit`, `Withdraw`.
+    ///   - walletId: The request body's `walletId`.
+    ///   - protocol: The request body's `protocol`. Dfns's values in dfns-sdk 1.0.4: `0fns`.
+    ///   - kind: The request body's `kind`. Dfns's values in dfns-sdk 1.0.4: `Deposit`, `Withdraw`.
+    ///   - sourceAsset: The request body's `sourceAsset`.
+    ///   - targetAsset: The request body's `targetAsset`.
     public static func createAllocationQuote(walletId: String, `protocol`: String, kind: String, sourceAsset: JSONValue, targetAsset: JSONValue)
         throws -> DfnsRequest<JSONValue>
     {

@@ -30,7 +30,11 @@ public enum DfnsExchanges {
     /// Link your organization with a cryptocurrency exchange.
     ///
     /// - Parameters:
-    ///   - kind: Dfns's values in dfns-sdk 1.0.4: `Binance`, `Kraken`, `CoinbaseApp`, `CoinbasePrime`.
+    ///   - kind: The request body's `kind`. Dfns's values in dfns-sdk 1.0.4: `Binance`, `Kraken`, `CoinbaseApp`,
+    ///     `CoinbasePrime`.
+    ///   - readConfiguration: The request body's `readConfiguration`.
+    ///   - writeConfiguration: The request body's `writeConfiguration`.
+    ///   - name: The request body's `name`.
     public static func createExchange(kind: String, readConfiguration: JSONValue, writeConfiguration: JSONValue, name: String? = nil) throws
         -> DfnsRequest<JSONValue>
     {

@@ -9,8 +9,11 @@ public enum DfnsPayins {
     /// List payins with optional filtering and pagination.
     ///
     /// - Parameters:
-    ///   - status: Dfns's values in dfns-sdk 1.0.4: `Processing`, `Completed`, `Failed`.
-    ///   - provider: Dfns's values in dfns-sdk 1.0.4: `CircleMint`, `Borderless`.
+    ///   - limit: The page size, 1 to 500 (Dfns's default 50).
+    ///   - paginationToken: The `nextPageToken` of the previous page.
+    ///   - walletId: The query's `walletId`.
+    ///   - status: The query's `status`. Dfns's values in dfns-sdk 1.0.4: `Processing`, `Completed`, `Failed`.
+    ///   - provider: The query's `provider`. Dfns's values in dfns-sdk 1.0.4: `CircleMint`, `Borderless`.
     public static func listPayins(
         limit: Int? = nil, paginationToken: String? = nil, walletId: String? = nil, status: [String]? = nil, provider: [String]? = nil
     ) throws -> DfnsRequest<Page<JSONValue>> {
@@ -48,8 +51,9 @@ public enum DfnsPayins {
     /// Check whether a wallet's address is registered (and approved) as an payin recipient with the provider.
     ///
     /// - Parameters:
-    ///   - provider: Dfns's values in dfns-sdk 1.0.4: `CircleMint`, `Borderless`.
-    ///   - currency: Dfns's values in dfns-sdk 1.0.4: `USD`, `EUR`.
+    ///   - provider: The query's `provider`. Dfns's values in dfns-sdk 1.0.4: `CircleMint`, `Borderless`.
+    ///   - walletId: The query's `walletId`.
+    ///   - currency: The query's `currency`. Dfns's values in dfns-sdk 1.0.4: `USD`, `EUR`.
     public static func getPayinRecipient(provider: String, walletId: String, currency: String) throws -> DfnsRequest<JSONValue> {
         .read(
             "/payins/recipients", query: RequestPath.queryItems(["provider": provider, "walletId": walletId, "currency": currency]),
@@ -91,7 +95,7 @@ public enum DfnsPayins {
     /// delivers to — and a payout is funded from — a wallet whose address is registered on the account.
     ///
     /// - Parameters:
-    ///   - provider: Dfns's values in dfns-sdk 1.0.4: `CircleMint`, `Borderless`.
+    ///   - provider: The query's `provider`. Dfns's values in dfns-sdk 1.0.4: `CircleMint`, `Borderless`.
     public static func listPayinAccounts(provider: String) throws -> DfnsRequest<Page<JSONValue>> {
         .read("/payins/accounts", query: RequestPath.queryItems(["provider": provider]), endpoint: "/payins/accounts")
     }
@@ -102,7 +106,7 @@ public enum DfnsPayins {
     /// deliver on-chain.
     ///
     /// - Parameters:
-    ///   - provider: Dfns's values in dfns-sdk 1.0.4: `CircleMint`, `Borderless`.
+    ///   - provider: The query's `provider`. Dfns's values in dfns-sdk 1.0.4: `CircleMint`, `Borderless`.
     public static func listPayinBalances(provider: String) throws -> DfnsRequest<Page<JSONValue>> {
         .read("/payins/balances", query: RequestPath.queryItems(["provider": provider]), endpoint: "/payins/balances")
     }
@@ -113,7 +117,7 @@ public enum DfnsPayins {
     /// combinations — as covered by the active provider institutions.
     ///
     /// - Parameters:
-    ///   - provider: Dfns's values in dfns-sdk 1.0.4: `CircleMint`, `Borderless`.
+    ///   - provider: The query's `provider`. Dfns's values in dfns-sdk 1.0.4: `CircleMint`, `Borderless`.
     public static func listPayinOptions(provider: String) throws -> DfnsRequest<JSONValue> {
         .read("/payins/options", query: RequestPath.queryItems(["provider": provider]), endpoint: "/payins/options")
     }

@@ -9,9 +9,12 @@ public enum DfnsPayouts {
     /// List payouts with optional filtering and pagination.
     ///
     /// - Parameters:
-    ///   - status: Dfns's values in dfns-sdk 1.0.4: `Processing`, `Completed`, `Failed`, `Rejected`, `Expired`,
-    ///     `Canceled`.
-    ///   - provider: Dfns's values in dfns-sdk 1.0.4: `Borderless`, `CircleMint`.
+    ///   - limit: The page size, 1 to 500 (Dfns's default 50).
+    ///   - paginationToken: The `nextPageToken` of the previous page.
+    ///   - walletId: The query's `walletId`.
+    ///   - status: The query's `status`. Dfns's values in dfns-sdk 1.0.4: `Processing`, `Completed`, `Failed`,
+    ///     `Rejected`, `Expired`, `Canceled`.
+    ///   - provider: The query's `provider`. Dfns's values in dfns-sdk 1.0.4: `Borderless`, `CircleMint`.
     public static func listPayouts(
         limit: Int? = nil, paginationToken: String? = nil, walletId: String? = nil, status: [String]? = nil, provider: [String]? = nil
     ) throws -> DfnsRequest<Page<JSONValue>> {

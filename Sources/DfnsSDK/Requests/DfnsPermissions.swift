@@ -25,10 +25,13 @@ public enum DfnsPermissions {
     /// Updates the name or operations of an existing permission (role).
     ///
     /// - Parameters:
-    ///   - operations: Dfns's values in dfns-sdk 1.0.4: `Auth:Logs:Read`, `Auth:Users:Create`, `Auth:Users:Read`,
-    ///     `Auth:Users:Update`, `Auth:Users:Activate`, `Auth:Users:Deactivate`, `Auth:Users:Delete`,
-    ///     `Auth:UserGroups:Create`, `Auth:UserGroups:Read`, `Auth:UserGroups:Update`, `Auth:UserGroups:Delete`,
-    ///     `Auth:UserGroups:Members:Read` and 158 more (dfns-sdk's `permissions/types.py`).
+    ///   - permissionId: ID of the permission (also referred to as "role" in the dashboard).
+    ///   - name: The request body's `name`.
+    ///   - operations: The request body's `operations`. Dfns's values in dfns-sdk 1.0.4: `Auth:Logs:Read`,
+    ///     `Auth:Users:Create`, `Auth:Users:Read`, `Auth:Users:Update`, `Auth:Users:Activate`,
+    ///     `Auth:Users:Deactivate`, `Auth:Users:Delete`, `Auth:UserGroups:Create`, `Auth:UserGroups:Read`,
+    ///     `Auth:UserGroups:Update`, `Auth:UserGroups:Delete`, `Auth:UserGroups:Members:Read` and 158 more
+    ///     (dfns-sdk's `permissions/types.py`).
     public static func updatePermission(permissionId: String, name: String? = nil, operations: [String]? = nil) throws -> DfnsRequest<JSONValue> {
         .write(
             .PUT, "/permissions/\(try RequestPath.segment(permissionId, "permissionId"))",
@@ -85,10 +88,12 @@ public enum DfnsPermissions {
     /// operations.
     ///
     /// - Parameters:
-    ///   - operations: Dfns's values in dfns-sdk 1.0.4: `Auth:Logs:Read`, `Auth:Users:Create`, `Auth:Users:Read`,
-    ///     `Auth:Users:Update`, `Auth:Users:Activate`, `Auth:Users:Deactivate`, `Auth:Users:Delete`,
-    ///     `Auth:UserGroups:Create`, `Auth:UserGroups:Read`, `Auth:UserGroups:Update`, `Auth:UserGroups:Delete`,
-    ///     `Auth:UserGroups:Members:Read` and 158 more (dfns-sdk's `permissions/types.py`).
+    ///   - name: The request body's `name`.
+    ///   - operations: The request body's `operations`. Dfns's values in dfns-sdk 1.0.4: `Auth:Logs:Read`,
+    ///     `Auth:Users:Create`, `Auth:Users:Read`, `Auth:Users:Update`, `Auth:Users:Activate`,
+    ///     `Auth:Users:Deactivate`, `Auth:Users:Delete`, `Auth:UserGroups:Create`, `Auth:UserGroups:Read`,
+    ///     `Auth:UserGroups:Update`, `Auth:UserGroups:Delete`, `Auth:UserGroups:Members:Read` and 158 more
+    ///     (dfns-sdk's `permissions/types.py`).
     public static func createPermission(name: String, operations: [String]) throws -> DfnsRequest<JSONValue> {
         .write(
             .POST, "/permissions", json: JSONValue.members(["name": .string(name), "operations": .array(operations.map(JSONValue.string))]),

@@ -18,7 +18,10 @@ public enum DfnsSigners {
     /// an HSM in the key store's trust set.
     ///
     /// - Parameters:
-    ///   - kind: Dfns's values in dfns-sdk 1.0.4: `AddMacUser`.
+    ///   - storeId: Path parameter.
+    ///   - kind: The request body's `kind`. Dfns's values in dfns-sdk 1.0.4: `AddMacUser`.
+    ///   - macTargetSerial: The request body's `macTargetSerial`.
+    ///   - hsmTargetSerial: The request body's `hsmTargetSerial`.
     public static func createAddMacUserInput(storeId: String, kind: String, macTargetSerial: String, hsmTargetSerial: String) throws -> DfnsRequest<
         JSONValue
     > {
@@ -34,7 +37,10 @@ public enum DfnsSigners {
     /// the key store's governance set.
     ///
     /// - Parameters:
-    ///   - kind: Dfns's values in dfns-sdk 1.0.4: `AddProvisioner`.
+    ///   - storeId: Path parameter.
+    ///   - kind: The request body's `kind`. Dfns's values in dfns-sdk 1.0.4: `AddProvisioner`.
+    ///   - yubikeySerial: The request body's `yubikeySerial`.
+    ///   - hsmTargetSerial: The request body's `hsmTargetSerial`.
     public static func createAddProvisionerInput(storeId: String, kind: String, yubikeySerial: String, hsmTargetSerial: String) throws -> DfnsRequest<
         JSONValue
     > {
@@ -50,7 +56,11 @@ public enum DfnsSigners {
     /// target HSM.
     ///
     /// - Parameters:
-    ///   - kind: Dfns's values in dfns-sdk 1.0.4: `Clone`.
+    ///   - storeId: Path parameter.
+    ///   - kind: The request body's `kind`. Dfns's values in dfns-sdk 1.0.4: `Clone`.
+    ///   - hsmSourceSerial: The request body's `hsmSourceSerial`.
+    ///   - hsmTargetSerial: The request body's `hsmTargetSerial`.
+    ///   - macTargetSerial: The request body's `macTargetSerial`.
     public static func createCloneInput(
         storeId: String, kind: String, hsmSourceSerial: String, hsmTargetSerial: String, macTargetSerial: String? = nil
     ) throws -> DfnsRequest<JSONValue> {
@@ -68,8 +78,17 @@ public enum DfnsSigners {
     /// generates the key store's initial signing keys.
     ///
     /// - Parameters:
-    ///   - kind: Dfns's values in dfns-sdk 1.0.4: `Genesis`.
-    ///   - hsmGenesisFirmwareVersion: Dfns's values in dfns-sdk 1.0.4: `2.4`.
+    ///   - storeId: Path parameter.
+    ///   - kind: The request body's `kind`. Dfns's values in dfns-sdk 1.0.4: `Genesis`.
+    ///   - numProvisioners: The request body's `numProvisioners`.
+    ///   - numOperational: The request body's `numOperational`.
+    ///   - numSecp256k1: The request body's `numSecp256k1`.
+    ///   - numEd25519: The request body's `numEd25519`.
+    ///   - hsmGenesisSerial: The request body's `hsmGenesisSerial`.
+    ///   - macGenesisSerial: The request body's `macGenesisSerial`.
+    ///   - hsmGenesisFirmwareVersion: The request body's `hsmGenesisFirmwareVersion`. Dfns's values in dfns-sdk
+    ///     1.0.4: `2.4`.
+    ///   - debugOptions: The request body's `debugOptions`.
     public static func createGenesisInput(
         storeId: String, kind: String, numProvisioners: Int, numOperational: Int, numSecp256k1: Int, numEd25519: Int, hsmGenesisSerial: String,
         macGenesisSerial: String? = nil, hsmGenesisFirmwareVersion: String? = nil, debugOptions: JSONValue? = nil
@@ -87,7 +106,13 @@ public enum DfnsSigners {
     /// `POST /key-stores/{storeId}/key-harvest/input` (signed): Create Key Harvest Input.
     ///
     /// - Parameters:
-    ///   - kind: Dfns's values in dfns-sdk 1.0.4: `KeyHarvest`.
+    ///   - storeId: Path parameter.
+    ///   - kind: The request body's `kind`. Dfns's values in dfns-sdk 1.0.4: `KeyHarvest`.
+    ///   - hsmTargetSerial: The request body's `hsmTargetSerial`.
+    ///   - macTargetSerial: The request body's `macTargetSerial`.
+    ///   - macTargetUsername: The request body's `macTargetUsername`.
+    ///   - numSecp256k1: The request body's `numSecp256k1`.
+    ///   - numEd25519: The request body's `numEd25519`.
     public static func createKeyHarvestInput(
         storeId: String, kind: String, hsmTargetSerial: String, macTargetSerial: String, macTargetUsername: String, numSecp256k1: Int? = nil,
         numEd25519: Int? = nil

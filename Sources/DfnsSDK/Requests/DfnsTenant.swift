@@ -84,8 +84,9 @@ public enum DfnsTenant {
     /// List all Orgs in your Tenant. By default, returns non-archived Orgs, unless specific status are passed.
     ///
     /// - Parameters:
-    ///   - status: Dfns's values in dfns-sdk 1.0.4: `Active`, `Suspended`, `Archived`, `Active`, `Suspended`,
-    ///     `Archived`.
+    ///   - limit: The page size, 1 to 500 (Dfns's default 50).
+    ///   - paginationToken: The `nextPageToken` of the previous page.
+    ///   - status: The query's `status`. Dfns's values in dfns-sdk 1.0.4: `Active`, `Suspended`, `Archived`.
     public static func listOrgs(limit: Int? = nil, paginationToken: String? = nil, status: String? = nil) throws -> DfnsRequest<Page<JSONValue>> {
         .read(
             "/tenant/orgs",
@@ -199,7 +200,8 @@ public enum DfnsTenant {
     /// Change the status of an Org within your Tenant.
     ///
     /// - Parameters:
-    ///   - status: Dfns's values in dfns-sdk 1.0.4: `Active`, `Suspended`, `Archived`.
+    ///   - orgId: Organization id.
+    ///   - status: The request body's `status`. Dfns's values in dfns-sdk 1.0.4: `Active`, `Suspended`, `Archived`.
     public static func updateOrgStatus(orgId: String, status: String) throws -> DfnsRequest<JSONValue> {
         .write(
             .PUT, "/tenant/orgs/\(try RequestPath.segment(orgId, "orgId"))/status", json: JSONValue.members(["status": .string(status)]),

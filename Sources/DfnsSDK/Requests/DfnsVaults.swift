@@ -28,9 +28,10 @@ public enum DfnsVaults {
     /// (native SOL and SPL/Token-2022 tokens). Add one network per call.
     ///
     /// - Parameters:
-    ///   - network: Dfns's values in dfns-sdk 1.0.4: `ArbitrumOne`, `ArbitrumSepolia`, `Arc`, `ArcTestnet`, `Areum`,
-    ///     `AvalancheC`, `AvalancheCFuji`, `Base`, `BaseSepolia`, `Berachain`, `BerachainBepolia`, `Bitcoin` and 51
-    ///     more (dfns-sdk's `vaults/types.py`).
+    ///   - vaultId: Vault id.
+    ///   - network: The request body's `network`. Dfns's values in dfns-sdk 1.0.4: `ArbitrumOne`, `ArbitrumSepolia`,
+    ///     `Arc`, `ArcTestnet`, `Areum`, `AvalancheC`, `AvalancheCFuji`, `Base`, `BaseSepolia`, `Berachain`,
+    ///     `BerachainBepolia`, `Bitcoin` and 51 more (dfns-sdk's `vaults/types.py`).
     public static func createVaultAddress(vaultId: String, network: String) throws -> DfnsRequest<JSONValue> {
         .write(
             .POST, "/vaults/\(try RequestPath.segment(vaultId, "vaultId"))/addresses", json: JSONValue.members(["network": .string(network)]),
@@ -56,9 +57,15 @@ public enum DfnsVaults {
     /// created lock (200), or the pending lock request (202) when a policy requires approval.
     ///
     /// - Parameters:
-    ///   - network: Dfns's values in dfns-sdk 1.0.4: `ArbitrumOne`, `ArbitrumSepolia`, `Arc`, `ArcTestnet`, `Areum`,
-    ///     `AvalancheC`, `AvalancheCFuji`, `Base`, `BaseSepolia`, `Bob`, `BobSepolia`, `Bsc` and 46 more (dfns-sdk's
-    ///     `vaults/types.py`).
+    ///   - vaultId: Vault id.
+    ///   - network: The request body's `network`. Dfns's values in dfns-sdk 1.0.4: `ArbitrumOne`, `ArbitrumSepolia`,
+    ///     `Arc`, `ArcTestnet`, `Areum`, `AvalancheC`, `AvalancheCFuji`, `Base`, `BaseSepolia`, `Bob`, `BobSepolia`,
+    ///     `Bsc` and 46 more (dfns-sdk's `vaults/types.py`).
+    ///   - tid: The request body's `tid`.
+    ///   - amount: The request body's `amount`.
+    ///   - externalId: The request body's `externalId`.
+    ///   - reason: The request body's `reason`.
+    ///   - beneficiary: The request body's `beneficiary`.
     public static func createVaultLock(
         vaultId: String, network: String, tid: String, amount: String, externalId: String? = nil, reason: String? = nil, beneficiary: String? = nil
     ) throws -> DfnsRequest<JSONValue> {
@@ -75,9 +82,14 @@ public enum DfnsVaults {
     /// Creates a transfer out of a vault, reserving the amount and estimated fee from the vault's available balance.
     ///
     /// - Parameters:
-    ///   - network: Dfns's values in dfns-sdk 1.0.4: `ArbitrumOne`, `ArbitrumSepolia`, `Arc`, `ArcTestnet`, `Areum`,
-    ///     `AvalancheC`, `AvalancheCFuji`, `Base`, `BaseSepolia`, `Berachain`, `BerachainBepolia`, `Bitcoin` and 51
-    ///     more (dfns-sdk's `vaults/types.py`).
+    ///   - vaultId: Vault id.
+    ///   - network: The request body's `network`. Dfns's values in dfns-sdk 1.0.4: `ArbitrumOne`, `ArbitrumSepolia`,
+    ///     `Arc`, `ArcTestnet`, `Areum`, `AvalancheC`, `AvalancheCFuji`, `Base`, `BaseSepolia`, `Berachain`,
+    ///     `BerachainBepolia`, `Bitcoin` and 51 more (dfns-sdk's `vaults/types.py`).
+    ///   - tid: The request body's `tid`.
+    ///   - to: The request body's `to`.
+    ///   - amount: The request body's `amount`.
+    ///   - externalId: The request body's `externalId`.
     public static func createVaultTransfer(vaultId: String, network: String, tid: String, to: String, amount: String, externalId: String? = nil)
         throws -> DfnsRequest<JSONValue>
     {
@@ -138,8 +150,13 @@ public enum DfnsVaults {
     /// Lists a vault's balance entries.
     ///
     /// - Parameters:
-    ///   - kind: Dfns's values in dfns-sdk 1.0.4: `Available`, `Outgoing`, `Fee`, `Incoming`, `Locked`,
-    ///     `Quarantined`.
+    ///   - vaultId: Vault id.
+    ///   - limit: The page size, 1 to 500 (Dfns's default 50).
+    ///   - paginationToken: The `nextPageToken` of the previous page.
+    ///   - kind: The query's `kind`. Dfns's values in dfns-sdk 1.0.4: `Available`, `Outgoing`, `Fee`, `Incoming`,
+    ///     `Locked`, `Quarantined`.
+    ///   - network: The query's `network`.
+    ///   - tid: The query's `tid`.
     public static func listVaultBalances(
         vaultId: String, limit: Int? = nil, paginationToken: String? = nil, kind: String? = nil, network: String? = nil, tid: String? = nil
     ) throws -> DfnsRequest<Page<JSONValue>> {
@@ -156,11 +173,15 @@ public enum DfnsVaults {
     /// status, and one per lock creation or deletion.
     ///
     /// - Parameters:
-    ///   - network: Dfns's values in dfns-sdk 1.0.4: `ArbitrumOne`, `ArbitrumSepolia`, `Arc`, `ArcTestnet`, `Areum`,
-    ///     `AvalancheC`, `AvalancheCFuji`, `Base`, `BaseSepolia`, `Berachain`, `BerachainBepolia`, `Bitcoin` and 114
-    ///     more (dfns-sdk's `vaults/types.py`).
-    ///   - kind: Dfns's values in dfns-sdk 1.0.4: `IncomingTransfer`, `OutgoingTransfer`, `LockCreated`,
-    ///     `LockDeleted`, `IncomingTransfer`, `OutgoingTransfer`, `LockCreated`, `LockDeleted`.
+    ///   - vaultId: Vault id.
+    ///   - limit: The page size, 1 to 500 (Dfns's default 50).
+    ///   - paginationToken: The `nextPageToken` of the previous page.
+    ///   - network: The query's `network`. Dfns's values in dfns-sdk 1.0.4: `ArbitrumOne`, `ArbitrumSepolia`, `Arc`,
+    ///     `ArcTestnet`, `Areum`, `AvalancheC`, `AvalancheCFuji`, `Base`, `BaseSepolia`, `Berachain`,
+    ///     `BerachainBepolia`, `Bitcoin` and 51 more (dfns-sdk's `vaults/types.py`).
+    ///   - tid: The query's `tid`.
+    ///   - kind: The query's `kind`. Dfns's values in dfns-sdk 1.0.4: `IncomingTransfer`, `OutgoingTransfer`,
+    ///     `LockCreated`, `LockDeleted`.
     public static func listVaultHistory(
         vaultId: String, limit: Int? = nil, paginationToken: String? = nil, network: String? = nil, tid: String? = nil, kind: String? = nil
     ) throws -> DfnsRequest<Page<JSONValue>> {

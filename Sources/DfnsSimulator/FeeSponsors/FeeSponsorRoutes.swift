@@ -19,7 +19,7 @@ extension DfnsSimulator {
             let object = try Self.object(context.requestBody)
             guard let walletId = object["walletId"] as? String else { throw APIError.badRequest("walletId is required and must be a string") }
             let name = try Self.optionalString(object, "name")
-            if let allow = object["allowEndUser"], !(allow is Bool) { throw APIError.badRequest("allowEndUser must be a boolean") }
+            if let allow = object["allowEndUser"], SimulatorJSON.boolean(allow) == nil { throw APIError.badRequest("allowEndUser must be a boolean") }
             let wallet = try walletStore.wallet(walletId, principal: principal)
             let sponsoring = documents.all(.feeSponsor, orgId: principal.orgId) { $0.json["walletId"] as? String == walletId }
             guard sponsoring.allSatisfy({ $0.json["status"] as? String == "Archived" }) else {
@@ -28,7 +28,7 @@ extension DfnsSimulator {
             let id = documents.newId("fs-")
             var sponsor: [String: Any] = [
                 "id": id, "walletId": walletId, "network": wallet.network, "status": "Active", "dateCreated": SimulatedTransfer.format(Date()),
-                "allowEndUser": object["allowEndUser"] as? Bool ?? false,
+                "allowEndUser": SimulatorJSON.boolean(object["allowEndUser"]) ?? false,
             ]
             sponsor["name"] = name
             documents.insert(.feeSponsor, id: id, orgId: principal.orgId, json: sponsor)

@@ -160,7 +160,7 @@ extension DfnsSimulator {
             "status": "Active", "custodial": true, "dateCreated": SimulatedTransfer.format(Date()), "wallets": [Any](), "store": ["kind": "Mpc"],
         ]
         key["name"] = try optionalString(object, "name")
-        if let masterKey = object["masterKey"] as? Bool { key["masterKey"] = masterKey }
+        if let masterKey = SimulatorJSON.boolean(object["masterKey"]) { key["masterKey"] = masterKey }
         if imported { key["imported"] = true }
         return documents.insert(.key, id: id, orgId: principal.orgId, json: key).json
     }

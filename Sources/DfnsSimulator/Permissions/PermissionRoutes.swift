@@ -64,7 +64,7 @@ extension DfnsSimulator {
                 })
         }
         api.put("/permissions/:permissionId/archive") { [documents] _, context in
-            guard let archived = try Self.object(context.requestBody)["isArchived"] as? Bool else {
+            guard let archived = SimulatorJSON.boolean(try Self.object(context.requestBody)["isArchived"]) else {
                 throw APIError.badRequest("isArchived is required and must be a boolean")
             }
             return APIResponse(json: try Self.archivePermission(documents, context, archived: archived))

@@ -144,7 +144,7 @@ public final class DfnsSimulator: Sendable {
             guard let strings = value as? [String] else { throw .badRequest("tags must be an array of strings") }
             tags = strings
         }
-        if let delay = object["delayDelegation"], !(delay is Bool) { throw .badRequest("delayDelegation must be a boolean") }
+        if let delay = object["delayDelegation"], SimulatorJSON.boolean(delay) == nil { throw .badRequest("delayDelegation must be a boolean") }
         if let validator = object["validatorId"], !(validator is String) { throw .badRequest("validatorId must be a string") }
         return APIResponse(
             json: try walletStore.createWallet(

@@ -276,7 +276,7 @@ extension DfnsSimulator {
         }
         guard let output = object["outputJson"] as? [String: Any] else { throw APIError.badRequest("outputJson is required and must be an object") }
         guard output["type"] as? String == "fleet-output" else { throw APIError.badRequest("outputJson.type must be fleet-output") }
-        guard let version = output["version"], integer(version) == 1 else {
+        guard let version = output["version"], SimulatorJSON.integer(version) == 1 else {
             throw APIError.badRequest("outputJson.version must be 1")
         }
         guard output["status"] as? String == "success" else { throw APIError.badRequest("outputJson.status must be success") }
@@ -383,17 +383,10 @@ extension DfnsSimulator {
             if required { throw APIError.badRequest("\(name) is required and must be an integer of at least \(minimum)") }
             return nil
         }
-        guard let number = integer(value), number >= minimum else {
+        guard let number = SimulatorJSON.integer(value), number >= minimum else {
             throw APIError.badRequest("\(name) must be an integer of at least \(minimum)")
         }
         return number
-    }
-
-    /// A JSON integer. Not `as? Int` alone: Foundation reads `true` as 1, and on Linux `1 is Bool` holds too; a JSON
-    /// boolean is the NSNumber whose `objCType` is `c`.
-    private static func integer(_ value: Any) -> Int? {
-        guard let number = value as? NSNumber, String(cString: number.objCType) != "c", let integer = value as? Int else { return nil }
-        return integer
     }
 
     private static func hex(_ bytes: [UInt8]) -> String {

@@ -54,7 +54,7 @@ extension DfnsSimulator {
             }
             let amount = try Self.stakingAmount(object["amount"], required: true) ?? "0"
             if name == "Babylon" {
-                guard let duration = object["duration"] as? Int, duration > 0 else {
+                guard let duration = SimulatorJSON.integer(object["duration"]), duration > 0 else {
                     throw APIError.badRequest("duration is required for Babylon and must be a positive integer (in Bitcoin blocks)")
                 }
             }

@@ -63,7 +63,7 @@ extension DfnsSimulator {
 
     /// A slippage in basis points, 0 to 10 000.
     static func slippage(_ object: [String: Any]) throws(APIError) -> Int {
-        guard let value = object["slippageBps"], !(value is Bool), let bps = value as? Int, (0...10_000).contains(bps) else {
+        guard let bps = SimulatorJSON.integer(object["slippageBps"]), (0...10_000).contains(bps) else {
             throw APIError.badRequest("slippageBps is required and must be an integer from 0 to 10000")
         }
         return bps

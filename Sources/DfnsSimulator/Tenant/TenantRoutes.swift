@@ -147,14 +147,16 @@ extension DfnsSimulator {
                 throw APIError.badRequest("email must be an email address")
             }
             let externalId = try Self.optionalString(object, "externalId")
-            if let value = object["isSSORequired"], !(value is Bool) { throw APIError.badRequest("isSSORequired must be a boolean") }
+            if let value = object["isSSORequired"], SimulatorJSON.boolean(value) == nil {
+                throw APIError.badRequest("isSSORequired must be a boolean")
+            }
             guard documents.all(.tenantUser, orgId: principal.orgId, where: { $0.json["username"] as? String == email }).isEmpty else {
                 throw APIError(409, "a tenant user with username \(email) already exists")
             }
             let id = documents.newId("us-")
             var user: [String: Any] = [
                 "id": id, "kind": "TenantUser", "username": email, "isRegistered": false, "isActive": true,
-                "isSSORequired": object["isSSORequired"] as? Bool ?? false, "dateCreated": SimulatedTransfer.format(Date()),
+                "isSSORequired": SimulatorJSON.boolean(object["isSSORequired"]) ?? false, "dateCreated": SimulatedTransfer.format(Date()),
             ]
             user["externalId"] = externalId
             documents.insert(.tenantUser, id: id, orgId: principal.orgId, json: user, externalId: externalId)
@@ -169,7 +171,7 @@ extension DfnsSimulator {
             let principal = try context.caller()
             let userId = try Self.parameter(context, "userId")
             let object = try Self.object(context.requestBody)
-            guard let required = object["isSSORequired"] as? Bool, object["isSSORequired"] is Bool else {
+            guard let required = SimulatorJSON.boolean(object["isSSORequired"]) else {
                 throw APIError.badRequest("isSSORequired is required and must be a boolean")
             }
             _ = try documents.update(.tenantUser, userId, orgId: principal.orgId, what: "user") { $0["isSSORequired"] = required }

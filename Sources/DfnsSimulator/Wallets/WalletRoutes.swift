@@ -83,7 +83,7 @@ extension DfnsSimulator {
             guard let network = object["network"] as? String, NetworkCatalog.network(named: network) != nil else {
                 throw APIError.badRequest("network is required and must be a supported network")
             }
-            guard let count = object["count"] as? Int, (1...10_000).contains(count) else {
+            guard let count = SimulatorJSON.integer(object["count"]), (1...10_000).contains(count) else {
                 throw APIError.badRequest("count must be an integer from 1 to 10000")
             }
             guard let name = object["name"] as? String, !name.isEmpty else { throw APIError.badRequest("name is required") }

@@ -1,11 +1,13 @@
 import DfnsSDK
 import DfnsSimulator
+import DfnsTestSupport
 import Testing
 
 extension APICoverageTests {
     @Test("payins: every method of the official payins client")
     func payins() async throws {
-        try await withClient(SimulatorConfiguration(transferStep: .milliseconds(300))) { _, client, recorder in
+        // A step of 8 s: the refusal below comes before the provider's approval however slowly a loaded machine runs.
+        try await withClient(SimulatorConfiguration(transferStep: .seconds(8))) { _, client, recorder in
             let wallet = try await client.send(DfnsWallets.createWallet(CreateWalletRequest(network: "EthereumSepolia", name: "payin")))
             let options = try await client.send(DfnsPayins.listPayinOptions(provider: "CircleMint"))
             #expect(options["assets"] == ["USDC", "EURC"])
@@ -20,24 +22,22 @@ extension APICoverageTests {
             early["amount"] = "10.00"
             let pending = await #expect(throws: DfnsError.self) { try await client.send(DfnsPayins.createPayin(body: .object(early))) }
             #expect(pending?.httpStatus == 400)
-            var recipient = JSONValue.null
-            for _ in 0..<80 where recipient["status"] != "Active" {
-                try await Task.sleep(for: .milliseconds(50))
-                recipient = try await client.send(DfnsPayins.getPayinRecipient(provider: "CircleMint", walletId: wallet.id, currency: "USD"))
+            let approved = try await Poll.until(.seconds(30), every: .milliseconds(200)) {
+                try await client.send(DfnsPayins.getPayinRecipient(provider: "CircleMint", walletId: wallet.id, currency: "USD"))["status"]
+                    == "Active"
             }
-            #expect(recipient["status"] == "Active")
+            #expect(approved, "the provider approved the recipient one step after it registered")
 
             let quote = try await client.send(DfnsPayins.createPayinQuote(body: .object(early)))
             #expect(quote["tid"]?.stringValue?.hasPrefix("tid-") == true && quote["quotes"]?.arrayValue?.first?["offer"]?["fees"] == "0.01")
             let payin = try await client.send(DfnsPayins.createPayin(body: .object(early)))
             let payinId = try #require(payin["id"]?.stringValue)
             #expect(payin["status"] == "Processing" && payin["asset"]?["amount"] == "10000000")
-            var read = payin
-            for _ in 0..<80 where read["status"] != "Completed" {
-                try await Task.sleep(for: .milliseconds(50))
-                read = try await client.send(DfnsPayins.getPayin(payinId: payinId))
+            let completed = try await Poll.until(.seconds(30), every: .milliseconds(200)) {
+                try await client.send(DfnsPayins.getPayin(payinId: payinId))["status"] == "Completed"
             }
-            #expect(read["status"] == "Completed" && read["data"]?["transactionHash"]?.stringValue?.hasPrefix("0x") == true)
+            let read = try await client.send(DfnsPayins.getPayin(payinId: payinId))
+            #expect(completed && read["data"]?["transactionHash"]?.stringValue?.hasPrefix("0x") == true)
             #expect(
                 try await client.send(DfnsPayins.listPayins(walletId: wallet.id, status: ["Completed"])).items.map { $0["id"] } == [.string(payinId)])
             let balances = try await client.send(DfnsPayins.listPayinBalances(provider: "CircleMint")).items

@@ -1,4 +1,5 @@
 import DfnsSDK
+import NIOHTTP1
 import Testing
 
 extension APICoverageTests {
@@ -30,6 +31,11 @@ extension APICoverageTests {
                 try await client.send(DfnsPermissions.revokePermission(permissionId: permissionId, assignmentId: assignmentId, force: true)) == .null)
             #expect(try await client.send(DfnsPermissions.listAssignments(permissionId: permissionId)).items.isEmpty)
 
+            // A number is not a boolean, though Foundation on Linux reads JSON 1 as `true`.
+            let numeric = await #expect(throws: DfnsError.self) {
+                try await client.signedRequest(method: .PUT, path: "/permissions/\(permissionId)/archive", body: ["isArchived": 1])
+            }
+            #expect(numeric?.httpStatus == 400)
             #expect(try await client.send(DfnsPermissions.archivePermission(permissionId: permissionId, isArchived: true))["isArchived"] == true)
             #expect(try await client.send(DfnsPermissions.archivePermission(permissionId: permissionId, isArchived: false))["isArchived"] == false)
             #expect(try await client.send(DfnsPermissions.deletePermission(permissionId: permissionId)) == .null)
