@@ -1,6 +1,7 @@
 import Synchronization
 
-/// Who a bearer token stands for: one organisation and one user, a principal per configured token; the tokens the
+/// Who a bearer token stands for: one organisation and one user, a principal per configured token, or the principal
+/// of a token the organisation made (``AccountStore``: personal access tokens, service accounts); the tokens the
 /// control plane revoked; and how many requests were refused for want of a valid token (`/_sim/stats`).
 final class PrincipalStore: Sendable {
     private struct State {
@@ -12,11 +13,13 @@ final class PrincipalStore: Sendable {
     /// The organisation every token belongs to.
     let orgId: String
     private let principals: [String: Principal]
+    private let accounts: AccountStore
     private let state = Mutex(State())
 
     /// The ids are the first draws of the configured seed, as they were before the stores were split, so a seed
     /// keeps naming its organisation, user and tokens the same way.
-    init(configuration: SimulatorConfiguration) {
+    init(configuration: SimulatorConfiguration, accounts: AccountStore) {
+        self.accounts = accounts
         var generator = SplitMix64(seed: configuration.seed)
         let orgId = generator.dfnsId("or-")
         let userId = generator.dfnsId("us-")
@@ -31,7 +34,7 @@ final class PrincipalStore: Sendable {
     /// The principal of a bearer token; counts refusals.
     func principal(bearer: String?) -> Principal? {
         state.withLock { state in
-            guard let bearer, !state.revokedBearers.contains(bearer), let principal = principals[bearer] else {
+            guard let bearer, !state.revokedBearers.contains(bearer), let principal = principals[bearer] ?? accounts.principal(bearer: bearer) else {
                 state.unauthorized += 1
                 return nil
             }

@@ -69,14 +69,21 @@ struct UserActionChallengeResponse: Encodable {
     let rp: RelyingParty
     var externalAuthenticationUrl = ""
 
-    init(challenge: String, challengeIdentifier: String, verifier: UserActionVerifier) {
+    /// - Parameter tokenCredentialIds: the key credentials of the caller's token when it is a personal access token or a
+    ///   service account's (they sign with that key alone); nil for the configured callers.
+    init(challenge: String, challengeIdentifier: String, verifier: UserActionVerifier, tokenCredentialIds: [String]? = nil) {
         self.challenge = challenge
         self.challengeIdentifier = challengeIdentifier
-        func credentials(_ kind: UserActionVerifier.Kind) -> [Credential] { verifier.credentialIds(kind).map { Credential(id: $0) } }
-        self.allowCredentials = AllowCredentials(
-            key: credentials(.key), passwordProtectedKey: credentials(.passwordProtectedKey), webauthn: credentials(.fido2))
-        self.supportedCredentialKinds = UserActionVerifier.Kind.allCases.filter { !verifier.credentialIds($0).isEmpty }.map {
-            CredentialKind(kind: $0.rawValue, requiresSecondFactor: verifier.secondFactorRequired)
+        if let tokenCredentialIds {
+            self.allowCredentials = AllowCredentials(key: tokenCredentialIds.map { Credential(id: $0) }, passwordProtectedKey: [], webauthn: [])
+            self.supportedCredentialKinds = [CredentialKind(kind: UserActionVerifier.Kind.key.rawValue, requiresSecondFactor: false)]
+        } else {
+            func credentials(_ kind: UserActionVerifier.Kind) -> [Credential] { verifier.credentialIds(kind).map { Credential(id: $0) } }
+            self.allowCredentials = AllowCredentials(
+                key: credentials(.key), passwordProtectedKey: credentials(.passwordProtectedKey), webauthn: credentials(.fido2))
+            self.supportedCredentialKinds = UserActionVerifier.Kind.allCases.filter { !verifier.credentialIds($0).isEmpty }.map {
+                CredentialKind(kind: $0.rawValue, requiresSecondFactor: verifier.secondFactorRequired)
+            }
         }
         self.rp = RelyingParty(id: verifier.relyingPartyId)
     }

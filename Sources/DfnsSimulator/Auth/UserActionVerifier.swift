@@ -60,9 +60,15 @@ struct UserActionVerifier: Sendable {
     }
 
     /// Verifies both factors of `request` for the challenge string `expected`.
+    /// - Parameter tokenCredential: for a caller authenticated with a token of ``AccountStore`` (a personal access token,
+    ///   a service account), the key credential of that token by id: it signs with that `Key` alone.
     /// - Throws: 400 for a malformed assertion, 401 for a credential or signature that does not hold.
-    func verify(_ request: UserActionSignatureRequest, expected: String) throws(APIError) {
+    func verify(_ request: UserActionSignatureRequest, expected: String, tokenCredential: ((String) -> PublicKeyVerifier?)? = nil) throws(APIError) {
         guard let first = request.firstFactor else { throw .badRequest("firstFactor is required") }
+        if let tokenCredential {
+            _ = try verify(first, as: "firstFactor", expected: expected) { id in tokenCredential(id).map { Credential(kind: .key, verifier: $0) } }
+            return
+        }
         let firstId = try verify(first, as: "firstFactor", expected: expected)
         if let second = request.secondFactor {
             let secondId = try verify(second, as: "secondFactor", expected: expected)
@@ -72,15 +78,18 @@ struct UserActionVerifier: Sendable {
         }
     }
 
-    /// Verifies one factor and returns its credential id.
-    private func verify(_ factor: UserActionSignatureRequest.Factor, as name: String, expected: String) throws(APIError) -> String {
+    /// Verifies one factor and returns its credential id. `lookup` finds the credential (the configured ones by default).
+    private func verify(
+        _ factor: UserActionSignatureRequest.Factor, as name: String, expected: String, lookup: ((String) -> Credential?)? = nil
+    ) throws(APIError) -> String {
         guard let kind = factor.kind.flatMap(Kind.init(rawValue:)) else {
             throw .badRequest("\(name).kind must be one of \(Kind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard let assertion = factor.credentialAssertion, let credentialId = assertion.credId,
             let clientDataText = assertion.clientData, let signatureText = assertion.signature
         else { throw .badRequest("\(name).credentialAssertion needs credId, clientData and signature strings") }
-        guard let credential = credentials[credentialId], credential.kind == kind else {
+        let found: Credential? = if let lookup { lookup(credentialId) } else { credentials[credentialId] }
+        guard let credential = found, credential.kind == kind else {
             throw APIError(401, "credential \(credentialId) is not an active \(kind.rawValue) credential of this user")
         }
         guard let clientData = Base64Text.decodeURL(clientDataText),

@@ -16,6 +16,7 @@ public final class DfnsSimulator: Sendable {
     // (signature checks, JSON) outside them. Routes and middleware take the stores of their domain, so a new domain
     // brings its own store and leaves the others alone.
     let principalStore: PrincipalStore
+    let accountStore: AccountStore
     let rateBudget: RateBudget
     let faultInjector: FaultInjector
     let userActionStore: UserActionStore
@@ -28,7 +29,8 @@ public final class DfnsSimulator: Sendable {
     public init(configuration: SimulatorConfiguration) throws(SimulatorConfigurationError) {
         self.configuration = configuration
         self.verifier = try UserActionVerifier(configuration: configuration)
-        self.principalStore = PrincipalStore(configuration: configuration)
+        self.accountStore = AccountStore(seed: configuration.seed)
+        self.principalStore = PrincipalStore(configuration: configuration, accounts: accountStore)
         self.rateBudget = RateBudget(perMinute: configuration.rateLimitPerMinute)
         self.faultInjector = FaultInjector(configuration: configuration)
         self.userActionStore = UserActionStore(configuration: configuration)
@@ -97,6 +99,7 @@ public final class DfnsSimulator: Sendable {
         addPayoutRoutes(to: api)
         addAddressWatchRoutes(to: api)
         addPermissionRoutes(to: api)
+        addAccessTokenRoutes(to: api)
         addControlPlane(to: router)
         return router
     }
@@ -115,7 +118,10 @@ public final class DfnsSimulator: Sendable {
         }
         if let kind = input.userActionServerKind, kind != "Api" { throw .badRequest("userActionServerKind must be Api") }
         let issued = userActionStore.issueChallenge(principal: principal, method: method, path: path, payload: payload)
-        return APIResponse(json: UserActionChallengeResponse(challenge: issued.challenge, challengeIdentifier: issued.identifier, verifier: verifier))
+        return APIResponse(
+            json: UserActionChallengeResponse(
+                challenge: issued.challenge, challengeIdentifier: issued.identifier, verifier: verifier,
+                tokenCredentialIds: accountStore.credentialIds(of: principal)))
     }
 
     @Sendable private func completeUserAction(_ request: Request, context: Context) throws(APIError) -> APIResponse {
@@ -125,7 +131,9 @@ public final class DfnsSimulator: Sendable {
             throw .challengeInvalid
         }
         do {
-            try verifier.verify(input, expected: expected)
+            let tokenCredential: ((String) -> PublicKeyVerifier?)? =
+                accountStore.credentialIds(of: principal) == nil ? nil : { [accountStore] in accountStore.keyCredential($0, of: principal) }
+            try verifier.verify(input, expected: expected, tokenCredential: tokenCredential)
         } catch let error where error.statusCode == 401 {
             userActionStore.recordSignatureFailure()
             throw error
