@@ -48,6 +48,8 @@ struct AccessTokenTests {
             let read = try await sim.raw("GET", "/auth/pats/\(tokenId)")
             #expect(read.status == 200 && read.json["tokenId"] as? String == tokenId && read.json["accessToken"] == nil)
 
+            let renamed = try await admin.signedRequest(method: .PUT, path: "/auth/pats/\(tokenId)", body: ["name": "ci-2"])
+            #expect(renamed["name"] == "ci-2" && renamed["externalId"] == "pat-1")
             _ = try await admin.signedRequest(method: .PUT, path: "/auth/pats/\(tokenId)/deactivate")
             let inactive = await #expect(throws: DfnsError.self) { try await pat.getWallet(id: wallet.id) }
             #expect(inactive?.httpStatus == 401)

@@ -29,9 +29,7 @@ extension DfnsSimulator {
             APIResponse(json: try accountStore.token(Self.parameter(context, "tokenId"), kind: "Pat", orgId: context.caller().orgId).json())
         }
         api.put("/auth/pats/:tokenId") { [accountStore] _, context in
-            let object = try Self.object(context.requestBody)
-            let name = try Self.optionalString(object, "name")
-            let externalId = try Self.optionalString(object, "externalId")
+            let (name, externalId) = try Self.renaming(context.requestBody)
             return APIResponse(
                 json: try Self.changePat(accountStore, context) { token in
                     if let name { token.name = name }
@@ -75,9 +73,7 @@ extension DfnsSimulator {
             APIResponse(json: try Self.serviceAccountJSON(Self.parameter(context, "serviceAccountId"), accountStore, orgId: context.caller().orgId))
         }
         api.put("/auth/service-accounts/:serviceAccountId") { [accountStore] _, context in
-            let object = try Self.object(context.requestBody)
-            let name = try Self.optionalString(object, "name")
-            let externalId = try Self.optionalString(object, "externalId")
+            let (name, externalId) = try Self.renaming(context.requestBody)
             return APIResponse(
                 json: try Self.changeServiceAccount(accountStore, context) { account in
                     if let name { account.name = name }
@@ -98,6 +94,12 @@ extension DfnsSimulator {
             if let force = object["force"], SimulatorJSON.boolean(force) == nil { throw APIError.badRequest("force must be a boolean") }
             return APIResponse(json: try Self.changeServiceAccount(accountStore, context) { $0.isActive = false })
         }
+    }
+
+    /// The `name` and `externalId` of an update body.
+    private static func renaming(_ body: [UInt8]) throws(APIError) -> (name: String?, externalId: String?) {
+        let object = try object(body)
+        return (try optionalString(object, "name"), try optionalString(object, "externalId"))
     }
 
     /// A token may not make tokens or service accounts (dfns-api-docs: personal access tokens are made by users,
