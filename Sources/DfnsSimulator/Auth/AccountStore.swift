@@ -42,6 +42,33 @@ final class AccountStore: Sendable {
         }
     }
 
+    /// A user of the organisation (dfns-sdk-go `types.User`): the configured caller's own (seeded), the ones made
+    /// through `/auth/users`, and tenant users invited in.
+    struct User: Sendable {
+        let userId: String
+        let orgId: String
+        let username: String
+        /// `CustomerEmployee`, `EndUser` or `TenantUser`.
+        let kind: String
+        let credentialUuid: String
+        let dateCreated: Date
+        var externalId: String?
+        var isSSORequired = false
+        var isRegistered: Bool
+        var isActive = true
+        var isArchived = false
+
+        var json: [String: Any] {
+            var json: [String: Any] = [
+                "userId": userId, "username": username, "name": username, "kind": kind, "credentialUuid": credentialUuid, "orgId": orgId,
+                "isActive": isActive && !isArchived, "isServiceAccount": false, "isRegistered": isRegistered, "isSSORequired": isSSORequired,
+                "permissionAssignments": [[String: Any]](),
+            ]
+            json["externalId"] = externalId
+            return json
+        }
+    }
+
     /// A service account's user.
     struct ServiceAccount: Sendable {
         let userId: String
@@ -61,6 +88,8 @@ final class AccountStore: Sendable {
         var bearers: [String: String] = [:]
         var serviceAccounts: [String: ServiceAccount] = [:]
         var serviceAccountOrder: [String] = []
+        var users: [String: User] = [:]
+        var userOrder: [String] = []
     }
 
     private let state: Mutex<State>
@@ -76,6 +105,8 @@ final class AccountStore: Sendable {
             else { return nil }
             if token.kind == "ServiceAccount" {
                 guard let account = state.serviceAccounts[token.userId], account.isActive, !account.isArchived else { return nil }
+            } else if let owner = state.users[token.userId], !owner.isActive || owner.isArchived {
+                return nil  // a personal access token acts as its user, and no longer once the user is deactivated
             }
             return Principal(orgId: token.orgId, userId: token.userId, tokenId: token.tokenId, bearer: bearer)
         }
@@ -119,6 +150,41 @@ final class AccountStore: Sendable {
             state.bearers[token.bearer] = tokenId
             return token
         }
+    }
+
+    /// A fresh id with Dfns's shape for a new entity of this store (`us-`, `cr-`…).
+    func newId(_ prefix: String) -> String { state.withLock { $0.generator.dfnsId(prefix) } }
+
+    /// Adds a user; a username already taken in the organisation (by a user not archived) is a 409.
+    func add(_ user: User) throws(APIError) {
+        try state.withLock { (state) throws(APIError) in
+            let taken = state.users.values.contains { $0.orgId == user.orgId && $0.username == user.username && !$0.isArchived }
+            guard !taken else { throw APIError(409, "a user named \(user.username) already exists") }
+            state.users[user.userId] = user
+            state.userOrder.append(user.userId)
+        }
+    }
+
+    /// The user `userId` of the organisation; 404 otherwise.
+    func user(_ userId: String, orgId: String) throws(APIError) -> User {
+        guard let user = state.withLock({ $0.users[userId] }), user.orgId == orgId else {
+            throw APIError(404, "user not found", details: ["userId": userId])
+        }
+        return user
+    }
+
+    /// The users of the organisation, oldest first.
+    func users(orgId: String) -> [User] {
+        state.withLock { state in state.userOrder.compactMap { state.users[$0] }.filter { $0.orgId == orgId } }
+    }
+
+    /// Changes user `userId`; `change` may refuse with an ``APIError``.
+    func updateUser(_ userId: String, orgId: String, _ change: (inout User) throws(APIError) -> Void) throws(APIError) -> User {
+        var user = try self.user(userId, orgId: orgId)
+        try change(&user)
+        let updated = user
+        state.withLock { $0.users[userId] = updated }
+        return updated
     }
 
     /// A fresh service account user id.

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// Who a bearer token stands for: one organisation and one user, a principal per configured token, or the principal
@@ -29,6 +30,11 @@ final class PrincipalStore: Sendable {
         }
         self.orgId = orgId
         self.principals = principals
+        // The configured tokens' user, as `/auth/users` shows it.
+        try? accounts.add(
+            AccountStore.User(
+                userId: userId, orgId: orgId, username: "admin@\(orgId).simulator.dfns", kind: "CustomerEmployee",
+                credentialUuid: accounts.newId("cr-"), dateCreated: Date(), isRegistered: true))
     }
 
     /// The principal of a bearer token; counts refusals.

@@ -100,6 +100,7 @@ public final class DfnsSimulator: Sendable {
         addAddressWatchRoutes(to: api)
         addPermissionRoutes(to: api)
         addAccessTokenRoutes(to: api)
+        addUserRoutes(to: api)
         addControlPlane(to: router)
         return router
     }
