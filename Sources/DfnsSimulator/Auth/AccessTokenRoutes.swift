@@ -53,7 +53,7 @@ extension DfnsSimulator {
             let principal = try context.caller()
             try Self.refuseTokenCaller(principal, accountStore, "create service accounts")
             let object = try Self.object(context.requestBody)
-            let userId = accountStore.newServiceAccountUserId()
+            let userId = accountStore.newId("us-")
             let token = try Self.issueToken(
                 kind: "ServiceAccount", userId: userId, object, principal: principal, accounts: accountStore, documents: documents)
             accountStore.add(

@@ -81,15 +81,24 @@ final class AccountStore: Sendable {
         var isArchived = false
     }
 
+    /// Entities by id in creation order.
+    private struct Table<Entity: Sendable>: Sendable {
+        var byId: [String: Entity] = [:]
+        var order: [String] = []
+
+        mutating func insert(_ entity: Entity, id: String) {
+            if byId.updateValue(entity, forKey: id) == nil { order.append(id) }
+        }
+
+        func all(where include: (Entity) -> Bool) -> [Entity] { order.compactMap { byId[$0] }.filter(include) }
+    }
+
     private struct State {
         var generator: SplitMix64
-        var tokens: [String: AccessToken] = [:]
-        var tokenOrder: [String] = []
+        var tokens = Table<AccessToken>()
         var bearers: [String: String] = [:]
-        var serviceAccounts: [String: ServiceAccount] = [:]
-        var serviceAccountOrder: [String] = []
-        var users: [String: User] = [:]
-        var userOrder: [String] = []
+        var serviceAccounts = Table<ServiceAccount>()
+        var users = Table<User>()
     }
 
     private let state: Mutex<State>
@@ -101,11 +110,12 @@ final class AccountStore: Sendable {
     /// The principal of a bearer this store issued, while its token and its user are active and unexpired.
     func principal(bearer: String) -> Principal? {
         state.withLock { state in
-            guard let tokenId = state.bearers[bearer], let token = state.tokens[tokenId], token.isActive, !token.isArchived, token.expires > Date()
+            guard let tokenId = state.bearers[bearer], let token = state.tokens.byId[tokenId], token.isActive, !token.isArchived,
+                token.expires > Date()
             else { return nil }
             if token.kind == "ServiceAccount" {
-                guard let account = state.serviceAccounts[token.userId], account.isActive, !account.isArchived else { return nil }
-            } else if let owner = state.users[token.userId], !owner.isActive || owner.isArchived {
+                guard let account = state.serviceAccounts.byId[token.userId], account.isActive, !account.isArchived else { return nil }
+            } else if let owner = state.users.byId[token.userId], !owner.isActive || owner.isArchived {
                 return nil  // a personal access token acts as its user, and no longer once the user is deactivated
             }
             return Principal(orgId: token.orgId, userId: token.userId, tokenId: token.tokenId, bearer: bearer)
@@ -115,7 +125,7 @@ final class AccountStore: Sendable {
     /// The key credential `credentialId` of the token `principal` authenticated with, if it is one of this store's.
     func keyCredential(_ credentialId: String, of principal: Principal) -> PublicKeyVerifier? {
         state.withLock { state in
-            guard let token = state.tokens[principal.tokenId], token.credentialId == credentialId else { return nil }
+            guard let token = state.tokens.byId[principal.tokenId], token.credentialId == credentialId else { return nil }
             return token.verifier
         }
     }
@@ -123,7 +133,7 @@ final class AccountStore: Sendable {
     /// The credential ids a user action of `principal` may be signed with, when it authenticated with one of this
     /// store's tokens; nil for the configured principals.
     func credentialIds(of principal: Principal) -> [String]? {
-        state.withLock { state in state.tokens[principal.tokenId].map { [$0.credentialId] } }
+        state.withLock { state in state.tokens.byId[principal.tokenId].map { [$0.credentialId] } }
     }
 
     /// Issues a token of `kind` for `userId`: a fresh id, bearer and credential id, `publicKey` checked.
@@ -145,8 +155,7 @@ final class AccountStore: Sendable {
                 kind: kind, userId: userId, orgId: orgId, credentialId: state.generator.dfnsId("cr-"), publicKey: publicKey, verifier: verifier,
                 dateCreated: now, expires: now.addingTimeInterval(TimeInterval(seconds)), linkedAppId: state.generator.dfnsId("ap-"), name: name,
                 externalId: externalId)
-            state.tokens[tokenId] = token
-            state.tokenOrder.append(tokenId)
+            state.tokens.insert(token, id: tokenId)
             state.bearers[token.bearer] = tokenId
             return token
         }
@@ -158,92 +167,87 @@ final class AccountStore: Sendable {
     /// Adds a user; a username already taken in the organisation (by a user not archived) is a 409.
     func add(_ user: User) throws(APIError) {
         try state.withLock { (state) throws(APIError) in
-            let taken = state.users.values.contains { $0.orgId == user.orgId && $0.username == user.username && !$0.isArchived }
+            let taken = !state.users.all { $0.orgId == user.orgId && $0.username == user.username && !$0.isArchived }.isEmpty
             guard !taken else { throw APIError(409, "a user named \(user.username) already exists") }
-            state.users[user.userId] = user
-            state.userOrder.append(user.userId)
+            state.users.insert(user, id: user.userId)
         }
+    }
+
+    /// Records a service account whose token was issued.
+    func add(_ account: ServiceAccount) {
+        state.withLock { $0.serviceAccounts.insert(account, id: account.userId) }
     }
 
     /// The user `userId` of the organisation; 404 otherwise.
     func user(_ userId: String, orgId: String) throws(APIError) -> User {
-        guard let user = state.withLock({ $0.users[userId] }), user.orgId == orgId else {
-            throw APIError(404, "user not found", details: ["userId": userId])
-        }
-        return user
+        try find(\.users, userId, { $0.orgId == orgId }, APIError(404, "user not found", details: ["userId": userId]))
     }
 
     /// The users of the organisation, oldest first.
-    func users(orgId: String) -> [User] {
-        state.withLock { state in state.userOrder.compactMap { state.users[$0] }.filter { $0.orgId == orgId } }
-    }
+    func users(orgId: String) -> [User] { state.withLock { $0.users.all { $0.orgId == orgId } } }
 
     /// Changes user `userId`; `change` may refuse with an ``APIError``.
     func updateUser(_ userId: String, orgId: String, _ change: (inout User) throws(APIError) -> Void) throws(APIError) -> User {
-        var user = try self.user(userId, orgId: orgId)
-        try change(&user)
-        let updated = user
-        state.withLock { $0.users[userId] = updated }
-        return updated
-    }
-
-    /// A fresh service account user id.
-    func newServiceAccountUserId() -> String { state.withLock { $0.generator.dfnsId("us-") } }
-
-    /// Records a service account whose token was issued.
-    func add(_ account: ServiceAccount) {
-        state.withLock { state in
-            state.serviceAccounts[account.userId] = account
-            state.serviceAccountOrder.append(account.userId)
-        }
+        try update(\.users, userId, { $0.orgId == orgId }, APIError(404, "user not found", details: ["userId": userId]), change)
     }
 
     /// The token `tokenId` of `kind` in the organisation; 404 otherwise.
     func token(_ tokenId: String, kind: String, orgId: String) throws(APIError) -> AccessToken {
-        guard let token = state.withLock({ $0.tokens[tokenId] }), token.kind == kind, token.orgId == orgId else {
-            throw APIError(404, "\(kind == "Pat" ? "personal access token" : "token") not found", details: ["tokenId": tokenId])
-        }
-        return token
+        try find(\.tokens, tokenId, { $0.kind == kind && $0.orgId == orgId }, Self.tokenMissing(tokenId, kind))
     }
 
     /// The tokens of `kind` in the organisation, oldest first.
-    func tokens(kind: String, orgId: String) -> [AccessToken] {
-        state.withLock { state in state.tokenOrder.compactMap { state.tokens[$0] }.filter { $0.kind == kind && $0.orgId == orgId } }
-    }
+    func tokens(kind: String, orgId: String) -> [AccessToken] { state.withLock { $0.tokens.all { $0.kind == kind && $0.orgId == orgId } } }
 
     /// Changes token `tokenId`; `change` may refuse with an ``APIError``.
     func updateToken(_ tokenId: String, kind: String, orgId: String, _ change: (inout AccessToken) throws(APIError) -> Void) throws(APIError)
         -> AccessToken
     {
-        var token = try self.token(tokenId, kind: kind, orgId: orgId)
-        try change(&token)
-        let updated = token
-        state.withLock { $0.tokens[tokenId] = updated }
-        return updated
+        try update(\.tokens, tokenId, { $0.kind == kind && $0.orgId == orgId }, Self.tokenMissing(tokenId, kind), change)
     }
 
     /// The service account `userId` in the organisation; 404 otherwise.
     func serviceAccount(_ userId: String, orgId: String) throws(APIError) -> ServiceAccount {
-        guard let account = state.withLock({ $0.serviceAccounts[userId] }), account.orgId == orgId else {
-            throw APIError(404, "service account not found", details: ["serviceAccountId": userId])
-        }
-        return account
+        try find(\.serviceAccounts, userId, { $0.orgId == orgId }, Self.serviceAccountMissing(userId))
     }
 
     /// The service accounts of the organisation, oldest first.
-    func serviceAccounts(orgId: String) -> [ServiceAccount] {
-        state.withLock { state in state.serviceAccountOrder.compactMap { state.serviceAccounts[$0] }.filter { $0.orgId == orgId } }
-    }
+    func serviceAccounts(orgId: String) -> [ServiceAccount] { state.withLock { $0.serviceAccounts.all { $0.orgId == orgId } } }
 
     /// Changes service account `userId`; `change` may refuse with an ``APIError``.
     func updateServiceAccount(_ userId: String, orgId: String, _ change: (inout ServiceAccount) throws(APIError) -> Void) throws(APIError)
         -> ServiceAccount
     {
-        var account = try serviceAccount(userId, orgId: orgId)
-        try change(&account)
-        let updated = account
-        state.withLock { $0.serviceAccounts[userId] = updated }
-        return updated
+        try update(\.serviceAccounts, userId, { $0.orgId == orgId }, Self.serviceAccountMissing(userId), change)
+    }
+
+    private static func tokenMissing(_ tokenId: String, _ kind: String) -> APIError {
+        APIError(404, "\(kind == "Pat" ? "personal access token" : "token") not found", details: ["tokenId": tokenId])
+    }
+
+    private static func serviceAccountMissing(_ userId: String) -> APIError {
+        APIError(404, "service account not found", details: ["serviceAccountId": userId])
+    }
+
+    /// Entity `id` of `table` when it `belongs` (to the caller's organisation…); `missing` otherwise.
+    private func find<Entity>(_ table: KeyPath<State, Table<Entity>>, _ id: String, _ belongs: (Entity) -> Bool, _ missing: APIError)
+        throws(APIError) -> Entity
+    {
+        guard let entity = state.withLock({ $0[keyPath: table].byId[id] }), belongs(entity) else { throw missing }
+        return entity
+    }
+
+    /// Changes entity `id` of `table` under the lock, so two changes never race; `missing` when it does not belong.
+    private func update<Entity>(
+        _ table: WritableKeyPath<State, Table<Entity>>, _ id: String, _ belongs: (Entity) -> Bool, _ missing: APIError,
+        _ change: (inout Entity) throws(APIError) -> Void
+    ) throws(APIError) -> Entity {
+        try state.withLock { (state) throws(APIError) -> Entity in
+            guard var entity = state[keyPath: table].byId[id], belongs(entity) else { throw missing }
+            try change(&entity)
+            state[keyPath: table].byId[id] = entity
+            return entity
+        }
     }
 
     /// A JWT-shaped bearer with the claims the official TypeScript SDK reads (`https://custom/app_metadata`: orgId,
