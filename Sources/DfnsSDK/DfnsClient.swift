@@ -49,10 +49,7 @@ public final class DfnsClient: Sendable {
     /// as a ``DfnsError`` whose `outcomeUnknown` says whether it may have taken effect.
     public func send<Response>(_ request: DfnsRequest<Response>) async throws -> Response {
         guard request.isSigned else { return try await delegated.send(request) }
-        let response = try await signedWrite(
-            request.method, request.path, query: request.query, body: request.body, repeatable: request.isIdempotent, endpoint: request.endpoint,
-            file: request.file)
-        return try transport.decode(Response.self, from: response, written: true)
+        return try transport.decode(Response.self, from: try await signedWrite(request), written: true)
     }
 
     /// Every item of a list, fetched page by page as the sequence is iterated:
@@ -133,27 +130,23 @@ public final class DfnsClient: Sendable {
     ///   - body: the JSON body; nil sends none and signs the payload `""` (abort, cancel, speed-up, webhook ping).
     ///   - repeatable: true only when a replay of this exact body cannot act twice (it carries an idempotency key).
     public func signedRequest(method: HTTPMethod, path: String, body: JSONValue? = nil, repeatable: Bool = false) async throws -> JSONValue {
-        let response = try await signedWrite(method, path, body: body?.jsonBytes(), repeatable: repeatable)
-        return try transport.decode(JSONValue.self, from: response, written: true)
+        try await send(DfnsRequest<JSONValue>(method, path, body: body?.jsonBytes(), signed: true, idempotent: repeatable))
     }
 
     /// The query is sent, not signed: a user action signs the path alone (dfns-sdk 1.0.4 `HttpClient.request`).
-    private func signedWrite(
-        _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: [UInt8]?, repeatable: Bool, endpoint: String? = nil,
-        file: [UInt8]? = nil
-    ) async throws -> [UInt8] {
+    private func signedWrite<Response>(_ request: DfnsRequest<Response>) async throws -> [UInt8] {
         let origin = transport.configuration.appOrigin
         return try await transport.retrying { _ in
             // Failures up to here changed nothing on Dfns and are always safe to retry.
-            let challenge = try await delegated.initUserAction(method, path, body: body)
+            let challenge = try await delegated.initUserAction(for: request)
             let signed = try await UserActionSigning.sign(challenge, with: signer, origin: origin)
             let token = try await delegated.authorize(signed)
             do {
-                return try await transport.exchange(method, path, query: query, body: body, userAction: token, endpoint: endpoint, file: file)
+                return try await transport.exchange(request, userAction: token)
             } catch let error as DfnsError where !error.outcomeUnknown && [.transport, .timeout].contains(error.code) {
                 throw error  // The connection was never made: nothing was sent, a retry is safe.
             } catch {
-                let replay = repeatable && transport.configuration.writeReplay == .idempotent
+                let replay = request.isIdempotent && transport.configuration.writeReplay == .idempotent
                 throw replay ? error : DfnsTransport.Unrepeatable(error: error)
             }
         }

@@ -33,15 +33,9 @@ public final class DfnsDelegatedClient: Sendable {
                 message: "\(request.method.rawValue) \(request.path) needs a user action: use initUserAction(for:) and complete(_:signedChallenge:)")
         }
         guard request.method == .GET else {
-            return try transport.decode(
-                Response.self,
-                from: try await transport.exchange(
-                    request.method, request.path, query: request.query, body: request.body, endpoint: request.endpoint, file: request.file))
+            return try transport.decode(Response.self, from: try await transport.exchange(request))
         }
-        return try await transport.retrying { _ in
-            try transport.decode(
-                Response.self, from: try await transport.exchange(.GET, request.path, query: request.query, endpoint: request.endpoint))
-        }
+        return try await transport.retrying { _ in try transport.decode(Response.self, from: try await transport.exchange(request)) }
     }
 
     /// Every item of a list, fetched page by page as the sequence is iterated: `page` builds the request of a page
@@ -57,10 +51,7 @@ public final class DfnsDelegatedClient: Sendable {
 
     /// Finishes a signed write started with ``initUserAction(for:)``; pass the same request.
     public func complete<Response>(_ request: DfnsRequest<Response>, signedChallenge: SignedChallenge) async throws -> Response {
-        let token = try await authorize(signedChallenge)
-        let body = try await transport.exchange(
-            request.method, request.path, query: request.query, body: request.body, userAction: token, endpoint: request.endpoint,
-            file: request.file)
+        let body = try await transport.exchange(request, userAction: try await authorize(signedChallenge))
         return try transport.decode(Response.self, from: body, written: true)
     }
 
@@ -157,15 +148,9 @@ public final class DfnsDelegatedClient: Sendable {
         return try transport.decode(UserActionChallenge.self, from: response)
     }
 
-    /// `POST /auth/action` then the real request with the minted user action.
-    func complete(_ method: HTTPMethod, _ path: String, body: [UInt8]?, signedChallenge: SignedChallenge) async throws -> [UInt8] {
-        let token = try await authorize(signedChallenge)
-        return try await transport.exchange(method, path, body: body, userAction: token)
-    }
-
     /// Finishes any signed request started with ``initUserAction(_:_:body:)``; returns the raw JSON response.
     public func completeUserAction(_ method: HTTPMethod, _ path: String, body: [UInt8]?, signedChallenge: SignedChallenge) async throws -> JSONValue {
-        try transport.decode(JSONValue.self, from: try await complete(method, path, body: body, signedChallenge: signedChallenge), written: true)
+        try await complete(DfnsRequest<JSONValue>(method, path, body: body, signed: true), signedChallenge: signedChallenge)
     }
 
     /// `POST /auth/action`: trades a signed challenge for a single-use user-action token (`X-DFNS-USERACTION`).

@@ -24,7 +24,9 @@ public struct DfnsRequest<Response: Decodable & Sendable>: Sendable {
     public let isSigned: Bool
     /// The route as the official SDKs name it, ids as parameters (`/fee-sponsors/{feeSponsorId}`): what
     /// ``DfnsRequestObserver`` events and metrics carry instead of the path, so their labels stay few.
-    public let endpoint: String
+    public var endpoint: String { explicitEndpoint ?? DfnsRequestEvent.template(of: path) }
+    /// The route's template when the request's builder knows it; nil derives it from the path, when it is observed.
+    let explicitEndpoint: String?
     /// True when sending the same body twice cannot act twice: it carries an `externalId` Dfns deduplicates
     /// (transfers, transactions, signatures). Only such writes are repeated by ``DfnsClient`` after they were sent.
     public let isIdempotent: Bool
@@ -36,7 +38,7 @@ public struct DfnsRequest<Response: Decodable & Sendable>: Sendable {
         self.method = method
         self.path = path
         self.file = file
-        self.endpoint = endpoint ?? DfnsRequestEvent.template(of: path)
+        self.explicitEndpoint = endpoint
         self.query = query
         self.body = body
         self.isSigned = signed
@@ -46,7 +48,7 @@ public struct DfnsRequest<Response: Decodable & Sendable>: Sendable {
     /// The same request, its answer read as `Other` — e.g. a page of raw JSON, to search entities this SDK version may
     /// not all be able to read as their model: `try DfnsWallets.listTransfers(walletId: id).decoding(as: Page<JSONValue>.self)`.
     public func decoding<Other>(as type: Other.Type) -> DfnsRequest<Other> {
-        DfnsRequest<Other>(method, path, query: query, body: body, signed: isSigned, idempotent: isIdempotent, endpoint: endpoint, file: file)
+        DfnsRequest<Other>(method, path, query: query, body: body, signed: isSigned, idempotent: isIdempotent, endpoint: explicitEndpoint, file: file)
     }
 
     /// A read: `GET`, unsigned. `endpoint`: the route's template, when the path's shape does not say it.

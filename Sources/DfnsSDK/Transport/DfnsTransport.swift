@@ -84,7 +84,7 @@ final class DfnsTransport: Sendable {
             throw error
         } catch {
             let mapped = Self.mapTransportError(error, method: method, path: path, isWrite: isWrite)
-            observe(method, endpoint ?? DfnsRequestEvent.template(of: path), status: nil, error: mapped.code, started: started)
+            observe(method, path, endpoint, status: nil, error: mapped.code, started: started)
             logger.debug(
                 "dfns request failed",
                 metadata: [
@@ -92,7 +92,7 @@ final class DfnsTransport: Sendable {
                 ])
             throw mapped
         }
-        observe(method, endpoint ?? DfnsRequestEvent.template(of: path), status: status, error: nil, started: started)
+        observe(method, path, endpoint, status: status, error: nil, started: started)
         logger.debug(
             "dfns request",
             metadata: [
@@ -112,11 +112,21 @@ final class DfnsTransport: Sendable {
         throw error
     }
 
-    private func observe(_ method: HTTPMethod, _ endpoint: String, status: Int?, error: DfnsError.Code?, started: ContinuousClock.Instant) {
+    /// Sends `request` (its query, body or upload, and route template) with an optional user action.
+    func exchange<Response>(_ request: DfnsRequest<Response>, userAction: String? = nil) async throws -> [UInt8] {
+        try await exchange(
+            request.method, request.path, query: request.query, body: request.body, userAction: userAction, endpoint: request.explicitEndpoint,
+            file: request.file)
+    }
+
+    /// Tells the observer, if there is one; the route's template is derived from `path` only then.
+    private func observe(
+        _ method: HTTPMethod, _ path: String, _ endpoint: String?, status: Int?, error: DfnsError.Code?, started: ContinuousClock.Instant
+    ) {
         guard let observer = configuration.observer else { return }
         observer.dfnsRequestFinished(
             DfnsRequestEvent(
-                method: method.rawValue, endpoint: endpoint, status: status, errorCode: error,
+                method: method.rawValue, endpoint: endpoint ?? DfnsRequestEvent.template(of: path), status: status, errorCode: error,
                 duration: started.duration(to: .now)
             ))
     }
