@@ -105,7 +105,7 @@ extension DfnsSimulator {
     /// A token may not make tokens or service accounts (dfns-api-docs: personal access tokens are made by users,
     /// service accounts by the organisation's employees).
     private static func refuseTokenCaller(_ principal: Principal, _ accounts: AccountStore, _ what: String) throws(APIError) {
-        guard accounts.credentialIds(of: principal) == nil else { throw APIError(403, "a personal access token or service account cannot \(what)") }
+        guard accounts.tokenCredential(of: principal) == nil else { throw APIError(403, "a personal access token or service account cannot \(what)") }
     }
 
     /// A token from a creation body: `name`, `publicKey`, `externalId`, `permissionId`, `daysValid` or `secondsValid`.

@@ -122,18 +122,10 @@ final class AccountStore: Sendable {
         }
     }
 
-    /// The key credential `credentialId` of the token `principal` authenticated with, if it is one of this store's.
-    func keyCredential(_ credentialId: String, of principal: Principal) -> PublicKeyVerifier? {
-        state.withLock { state in
-            guard let token = state.tokens.byId[principal.tokenId], token.credentialId == credentialId else { return nil }
-            return token.verifier
-        }
-    }
-
-    /// The credential ids a user action of `principal` may be signed with, when it authenticated with one of this
-    /// store's tokens; nil for the configured principals.
-    func credentialIds(of principal: Principal) -> [String]? {
-        state.withLock { state in state.tokens.byId[principal.tokenId].map { [$0.credentialId] } }
+    /// The key credential a user action of `principal` must be signed with, when it authenticated with one of this
+    /// store's tokens (a token signs with the key it was made with alone); nil for the configured principals.
+    func tokenCredential(of principal: Principal) -> (id: String, verifier: PublicKeyVerifier)? {
+        state.withLock { state in state.tokens.byId[principal.tokenId].map { ($0.credentialId, $0.verifier) } }
     }
 
     /// Issues a token of `kind` for `userId`: a fresh id, bearer and credential id, `publicKey` checked.

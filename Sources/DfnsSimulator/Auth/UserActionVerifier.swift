@@ -61,12 +61,16 @@ struct UserActionVerifier: Sendable {
 
     /// Verifies both factors of `request` for the challenge string `expected`.
     /// - Parameter tokenCredential: for a caller authenticated with a token of ``AccountStore`` (a personal access token,
-    ///   a service account), the key credential of that token by id: it signs with that `Key` alone.
+    ///   a service account), the key credential of that token: it signs with that `Key` alone.
     /// - Throws: 400 for a malformed assertion, 401 for a credential or signature that does not hold.
-    func verify(_ request: UserActionSignatureRequest, expected: String, tokenCredential: ((String) -> PublicKeyVerifier?)? = nil) throws(APIError) {
+    func verify(
+        _ request: UserActionSignatureRequest, expected: String, tokenCredential: (id: String, verifier: PublicKeyVerifier)? = nil
+    ) throws(APIError) {
         guard let first = request.firstFactor else { throw .badRequest("firstFactor is required") }
         if let tokenCredential {
-            _ = try verify(first, as: "firstFactor", expected: expected) { id in tokenCredential(id).map { Credential(kind: .key, verifier: $0) } }
+            _ = try verify(first, as: "firstFactor", expected: expected) { id in
+                id == tokenCredential.id ? Credential(kind: .key, verifier: tokenCredential.verifier) : nil
+            }
             return
         }
         let firstId = try verify(first, as: "firstFactor", expected: expected)

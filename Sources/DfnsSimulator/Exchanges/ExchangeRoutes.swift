@@ -63,13 +63,8 @@ extension DfnsSimulator {
             exchange["name"] = try Self.optionalString(object, "name")
             return APIResponse(json: documents.insert(.exchange, id: id, orgId: principal.orgId, json: exchange).json)
         }
-        api.get("/exchanges") { [documents] request, context in
-            APIResponse(json: try Self.paged(documents.all(.exchange, orgId: try context.caller().orgId).map(\.json), request))
-        }
-        api.get("/exchanges/:exchangeId") { [documents] _, context in
-            APIResponse(
-                json: try documents.get(.exchange, Self.parameter(context, "exchangeId"), orgId: context.caller().orgId, what: "exchange").json)
-        }
+        addListRoute(api, "/exchanges", .exchange)
+        addGetRoute(api, "/exchanges/:exchangeId", .exchange, parameter: "exchangeId", what: "exchange")
         api.delete("/exchanges/:exchangeId") { [documents] _, context in
             let exchange = try documents.get(.exchange, Self.parameter(context, "exchangeId"), orgId: context.caller().orgId, what: "exchange")
             documents.remove(.exchange, exchange.id)

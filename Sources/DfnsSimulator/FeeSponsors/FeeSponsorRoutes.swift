@@ -34,13 +34,8 @@ extension DfnsSimulator {
             documents.insert(.feeSponsor, id: id, orgId: principal.orgId, json: sponsor)
             return APIResponse(json: sponsor)
         }
-        api.get("/fee-sponsors") { [documents] request, context in
-            APIResponse(json: try Self.paged(documents.all(.feeSponsor, orgId: try context.caller().orgId).map(\.json), request))
-        }
-        api.get("/fee-sponsors/:feeSponsorId") { [documents] _, context in
-            APIResponse(
-                json: try documents.get(.feeSponsor, Self.parameter(context, "feeSponsorId"), orgId: context.caller().orgId, what: "feeSponsor").json)
-        }
+        addListRoute(api, "/fee-sponsors", .feeSponsor)
+        addGetRoute(api, "/fee-sponsors/:feeSponsorId", .feeSponsor, parameter: "feeSponsorId", what: "feeSponsor")
         api.delete("/fee-sponsors/:feeSponsorId") { [documents] _, context in
             APIResponse(json: try Self.moveFeeSponsor(documents, context, to: "Archived"))
         }

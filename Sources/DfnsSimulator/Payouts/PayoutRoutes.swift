@@ -100,9 +100,7 @@ extension DfnsSimulator {
             }
             return APIResponse(json: try Self.paged(payouts, request))
         }
-        api.get("/payouts/:payoutId") { [documents] _, context in
-            APIResponse(json: try documents.get(.payout, Self.parameter(context, "payoutId"), orgId: context.caller().orgId, what: "payout").json)
-        }
+        addGetRoute(api, "/payouts/:payoutId", .payout, parameter: "payoutId", what: "payout")
         api.post("/payouts/:payoutId/action") { [documents] _, context in
             let principal = try context.caller()
             let object = try Self.object(context.requestBody)

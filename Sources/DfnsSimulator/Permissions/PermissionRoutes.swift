@@ -37,13 +37,8 @@ extension DfnsSimulator {
             documents.insert(.permission, id: id, orgId: principal.orgId, json: permission)
             return APIResponse(json: permission)
         }
-        api.get("/permissions") { [documents] request, context in
-            APIResponse(json: try Self.paged(documents.all(.permission, orgId: try context.caller().orgId).map(\.json), request))
-        }
-        api.get("/permissions/:permissionId") { [documents] _, context in
-            APIResponse(
-                json: try documents.get(.permission, Self.parameter(context, "permissionId"), orgId: context.caller().orgId, what: "permission").json)
-        }
+        addListRoute(api, "/permissions", .permission)
+        addGetRoute(api, "/permissions/:permissionId", .permission, parameter: "permissionId", what: "permission")
         api.put("/permissions/:permissionId") { [documents] _, context in
             let principal = try context.caller()
             let object = try Self.object(context.requestBody)

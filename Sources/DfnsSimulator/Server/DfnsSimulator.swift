@@ -122,7 +122,7 @@ public final class DfnsSimulator: Sendable {
         return APIResponse(
             json: UserActionChallengeResponse(
                 challenge: issued.challenge, challengeIdentifier: issued.identifier, verifier: verifier,
-                tokenCredentialIds: accountStore.credentialIds(of: principal)))
+                tokenCredentialIds: accountStore.tokenCredential(of: principal).map { [$0.id] }))
     }
 
     @Sendable private func completeUserAction(_ request: Request, context: Context) throws(APIError) -> APIResponse {
@@ -132,9 +132,7 @@ public final class DfnsSimulator: Sendable {
             throw .challengeInvalid
         }
         do {
-            let tokenCredential: ((String) -> PublicKeyVerifier?)? =
-                accountStore.credentialIds(of: principal) == nil ? nil : { [accountStore] in accountStore.keyCredential($0, of: principal) }
-            try verifier.verify(input, expected: expected, tokenCredential: tokenCredential)
+            try verifier.verify(input, expected: expected, tokenCredential: accountStore.tokenCredential(of: principal))
         } catch let error where error.statusCode == 401 {
             userActionStore.recordSignatureFailure()
             throw error
@@ -192,7 +190,10 @@ public final class DfnsSimulator: Sendable {
         if walletStore.isForbidden(walletId: walletId) {
             throw APIError(403, "\(principal.userId) is not authorized to perform operation (Wallets:Transfers:Create) on \(walletId)")
         }
-        let sponsor = try feeSponsorship(of: object, wallet: walletStore.wallet(walletId, principal: principal), principal: principal)
+        // The wallet is read here only for a sponsored transfer: every other one goes straight to the store.
+        let sponsor =
+            object["feeSponsorId"] == nil
+            ? nil : try feeSponsorship(of: object, wallet: walletStore.wallet(walletId, principal: principal), principal: principal)
         let creation = try walletStore.createTransfer(
             principal: principal, walletId: walletId, body: SimulatorJSON.serialize(object, sorted: true),
             externalId: object["externalId"] as? String, destination: object["to"] as? String

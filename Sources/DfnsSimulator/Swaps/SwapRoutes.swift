@@ -57,9 +57,7 @@ extension DfnsSimulator {
             documents.insert(.swapQuote, id: id, orgId: principal.orgId, json: quote)
             return APIResponse(json: quote)
         }
-        api.get("/swaps/quotes/:quoteId") { [documents] _, context in
-            APIResponse(json: try documents.get(.swapQuote, Self.parameter(context, "quoteId"), orgId: context.caller().orgId, what: "quote").json)
-        }
+        addGetRoute(api, "/swaps/quotes/:quoteId", .swapQuote, parameter: "quoteId", what: "quote")
         api.post("/swaps") { [documents, walletStore, configuration] _, context in
             let principal = try context.caller()
             let object = try Self.object(context.requestBody)

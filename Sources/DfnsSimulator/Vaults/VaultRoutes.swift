@@ -53,9 +53,7 @@ extension DfnsSimulator {
             documents.insert(.vault, id: id, orgId: principal.orgId, json: vault)
             return APIResponse(json: vault)
         }
-        api.get("/vaults") { [documents] request, context in
-            APIResponse(json: try Self.paged(documents.all(.vault, orgId: try context.caller().orgId).map(\.json), request))
-        }
+        addListRoute(api, "/vaults", .vault)
         api.get("/vaults/:vaultId") { [documents] _, context in
             APIResponse(json: try Self.vault(documents, context))
         }

@@ -109,9 +109,7 @@ extension DfnsSimulator {
             let jobs = documents.all(.bulkJob, orgId: try context.caller().orgId) { $0.parent == nil }.map(\.json)
             return APIResponse(json: try Self.paged(jobs.filter { status == nil || $0["status"] as? String == status }, request))
         }
-        api.get("/wallets/bulk-create/:jobId") { [documents] _, context in
-            APIResponse(json: try documents.get(.bulkJob, Self.parameter(context, "jobId"), orgId: context.caller().orgId, what: "job").json)
-        }
+        addGetRoute(api, "/wallets/bulk-create/:jobId", .bulkJob, parameter: "jobId", what: "job")
         api.get("/wallets/bulk-create/:jobId/wallets") { [walletStore, documents] request, context in
             let principal = try context.caller()
             let jobId = try Self.parameter(context, "jobId")
