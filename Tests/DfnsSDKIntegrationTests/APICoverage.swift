@@ -83,6 +83,9 @@ enum APICoverage {
         let sdk: String
         let source: String
         let client: String
+        /// The method's name in its SDK and its route (`POST /auth/apps`).
+        let name: String
+        let route: String
         let python: String?
         /// The Swift request of a route the Python SDK lacks.
         let swiftBeyondPython: String?
@@ -96,7 +99,8 @@ enum APICoverage {
         .split(separator: "\n").filter { !$0.hasPrefix("#") }.map { line in
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             return OtherMethod(
-                sdk: fields[0], source: fields[1], client: fields[2], python: fields[6] == "-" ? nil : fields[6],
+                sdk: fields[0], source: fields[1], client: fields[2], name: fields[3], route: fields[4] + " " + fields[5],
+                python: fields[6] == "-" ? nil : fields[6],
                 swiftBeyondPython: fields[7] == "-" ? nil : fields[7])
         }
 
@@ -131,6 +135,15 @@ enum APICoverage {
         }
         lines.append(
             "| **all** | **\(methods.count { $0.swift != nil }) / \(methods.count)** | **\(cell(go))** | **\(cell(typescript))** |")
+        let gaps = others.filter { !isCovered($0) }
+        if !gaps.isEmpty {
+            lines += [
+                "",
+                "Without a request: routes of the other SDKs that the Python SDK, generated from Dfns's current API, does not have "
+                    + "(Dfns deprecated applications; logout is `PUT /auth/logout`): "
+                    + gaps.map { "\($0.sdk == "go" ? "Go" : "TypeScript") `\($0.client).\($0.name)` (`\($0.route)`)" }.joined(separator: ", ") + ".",
+            ]
+        }
         return lines.joined(separator: "\n")
     }
 

@@ -35,6 +35,12 @@ public enum SimulatorHarness {
             DfnsClient(configuration: configuration(token: token, configure: configure), signer: signers[algorithm]!)
         }
 
+        /// A client of another token (a login, a temporary registration token, a service account's) signing with
+        /// `signer`.
+        public func client(token: String, signer: any CredentialSigner, configure: (inout DfnsClientConfiguration) -> Void = { _ in }) -> DfnsClient {
+            DfnsClient(configuration: configuration(token: token, configure: configure), signer: signer)
+        }
+
         /// A client with no signer.
         public func delegatedClient(token: String = SimulatorHarness.token) -> DfnsDelegatedClient {
             DfnsDelegatedClient(configuration: configuration(token: token) { _ in })

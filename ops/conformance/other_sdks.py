@@ -30,6 +30,7 @@ SWIFT_BEYOND_PYTHON = {
     ("GET", "/wallets/{}/signatures"): "DfnsWallets.listSignatures",
     ("POST", "/networks/read-contract"): "DfnsNetworks.readContract",
     ("DELETE", "/vaults/{}/quarantines/{}"): "DfnsVaults.unquarantine",
+    ("POST", "/auth/registration/delegated/restart"): "DfnsAuth.recreateDelegatedRegistrationChallenge",
 }
 
 

@@ -30,15 +30,18 @@ HAND_WRITTEN = {"wallets", "keys", "policies", "webhooks", "networks"}
 
 @dataclasses.dataclass
 class Coverage:
-    """What a domain module's `run(context)` calls with: the official client, `call(domain, name, *args, expect=...)`
-    (a checked call that counts the method as covered when it passes), `control(path, body)` (the simulator's control
-    plane), `check(name, passed, detail)`, a stamp unique to the run, and a wallet on EthereumSepolia."""
+    """What a domain module's `run(context)` calls with: the official client, `call(domain, name, *args, expect=...,
+    via=None)` (a checked call, through the client `via` when given, that counts the method as covered when it passes), `control(path, body)` (the simulator's control
+    plane; `control(path)` reads it), `check(name, passed, detail)`, a stamp unique to the run, a wallet on EthereumSepolia,
+    the API's base URL (for clients of other tokens) and the signer of the organisation's configured user."""
     client: DfnsClient
     call: Callable
     control: Callable
     check: Callable
     stamp: int
     wallet_id: str
+    base: str
+    signer: KeySigner
 
     @staticmethod
     def status_of(action):
@@ -90,15 +93,17 @@ class Receiver(http.server.BaseHTTPRequestHandler):
 
 def run(base, token, cred_id, pem, check):
     print("[api coverage] official Python SDK: every method of " + ", ".join(official_methods.complete_domains()))
-    client = DfnsClient(DfnsClientConfig(auth_token=token, base_url=base, signer=KeySigner(credential_id=cred_id, private_key=pem)))
+    signer = KeySigner(credential_id=cred_id, private_key=pem)
+    client = DfnsClient(DfnsClientConfig(auth_token=token, base_url=base, signer=signer))
     called = set()
 
-    def call(domain, name, *args, expect=lambda result: True):
-        """client.<domain>.<name>(*args), checked; the method counts as covered only when it passed."""
+    def call(domain, name, *args, expect=lambda result: True, via=None):
+        """client.<domain>.<name>(*args), or through the client `via` (another token's), checked; the method counts as
+        covered only when it passed."""
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)
-                result = getattr(getattr(client, domain), name)(*args)
+                result = getattr(getattr(via or client, domain), name)(*args)
         except Exception as error:  # noqa: BLE001 - any failure of the official SDK is a conformance failure
             check(f"{domain}.{name}", False, repr(error)[:300])
             return {}
@@ -108,8 +113,9 @@ def run(base, token, cred_id, pem, check):
             called.add(f"{domain}.{name}")
         return result
 
-    def control(path, body):
-        request = urllib.request.Request(f"{base}/_sim/{path}", data=json.dumps(body).encode(), method="POST")
+    def control(path, body=None):
+        request = urllib.request.Request(f"{base}/_sim/{path}", data=None if body is None else json.dumps(body).encode(),
+                                         method="GET" if body is None else "POST")
         request.add_header("Content-Type", "application/json")
         return json.loads(urllib.request.urlopen(request, timeout=10).read())
 
@@ -247,7 +253,7 @@ def run(base, token, cred_id, pem, check):
     call("networks", "delete_canton_validator", "canton-testnet", vid, expect=lambda v: v["id"] == vid)
 
     # Every other client DfnsSDK covers whole: ops/conformance/domains/<client>.py, one module each.
-    context = Coverage(client=client, call=call, control=control, check=check, stamp=stamp, wallet_id=wid)
+    context = Coverage(client=client, call=call, control=control, check=check, stamp=stamp, wallet_id=wid, base=base, signer=signer)
     rows = official_methods.methods()
     complete = official_methods.complete_domains(rows)
     for domain in complete:

@@ -14,11 +14,12 @@ extension DfnsSimulator {
     static let longestTokenValidity = 730
 
     func addAccessTokenRoutes(to api: RouterGroup<SimulatorRequestContext>) {
-        api.post("/auth/pats") { [accountStore, documents] _, context in
+        api.post("/auth/pats") { [accountStore, credentialStore, documents] _, context in
             let principal = try context.caller()
             try Self.refuseTokenCaller(principal, accountStore, "create personal access tokens")
             let token = try Self.issueToken(
                 kind: "Pat", userId: principal.userId, Self.object(context.requestBody), principal: principal, accounts: accountStore,
+                credentials: credentialStore,
                 documents: documents)
             return APIResponse(json: token.json(withBearer: true))
         }
@@ -49,13 +50,14 @@ extension DfnsSimulator {
     }
 
     private func addServiceAccountRoutes(to api: RouterGroup<SimulatorRequestContext>) {
-        api.post("/auth/service-accounts") { [accountStore, documents] _, context in
+        api.post("/auth/service-accounts") { [accountStore, credentialStore, documents] _, context in
             let principal = try context.caller()
             try Self.refuseTokenCaller(principal, accountStore, "create service accounts")
             let object = try Self.object(context.requestBody)
             let userId = accountStore.newId("us-")
             let token = try Self.issueToken(
-                kind: "ServiceAccount", userId: userId, object, principal: principal, accounts: accountStore, documents: documents)
+                kind: "ServiceAccount", userId: userId, object, principal: principal, accounts: accountStore, credentials: credentialStore,
+                documents: documents)
             accountStore.add(
                 AccountStore.ServiceAccount(
                     userId: userId, orgId: principal.orgId, tokenId: token.tokenId, dateCreated: token.dateCreated, name: token.name,
@@ -105,12 +107,13 @@ extension DfnsSimulator {
     /// A token may not make tokens or service accounts (dfns-api-docs: personal access tokens are made by users,
     /// service accounts by the organisation's employees).
     private static func refuseTokenCaller(_ principal: Principal, _ accounts: AccountStore, _ what: String) throws(APIError) {
-        guard accounts.tokenCredential(of: principal) == nil else { throw APIError(403, "a personal access token or service account cannot \(what)") }
+        guard !accounts.isToken(principal) else { throw APIError(403, "a personal access token or service account cannot \(what)") }
     }
 
     /// A token from a creation body: `name`, `publicKey`, `externalId`, `permissionId`, `daysValid` or `secondsValid`.
     private static func issueToken(
-        kind: String, userId: String, _ object: [String: Any], principal: Principal, accounts: AccountStore, documents: DocumentStore
+        kind: String, userId: String, _ object: [String: Any], principal: Principal, accounts: AccountStore, credentials: CredentialStore,
+        documents: DocumentStore
     ) throws(APIError) -> AccountStore.AccessToken {
         guard let name = object["name"] as? String, !name.isEmpty else {
             throw APIError.badRequest("name is required and must be a non-empty string")
@@ -136,8 +139,15 @@ extension DfnsSimulator {
             permission = try documents.get(.permission, permissionId, orgId: principal.orgId, what: "permission").json
             guard permission?["isArchived"] as? Bool != true else { throw APIError.badRequest("permission \(permissionId) is archived") }
         }
-        var token = try accounts.issue(
+        let verifier = try CredentialStore.verifier(publicKey, "publicKey")
+        var token = accounts.issue(
             kind: kind, userId: userId, orgId: principal.orgId, name: name, publicKey: publicKey, seconds: seconds, externalId: externalId)
+        // The token's key: a personal access token signs with it alone, a service account's user signs with its keys.
+        try credentials.add(
+            CredentialStore.Credential(
+                credentialUuid: credentials.newUuid(), credentialId: token.credentialId, kind: .key, userId: userId, orgId: principal.orgId,
+                tokenId: kind == "Pat" ? token.tokenId : nil, material: .publicKey(pem: publicKey, verifier: verifier), encryptedPrivateKey: nil,
+                relyingPartyId: "", origin: "", dateCreated: token.dateCreated, name: name))
         if let permission, let permissionId = permission["id"] as? String {
             // The assignment is the permissions domain's, to the new token, as `assignPermission` makes one.
             let assignmentId = documents.newId("as-")

@@ -18,7 +18,6 @@ final class AccountStore: Sendable {
         let orgId: String
         let credentialId: String
         let publicKey: String
-        let verifier: PublicKeyVerifier
         let dateCreated: Date
         let expires: Date
         let linkedAppId: String
@@ -93,10 +92,18 @@ final class AccountStore: Sendable {
         func all(where include: (Entity) -> Bool) -> [Entity] { order.compactMap { byId[$0] }.filter(include) }
     }
 
+    /// A user's login: the bearer `/auth/login`, delegated login, social, SSO and OIDC logins and end-user
+    /// registration hand out, valid until it expires or the user logs out.
+    private struct Session {
+        let principal: Principal
+        let expires: Date
+    }
+
     private struct State {
         var generator: SplitMix64
         var tokens = Table<AccessToken>()
         var bearers: [String: String] = [:]
+        var sessions: [String: Session] = [:]
         var serviceAccounts = Table<ServiceAccount>()
         var users = Table<User>()
     }
@@ -107,9 +114,15 @@ final class AccountStore: Sendable {
         state = Mutex(State(generator: SplitMix64(seed: seed ^ 0xACC0_0A7)))
     }
 
-    /// The principal of a bearer this store issued, while its token and its user are active and unexpired.
+    /// The principal of a bearer this store issued, while its token or login and its user are active and unexpired.
     func principal(bearer: String) -> Principal? {
         state.withLock { state in
+            if let session = state.sessions[bearer] {
+                guard session.expires > Date(), let user = state.users.byId[session.principal.userId], user.isActive, !user.isArchived else {
+                    return nil
+                }
+                return session.principal
+            }
             guard let tokenId = state.bearers[bearer], let token = state.tokens.byId[tokenId], token.isActive, !token.isArchived,
                 token.expires > Date()
             else { return nil }
@@ -122,29 +135,57 @@ final class AccountStore: Sendable {
         }
     }
 
-    /// The key credential a user action of `principal` must be signed with, when it authenticated with one of this
-    /// store's tokens (a token signs with the key it was made with alone); nil for the configured principals.
-    func tokenCredential(of principal: Principal) -> (id: String, verifier: PublicKeyVerifier)? {
-        state.withLock { state in state.tokens.byId[principal.tokenId].map { ($0.credentialId, $0.verifier) } }
+    /// True when `principal` authenticated with a personal access token or a service account's token, which sign
+    /// with a key alone and cannot make tokens.
+    func isToken(_ principal: Principal) -> Bool { state.withLock { $0.tokens.byId[principal.tokenId] != nil } }
+
+    /// Logs user `userId` in for `lifetime`: a fresh JWT-shaped bearer of token kind `kind`.
+    func startSession(userId: String, orgId: String, kind: String, lifetime: Duration) -> (token: String, expires: Date) {
+        state.withLock { state in
+            let tokenId = state.generator.dfnsId("to-")
+            let bearer = Self.bearer(tokenId: tokenId, userId: userId, orgId: orgId, kind: kind, using: &state.generator)
+            let expires = Date().addingTimeInterval(lifetime.secondsValue)
+            state.sessions[bearer] = Session(principal: Principal(orgId: orgId, userId: userId, tokenId: tokenId, bearer: bearer), expires: expires)
+            state.sessions = state.sessions.filter { $0.value.expires > Date() }
+            return (bearer, expires)
+        }
     }
 
-    /// Issues a token of `kind` for `userId`: a fresh id, bearer and credential id, `publicKey` checked.
-    /// - Throws: 400 when `publicKey` is not a PEM public key Dfns takes.
+    /// When the login of `bearer` expires; nil when it is no login.
+    func sessionExpiry(bearer: String) -> Date? { state.withLock { $0.sessions[bearer]?.expires } }
+
+    /// Ends the login of `bearer`, or every login of its user; false when `bearer` is no login.
+    func endSession(bearer: String, allSessions: Bool) -> Bool {
+        state.withLock { state in
+            guard let session = state.sessions.removeValue(forKey: bearer) else { return false }
+            if allSessions { state.sessions = state.sessions.filter { $0.value.principal.userId != session.principal.userId } }
+            return true
+        }
+    }
+
+    /// Ends every login of user `userId` and deactivates their personal access tokens (a recovery: dfns-auth.md §1.6).
+    func revokeAccess(ofUser userId: String) {
+        state.withLock { state in
+            state.sessions = state.sessions.filter { $0.value.principal.userId != userId }
+            for token in state.tokens.all(where: { $0.userId == userId && $0.kind == "Pat" }) { state.tokens.byId[token.tokenId]?.isActive = false }
+        }
+    }
+
+    /// The user named `username` in the organisation (not archived); nil when there is none.
+    func user(named username: String, orgId: String) -> User? {
+        state.withLock { $0.users.all { $0.orgId == orgId && $0.username == username && !$0.isArchived }.first }
+    }
+
+    /// Issues a token of `kind` for `userId`: a fresh id, bearer and credential id. The caller checked `publicKey`.
     func issue(
         kind: String, userId: String, orgId: String, name: String, publicKey: String, seconds: Int, externalId: String?
-    ) throws(APIError) -> AccessToken {
-        let verifier: PublicKeyVerifier
-        do {
-            verifier = try PublicKeyVerifier(publicKeyPEM: publicKey)
-        } catch {
-            throw APIError.badRequest("publicKey must be a PEM public key (-----BEGIN PUBLIC KEY-----): \(error.message)")
-        }
-        return state.withLock { state in
+    ) -> AccessToken {
+        state.withLock { state in
             let tokenId = state.generator.dfnsId("to-")
             let now = Date()
             let token = AccessToken(
                 tokenId: tokenId, bearer: Self.bearer(tokenId: tokenId, userId: userId, orgId: orgId, kind: kind, using: &state.generator),
-                kind: kind, userId: userId, orgId: orgId, credentialId: state.generator.dfnsId("cr-"), publicKey: publicKey, verifier: verifier,
+                kind: kind, userId: userId, orgId: orgId, credentialId: state.generator.dfnsId("cr-"), publicKey: publicKey,
                 dateCreated: now, expires: now.addingTimeInterval(TimeInterval(seconds)), linkedAppId: state.generator.dfnsId("ap-"), name: name,
                 externalId: externalId)
             state.tokens.insert(token, id: tokenId)
@@ -240,6 +281,12 @@ final class AccountStore: Sendable {
             state[keyPath: table].byId[id] = entity
             return entity
         }
+    }
+
+    /// A registration or recovery session's `temporaryAuthenticationToken`: JWT-shaped like a bearer, good for nothing
+    /// but completing that session (``AuthFlowStore``).
+    static func temporaryToken(userId: String, orgId: String, using generator: inout SplitMix64) -> String {
+        bearer(tokenId: generator.dfnsId("to-"), userId: userId, orgId: orgId, kind: "Temp", using: &generator)
     }
 
     /// A JWT-shaped bearer with the claims the official TypeScript SDK reads (`https://custom/app_metadata`: orgId,

@@ -13,6 +13,8 @@ final class PrincipalStore: Sendable {
 
     /// The organisation every token belongs to.
     let orgId: String
+    /// The user the configured tokens stand for.
+    let userId: String
     private let principals: [String: Principal]
     private let accounts: AccountStore
     private let state = Mutex(State())
@@ -29,6 +31,7 @@ final class PrincipalStore: Sendable {
             principals[token] = Principal(orgId: orgId, userId: userId, tokenId: generator.dfnsId("to-"), bearer: token)
         }
         self.orgId = orgId
+        self.userId = userId
         self.principals = principals
         // The configured tokens' user, as `/auth/users` shows it.
         try? accounts.add(
@@ -37,11 +40,11 @@ final class PrincipalStore: Sendable {
                 credentialUuid: accounts.newId("cr-"), dateCreated: Date(), isRegistered: true))
     }
 
-    /// The principal of a bearer token; counts refusals.
-    func principal(bearer: String?) -> Principal? {
+    /// The principal of a bearer token; counts refusals unless `counting` is false (a public route).
+    func principal(bearer: String?, counting: Bool = true) -> Principal? {
         state.withLock { state in
             guard let bearer, !state.revokedBearers.contains(bearer), let principal = principals[bearer] ?? accounts.principal(bearer: bearer) else {
-                state.unauthorized += 1
+                if counting { state.unauthorized += 1 }
                 return nil
             }
             return principal

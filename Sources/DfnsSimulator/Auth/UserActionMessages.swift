@@ -8,9 +8,12 @@ struct UserActionInitRequest: Decodable {
 }
 
 struct UserActionSignatureRequest: Decodable {
+    /// A signature (`credentialAssertion`), a `Password` first factor's `password` or a `Totp` second factor's `otpCode`.
     struct Factor: Decodable {
         let kind: String?
         let credentialAssertion: Assertion?
+        let password: String?
+        let otpCode: String?
     }
 
     /// The fields of every assertion kind: `authenticatorData` and `userHandle` are Fido2's.
@@ -36,11 +39,13 @@ struct ClientData: Decodable {
     let crossOrigin: Bool?
 }
 
-/// The body of a `/auth/action/init` answer (dfns-api §2.1).
+/// The body of a `/auth/action/init` or `/auth/login/init` answer (dfns-auth.md §2.3).
 struct UserActionChallengeResponse: Encodable {
     struct Credential: Encodable {
         var type = "public-key"
         let id: String
+        /// A PasswordProtectedKey's encrypted private key, which the user decrypts to sign.
+        var encryptedPrivateKey: String?
     }
 
     struct AllowCredentials: Encodable {
@@ -51,7 +56,7 @@ struct UserActionChallengeResponse: Encodable {
 
     struct CredentialKind: Encodable {
         let kind: String
-        var factor = "either"
+        let factor: String
         let requiresSecondFactor: Bool
     }
 
@@ -69,22 +74,29 @@ struct UserActionChallengeResponse: Encodable {
     let rp: RelyingParty
     var externalAuthenticationUrl = ""
 
-    /// - Parameter tokenCredentialIds: the key credentials of the caller's token when it is a personal access token or a
-    ///   service account's (they sign with that key alone); nil for the configured callers.
-    init(challenge: String, challengeIdentifier: String, verifier: UserActionVerifier, tokenCredentialIds: [String]? = nil) {
+    /// - Parameter credentials: the caller's active credentials (``UserActionVerifier/terms(userId:tokenId:isToken:)``).
+    init(
+        challenge: String, challengeIdentifier: String, credentials: [CredentialStore.Credential], requiresSecondFactor: Bool,
+        relyingPartyId: String
+    ) {
         self.challenge = challenge
         self.challengeIdentifier = challengeIdentifier
-        if let tokenCredentialIds {
-            self.allowCredentials = AllowCredentials(key: tokenCredentialIds.map { Credential(id: $0) }, passwordProtectedKey: [], webauthn: [])
-            self.supportedCredentialKinds = [CredentialKind(kind: UserActionVerifier.Kind.key.rawValue, requiresSecondFactor: false)]
-        } else {
-            func credentials(_ kind: UserActionVerifier.Kind) -> [Credential] { verifier.credentialIds(kind).map { Credential(id: $0) } }
-            self.allowCredentials = AllowCredentials(
-                key: credentials(.key), passwordProtectedKey: credentials(.passwordProtectedKey), webauthn: credentials(.fido2))
-            self.supportedCredentialKinds = UserActionVerifier.Kind.allCases.filter { !verifier.credentialIds($0).isEmpty }.map {
-                CredentialKind(kind: $0.rawValue, requiresSecondFactor: verifier.secondFactorRequired)
+        func allowed(_ kind: CredentialStore.Kind) -> [Credential] {
+            credentials.filter { $0.kind == kind }.map {
+                Credential(id: $0.credentialId, encryptedPrivateKey: kind == .passwordProtectedKey ? $0.encryptedPrivateKey : nil)
             }
         }
-        self.rp = RelyingParty(id: verifier.relyingPartyId)
+        self.allowCredentials = AllowCredentials(key: allowed(.key), passwordProtectedKey: allowed(.passwordProtectedKey), webauthn: allowed(.fido2))
+        let kinds = CredentialStore.Kind.allCases.filter { kind in kind != .recoveryKey && credentials.contains { $0.kind == kind } }
+        self.supportedCredentialKinds = kinds.map { kind in
+            let factor =
+                switch kind {
+                case .password: "first"
+                case .totp: "second"
+                default: "either"
+                }
+            return CredentialKind(kind: kind.rawValue, factor: factor, requiresSecondFactor: requiresSecondFactor)
+        }
+        self.rp = RelyingParty(id: relyingPartyId)
     }
 }

@@ -73,9 +73,17 @@ final class UserActionStore: Sendable {
         }
     }
 
+    /// What a consumed challenge signed, and the single-use user-action token minted for it.
+    struct SignedAction: Sendable {
+        let token: String
+        let method: String
+        let path: String
+        let payload: String
+    }
+
     /// Consumes the challenge and mints a single-use user-action token bound to its request.
-    func consumeChallenge(_ identifier: String, principal: Principal) throws(APIError) -> String {
-        try state.withLock { (state) throws(APIError) -> String in
+    func consumeChallenge(_ identifier: String, principal: Principal) throws(APIError) -> SignedAction {
+        try state.withLock { (state) throws(APIError) -> SignedAction in
             guard let challenge = state.challenges.removeValue(forKey: identifier), challenge.principal == principal else {
                 throw APIError.challengeInvalid
             }
@@ -84,7 +92,7 @@ final class UserActionStore: Sendable {
                 principal: principal, method: challenge.method, path: challenge.path, payload: challenge.payload,
                 expiresAt: .now.advanced(by: configuration.userActionLifetime)
             )
-            return token
+            return SignedAction(token: token, method: challenge.method, path: challenge.path, payload: challenge.payload)
         }
     }
 

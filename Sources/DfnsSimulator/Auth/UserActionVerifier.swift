@@ -1,144 +1,143 @@
 import COpenSSL
 import Foundation
 
-/// Checks the factors of a signed user action (`POST /auth/action`) against the user's registered credentials, as
-/// Dfns does: a `Key` or `PasswordProtectedKey` assertion signs `key.get` client data; a `Fido2` assertion is checked
-/// as a WebAuthn relying party checks one (W3C WebAuthn §7.2: client data type `webauthn.get`, the challenge as
-/// base64url of its UTF-8 bytes — what the official TypeScript `WebAuthnSigner` passes to the browser — an https origin
-/// on the relying party's domain, the rpIdHash and UP/UV flags of the authenticator data, and the signature over
-/// `authenticatorData ‖ SHA-256(clientDataJSON)`).
+/// Checks the factors of a signed user action (`POST /auth/action`) or a login (`POST /auth/login`) against the
+/// caller's active credentials (``CredentialStore``), as Dfns does: a `Key` or `PasswordProtectedKey` assertion signs
+/// `key.get` client data; a `Fido2` assertion is checked as a WebAuthn relying party checks one (W3C WebAuthn §7.2:
+/// client data type `webauthn.get`, the challenge as base64url of its UTF-8 bytes — what the official TypeScript
+/// `WebAuthnSigner` passes to the browser — or the challenge itself (the Swift and Kotlin SDKs, dfns-auth.md §3.2), an
+/// origin of the relying party the passkey was registered for, its rpIdHash and UP/UV flags, the signature over
+/// `authenticatorData ‖ SHA-256(clientDataJSON)` and a growing signature counter); a `Password` first factor matches
+/// the salted hash kept at registration; a `Totp` second factor is the RFC 6238 code of the moment (30 s steps, one
+/// step of drift either way).
 struct UserActionVerifier: Sendable {
-    /// The kinds of credential a user can assert with.
-    enum Kind: String, Sendable, CaseIterable {
-        case key = "Key"
-        case passwordProtectedKey = "PasswordProtectedKey"
-        case fido2 = "Fido2"
-    }
-
-    private struct Credential: Sendable {
-        let kind: Kind
-        let verifier: PublicKeyVerifier
-    }
-
-    private let credentials: [String: Credential]
     let relyingPartyId: String
     let secondFactorRequired: Bool
     private let acceptRawECDSA: Bool
-    private let relyingPartyIdHash: [UInt8]
+    private let credentials: CredentialStore
 
-    init(configuration: SimulatorConfiguration) throws(SimulatorConfigurationError) {
-        var credentials: [String: Credential] = [:]
-        let registered: [(Kind, [String: String])] = [
-            (.key, configuration.credentials), (.passwordProtectedKey, configuration.passwordProtectedKeyCredentials),
-            (.fido2, configuration.fido2Credentials),
-        ]
-        for (kind, keys) in registered {
-            for (credentialId, pem) in keys {
-                guard credentials[credentialId] == nil else { throw SimulatorConfigurationError("credential \(credentialId) is registered twice") }
-                let verifier: PublicKeyVerifier
-                do {
-                    verifier = try PublicKeyVerifier(publicKeyPEM: pem)
-                } catch {
-                    throw SimulatorConfigurationError("credential \(credentialId): \(error.message)")
-                }
-                if kind == .fido2, verifier.algorithm != "p256" {
-                    throw SimulatorConfigurationError("credential \(credentialId): a Fido2 credential must be an ECDSA P-256 key (COSE ES256)")
-                }
-                credentials[credentialId] = Credential(kind: kind, verifier: verifier)
-            }
-        }
-        self.credentials = credentials
+    init(configuration: SimulatorConfiguration, credentials: CredentialStore) {
         self.relyingPartyId = configuration.relyingPartyId
         self.secondFactorRequired = configuration.secondFactorRequired
         self.acceptRawECDSA = configuration.acceptRawECDSA
-        self.relyingPartyIdHash = Self.sha256(Array(configuration.relyingPartyId.utf8))
+        self.credentials = credentials
     }
 
-    /// The credential ids of one kind, for `allowCredentials`.
-    func credentialIds(_ kind: Kind) -> [String] {
-        credentials.filter { $0.value.kind == kind }.map(\.key).sorted()
+    /// The challenge's terms for a caller: the credentials it may sign with, and whether a second factor is required
+    /// (the configuration's rule for the organisation's own users, and any user with an authenticator app, `Totp`).
+    func terms(userId: String, tokenId: String, isToken: Bool) -> (credentials: [CredentialStore.Credential], requiresSecondFactor: Bool) {
+        let usable = credentials.signingCredentials(userId: userId, tokenId: tokenId)
+        let secondFactor = !isToken && (secondFactorRequired || usable.contains { $0.kind == .totp })
+        return (usable, secondFactor)
     }
 
-    /// Verifies both factors of `request` for the challenge string `expected`.
-    /// - Parameter tokenCredential: for a caller authenticated with a token of ``AccountStore`` (a personal access token,
-    ///   a service account), the key credential of that token: it signs with that `Key` alone.
-    /// - Throws: 400 for a malformed assertion, 401 for a credential or signature that does not hold.
-    func verify(
-        _ request: UserActionSignatureRequest, expected: String, tokenCredential: (id: String, verifier: PublicKeyVerifier)? = nil
-    ) throws(APIError) {
+    /// Verifies both factors of `request` for the challenge string `expected` with the caller's credentials.
+    /// - Throws: 400 for a malformed assertion, 401 for a credential, code or signature that does not hold.
+    func verify(_ request: UserActionSignatureRequest, expected: String, userId: String, tokenId: String, isToken: Bool) throws(APIError) {
+        let (usable, requiresSecondFactor) = terms(userId: userId, tokenId: tokenId, isToken: isToken)
         guard let first = request.firstFactor else { throw .badRequest("firstFactor is required") }
-        if let tokenCredential {
-            _ = try verify(first, as: "firstFactor", expected: expected) { id in
-                id == tokenCredential.id ? Credential(kind: .key, verifier: tokenCredential.verifier) : nil
-            }
-            return
-        }
-        let firstId = try verify(first, as: "firstFactor", expected: expected)
+        let firstId = try verify(
+            first, as: "firstFactor", expected: expected, credentials: usable, allowed: [.key, .passwordProtectedKey, .fido2, .password])
         if let second = request.secondFactor {
-            let secondId = try verify(second, as: "secondFactor", expected: expected)
+            let secondId = try verify(
+                second, as: "secondFactor", expected: expected, credentials: usable, allowed: [.key, .passwordProtectedKey, .fido2, .totp])
             guard secondId != firstId else { throw .badRequest("secondFactor must use another credential than firstFactor") }
-        } else if secondFactorRequired {
+        } else if requiresSecondFactor {
             throw APIError(401, "this user's credentials require a second factor (secondFactor)")
         }
     }
 
-    /// Verifies one factor and returns its credential id. `lookup` finds the credential (the configured ones by default).
+    /// Verifies one factor and returns its credential's uuid.
     private func verify(
-        _ factor: UserActionSignatureRequest.Factor, as name: String, expected: String, lookup: ((String) -> Credential?)? = nil
+        _ factor: UserActionSignatureRequest.Factor, as name: String, expected: String, credentials usable: [CredentialStore.Credential],
+        allowed: [CredentialStore.Kind]
     ) throws(APIError) -> String {
-        guard let kind = factor.kind.flatMap(Kind.init(rawValue:)) else {
-            throw .badRequest("\(name).kind must be one of \(Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+        guard let kind = factor.kind.flatMap(CredentialStore.Kind.init(rawValue:)), allowed.contains(kind) else {
+            throw .badRequest("\(name).kind must be one of \(allowed.map(\.rawValue).joined(separator: ", "))")
         }
+        switch kind {
+        case .password:
+            guard let password = factor.password else { throw .badRequest("\(name).password is required") }
+            for credential in usable where credential.kind == .password {
+                if case .password(let salt, let hash) = credential.material, Self.passwordHash(password, salt: salt) == hash {
+                    return credential.credentialUuid
+                }
+            }
+            throw APIError(401, "\(name): the password does not match")
+        case .totp:
+            guard let code = factor.otpCode else { throw .badRequest("\(name).otpCode is required") }
+            for credential in usable where credential.kind == .totp {
+                if case .totp(let secret) = credential.material, Self.totpMatches(code, secret: secret) { return credential.credentialUuid }
+            }
+            throw APIError(401, "\(name): the one-time code does not match")
+        default:
+            return try verifySignature(factor, kind: kind, as: name, expected: expected, credentials: usable)
+        }
+    }
+
+    private func verifySignature(
+        _ factor: UserActionSignatureRequest.Factor, kind: CredentialStore.Kind, as name: String, expected: String,
+        credentials usable: [CredentialStore.Credential]
+    ) throws(APIError) -> String {
         guard let assertion = factor.credentialAssertion, let credentialId = assertion.credId,
             let clientDataText = assertion.clientData, let signatureText = assertion.signature
         else { throw .badRequest("\(name).credentialAssertion needs credId, clientData and signature strings") }
-        let found: Credential? = if let lookup { lookup(credentialId) } else { credentials[credentialId] }
-        guard let credential = found, credential.kind == kind else {
+        guard let credential = usable.first(where: { $0.credentialId == credentialId && $0.kind == kind }),
+            case .publicKey(_, let verifier) = credential.material
+        else {
             throw APIError(401, "credential \(credentialId) is not an active \(kind.rawValue) credential of this user")
         }
         guard let clientData = Base64Text.decodeURL(clientDataText),
             let client = try? JSONDecoder().decode(ClientData.self, from: Data(clientData))
         else { throw .badRequest("\(name): clientData must be base64url-encoded JSON") }
         guard let signature = Base64Text.decodeURL(signatureText) else { throw .badRequest("\(name): signature must be base64url") }
-        guard client.crossOrigin != true else { throw .badRequest("\(name): clientData.crossOrigin must be false") }
-        let signed: [UInt8]
-        switch kind {
-        case .key, .passwordProtectedKey:
-            guard client.type == "key.get" else { throw .badRequest("\(name): clientData.type must be key.get") }
-            guard client.challenge == expected else { throw .challengeInvalid }
-            signed = clientData
-        case .fido2:
-            guard client.type == "webauthn.get" else { throw .badRequest("\(name): clientData.type must be webauthn.get") }
-            guard client.challenge == Base64Text.url(Array(expected.utf8)) else { throw .challengeInvalid }
-            guard let origin = client.origin, originMatches(origin) else {
-                throw APIError(401, "\(name): clientData.origin is not an https origin of \(relyingPartyId)")
-            }
-            guard let authenticatorData = assertion.authenticatorData.flatMap(Base64Text.decodeURL) else {
+        if kind == .fido2 {
+            guard let authenticatorData = assertion.authenticatorData.flatMap(Base64Text.decodeURL), !authenticatorData.isEmpty else {
                 throw .badRequest("\(name): a Fido2 assertion needs base64url authenticatorData")
             }
-            if let userHandle = assertion.userHandle, Base64Text.decodeURL(userHandle) == nil {
-                throw .badRequest("\(name): userHandle must be base64url")
+            let userHandle = try assertion.userHandle.map { (text) throws(APIError) -> [UInt8] in
+                guard let handle = Base64Text.decodeURL(text) else { throw .badRequest("\(name): userHandle must be base64url") }
+                return handle
             }
-            // rpIdHash (32) ‖ flags (1) ‖ signCount (4) ‖ optional extensions.
-            guard authenticatorData.count >= 37 else { throw .badRequest("\(name): authenticatorData is shorter than 37 bytes") }
-            guard Array(authenticatorData.prefix(32)) == relyingPartyIdHash else {
-                throw APIError(401, "\(name): authenticatorData was made for another relying party than \(relyingPartyId)")
+            let signCount = try RelyingParty(id: credential.relyingPartyId).verifyAssertion(
+                clientData: clientData, authenticatorData: authenticatorData, signature: signature, challenge: expected, publicKey: verifier,
+                storedSignCount: credential.signCount, userVerificationRequired: true)
+            // The user handle of a passkey registered here is its user's id (dfns-auth.md §3.1); a configured passkey's
+            // is not known.
+            if let userHandle, let expected = credential.userHandle, userHandle != expected {
+                throw APIError(401, "\(name): userHandle is not this credential's user")
             }
-            let flags = authenticatorData[32]
-            guard flags & 0x01 != 0 else { throw APIError(401, "\(name): the authenticator did not report user presence (UP)") }
-            guard flags & 0x04 != 0 else { throw APIError(401, "\(name): the authenticator did not verify the user (UV), which is required") }
-            signed = authenticatorData + Self.sha256(clientData)
+            credentials.recordSignCount(signCount, credentialId: credentialId)
+        } else {
+            guard client.crossOrigin != true else { throw .badRequest("\(name): clientData.crossOrigin must be false") }
+            guard client.type == "key.get" else { throw .badRequest("\(name): clientData.type must be key.get") }
+            guard client.challenge == expected else { throw .challengeInvalid }
+            guard verifier.verify(signature: signature, message: clientData, acceptRawECDSA: acceptRawECDSA) else {
+                throw APIError(401, "invalid signature")
+            }
         }
-        guard credential.verifier.verify(signature: signature, message: signed, acceptRawECDSA: acceptRawECDSA && kind != .fido2) else {
-            throw APIError(401, "invalid signature")
-        }
-        return credentialId
+        return credential.credentialUuid
     }
 
-    /// An https origin whose host is the relying party id or one of its subdomains (WebAuthn's rule).
-    private func originMatches(_ origin: String) -> Bool {
-        guard let url = URL(string: origin), url.scheme == "https", let host = url.host else { return false }
-        return host == relyingPartyId || host.hasSuffix("." + relyingPartyId)
+    /// The salted SHA-256 a password credential keeps (the simulator's; Dfns's own is not documented).
+    static func passwordHash(_ password: String, salt: [UInt8]) -> [UInt8] { sha256(salt + Array(password.utf8)) }
+
+    /// RFC 6238 TOTP (HMAC-SHA-1, 6 digits, 30 s) at the current step or one step either side.
+    static func totpMatches(_ code: String, secret: [UInt8], at date: Date = Date()) -> Bool {
+        let step = Int64(date.timeIntervalSince1970) / 30
+        return (step - 1...step + 1).contains { totp(secret: secret, step: $0) == code }
+    }
+
+    static func totp(secret: [UInt8], step: Int64) -> String {
+        let counter = (0..<8).map { UInt8(truncatingIfNeeded: UInt64(step) >> (56 - 8 * $0)) }
+        var digest = [UInt8](repeating: 0, count: 20)
+        var length: UInt32 = 0
+        _ = HMAC(EVP_sha1(), secret, Int32(secret.count), counter, counter.count, &digest, &length)
+        let offset = Int(digest[19] & 0x0f)
+        let value =
+            (UInt32(digest[offset] & 0x7f) << 24 | UInt32(digest[offset + 1]) << 16 | UInt32(digest[offset + 2]) << 8 | UInt32(digest[offset + 3]))
+        let code = String(value % 1_000_000)
+        return String(repeating: "0", count: 6 - code.count) + code
     }
 
     static func sha256(_ bytes: [UInt8]) -> [UInt8] {

@@ -17,7 +17,7 @@ extension DfnsSimulator {
             let users = accountStore.users(orgId: try context.caller().orgId).filter { !$0.isArchived && (kinds?.contains($0.kind) ?? true) }
             return APIResponse(json: try Self.paged(users.map(\.json), request))
         }
-        api.post("/auth/users") { [accountStore] _, context in
+        api.post("/auth/users") { [accountStore, authFlows] _, context in
             let principal = try context.caller()
             let object = try Self.object(context.requestBody)
             guard let email = object["email"] as? String, email.contains("@"), !email.hasPrefix("@"), !email.hasSuffix("@") else {
@@ -34,9 +34,14 @@ extension DfnsSimulator {
                 userId: accountStore.newId("us-"), orgId: principal.orgId, username: email, kind: kind, credentialUuid: "", dateCreated: Date(),
                 externalId: try Self.optionalString(object, "externalId"), isSSORequired: isSSORequired, isRegistered: false)
             try accountStore.add(user)
+            // Dfns emails a user it made a registration code (dfns-api-docs registration/README.md); a delegated
+            // registration goes through the service account instead.
+            if object["registration"] as? String != "Delegated" {
+                _ = authFlows.issueCode(.registration, orgId: user.orgId, subject: email, username: email, lifetime: Self.registrationCodeLifetime)
+            }
             return APIResponse(json: user.json)
         }
-        api.post("/auth/users/invite") { [accountStore, documents] _, context in
+        api.post("/auth/users/invite") { [accountStore, authFlows, documents] _, context in
             let principal = try context.caller()
             let object = try Self.object(context.requestBody)
             guard let email = object["email"] as? String else { throw APIError.badRequest("email is required and must be a string") }
@@ -48,6 +53,8 @@ extension DfnsSimulator {
                 AccountStore.User(
                     userId: tenantUser.id, orgId: principal.orgId, username: email, kind: "TenantUser", credentialUuid: "", dateCreated: Date(),
                     isRegistered: tenantUser.json["isRegistered"] as? Bool ?? false))
+            // The invitation email carries the registration code an unregistered tenant user registers with.
+            _ = authFlows.issueCode(.registration, orgId: principal.orgId, subject: email, username: email, lifetime: Self.registrationCodeLifetime)
             return APIResponse(json: [String: Any]())
         }
         api.get("/auth/users/:userId") { [accountStore] _, context in

@@ -8,6 +8,7 @@ extension DfnsSimulator {
     func addControlPlane(to router: Router<SimulatorRequestContext>) {
         let group = router.group("/_sim")
         group.get("/health") { _, _ in APIResponse(json: ["status": "ok"]) }
+        addIdentityControls(to: group)
         group.get("/stats") { [principalStore, rateBudget, faultInjector, userActionStore, walletStore, documents] _, _ in
             // Each store counts under its own lock, so this is a snapshot per store, not one across them.
             let (traffic, injected, made) = (rateBudget.counters(), faultInjector.counters(), walletStore.counters())
@@ -126,6 +127,32 @@ extension DfnsSimulator {
             return buffer.readBytes(length: buffer.readableBytes) ?? []
         } catch {
             throw APIError(413, "request body too large or unreadable")
+        }
+    }
+
+    /// What a user would find in their mailbox and do at the identity provider: the emails Dfns sent (registration,
+    /// login and recovery codes, `GET /_sim/messages?username=`), an ID token for a social login (`POST
+    /// /_sim/idp/id-token {email}`), and a sign-in that completes an SSO or OIDC redirect (`POST /_sim/idp/authorize
+    /// {state, email}` → `{code, state, redirect}`).
+    private func addIdentityControls(to group: RouterGroup<SimulatorRequestContext>) {
+        group.get("/messages") { [authFlows] request, _ in
+            let username = Self.formQuery(request.uri.query ?? "")["username"]
+            return APIResponse(json: ["items": authFlows.messages.filter { username == nil || $0.username == username }.map(\.json)])
+        }
+        group.post("/idp/id-token") { [identityProvider, principalStore] request, _ in
+            let object = try Self.object(await Self.body(of: request))
+            guard let email = object["email"] as? String else { throw APIError.badRequest("email is required") }
+            return APIResponse(json: ["idToken": identityProvider.idToken(email: email, orgId: principalStore.orgId)])
+        }
+        group.post("/idp/authorize") { [identityProvider] request, _ in
+            let object = try Self.object(await Self.body(of: request))
+            guard let state = object["state"] as? String, let email = object["email"] as? String else {
+                throw APIError.badRequest("state and email are required")
+            }
+            guard let (code, redirect) = identityProvider.authorize(state: state, email: email) else {
+                throw APIError(404, "no open sign-in has this state")
+            }
+            return APIResponse(json: ["code": code, "state": state, "redirect": redirect])
         }
     }
 }

@@ -17,20 +17,29 @@ public final class DfnsSimulator: Sendable {
     // brings its own store and leaves the others alone.
     let principalStore: PrincipalStore
     let accountStore: AccountStore
+    let credentialStore: CredentialStore
+    let authFlows: AuthFlowStore
+    let identityProvider: IdentityProvider
     let rateBudget: RateBudget
     let faultInjector: FaultInjector
     let userActionStore: UserActionStore
     let walletStore: WalletStore
     let documents: DocumentStore
+    let auditTrail: AuditTrail
     let emitter: WebhookEmitter
-    private let verifier: UserActionVerifier
+    let verifier: UserActionVerifier
 
     /// - Throws: ``SimulatorConfigurationError`` when a credential's public key cannot be used.
     public init(configuration: SimulatorConfiguration) throws(SimulatorConfigurationError) {
         self.configuration = configuration
-        self.verifier = try UserActionVerifier(configuration: configuration)
         self.accountStore = AccountStore(seed: configuration.seed)
+        self.credentialStore = CredentialStore(seed: configuration.seed)
+        self.authFlows = AuthFlowStore(seed: configuration.seed)
+        self.identityProvider = IdentityProvider(seed: configuration.seed)
+        self.auditTrail = AuditTrail(seed: configuration.seed)
+        self.verifier = UserActionVerifier(configuration: configuration, credentials: credentialStore)
         self.principalStore = PrincipalStore(configuration: configuration, accounts: accountStore)
+        try credentialStore.seed(configuration, userId: principalStore.userId, orgId: principalStore.orgId)
         self.rateBudget = RateBudget(perMinute: configuration.rateLimitPerMinute)
         self.faultInjector = FaultInjector(configuration: configuration)
         self.userActionStore = UserActionStore(configuration: configuration)
@@ -100,7 +109,15 @@ public final class DfnsSimulator: Sendable {
         addAddressWatchRoutes(to: api)
         addPermissionRoutes(to: api)
         addAccessTokenRoutes(to: api)
+        addRegistrationRoutes(to: api)
+        addLoginRoutes(to: api)
+        addCredentialRoutes(to: api)
+        addRecoveryRoutes(to: api)
+        addFederatedLoginRoutes(to: api)
         addUserRoutes(to: api)
+        addAuthUserGroupRoutes(to: api)
+        addApplicationRoutes(to: api)
+        addAuditLogRoutes(to: api)
         addControlPlane(to: router)
         return router
     }
@@ -119,10 +136,11 @@ public final class DfnsSimulator: Sendable {
         }
         if let kind = input.userActionServerKind, kind != "Api" { throw .badRequest("userActionServerKind must be Api") }
         let issued = userActionStore.issueChallenge(principal: principal, method: method, path: path, payload: payload)
+        let terms = verifier.terms(userId: principal.userId, tokenId: principal.tokenId, isToken: accountStore.isToken(principal))
         return APIResponse(
             json: UserActionChallengeResponse(
-                challenge: issued.challenge, challengeIdentifier: issued.identifier, verifier: verifier,
-                tokenCredentialIds: accountStore.tokenCredential(of: principal).map { [$0.id] }))
+                challenge: issued.challenge, challengeIdentifier: issued.identifier, credentials: terms.credentials,
+                requiresSecondFactor: terms.requiresSecondFactor, relyingPartyId: verifier.relyingPartyId))
     }
 
     @Sendable private func completeUserAction(_ request: Request, context: Context) throws(APIError) -> APIResponse {
@@ -132,12 +150,15 @@ public final class DfnsSimulator: Sendable {
             throw .challengeInvalid
         }
         do {
-            try verifier.verify(input, expected: expected, tokenCredential: accountStore.tokenCredential(of: principal))
+            try verifier.verify(
+                input, expected: expected, userId: principal.userId, tokenId: principal.tokenId, isToken: accountStore.isToken(principal))
         } catch let error where error.statusCode == 401 {
             userActionStore.recordSignatureFailure()
             throw error
         }
-        return APIResponse(json: ["userAction": try userActionStore.consumeChallenge(identifier, principal: principal)])
+        let signed = try userActionStore.consumeChallenge(identifier, principal: principal)
+        recordAuditLog(signed, input.firstFactor, principal: principal)
+        return APIResponse(json: ["userAction": signed.token])
     }
 
     @Sendable private func createWallet(_ request: Request, context: Context) throws(APIError) -> APIResponse {

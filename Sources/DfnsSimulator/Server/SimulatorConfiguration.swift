@@ -51,6 +51,10 @@ public struct SimulatorConfiguration: Sendable {
     public var uniqueWalletExternalId: Bool
     /// Lifetime of a challenge and of a user-action token. Default 5 minutes.
     public var userActionLifetime: Duration
+    /// Lifetime of a login token (`/auth/login`, delegated, social, SSO and OIDC logins, end-user registration) and of
+    /// a registration or recovery session's temporary token. Default 1 hour (inferred: Dfns documents "a relatively
+    /// short period", dfns-auth.md §4).
+    public var loginLifetime: Duration
     /// Answer `POST /keys/{keyId}/export`; Dfns enables key export per organisation and refuses it (403) otherwise.
     /// Default false.
     public var keyExportEnabled: Bool
@@ -85,6 +89,7 @@ public struct SimulatorConfiguration: Sendable {
         acceptRawECDSA: Bool = false,
         uniqueWalletExternalId: Bool = false,
         userActionLifetime: Duration = .seconds(300),
+        loginLifetime: Duration = .seconds(3600),
         keyExportEnabled: Bool = false,
         webhookTimeout: Duration = .seconds(5),
         webhookRetryDelays: [Duration] = [.seconds(1), .seconds(2), .seconds(4), .seconds(8)],
@@ -112,6 +117,7 @@ public struct SimulatorConfiguration: Sendable {
         self.acceptRawECDSA = acceptRawECDSA
         self.uniqueWalletExternalId = uniqueWalletExternalId
         self.userActionLifetime = userActionLifetime
+        self.loginLifetime = loginLifetime
         self.keyExportEnabled = keyExportEnabled
         self.webhookTimeout = webhookTimeout
         self.webhookRetryDelays = webhookRetryDelays

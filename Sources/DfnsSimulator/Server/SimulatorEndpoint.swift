@@ -49,6 +49,25 @@ public enum SimulatorEndpoint: String, Sendable, Hashable, CaseIterable, Codable
         (.put, "/auth/registration/code"),
     ].map { (method: HTTPRequest.Method, path: String) in (method, path.split(separator: "/")) }
 
+    /// The auth routes Dfns answers without a bearer token (dfns-auth.md §1: logins, registration and recovery before
+    /// a user has a token, and the registration and recovery completions, which take the session's temporary token
+    /// and check it themselves). The official Python and Go SDKs send their configured bearer anyway: it is ignored
+    /// when it is not valid.
+    static let publicRoutes: [(method: HTTPRequest.Method, path: [Substring])] = [
+        (.post, "/auth/login/init"), (.post, "/auth/login"), (.post, "/auth/login/code"), (.post, "/auth/login/social"),
+        (.post, "/auth/login/sso/init"), (.post, "/auth/login/sso"), (.post, "/auth/login/oidc/init"), (.post, "/auth/login/oidc"),
+        (.post, "/auth/login/oidc/credentials"), (.post, "/auth/registration/init"), (.post, "/auth/registration/social"),
+        (.put, "/auth/registration/code"), (.post, "/auth/registration"), (.post, "/auth/registration/enduser"), (.post, "/auth/recover/user/init"),
+        (.post, "/auth/recover/user/code"), (.post, "/auth/recover/user"), (.post, "/auth/credentials/code/init"),
+        (.post, "/auth/credentials/code/verify"),
+    ].map { (method: HTTPRequest.Method, path: String) in (method, path.split(separator: "/")) }
+
+    /// True for a route of ``publicRoutes``.
+    static func isPublic(method: HTTPRequest.Method, path: String) -> Bool {
+        let parts = path.split(separator: "/")
+        return publicRoutes.contains { $0.method == method && matches(parts, $0.path) }
+    }
+
     private static func matches(_ parts: [Substring], _ template: [Substring]) -> Bool {
         parts.count == template.count && zip(parts, template).allSatisfy { $0 == $1 || $1.hasPrefix("{") }
     }

@@ -323,7 +323,7 @@ extension DfnsSimulator {
         return group
     }
 
-    private static func tenantId(_ principal: Principal) -> String {
+    static func tenantId(_ principal: Principal) -> String {
         "tn-" + (principal.orgId.hasPrefix("or-") ? String(principal.orgId.dropFirst(3)) : principal.orgId)
     }
 

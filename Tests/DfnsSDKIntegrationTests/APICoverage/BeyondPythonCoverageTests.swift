@@ -6,7 +6,8 @@ import Testing
 extension APICoverageTests {
     /// What the TypeScript and Go SDKs have beyond the Python SDK in the clients DfnsSDK covers whole (ops/conformance/
     /// other_sdks.py lists them): the TypeScript SDK's wallet-level key methods (delegate, export, signatures) and
-    /// `networks.readContract`, and the Go SDK's `vaults.Unquarantine`.
+    /// `networks.readContract`, and the Go SDK's `vaults.Unquarantine`. The TypeScript SDK's
+    /// `auth.recreateDelegatedRegistrationChallenge` is walked with the auth client in ``auth()``.
     @Test("the TypeScript and Go SDKs' methods the Python SDK lacks")
     func beyondPython() async throws {
         var configuration = SimulatorConfiguration(transferStep: .seconds(60))
