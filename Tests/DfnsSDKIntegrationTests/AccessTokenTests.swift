@@ -4,8 +4,8 @@ import DfnsTestSupport
 import NIOHTTP1
 import Testing
 
-/// Personal access tokens and service accounts made through the API (the auth client's routes, sent raw until the
-/// auth catalog lands whole): their bearer authenticates at once and their user actions are signed with the key they
+/// Personal access tokens and service accounts made through the API (the auth client's routes sent raw, through the
+/// SDK's any-endpoint `signedRequest`; `APICoverageTests.auth()` sends them through ``DfnsAuth``): their bearer authenticates at once and their user actions are signed with the key they
 /// were made with, and nothing else; deactivated or archived, they are refused as Dfns refuses them.
 @Suite("Access tokens made through the API", .timeLimit(.minutes(2)))
 struct AccessTokenTests {

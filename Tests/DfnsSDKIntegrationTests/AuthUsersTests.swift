@@ -4,7 +4,8 @@ import Foundation
 import NIOHTTP1
 import Testing
 
-/// The organisation's users through the auth client's routes (sent raw until the auth catalog lands whole).
+/// The organisation's users through the auth client's routes (sent raw, through the SDK's any-endpoint
+/// `signedRequest`; `APICoverageTests.auth()` sends them through ``DfnsAuth``).
 @Suite("Users made through the API", .timeLimit(.minutes(2)))
 struct AuthUsersTests {
     @Test("users are listed, made once per email, changed, deactivated and archived; nobody deactivates themselves")

@@ -55,6 +55,16 @@ public enum SimulatorHarness {
             return configuration
         }
 
+        /// The last code of `kind` (`Registration`, `Login`, `Recovery`) the simulator "emailed" `username`.
+        public func emailedCode(_ username: String, _ kind: String) async throws -> String {
+            let query = username.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? username
+            let items = try await control("messages?username=" + query)["items"] as? [[String: Any]] ?? []
+            guard let code = items.last(where: { $0["kind"] as? String == kind })?["code"] as? String else {
+                throw SimulatorConfigurationError("no \(kind) code was emailed to \(username)")
+            }
+            return code
+        }
+
         /// `GET /_sim/…` of the control plane, decoded as a JSON object.
         public func control(_ path: String) async throws -> [String: Any] {
             try await raw("GET", "/_sim/" + path, token: nil).json

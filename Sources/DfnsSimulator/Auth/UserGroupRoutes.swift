@@ -7,8 +7,8 @@ extension DocumentStore.Kind {
 }
 
 /// A family of user groups: the eight routes under `path` — list, create, get, update, delete, and the members listed,
-/// added and removed — written once for every client that has user groups (the auth client's, here; the tenant
-/// client's have the same shape in dfns-sdk 1.0.4 and can move onto this). What differs is declared: where the groups
+/// added and removed — written once for every client that has user groups (the auth client's and the tenant
+/// client's, the same shape in dfns-sdk 1.0.4). What differs is declared: where the groups
 /// and their members are kept, which permission assignments a deleted group loses, whether names are unique, who the
 /// owner is and who may be a member.
 ///

@@ -212,115 +212,20 @@ extension DfnsSimulator {
 
     // MARK: User groups
 
+    /// The tenant's user groups, the family the auth client's have (``UserGroupFamily``): owned by the tenant, their
+    /// members its users.
     private func addTenantUserGroupRoutes(to api: RouterGroup<SimulatorRequestContext>) {
-        api.get("/tenant/user-groups") { [documents] request, context in
-            let principal = try context.caller()
-            return APIResponse(
-                json: try Self.paged(
-                    documents.all(.tenantUserGroup, orgId: principal.orgId).map { Self.tenantGroup($0.json, documents, principal) }, request))
-        }
-        api.post("/tenant/user-groups") { [documents] _, context in
-            let principal = try context.caller()
-            let object = try Self.object(context.requestBody)
-            guard let name = object["name"] as? String, !name.isEmpty else {
-                throw APIError.badRequest("name is required and must be a non-empty string")
-            }
-            let description = try Self.optionalString(object, "description")
-            let id = documents.newId("ug-")
-            let now = SimulatedTransfer.format(Date())
-            var group: [String: Any] = ["id": id, "tenantId": Self.tenantId(principal), "name": name, "dateCreated": now, "dateUpdated": now]
-            group["description"] = description
-            documents.insert(.tenantUserGroup, id: id, orgId: principal.orgId, json: group)
-            return APIResponse(json: Self.tenantGroup(group, documents, principal))
-        }
-        api.get("/tenant/user-groups/:userGroupId") { [documents] _, context in
-            let principal = try context.caller()
-            let group = try documents.get(.tenantUserGroup, Self.parameter(context, "userGroupId"), orgId: principal.orgId, what: "userGroup")
-            return APIResponse(json: Self.tenantGroup(group.json, documents, principal))
-        }
-        api.put("/tenant/user-groups/:userGroupId") { [documents] _, context in
-            let principal = try context.caller()
-            let object = try Self.object(context.requestBody)
-            if let name = object["name"], (name as? String)?.isEmpty != false { throw APIError.badRequest("name must be a non-empty string") }
-            if let description = object["description"], !(description is String || description is NSNull) {
-                throw APIError.badRequest("description must be a string or null")
-            }
-            let group = try documents.update(.tenantUserGroup, Self.parameter(context, "userGroupId"), orgId: principal.orgId, what: "userGroup") {
-                group in
-                if let name = object["name"] as? String { group["name"] = name }
-                if let description = object["description"] { group["description"] = description is NSNull ? nil : description }
-                group["dateUpdated"] = SimulatedTransfer.format(Date())
-            }
-            return APIResponse(json: Self.tenantGroup(group, documents, principal))
-        }
-        api.delete("/tenant/user-groups/:userGroupId") { [documents] _, context in
-            let principal = try context.caller()
-            let groupId = try Self.parameter(context, "userGroupId")
-            _ = try documents.get(.tenantUserGroup, groupId, orgId: principal.orgId, what: "userGroup")
-            Self.forgetTenantIdentity(groupId, documents, principal)
-            for member in documents.all(.tenantGroupMember, orgId: principal.orgId, parent: groupId) {
-                documents.remove(.tenantGroupMember, member.id)
-            }
-            documents.remove(.tenantUserGroup, groupId)
-            return APIResponse(json: [String: Any]())
-        }
-        api.get("/tenant/user-groups/:userGroupId/members") { [documents] request, context in
-            let principal = try context.caller()
-            let groupId = try Self.parameter(context, "userGroupId")
-            _ = try documents.get(.tenantUserGroup, groupId, orgId: principal.orgId, what: "userGroup")
-            return APIResponse(json: try Self.paged(documents.all(.tenantGroupMember, orgId: principal.orgId, parent: groupId).map(\.json), request))
-        }
-        api.post("/tenant/user-groups/:userGroupId/members") { [documents] _, context in
-            let principal = try context.caller()
-            let groupId = try Self.parameter(context, "userGroupId")
-            _ = try documents.get(.tenantUserGroup, groupId, orgId: principal.orgId, what: "userGroup")
-            for user in try Self.tenantMembers(Self.object(context.requestBody), documents, principal) {
-                let userId = user["id"] as? String ?? ""
-                guard
-                    documents.all(.tenantGroupMember, orgId: principal.orgId, parent: groupId, where: { $0.json["userId"] as? String == userId })
-                        .isEmpty
-                else { continue }
-                documents.insert(
-                    .tenantGroupMember, id: documents.newId("ugm-"), orgId: principal.orgId, parent: groupId,
-                    json: ["userId": userId, "username": user["username"] ?? "", "dateAdded": SimulatedTransfer.format(Date())])
-            }
-            _ = try documents.update(.tenantUserGroup, groupId, orgId: principal.orgId, what: "userGroup") {
-                $0["dateUpdated"] = SimulatedTransfer.format(Date())
-            }
-            return APIResponse(json: [String: Any]())
-        }
-        api.delete("/tenant/user-groups/:userGroupId/members") { [documents] _, context in
-            let principal = try context.caller()
-            let groupId = try Self.parameter(context, "userGroupId")
-            _ = try documents.get(.tenantUserGroup, groupId, orgId: principal.orgId, what: "userGroup")
-            let userIds = Set(try Self.tenantMembers(Self.object(context.requestBody), documents, principal).compactMap { $0["id"] as? String })
-            for member in documents.all(
-                .tenantGroupMember, orgId: principal.orgId, parent: groupId, where: { userIds.contains($0.json["userId"] as? String ?? "") })
-            {
-                documents.remove(.tenantGroupMember, member.id)
-            }
-            _ = try documents.update(.tenantUserGroup, groupId, orgId: principal.orgId, what: "userGroup") {
-                $0["dateUpdated"] = SimulatedTransfer.format(Date())
-            }
-            return APIResponse(json: [String: Any]())
-        }
-    }
-
-    /// The tenant users a member change names (`userIds`, a non-empty array of ids of the tenant's users).
-    private static func tenantMembers(_ object: [String: Any], _ documents: DocumentStore, _ principal: Principal) throws(APIError) -> [[String: Any]]
-    {
-        guard let userIds = object["userIds"] as? [String], !userIds.isEmpty, (object["userIds"] as? [Any])?.count == userIds.count else {
-            throw APIError.badRequest("userIds is required and must be a non-empty array of strings")
-        }
-        var users: [[String: Any]] = []
-        for userId in userIds { users.append(try documents.get(.tenantUser, userId, orgId: principal.orgId, what: "user").json) }
-        return users
-    }
-
-    private static func tenantGroup(_ stored: [String: Any], _ documents: DocumentStore, _ principal: Principal) -> [String: Any] {
-        var group = stored
-        group["memberCount"] = documents.all(.tenantGroupMember, orgId: principal.orgId, parent: stored["id"] as? String ?? "").count
-        return group
+        let documents = documents
+        addUserGroupRoutes(
+            api,
+            UserGroupFamily(
+                path: "/tenant/user-groups", groupKind: .tenantUserGroup, memberKind: .tenantGroupMember, assignmentKind: .tenantPermissionAssignment,
+                uniqueNames: false, owner: { ["tenantId": Self.tenantId($0)] },
+                member: { (userId, principal, _) throws(APIError) in
+                    let user = try documents.get(.tenantUser, userId, orgId: principal.orgId, what: "user")
+                    return (user.id, user.json["username"] as? String ?? "")
+                },
+                isCurrent: { userId, principal in (try? documents.get(.tenantUser, userId, orgId: principal.orgId, what: "user")) != nil }))
     }
 
     static func tenantId(_ principal: Principal) -> String {

@@ -15,12 +15,7 @@ extension APICoverageTests {
             sim.client(token: token, signer: signer ?? sim.signers[.p256]!) { $0.observer = recorder }
         }
 
-        /// The last code of `kind` the simulator "emailed" `username`.
-        func code(_ username: String, _ kind: String) async throws -> String {
-            let query = username.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? username
-            let items = try await sim.control("messages?username=" + query)["items"] as? [[String: Any]] ?? []
-            return try #require(items.last { $0["kind"] as? String == kind }?["code"] as? String)
-        }
+        func code(_ username: String, _ kind: String) async throws -> String { try await sim.emailedCode(username, kind) }
 
         /// Logs `username` in with `key`; answers the login token.
         func login(_ admin: DfnsClient, _ username: String, _ key: SoftwareKeyCredential) async throws -> String {
