@@ -64,10 +64,23 @@ struct AuthSessionTests {
                 try await temporary.send(DfnsAuth.recover(recovery: ["kind": "RecoveryKey"], newCredentials: ["firstFactorCredential": [:]]))
             }
             // A code opens one session: spent, it is refused.
-            await expectStatus(401) {
+            await expectStatus(400) {
                 try await admin.send(
                     DfnsAuth.createRegistrationChallenge(
                         username: "tia@example.com", registrationCode: try await sim.emailedCode("tia@example.com", "Registration")))
+            }
+            // A session does not outlive its user's deactivation.
+            _ = try await admin.send(DfnsAuth.createUser(email: "dee@example.com", kind: "CustomerEmployee"))
+            let deeSession = try await admin.send(
+                DfnsAuth.createRegistrationChallenge(
+                    username: "dee@example.com", registrationCode: try await sim.emailedCode("dee@example.com", "Registration")))
+            let deeId = try #require(
+                try await admin.send(DfnsAuth.listUsers()).items.first { $0["username"] == "dee@example.com" }?["userId"]?.stringValue)
+            _ = try await admin.send(DfnsAuth.deactivateUser(userId: deeId))
+            await expectStatus(400) {
+                try await temporaryClient(deeSession, sim).send(
+                    DfnsAuth.register(
+                        firstFactorCredential: try SoftwareKeyCredential().attestation(try #require(deeSession["challenge"]?.stringValue))))
             }
             // An attestation of another challenge is refused; the session stays open for the right one.
             let key = try SoftwareKeyCredential()
@@ -81,7 +94,7 @@ struct AuthSessionTests {
         }
     }
 
-    @Test("a login challenge is signed by its user's credentials only, once")
+    @Test("a login challenge is signed by its user's credentials only, and spent by its first attempt")
     func loginChallenge() async throws {
         try await SimulatorHarness.withSimulator { sim in
             let ana = try await register("ana@example.com", sim)
@@ -93,16 +106,13 @@ struct AuthSessionTests {
             await expectStatus(401) {
                 try await admin.send(DfnsAuth.login(challengeIdentifier: identifier, firstFactor: try bob.key.assertion(text)))
             }
-            await expectStatus(400) {
-                try await admin.send(DfnsAuth.login(challengeIdentifier: identifier, firstFactor: try ana.key.assertion("other")))
-            }
-            let token = try await admin.send(DfnsAuth.login(challengeIdentifier: identifier, firstFactor: try ana.key.assertion(text)))["token"]
-            #expect(token?.stringValue?.isEmpty == false)
+            // The failed attempt spent the challenge: a guess costs a new challenge.
             await expectStatus(400) {
                 try await admin.send(DfnsAuth.login(challengeIdentifier: identifier, firstFactor: try ana.key.assertion(text)))
             }
+            let token = try await login(ana, sim)
             // The login acts as Ana: her credentials, not the organisation's.
-            let credentials = try await sim.client(token: try #require(token?.stringValue), signer: ana.key.signer).send(DfnsAuth.listCredentials())
+            let credentials = try await sim.client(token: token, signer: ana.key.signer).send(DfnsAuth.listCredentials())
             #expect(credentials.items.map { $0["credentialId"] } == [.string(ana.key.credentialId), .string(ana.recoveryKey.credentialId)])
         }
     }
@@ -110,12 +120,12 @@ struct AuthSessionTests {
     @Test("a login lasts its lifetime and ends with logout")
     func loginLifetime() async throws {
         var configuration = SimulatorConfiguration()
-        configuration.loginLifetime = .milliseconds(500)
+        configuration.loginLifetime = .seconds(5)
         try await SimulatorHarness.withSimulator(configuration) { sim in
             let ana = try await register("ana@example.com", sim)
             let expiring = sim.client(token: try await login(ana, sim), signer: ana.key.signer)
             _ = try await expiring.send(DfnsAuth.listCredentials())
-            try await waitFor(.seconds(10)) { (try? await expiring.send(DfnsAuth.listCredentials())) == nil }
+            try await waitFor(.seconds(30)) { (try? await expiring.send(DfnsAuth.listCredentials())) == nil }
             await expectStatus(401) { try await expiring.send(DfnsAuth.listCredentials()) }
         }
         try await SimulatorHarness.withSimulator { sim in
@@ -143,12 +153,16 @@ struct AuthSessionTests {
             let patClient = sim.client(
                 token: try #require(pat["accessToken"]?.stringValue), signer: try patKey.signer(as: try #require(pat["credId"]?.stringValue)))
             _ = try await patClient.send(DfnsAuth.listCredentials())
+            // A personal access token is its user's alone: the organisation's admin does not see Ana's.
+            await expectStatus(404) {
+                try await sim.client().send(DfnsAuth.getPersonalAccessToken(tokenId: try #require(pat["tokenId"]?.stringValue)))
+            }
 
             let admin = sim.client()
             _ = try await admin.send(DfnsAuth.sendRecoveryCode(username: ana.email))
             let code = try await sim.emailedCode(ana.email, "Recovery")
-            // Only an active recovery credential opens a recovery: not a login key.
-            await expectStatus(400) {
+            // Only an active recovery credential opens a recovery: not a login key (Dfns's 401).
+            await expectStatus(401) {
                 try await admin.send(
                     DfnsAuth.createRecoveryChallenge(username: ana.email, verificationCode: code, credentialId: ana.key.credentialId))
             }
@@ -163,6 +177,13 @@ struct AuthSessionTests {
             await expectStatus(401) {
                 try await temporary.send(
                     DfnsAuth.recover(recovery: ["kind": "RecoveryKey", "credentialAssertion": try #require(forged)], newCredentials: newCredentials))
+            }
+            // Signed over the session's challenge rather than the new credentials: refused, or a holder of the
+            // temporary token could put in credentials of its own.
+            let unbound = try ana.recoveryKey.assertion(try #require(recovery["challenge"]?.stringValue))["credentialAssertion"]
+            await expectStatus(400) {
+                try await temporary.send(
+                    DfnsAuth.recover(recovery: ["kind": "RecoveryKey", "credentialAssertion": try #require(unbound)], newCredentials: newCredentials))
             }
             let assertion = try ana.recoveryKey.assertion(signed)["credentialAssertion"]
             _ = try await temporary.send(

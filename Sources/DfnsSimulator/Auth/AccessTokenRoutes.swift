@@ -23,11 +23,18 @@ extension DfnsSimulator {
                 documents: documents)
             return APIResponse(json: token.json(withBearer: true))
         }
+        // A user's personal access tokens are theirs alone ("your Personal Access Tokens", dfns-sdk 1.0.4
+        // `list_personal_access_tokens`): another user's are not found.
         api.get("/auth/pats") { [accountStore] _, context in
-            APIResponse(json: ["items": accountStore.tokens(kind: "Pat", orgId: try context.caller().orgId).map { $0.json() }])
+            let principal = try context.caller()
+            return APIResponse(
+                json: ["items": accountStore.tokens(kind: "Pat", orgId: principal.orgId).filter { $0.userId == principal.userId }.map { $0.json() }])
         }
         api.get("/auth/pats/:tokenId") { [accountStore] _, context in
-            APIResponse(json: try accountStore.token(Self.parameter(context, "tokenId"), kind: "Pat", orgId: context.caller().orgId).json())
+            let principal = try context.caller()
+            let token = try accountStore.token(Self.parameter(context, "tokenId"), kind: "Pat", orgId: principal.orgId)
+            guard token.userId == principal.userId else { throw Self.patMissing(token.tokenId) }
+            return APIResponse(json: token.json())
         }
         api.put("/auth/pats/:tokenId") { [accountStore] _, context in
             let (name, externalId) = try Self.renaming(context.requestBody)
@@ -171,10 +178,16 @@ extension DfnsSimulator {
     private static func changePat(_ accounts: AccountStore, _ context: SimulatorRequestContext, _ change: (inout AccountStore.AccessToken) -> Void)
         throws(APIError) -> [String: Any]
     {
-        try accounts.updateToken(parameter(context, "tokenId"), kind: "Pat", orgId: context.caller().orgId) { (token) throws(APIError) in
+        let principal = try context.caller()
+        return try accounts.updateToken(parameter(context, "tokenId"), kind: "Pat", orgId: principal.orgId) { (token) throws(APIError) in
+            guard token.userId == principal.userId else { throw patMissing(token.tokenId) }
             guard !token.isArchived else { throw APIError.badRequest("personal access token \(token.tokenId) is archived") }
             change(&token)
         }.json()
+    }
+
+    private static func patMissing(_ tokenId: String) -> APIError {
+        APIError(404, "personal access token not found", details: ["tokenId": tokenId])
     }
 
     /// Changes the service account named in the path; an archived one no longer changes.

@@ -54,6 +54,8 @@ final class AccountStore: Sendable {
         var externalId: String?
         var isSSORequired = false
         var isRegistered: Bool
+        /// Made to be registered by a service account (`registration: Delegated`), not with an emailed code.
+        var isDelegated = false
         var isActive = true
         var isArchived = false
 
@@ -139,6 +141,15 @@ final class AccountStore: Sendable {
     /// with a key alone and cannot make tokens.
     func isToken(_ principal: Principal) -> Bool { state.withLock { $0.tokens.byId[principal.tokenId] != nil } }
 
+    /// Who signs the user actions of `principal`: its personal access token, its service account, or its user.
+    func signer(of principal: Principal) -> UserActionVerifier.Signer {
+        switch state.withLock({ $0.tokens.byId[principal.tokenId]?.kind }) {
+        case "Pat": .personalAccessToken(principal.tokenId)
+        case "ServiceAccount": .serviceAccount(principal.userId)
+        default: .user(principal.userId)
+        }
+    }
+
     /// Logs user `userId` in for `lifetime`: a fresh JWT-shaped bearer of token kind `kind`.
     func startSession(userId: String, orgId: String, kind: String, lifetime: Duration) -> (token: String, expires: Date) {
         state.withLock { state in
@@ -146,7 +157,8 @@ final class AccountStore: Sendable {
             let bearer = Self.bearer(tokenId: tokenId, userId: userId, orgId: orgId, kind: kind, using: &state.generator)
             let expires = Date().addingTimeInterval(lifetime.secondsValue)
             state.sessions[bearer] = Session(principal: Principal(orgId: orgId, userId: userId, tokenId: tokenId, bearer: bearer), expires: expires)
-            state.sessions = state.sessions.filter { $0.value.expires > Date() }
+            // Expired logins are dropped once they pile up, not on every login.
+            if state.sessions.count > 10_000 { state.sessions = state.sessions.filter { $0.value.expires > Date() } }
             return (bearer, expires)
         }
     }
@@ -163,11 +175,12 @@ final class AccountStore: Sendable {
         }
     }
 
-    /// Ends every login of user `userId` and deactivates their personal access tokens (a recovery: dfns-auth.md §1.6).
+    /// Ends every login of user `userId` and archives their personal access tokens, for good (a recovery: "all of the
+    /// user's previous credentials and personal access tokens will be invalidated", dfns-sdk 1.0.4 `recover`).
     func revokeAccess(ofUser userId: String) {
         state.withLock { state in
             state.sessions = state.sessions.filter { $0.value.principal.userId != userId }
-            for token in state.tokens.all(where: { $0.userId == userId && $0.kind == "Pat" }) { state.tokens.byId[token.tokenId]?.isActive = false }
+            for token in state.tokens.all(where: { $0.userId == userId && $0.kind == "Pat" }) { state.tokens.byId[token.tokenId]?.isArchived = true }
         }
     }
 

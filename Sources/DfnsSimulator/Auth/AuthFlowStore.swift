@@ -86,12 +86,17 @@ final class AuthFlowStore: Sendable {
         var codes: [CodeKey: Code] = [:]
         var outbox: [Message] = []
 
+        var lastPrune = Date()
+
+        /// Drops expired entries, at most every 10 s, so issuing stays cheap under load.
         mutating func prune() {
             let now = Date()
+            if outbox.count > 1_000 { outbox.removeFirst(outbox.count - 1_000) }
+            guard now.timeIntervalSince(lastPrune) > 10 else { return }
+            lastPrune = now
             sessions = sessions.filter { $0.value.expires > now }
             challenges = challenges.filter { $0.value.expires > now }
             codes = codes.filter { $0.value.expires > now }
-            if outbox.count > 1_000 { outbox.removeFirst(outbox.count - 1_000) }
         }
 
         mutating func challengeString() -> String {
@@ -163,8 +168,9 @@ final class AuthFlowStore: Sendable {
     func issueCode(_ purpose: CodePurpose, orgId: String, subject: String, username: String, lifetime: Duration, email: Bool = true) -> String {
         state.withLock { state in
             state.prune()
-            let digits = Array("0123456789")
-            let code = state.generator.string(4, from: digits) + "-" + state.generator.string(4, from: digits)
+            // Shaped as Dfns's (dfns-api-docs createusercredential.md: "A7U-KY6-9PT").
+            let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+            let code = (0..<3).map { _ in state.generator.string(3, from: alphabet) }.joined(separator: "-")
             state.codes[CodeKey(purpose: purpose, orgId: orgId, subject: subject)] = Code(
                 code: code, expires: Date().addingTimeInterval(lifetime.secondsValue))
             if email { state.outbox.append(Message(orgId: orgId, username: username, purpose: purpose, code: code, date: Date())) }

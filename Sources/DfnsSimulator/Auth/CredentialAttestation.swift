@@ -48,7 +48,7 @@ struct CredentialAttestation {
                 credentialId: "password", name: credentialName, encryptedPrivateKey: nil, relyingPartyId: relyingPartyId, origin: "", signCount: 0)
         case .totp:
             guard let code = info["otpCode"] as? String else { throw .badRequest("\(name).credentialInfo.otpCode must be a string") }
-            guard UserActionVerifier.totpMatches(code, secret: totpSecret) else {
+            guard UserActionVerifier.totpStep(code, secret: totpSecret) != nil else {
                 throw APIError(401, "\(name): the one-time code does not match the secret of the challenge's otpUrl")
             }
             return CredentialAttestation(

@@ -16,7 +16,9 @@ import Hummingbird
 ///   with: deactivating or deleting the last one is refused (400, inferred: Dfns would otherwise lock the user out).
 /// - a service account adds keys to itself, `POST /auth/service-accounts/credentials {publicKey, name?}` (signed), and
 ///   deletes them, `DELETE /auth/service-accounts/credentials/{credentialUuid}` (dfns-sdk 1.0.4 only; answers as
-///   `CreateServiceAccountCredentialResponse` and `{}`).
+///   `CreateServiceAccountCredentialResponse` and `{}`). dfns-sdk 1.0.4 says the caller must be an OIDC service
+///   account, one its identity provider's access token authenticates (`federatedIdentity`); the sources say nothing
+///   more of those, so the simulator lets any service account rotate its keys (inferred).
 extension DfnsSimulator {
     func addCredentialRoutes(to api: RouterGroup<SimulatorRequestContext>) {
         api.get("/auth/credentials") { [credentialStore] _, context in
@@ -165,7 +167,7 @@ extension DfnsSimulator {
     /// Refuses to leave `userId` without an active credential to sign with once `uuid` stops.
     private static func keepOneActive(_ credentials: CredentialStore, _ userId: String, besides uuid: String) throws(APIError) {
         let others = credentials.credentials(ofUser: userId).filter {
-            $0.isActive && $0.kind.signs && $0.kind != .recoveryKey && $0.credentialUuid != uuid
+            $0.isActive && $0.kind != .recoveryKey && $0.kind != .totp && $0.credentialUuid != uuid
         }
         guard !others.isEmpty else { throw APIError.badRequest("this is the user's last active credential: add another one first") }
     }

@@ -48,6 +48,11 @@ final class CredentialStore: Sendable {
         var signCount: UInt32 = 0
         /// The WebAuthn user handle a passkey was made with (its user's id); nil when not known (configured passkeys).
         var userHandle: [UInt8]?
+        /// An authenticator app's last accepted time step: a code is accepted once (RFC 6238 §5.2).
+        var lastOneTimeStep: Int64 = .min
+
+        /// Whose credential it is: the personal access token it signs for, or its user.
+        var owner: String { tokenId ?? userId }
 
         var publicKeyPEM: String {
             if case .publicKey(let pem, _) = material { return pem }
@@ -67,7 +72,10 @@ final class CredentialStore: Sendable {
         var generator: SplitMix64
         var byUuid: [String: Credential] = [:]
         var uuidById: [String: String] = [:]
-        var order: [String] = []
+        /// Credential uuids by ``Credential/owner``, oldest first: a user action finds its signer's without a scan.
+        var byOwner: [String: [String]] = [:]
+
+        func credentials(of owner: String) -> [Credential] { byOwner[owner, default: []].compactMap { byUuid[$0] } }
     }
 
     private let state: Mutex<State>
@@ -134,7 +142,7 @@ final class CredentialStore: Sendable {
             }
             state.byUuid[credential.credentialUuid] = credential
             state.uuidById[credential.credentialId] = credential.credentialUuid
-            state.order.append(credential.credentialUuid)
+            state.byOwner[credential.owner, default: []].append(credential.credentialUuid)
         }
     }
 
@@ -144,19 +152,13 @@ final class CredentialStore: Sendable {
     }
 
     /// The user's own credentials (not those bound to a personal access token), oldest first.
-    func credentials(ofUser userId: String) -> [Credential] {
-        state.withLock { state in state.order.compactMap { state.byUuid[$0] }.filter { $0.userId == userId && $0.tokenId == nil } }
-    }
+    func credentials(ofUser userId: String) -> [Credential] { state.withLock { $0.credentials(of: userId) } }
 
-    /// The active credentials a caller signs a user action or a login with: a personal access token's own key, or
-    /// the user's own credentials.
-    func signingCredentials(userId: String, tokenId: String) -> [Credential] {
-        state.withLock { state in
-            let all = state.order.compactMap { state.byUuid[$0] }.filter(\.isActive)
-            let token = all.filter { $0.tokenId == tokenId }
-            return token.isEmpty ? all.filter { $0.userId == userId && $0.tokenId == nil } : token
-        }
-    }
+    /// The user's own active credentials, oldest first.
+    func activeCredentials(ofUser userId: String) -> [Credential] { state.withLock { $0.credentials(of: userId).filter(\.isActive) } }
+
+    /// The active key a personal access token signs with.
+    func activeCredentials(ofToken tokenId: String) -> [Credential] { state.withLock { $0.credentials(of: tokenId).filter(\.isActive) } }
 
     /// Changes credential `credentialUuid` of `userId`; 404 when the user has none of that uuid.
     @discardableResult
@@ -179,14 +181,27 @@ final class CredentialStore: Sendable {
             }
             state.byUuid[credentialUuid] = nil
             state.uuidById[credential.credentialId] = nil
-            state.order.removeAll { $0 == credentialUuid }
+            state.byOwner[credential.owner]?.removeAll { $0 == credentialUuid }
         }
     }
 
-    /// Deactivates every credential of `userId` (a recovery replaces them all).
-    func deactivateAll(ofUser userId: String) {
+    /// Archives the user's own credentials but `keeping` (a recovery replaces them all): gone for good, not merely
+    /// inactive, so none can be activated again.
+    func archiveCredentials(ofUser userId: String, keeping: Set<String>) {
         state.withLock { state in
-            for (uuid, credential) in state.byUuid where credential.userId == userId { state.byUuid[uuid]?.isActive = false }
+            for uuid in state.byOwner[userId, default: []] where !keeping.contains(uuid) {
+                if let credential = state.byUuid.removeValue(forKey: uuid) { state.uuidById[credential.credentialId] = nil }
+            }
+            state.byOwner[userId]?.removeAll { !keeping.contains($0) }
+        }
+    }
+
+    /// Spends an authenticator app's code of time `step`: false when that step or a later one was already accepted.
+    func spendOneTimeCode(step: Int64, credentialUuid: String) -> Bool {
+        state.withLock { state in
+            guard let last = state.byUuid[credentialUuid]?.lastOneTimeStep, step > last else { return false }
+            state.byUuid[credentialUuid]?.lastOneTimeStep = step
+            return true
         }
     }
 

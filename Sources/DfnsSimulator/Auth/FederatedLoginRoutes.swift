@@ -12,12 +12,13 @@ import Hummingbird
 ///   /auth/login/oidc {code, state}` answers `{token}`, with a `credentialChallenge` when the user has no active
 ///   first-factor credential yet, which `POST /auth/login/oidc/credentials` (no token; the body of
 ///   `/auth/credentials`) answers with the user's first credential.
-/// Users are found by email (username) in the organisation: an unknown one is a 404, a deactivated one a 401.
+/// Users are found by email (username) in the organisation: an unknown one is Dfns's 401 "User not found", and who may
+/// log in is ``requireLogin(_:via:)``'s rule (a social identity is an end user's alone).
 extension DfnsSimulator {
     func addFederatedLoginRoutes(to api: RouterGroup<SimulatorRequestContext>) {
         api.post("/auth/login/social") { [accountStore] _, context in
             let user = try self.socialUser(try Self.object(context.requestBody), registering: false)
-            guard user.isRegistered else { throw APIError(401, "user \(user.username) has not completed registration") }
+            try self.requireLogin(user, via: .social)
             return APIResponse(json: self.login(user, accountStore))
         }
         api.post("/auth/registration/social") { _, context in
@@ -79,8 +80,8 @@ extension DfnsSimulator {
             throw APIError.badRequest("code and state are required strings")
         }
         let (orgId, email) = try identityProvider.complete(kind: kind, code: code, state: state)
-        guard let user = accountStore.user(named: email, orgId: orgId) else { throw APIError(404, "user \(email) not found") }
-        guard user.isActive else { throw APIError(401, "user \(email) is deactivated") }
+        guard let user = accountStore.user(named: email, orgId: orgId) else { throw Self.userNotFound }
+        try requireLogin(user, via: .federated)
         return user
     }
 
@@ -92,11 +93,14 @@ extension DfnsSimulator {
         guard orgId == principalStore.orgId else { throw APIError(404, "organisation \(orgId) not found") }
         let email = try identityProvider.email(fromIdToken: idToken, orgId: orgId)
         if let user = accountStore.user(named: email, orgId: orgId) {
-            guard user.isActive else { throw APIError(401, "user \(email) is deactivated") }
-            if registering, user.isRegistered { throw APIError.badRequest("user \(email) is already registered: log in") }
+            // A social identity is an end user's (dfns-api-docs socialLogin.md: `Auth:Users:EndUser`); an employee of
+            // the same email registers with their code, and logs in with their credentials.
+            guard user.kind == "EndUser" else { throw APIError(403, "only end users register or log in with a social identity") }
+            guard user.isActive else { throw Self.userDeactivated }
+            if registering, user.isRegistered { throw APIError(401, "User already exists.") }
             return user
         }
-        guard registering else { throw APIError(404, "user \(email) not found: register first") }
+        guard registering else { throw Self.userNotFound }
         let user = AccountStore.User(
             userId: accountStore.newId("us-"), orgId: orgId, username: email, kind: "EndUser", credentialUuid: "", dateCreated: Date(),
             isRegistered: false)

@@ -78,7 +78,12 @@ final class IdentityProvider: Sendable {
     /// Starts a flow; answers its `state` and the URL Dfns redirects the user to.
     func start(kind: String, orgId: String, clientId: String?, redirectUri: String, nonce: String?) -> (state: String, url: String) {
         state.withLock { state in
-            state.flows = state.flows.filter { $0.value.expires > Date() }
+            // Anyone may start a flow (no token): expired ones are dropped once they pile up, and past 100,000 open
+            // ones the oldest go, so memory stays bounded.
+            if state.flows.count > 10_000 { state.flows = state.flows.filter { $0.value.expires > Date() } }
+            if state.flows.count > 100_000, let oldest = state.flows.min(by: { $0.value.expires < $1.value.expires })?.key {
+                state.flows[oldest] = nil
+            }
             let flowState = state.generator.string(32, from: Self.alphabet)
             state.flows[flowState] = Flow(kind: kind, orgId: orgId, redirectUri: redirectUri, nonce: nonce, expires: Date().addingTimeInterval(600))
             var query = URLComponents(string: Self.issuer + "/authorize")

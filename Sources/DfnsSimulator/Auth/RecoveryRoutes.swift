@@ -12,9 +12,13 @@ import Hummingbird
 /// - `POST /auth/recover/user {recovery: {kind: RecoveryKey, credentialAssertion}, newCredentials:
 ///   {firstFactorCredential, secondFactorCredential?, recoveryCredential?}}` with the session's temporary token: the
 ///   new credentials attest the session's challenge, and the recovery credential signs `key.get` client data whose
-///   challenge is base64url of the JSON of `newCredentials` (the TypeScript example; compared as JSON values) or, as
-///   in the docs' example, the session's challenge. Then every older credential is archived, the user's logins end and
-///   their personal access tokens stop (dfns-api-docs createUserRecovery.md), and the answer is `{credential, user}`.
+///   challenge is base64url of the JSON of `newCredentials` (dfns-sdk 1.0.4 `recover` docstring, dfns-api-docs
+///   `credentials/user-credentials.md`, the TypeScript example; compared as JSON values; the docs' one example that
+///   signs the session's challenge instead is not followed: the signature must bind the new credentials). Then every
+///   older credential is archived for good, the user's logins end and their personal access tokens are archived
+///   (dfns-api-docs createUserRecovery.md), and the answer is `{credential, user}`. A credential that is not the
+///   user's active recovery credential is Dfns's 401 "Credential cannot be used as a recovery factor", a wrong code
+///   its 403 "Invalid code".
 extension DfnsSimulator {
     func addRecoveryRoutes(to api: RouterGroup<SimulatorRequestContext>) {
         api.post("/auth/recover/user/code") { _, context in
@@ -27,9 +31,7 @@ extension DfnsSimulator {
                 throw APIError.badRequest("verificationCode is required and must be a string")
             }
             let recovery = try self.recoveryCredential(object, of: user)
-            guard authFlows.consumeCode(.recovery, orgId: user.orgId, subject: user.username, code: code) else {
-                throw APIError(401, "the verification code is not valid (wrong, spent or expired)")
-            }
+            guard authFlows.consumeCode(.recovery, orgId: user.orgId, subject: user.username, code: code) else { throw APIError(403, "Invalid code") }
             return APIResponse(
                 json: self.openRegistration(for: user, purpose: .recovery(credentialId: recovery.credentialId), recoveryCredentials: [recovery]))
         }
@@ -49,12 +51,11 @@ extension DfnsSimulator {
                 throw APIError.badRequest("newCredentials is required and must be an object")
             }
             try self.verifyRecoverySignature(object["recovery"], newCredentials: newCredentials, session: session, recoveryId: recoveryId)
-            let old = credentialStore.credentials(ofUser: user.userId)
-            let first = try self.keepCredentials(newCredentials, challenge: session.challenge, totpSecret: session.totpSecret, user: user)
-            for credential in old { try? credentialStore.update(credential.credentialUuid, userId: user.userId) { $0.isActive = false } }
+            let kept = try self.keepCredentials(newCredentials, challenge: session.challenge, totpSecret: session.totpSecret, user: user)
+            credentialStore.archiveCredentials(ofUser: user.userId, keeping: Set(kept.map(\.credentialUuid)))
             accountStore.revokeAccess(ofUser: user.userId)
             self.authFlows.closeSession(token: token)
-            return APIResponse(json: Self.registrationAnswer(first, try accountStore.user(user.userId, orgId: user.orgId)))
+            return APIResponse(json: Self.registrationAnswer(kept[0], try accountStore.user(user.userId, orgId: user.orgId)))
         }
     }
 
@@ -63,7 +64,7 @@ extension DfnsSimulator {
         guard let credentialId = object["credentialId"] as? String else { throw APIError.badRequest("credentialId is required and must be a string") }
         guard let credential = credentialStore.credential(id: credentialId), credential.userId == user.userId, credential.kind == .recoveryKey,
             credential.isActive
-        else { throw APIError.badRequest("credential \(credentialId) is not an active recovery credential of \(user.username)") }
+        else { throw APIError(401, "Credential cannot be used as a recovery factor") }
         return credential
     }
 
@@ -81,11 +82,10 @@ extension DfnsSimulator {
         guard let clientData = Base64Text.decodeURL(clientDataText), let client = try? JSONDecoder().decode(ClientData.self, from: Data(clientData)),
             client.type == "key.get", let challenge = client.challenge
         else { throw APIError.badRequest("recovery.credentialAssertion.clientData must be base64url JSON of type key.get") }
-        let signsNewCredentials =
-            Base64Text.decodeURL(challenge).flatMap(SimulatorJSON.canonical) == SimulatorJSON.canonical(SimulatorJSON.serialize(newCredentials))
-        guard signsNewCredentials || challenge == session.challenge || challenge == Base64Text.url(Array(session.challenge.utf8)) else {
-            throw APIError.challengeInvalid
-        }
+        // The signature must cover the new credentials themselves, or whoever holds the temporary token (a service
+        // account in a delegated recovery) could put its own in.
+        let signed = Base64Text.decodeURL(challenge).flatMap(SimulatorJSON.canonical)
+        guard signed != nil, signed == SimulatorJSON.canonical(SimulatorJSON.serialize(newCredentials)) else { throw APIError.challengeInvalid }
         guard let signature = Base64Text.decodeURL(signatureText), verifier.verify(signature: signature, message: clientData) else {
             throw APIError(401, "recovery: invalid signature")
         }

@@ -33,8 +33,11 @@ enum RegistrationChallenge {
         identifier: String, challenge: AuthFlowStore.Challenge, kind: CredentialStore.Kind, user: AccountStore.User, relyingPartyId: String,
         existing: [CredentialStore.Credential]
     ) -> [String: Any] {
+        // `temporaryAuthenticationToken` is deprecated in favour of `challengeIdentifier` yet still required by the
+        // TypeScript SDK's types (dfns-sdk-ts generated/auth/types.ts): the same identifier.
         var json: [String: Any] = [
-            "kind": kind.rawValue, "challengeIdentifier": identifier, "user": userJSON(user), "rp": ["id": relyingPartyId, "name": "Dfns"],
+            "kind": kind.rawValue, "challengeIdentifier": identifier, "temporaryAuthenticationToken": identifier, "user": userJSON(user),
+            "rp": ["id": relyingPartyId, "name": "Dfns"],
         ]
         switch kind {
         case .password: break

@@ -4,7 +4,8 @@ import Hummingbird
 /// Registration, as Dfns runs it (dfns-auth.md §1.2; dfns-sdk 1.0.4 `generated/auth/client.py`; dfns-api-docs
 /// `api-docs/authentication/registration/*`, `delegated-auth/delegatedregistration.md`):
 /// - a user made through `/auth/users` (or invited) receives a registration code by email (the outbox,
-///   `GET /_sim/messages`), valid 4 hours; `PUT /auth/registration/code` sends a new one;
+///   `GET /_sim/messages`), valid 4 hours; `PUT /auth/registration/code` sends a new one (nothing for a user already
+///   registered); a wrong, spent or expired code is a 400, as Dfns's "Registration code expired";
 /// - `POST /auth/registration/init {username, registrationCode, orgId?}` opens a registration session: a challenge
 ///   and its `temporaryAuthenticationToken`;
 /// - a service account opens one for an end user it creates, `POST /auth/registration/delegated {email, kind,
@@ -23,7 +24,8 @@ extension DfnsSimulator {
     func addRegistrationRoutes(to api: RouterGroup<SimulatorRequestContext>) {
         api.put("/auth/registration/code") { _, context in
             let user = try self.publicUser(try Self.object(context.requestBody))
-            guard !user.isRegistered else { throw APIError.badRequest("user \(user.username) is already registered") }
+            // dfns-sdk 1.0.4 `resend_registration_code`: for a user already registered "no action will be taken".
+            guard !user.isRegistered else { return APIResponse(json: ["message": "user \(user.username) is already registered"]) }
             return self.emailCode(.registration, to: user, lifetime: Self.registrationCodeLifetime)
         }
         api.post("/auth/registration/init") { [authFlows] _, context in
@@ -32,9 +34,10 @@ extension DfnsSimulator {
             guard let code = object["registrationCode"] as? String else {
                 throw APIError.badRequest("registrationCode is required and must be a string")
             }
-            guard !user.isRegistered else { throw APIError.badRequest("user \(user.username) is already registered") }
+            guard !user.isRegistered else { throw APIError(401, "User already exists.") }
+            // dfns-api-docs errors.md: "Registration code expired" is a 400; a wrong or spent code is answered alike.
             guard authFlows.consumeCode(.registration, orgId: user.orgId, subject: user.username, code: code) else {
-                throw APIError(401, "the registration code is not valid (wrong, spent or expired)")
+                throw APIError.badRequest("Registration code expired or not valid")
             }
             return APIResponse(json: self.openRegistration(for: user, purpose: .registration))
         }
@@ -46,15 +49,23 @@ extension DfnsSimulator {
             guard let kind = object["kind"] as? String, Self.userKinds.contains(kind) else {
                 throw APIError.badRequest("kind must be one of \(Self.userKinds.joined(separator: ", "))")
             }
+            if let user = accountStore.user(named: email, orgId: principal.orgId) {
+                try Self.requireDelegatedRegistration(user, kind: kind)
+                return APIResponse(json: self.openRegistration(for: user, purpose: .registration))
+            }
+            // Made on the fly: the legacy way, still supported for end users alone (dfns-sdk 1.0.4 docstring).
+            guard kind == "EndUser" else {
+                throw APIError.badRequest("make the \(kind) \(email) first, with POST /auth/users {registration: Delegated}")
+            }
             let user = AccountStore.User(
                 userId: accountStore.newId("us-"), orgId: principal.orgId, username: email, kind: kind, credentialUuid: "", dateCreated: Date(),
-                externalId: try Self.optionalString(object, "externalId"), isRegistered: false)
+                externalId: try Self.optionalString(object, "externalId"), isRegistered: false, isDelegated: true)
             try accountStore.add(user)
             return APIResponse(json: self.openRegistration(for: user, purpose: .registration))
         }
         api.post("/auth/registration/delegated/restart") { _, context in
             let user = try self.delegatedUser(context, "email", "register users on their behalf")
-            guard !user.isRegistered else { throw APIError.badRequest("user \(user.username) is already registered") }
+            try Self.requireDelegatedRegistration(user, kind: try Self.object(context.requestBody)["kind"] as? String ?? user.kind)
             return APIResponse(json: self.openRegistration(for: user, purpose: .registration))
         }
         api.post("/auth/registration") { request, context in
@@ -71,8 +82,9 @@ extension DfnsSimulator {
             guard let wallets = object["wallets"] as? [[String: Any]] else {
                 throw APIError.badRequest("wallets is required and must be an array of {network, name?}")
             }
-            for (index, wallet) in wallets.enumerated() where !(wallet["network"] is String) {
-                throw APIError.badRequest("wallets[\(index)].network is required and must be a string")
+            // Every wallet is checked before the user registers, so a bad one leaves nothing half done.
+            for (index, wallet) in wallets.enumerated() where NetworkCatalog.network(named: wallet["network"] as? String ?? "") == nil {
+                throw APIError.badRequest("wallets[\(index)].network is required and must be a network Dfns supports")
             }
             var registered = try self.register(object, session: session, user: user)
             self.authFlows.closeSession(token: token)
@@ -87,6 +99,16 @@ extension DfnsSimulator {
             }
             return APIResponse(json: registered)
         }
+    }
+
+    /// Refuses a delegated registration of `user` as `kind` unless they were made for one and have not registered.
+    static func requireDelegatedRegistration(_ user: AccountStore.User, kind: String) throws(APIError) {
+        guard !user.isRegistered else { throw APIError(401, "User already exists.") }
+        guard user.isActive else { throw userDeactivated }
+        guard user.isDelegated else {
+            throw APIError.badRequest("user \(user.username) registers with the code Dfns emailed them (made with registration: Direct)")
+        }
+        guard user.kind == kind else { throw APIError.badRequest("user \(user.username) is a \(user.kind), not a \(kind)") }
     }
 
     /// Opens a registration or recovery session for `user` and answers its challenge.
@@ -109,22 +131,25 @@ extension DfnsSimulator {
             throw APIError(
                 401, "a valid temporaryAuthenticationToken of a \(recovery ? "recovery" : "registration") session is required as the bearer token")
         }
-        return (String(value.dropFirst(7)), session, try accountStore.user(session.userId, orgId: session.orgId))
+        // A session outlives nothing its user lost: an archived user is gone, a deactivated one refused.
+        guard let user = try? accountStore.user(session.userId, orgId: session.orgId), !user.isArchived else { throw Self.userNotFound }
+        guard user.isActive else { throw Self.userDeactivated }
+        return (String(value.dropFirst(7)), session, user)
     }
 
     /// Checks and keeps the credentials of a registration body (`firstFactorCredential`, `secondFactorCredential?`,
     /// `recoveryCredential?`) and marks the user registered; answers `{credential, user}`.
     func register(_ object: [String: Any], session: AuthFlowStore.Session, user: AccountStore.User) throws(APIError) -> [String: Any] {
         guard !user.isRegistered else { throw APIError.badRequest("user \(user.username) is already registered") }
-        let first = try keepCredentials(object, challenge: session.challenge, totpSecret: session.totpSecret, user: user)
+        let first = try keepCredentials(object, challenge: session.challenge, totpSecret: session.totpSecret, user: user)[0]
         let registered = try accountStore.updateUser(user.userId, orgId: user.orgId) { $0.isRegistered = true }
         return Self.registrationAnswer(first, registered)
     }
 
-    /// Reads every credential of a registration or recovery body, checks them all, then keeps them; returns the first
-    /// factor's.
+    /// Reads every credential of a registration or recovery body, checks them all, then keeps them; returns them,
+    /// the first factor's first.
     func keepCredentials(_ object: [String: Any], challenge: String, totpSecret: [UInt8], user: AccountStore.User) throws(APIError)
-        -> CredentialStore.Credential
+        -> [CredentialStore.Credential]
     {
         let slots: [(String, [CredentialStore.Kind])] = [
             ("firstFactorCredential", [.fido2, .key, .passwordProtectedKey, .password]),
@@ -138,11 +163,14 @@ extension DfnsSimulator {
                     totpSecret: totpSecret, salt: credentialStore.randomBytes(16)))
         }
         let credentials = attestations.map { $0.credential(uuid: credentialStore.newUuid(), userId: user.userId, orgId: user.orgId) }
+        guard Set(credentials.map(\.credentialId)).count == credentials.count else {
+            throw APIError.badRequest("each credential of a registration needs its own credId")
+        }
         for credential in credentials where credentialStore.credential(id: credential.credentialId) != nil {
             throw APIError(409, "credential \(credential.credentialId) is already registered")
         }
         for credential in credentials { try credentialStore.add(credential) }
-        return credentials[0]
+        return credentials
     }
 
     /// `{credential: {uuid, kind, name}, user: {id, username, orgId}}` (dfns-api-docs completeUserRegistration.md).

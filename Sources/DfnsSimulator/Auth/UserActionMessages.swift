@@ -74,7 +74,7 @@ struct UserActionChallengeResponse: Encodable {
     let rp: RelyingParty
     var externalAuthenticationUrl = ""
 
-    /// - Parameter credentials: the caller's active credentials (``UserActionVerifier/terms(userId:tokenId:isToken:)``).
+    /// - Parameter credentials: the caller's active credentials (``UserActionVerifier/terms(for:)``).
     init(
         challenge: String, challengeIdentifier: String, credentials: [CredentialStore.Credential], requiresSecondFactor: Bool,
         relyingPartyId: String

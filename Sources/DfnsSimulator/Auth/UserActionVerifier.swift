@@ -23,18 +23,30 @@ struct UserActionVerifier: Sendable {
         self.credentials = credentials
     }
 
-    /// The challenge's terms for a caller: the credentials it may sign with, and whether a second factor is required
-    /// (the configuration's rule for the organisation's own users, and any user with an authenticator app, `Totp`).
-    func terms(userId: String, tokenId: String, isToken: Bool) -> (credentials: [CredentialStore.Credential], requiresSecondFactor: Bool) {
-        let usable = credentials.signingCredentials(userId: userId, tokenId: tokenId)
-        let secondFactor = !isToken && (secondFactorRequired || usable.contains { $0.kind == .totp })
-        return (usable, secondFactor)
+    /// Who signs, and so with which credentials: a user with their own (every kind); a personal access token with its
+    /// own key alone; a service account with its keys (dfns-auth.md §0: tokens sign with `Key` only).
+    enum Signer: Sendable, Equatable {
+        case user(String)
+        case personalAccessToken(String)
+        case serviceAccount(String)
     }
 
-    /// Verifies both factors of `request` for the challenge string `expected` with the caller's credentials.
+    /// The challenge's terms for `signer`: the credentials it may sign with, and whether a second factor is required
+    /// (the configuration's rule for the organisation's users, and any user with an authenticator app, `Totp`).
+    func terms(for signer: Signer) -> (credentials: [CredentialStore.Credential], requiresSecondFactor: Bool) {
+        switch signer {
+        case .user(let userId):
+            let usable = credentials.activeCredentials(ofUser: userId)
+            return (usable, secondFactorRequired || usable.contains { $0.kind == .totp })
+        case .personalAccessToken(let tokenId): return (credentials.activeCredentials(ofToken: tokenId).filter { $0.kind == .key }, false)
+        case .serviceAccount(let userId): return (credentials.activeCredentials(ofUser: userId).filter { $0.kind == .key }, false)
+        }
+    }
+
+    /// Verifies both factors of `request` for the challenge string `expected` with the credentials of `signer`.
     /// - Throws: 400 for a malformed assertion, 401 for a credential, code or signature that does not hold.
-    func verify(_ request: UserActionSignatureRequest, expected: String, userId: String, tokenId: String, isToken: Bool) throws(APIError) {
-        let (usable, requiresSecondFactor) = terms(userId: userId, tokenId: tokenId, isToken: isToken)
+    func verify(_ request: UserActionSignatureRequest, expected: String, signer: Signer) throws(APIError) {
+        let (usable, requiresSecondFactor) = terms(for: signer)
         guard let first = request.firstFactor else { throw .badRequest("firstFactor is required") }
         let firstId = try verify(
             first, as: "firstFactor", expected: expected, credentials: usable, allowed: [.key, .passwordProtectedKey, .fido2, .password])
@@ -67,7 +79,12 @@ struct UserActionVerifier: Sendable {
         case .totp:
             guard let code = factor.otpCode else { throw .badRequest("\(name).otpCode is required") }
             for credential in usable where credential.kind == .totp {
-                if case .totp(let secret) = credential.material, Self.totpMatches(code, secret: secret) { return credential.credentialUuid }
+                guard case .totp(let secret) = credential.material, let step = Self.totpStep(code, secret: secret) else { continue }
+                // RFC 6238 §5.2: a code is accepted once.
+                guard credentials.spendOneTimeCode(step: step, credentialUuid: credential.credentialUuid) else {
+                    throw APIError(401, "\(name): this one-time code was already used")
+                }
+                return credential.credentialUuid
             }
             throw APIError(401, "\(name): the one-time code does not match")
         default:
@@ -122,10 +139,10 @@ struct UserActionVerifier: Sendable {
     /// The salted SHA-256 a password credential keeps (the simulator's; Dfns's own is not documented).
     static func passwordHash(_ password: String, salt: [UInt8]) -> [UInt8] { sha256(salt + Array(password.utf8)) }
 
-    /// RFC 6238 TOTP (HMAC-SHA-1, 6 digits, 30 s) at the current step or one step either side.
-    static func totpMatches(_ code: String, secret: [UInt8], at date: Date = Date()) -> Bool {
+    /// The RFC 6238 time step (HMAC-SHA-1, 6 digits, 30 s) whose code is `code`: the current one or one either side.
+    static func totpStep(_ code: String, secret: [UInt8], at date: Date = Date()) -> Int64? {
         let step = Int64(date.timeIntervalSince1970) / 30
-        return (step - 1...step + 1).contains { totp(secret: secret, step: $0) == code }
+        return (step - 1...step + 1).first { totp(secret: secret, step: $0) == code }
     }
 
     static func totp(secret: [UInt8], step: Int64) -> String {

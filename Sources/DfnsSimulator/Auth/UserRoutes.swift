@@ -32,11 +32,12 @@ extension DfnsSimulator {
             let isSSORequired = try Self.optionalBoolean(object, "isSSORequired") ?? false
             let user = AccountStore.User(
                 userId: accountStore.newId("us-"), orgId: principal.orgId, username: email, kind: kind, credentialUuid: "", dateCreated: Date(),
-                externalId: try Self.optionalString(object, "externalId"), isSSORequired: isSSORequired, isRegistered: false)
+                externalId: try Self.optionalString(object, "externalId"), isSSORequired: isSSORequired, isRegistered: false,
+                isDelegated: object["registration"] as? String == "Delegated")
             try accountStore.add(user)
             // Dfns emails a user it made a registration code (dfns-api-docs registration/README.md); a delegated
             // registration goes through the service account instead.
-            if object["registration"] as? String != "Delegated" {
+            if !user.isDelegated {
                 _ = authFlows.issueCode(.registration, orgId: user.orgId, subject: email, username: email, lifetime: Self.registrationCodeLifetime)
             }
             return APIResponse(json: user.json)

@@ -136,7 +136,7 @@ public final class DfnsSimulator: Sendable {
         }
         if let kind = input.userActionServerKind, kind != "Api" { throw .badRequest("userActionServerKind must be Api") }
         let issued = userActionStore.issueChallenge(principal: principal, method: method, path: path, payload: payload)
-        let terms = verifier.terms(userId: principal.userId, tokenId: principal.tokenId, isToken: accountStore.isToken(principal))
+        let terms = verifier.terms(for: accountStore.signer(of: principal))
         return APIResponse(
             json: UserActionChallengeResponse(
                 challenge: issued.challenge, challengeIdentifier: issued.identifier, credentials: terms.credentials,
@@ -150,8 +150,7 @@ public final class DfnsSimulator: Sendable {
             throw .challengeInvalid
         }
         do {
-            try verifier.verify(
-                input, expected: expected, userId: principal.userId, tokenId: principal.tokenId, isToken: accountStore.isToken(principal))
+            try verifier.verify(input, expected: expected, signer: accountStore.signer(of: principal))
         } catch let error where error.statusCode == 401 {
             userActionStore.recordSignatureFailure()
             throw error

@@ -68,7 +68,7 @@ extension APICoverageTests {
             // The lifecycles end: a deactivated user no longer logs in.
             #expect(try await admin.send(DfnsAuth.deactivateUser(userId: userId))["isActive"] == false)
             let username = try #require(try await admin.send(DfnsAuth.getUser(userId: userId))["username"]?.stringValue)
-            try await expectStatus(401) { try await walk.login(admin, username, recoveredKey) }
+            try await expectStatus(400) { try await walk.login(admin, username, recoveredKey) }
             #expect(try await admin.send(DfnsAuth.activateUser(userId: userId))["isActive"] == true)
             #expect(try await admin.send(DfnsAuth.deleteUser(userId: userId))["isActive"] == false)
             let accountId = serviceAccount.userId

@@ -18,7 +18,7 @@ extension APICoverageTests {
         #expect(try await admin.send(DfnsAuth.getUser(userId: userId))["username"] == .string(email))
         #expect(try await admin.send(DfnsAuth.listUsers(limit: 50)).items.map { $0["userId"] }.contains(.string(userId)))
         #expect(try await admin.send(DfnsAuth.updateUser(userId: userId, isSSORequired: false))["isSSORequired"] == false)
-        try await expectStatus(401) { try await admin.send(DfnsAuth.createRegistrationChallenge(username: email, registrationCode: "0000-0000")) }
+        try await expectStatus(400) { try await admin.send(DfnsAuth.createRegistrationChallenge(username: email, registrationCode: "0000-0000")) }
         _ = try await admin.send(DfnsAuth.resendRegistrationCode(username: email))
         let session = try await admin.send(
             DfnsAuth.createRegistrationChallenge(username: email, registrationCode: try await walk.code(email, "Registration")))
@@ -115,10 +115,12 @@ extension APICoverageTests {
     func endUsers(_ walk: AuthWalk, _ admin: DfnsClient, _ serviceAccount: (userId: String, client: DfnsClient)) async throws {
         let robot = serviceAccount.client
         try await expectStatus(403) { try await admin.send(DfnsAuth.createDelegatedRegistrationChallenge(email: "x@example.com", kind: "EndUser")) }
+        // A user made for a delegated registration, then registered by the service account; the TypeScript SDK's
+        // restart gives a new challenge while they have not registered.
         let email = "cov-end@example.com"
-        _ = try await robot.send(DfnsAuth.createDelegatedRegistrationChallenge(email: email, kind: "EndUser", externalId: "cov-end"))
-        try await expectStatus(409) { try await robot.send(DfnsAuth.createDelegatedRegistrationChallenge(email: email, kind: "EndUser")) }
-        // The TypeScript SDK's restart: a new challenge for the user who has not registered yet.
+        _ = try await admin.send(DfnsAuth.createUser(email: email, kind: "EndUser", externalId: "cov-end", registration: "Delegated"))
+        _ = try await robot.send(DfnsAuth.createDelegatedRegistrationChallenge(email: email, kind: "EndUser"))
+        try await expectStatus(400) { try await robot.send(DfnsAuth.createDelegatedRegistrationChallenge(email: email, kind: "CustomerEmployee")) }
         let session = try await robot.send(DfnsAuth.recreateDelegatedRegistrationChallenge(email: email, kind: "EndUser"))
         let challenge = try #require(session["challenge"]?.stringValue)
         let key = try SoftwareKeyCredential()
@@ -129,6 +131,7 @@ extension APICoverageTests {
                 recoveryCredential: try recoveryKey.attestation(challenge)))
         #expect(
             registered["wallets"]?.arrayValue?.first?["network"] == "EthereumSepolia" && registered["authentication"]?["token"]?.stringValue != nil)
+        try await expectStatus(401) { try await robot.send(DfnsAuth.createDelegatedRegistrationChallenge(email: email, kind: "EndUser")) }
         let delegated = try #require(try await robot.send(DfnsAuth.delegatedLogin(username: email))["token"]?.stringValue)
         #expect(try await walk.client(delegated).send(DfnsAuth.listCredentials()).items.first?["credentialId"] == .string(key.credentialId))
         let recovery = try await robot.send(DfnsAuth.createDelegatedRecoveryChallenge(username: email, credentialId: recoveryKey.credentialId))
