@@ -42,7 +42,8 @@ public enum KeyGenerator {
         return KeyPair(algorithm: algorithm, privateKeyPEM: privatePEM, publicKeyPEM: publicPEM)
     }
 
-    private static func pem(_ write: (OpaquePointer) -> Int32) throws -> String {
+    /// The text `write` puts in a memory BIO (a PEM).
+    static func pem(_ write: (OpaquePointer) -> Int32) throws -> String {
         guard let bio = BIO_new(BIO_s_mem()) else { throw KeySignerError(.signingFailed, "cannot allocate a BIO") }
         defer { BIO_free(bio) }
         guard write(bio) == 1 else { throw KeySignerError(.signingFailed, "cannot write PEM") }

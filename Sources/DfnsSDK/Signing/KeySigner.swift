@@ -21,6 +21,9 @@ public final class KeySigner: CredentialSigner, @unchecked Sendable, CustomStrin
     public let credentialKind: KeyCredentialKind
     /// The algorithm detected from the key.
     public let algorithm: KeyAlgorithm
+    /// The key's public half (SubjectPublicKeyInfo PEM): what a new credential registers
+    /// (``KeyCredentialAttestation``).
+    public let publicKeyPEM: String
 
     /// Loads a PEM private key.
     /// - Parameters:
@@ -50,8 +53,22 @@ public final class KeySigner: CredentialSigner, @unchecked Sendable, CustomStrin
                 throw KeySignerError(.signingFailed, "cannot initialise \(algorithm) signing")
             }
         }
+        do {
+            self.publicKeyPEM = try KeyGenerator.pem { PEM_write_bio_PUBKEY($0, loaded) }
+        } catch {
+            EVP_MD_CTX_free(template)
+            EVP_PKEY_free(loaded)
+            throw error
+        }
         self.key = loaded
         self.template = template
+    }
+
+    /// The attestation that registers this key as a new credential (`key.create`) for `challenge`
+    /// (``KeyCredentialAttestation/make(challenge:signer:publicKeyPEM:kind:name:encryptedPrivateKey:origin:)``).
+    public func attestation(for challenge: String, name: String, kind: String = "Key", encryptedPrivateKey: String? = nil) async throws -> JSONValue {
+        try await KeyCredentialAttestation.make(
+            challenge: challenge, signer: self, publicKeyPEM: publicKeyPEM, kind: kind, name: name, encryptedPrivateKey: encryptedPrivateKey)
     }
 
     /// Initialises `context` to sign with `key`: Ed25519 hashes internally and takes no digest; the others sign
