@@ -71,6 +71,13 @@ struct DfnsAuthenticatorTests {
             #expect(userChallenge.allowedKeyCredentialIds == ["eve-phone"])
             let wallet = try await relay.complete(request, signedChallenge: try await UserActionSigning.sign(userChallenge, with: device))
             #expect(wallet.network == "BaseSepolia")
+            // Eve reaches her wallets alone, delegated to her (no longer custodial); the organisation's are not hers.
+            let organisation = try await sim.client().createWallet(CreateWalletRequest(network: "EthereumSepolia"))
+            let hers = try await relay.listWalletsPage().items
+            #expect(Set(hers.map(\.id)) == Set(registration.wallets.map(\.id) + [wallet.id]))
+            #expect(hers.allSatisfy { $0.raw["custodial"] == false })
+            let hidden = await #expect(throws: DfnsError.self) { try await relay.getWallet(id: organisation.id) }
+            #expect(hidden?.httpStatus == 404)
             // The backend's own key cannot sign for her.
             let other = try await relay.initUserAction(for: request)
             let forged = await #expect(throws: DfnsError.self) {

@@ -156,7 +156,9 @@ final class AccountStore: Sendable {
             let tokenId = state.generator.dfnsId("to-")
             let bearer = Self.bearer(tokenId: tokenId, userId: userId, orgId: orgId, kind: kind, using: &state.generator)
             let expires = Date().addingTimeInterval(lifetime.secondsValue)
-            state.sessions[bearer] = Session(principal: Principal(orgId: orgId, userId: userId, tokenId: tokenId, bearer: bearer), expires: expires)
+            let principal = Principal(
+                orgId: orgId, userId: userId, tokenId: tokenId, bearer: bearer, isEndUser: state.users.byId[userId]?.kind == "EndUser")
+            state.sessions[bearer] = Session(principal: principal, expires: expires)
             // Expired logins are dropped once they pile up, not on every login.
             if state.sessions.count > 10_000 { state.sessions = state.sessions.filter { $0.value.expires > Date() } }
             return (bearer, expires)

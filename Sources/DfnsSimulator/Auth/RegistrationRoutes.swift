@@ -75,7 +75,7 @@ extension DfnsSimulator {
             self.authFlows.closeSession(token: token)
             return APIResponse(json: registered)
         }
-        api.post("/auth/registration/enduser") { [walletStore, documents, accountStore] request, context in
+        api.post("/auth/registration/enduser") { [walletStore, accountStore] request, context in
             let (token, session, user) = try self.registrationSession(request)
             guard user.kind == "EndUser" else { throw APIError.badRequest("only an EndUser registers with wallets; use /auth/registration") }
             let object = try Self.object(context.requestBody)
@@ -89,12 +89,12 @@ extension DfnsSimulator {
             var registered = try self.register(object, session: session, user: user)
             self.authFlows.closeSession(token: token)
             let login = accountStore.startSession(userId: user.userId, orgId: user.orgId, kind: "EndUser", lifetime: self.configuration.loginLifetime)
-            let owner = Principal(orgId: user.orgId, userId: user.userId, tokenId: "", bearer: login.token)
+            guard let owner = accountStore.principal(bearer: login.token) else { throw Self.userNotFound }
             registered["authentication"] = ["token": login.token]
+            // Made as the end user, the wallets are delegated to them.
             registered["wallets"] = try wallets.map { (spec) throws(APIError) -> [String: Any] in
                 let wallet = try walletStore.createWallet(
                     principal: owner, network: spec["network"] as? String ?? "", name: spec["name"] as? String, externalId: nil, tags: [])
-                _ = try Self.delegateKey(wallet.signingKey.id, to: user.userId, principal: owner, wallets: walletStore, documents: documents)
                 return SimulatorJSON.parse(APIResponse(json: wallet).bytes) as? [String: Any] ?? [:]
             }
             return APIResponse(json: registered)

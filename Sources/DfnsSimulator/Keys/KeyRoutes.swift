@@ -167,12 +167,13 @@ extension DfnsSimulator {
 
     /// A wallet's signing key as `/keys` shows it.
     private static func walletKey(_ wallet: SimulatedWallet) -> [String: Any] {
-        [
+        var key: [String: Any] = [
             "id": wallet.signingKey.id, "scheme": wallet.signingKey.scheme, "curve": wallet.signingKey.curve,
-            "publicKey": wallet.signingKey.publicKey,
-            "status": "Active", "custodial": true, "dateCreated": wallet.dateCreated, "wallets": [["id": wallet.id, "network": wallet.network]],
-            "store": ["kind": "Mpc"],
+            "publicKey": wallet.signingKey.publicKey, "status": "Active", "custodial": wallet.delegatedTo == nil, "dateCreated": wallet.dateCreated,
+            "wallets": [["id": wallet.id, "network": wallet.network]], "store": ["kind": "Mpc"],
         ]
+        key["delegatedTo"] = wallet.delegatedTo
+        return key
     }
 
     /// Key `id`: one made through `/keys`, or a wallet's signing key (stored on its first change).
@@ -198,11 +199,13 @@ extension DfnsSimulator {
     static func delegateKey(_ keyId: String, to user: String, principal: Principal, wallets: WalletStore, documents: DocumentStore) throws(APIError)
         -> [String: Any]
     {
-        try changeKey(keyId, principal: principal, wallets: wallets, documents: documents) { (key) throws(APIError) in
+        let key = try changeKey(keyId, principal: principal, wallets: wallets, documents: documents) { (key) throws(APIError) in
             guard key["custodial"] as? Bool != false else { throw APIError.badRequest("key is already delegated") }
             key["custodial"] = false
             key["delegatedTo"] = user
         }
+        wallets.delegate(keyId: keyId, to: user, orgId: principal.orgId)
+        return key
     }
 
     /// Exports key `keyId` to `encryptionKey` (body `object`): its shares, encrypted; 403 unless the organisation

@@ -15,8 +15,9 @@ struct SimulatedWallet: Sendable, Encodable {
     var tags: [String]
     let signingKey: SigningKey
     let status = "Active"
-    let custodial = true
     let dateCreated: String
+    /// The end user the wallet's key is delegated to; the wallet is then no longer custodial.
+    var delegatedTo: String?
     /// Not part of the Dfns object.
     let orgId: String
     /// Encode `signingKey` as a bare key id, a shape the current API does not have (a client must not choke on it).
@@ -36,7 +37,7 @@ struct SimulatedWallet: Sendable, Encodable {
         try container.encode(tags, forKey: .tags)
         if oddShape { try container.encode(signingKey.id, forKey: .signingKey) } else { try container.encode(signingKey, forKey: .signingKey) }
         try container.encode(status, forKey: .status)
-        try container.encode(custodial, forKey: .custodial)
+        try container.encode(delegatedTo == nil, forKey: .custodial)
         try container.encode(dateCreated, forKey: .dateCreated)
     }
 }

@@ -79,6 +79,7 @@ final class WalletStore: Sendable {
                         publicKey: NetworkCatalog.publicKey(scheme: key.scheme, using: &state.generator)
                     ),
                 dateCreated: SimulatedTransfer.format(Date()),
+                delegatedTo: principal.isEndUser ? principal.userId : nil,
                 orgId: principal.orgId,
                 oddShape: oddShape
             )
@@ -97,10 +98,19 @@ final class WalletStore: Sendable {
     /// One page of wallets in creation order; the cursor is the index of the next wallet.
     func listWallets(principal: Principal, limit: Int, after cursor: Int) -> (items: [SimulatedWallet], next: Int?) {
         state.withLock { state in
-            let owned = state.wallets.lazy.filter { $0.orgId == principal.orgId }
+            let owned = state.wallets.lazy.filter { Self.reaches(principal, $0) }
             let items = Array(owned.dropFirst(cursor).prefix(limit))
             let next = cursor + items.count
             return (items, owned.count > next ? next : nil)
+        }
+    }
+
+    /// Delegates the organisation's wallets on key `keyId` to end user `userId`.
+    func delegate(keyId: String, to userId: String, orgId: String) {
+        state.withLock { state in
+            for index in state.wallets.indices where state.wallets[index].orgId == orgId && state.wallets[index].signingKey.id == keyId {
+                state.wallets[index].delegatedTo = userId
+            }
         }
     }
 
@@ -366,8 +376,13 @@ final class WalletStore: Sendable {
 
     // MARK: Helpers
 
+    /// Whether `principal` reaches `wallet`: its organisation's, and for an end user only those delegated to them.
+    private static func reaches(_ principal: Principal, _ wallet: SimulatedWallet) -> Bool {
+        wallet.orgId == principal.orgId && (!principal.isEndUser || wallet.delegatedTo == principal.userId)
+    }
+
     private static func wallet(_ id: String, _ principal: Principal, in state: State) throws(APIError) -> SimulatedWallet {
-        guard let index = state.walletIndex[id], state.wallets[index].orgId == principal.orgId else {
+        guard let index = state.walletIndex[id], reaches(principal, state.wallets[index]) else {
             throw APIError(404, "wallet not found", details: ["walletId": id, "orgId": principal.orgId])
         }
         return state.wallets[index]
