@@ -91,7 +91,7 @@ extension DfnsSimulator {
             let id = documents.newId("allctn-")
             var token = target
             token["amount"] = nil
-            var allocation: [String: Any] = [
+            let allocation: [String: Any] = [
                 "id": id, "walletId": walletId, "protocol": name, "provider": Self.allocationProtocols[name]?.provider ?? "",
                 "dateCreated": SimulatedTransfer.format(Date()), Self.tokenKey: token, Self.networkKey: wallet.network,
             ]
