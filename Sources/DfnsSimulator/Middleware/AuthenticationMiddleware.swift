@@ -2,7 +2,7 @@ import Hummingbird
 
 /// Answers 401 to a request without a known, unrevoked bearer token (`Authorization: Bearer …`), as Dfns does, and
 /// puts the caller in the context for the rest of the pipeline. The routes Dfns answers without a token
-/// (``SimulatorEndpoint/publicRoutes``) pass with no caller, or with the caller of a valid bearer.
+/// (``SimulatorEndpoint/UnsignedWrite/open``) pass with no caller, or with the caller of a valid bearer.
 struct AuthenticationMiddleware: RouterMiddleware {
     let principals: PrincipalStore
 

@@ -34,38 +34,39 @@ public enum SimulatorEndpoint: String, Sendable, Hashable, CaseIterable, Codable
         }
     }
 
+    /// Who a write dfns-sdk 1.0.4 sends without a user action answers to.
+    enum UnsignedWrite {
+        /// A caller with a valid token.
+        case authenticated
+        /// Anyone: Dfns answers it without a bearer token (dfns-auth.md §1: logins, registration and recovery before a
+        /// user has a token, and the registration and recovery completions, which take the session's temporary token
+        /// and check it themselves). The official Python and Go SDKs send their configured bearer anyway: it is
+        /// ignored when it is not valid.
+        case open
+    }
+
     /// The writes dfns-sdk 1.0.4 sends without a user action (`requires_signature=False`), and the TypeScript SDK's
     /// `networks.readContract`: contract reads, the Canton ledger proxy, quotes, and the login and registration
-    /// flows that come before a user has a credential. Path segments in braces match any id.
-    static let unsignedWrites: [(method: HTTPRequest.Method, path: [Substring])] = [
-        (.post, "/networks/{network}/call-function"), (.post, "/networks/read-contract"), (.post, "/wallets/{walletId}/canton/ledger-api"),
-        (.post, "/swaps/quotes"), (.post, "/allocations/get-0fns-quote"), (.post, "/payins/quote"), (.post, "/payouts/quote"),
-        (.post, "/auth/credentials/init"), (.post, "/auth/credentials/code/init"), (.post, "/auth/credentials/code/verify"),
-        (.post, "/auth/login/init"), (.post, "/auth/login"), (.put, "/auth/logout"), (.post, "/auth/login/oidc/credentials"),
-        (.post, "/auth/login/oidc"), (.post, "/auth/login/oidc/init"), (.post, "/auth/login/code"), (.post, "/auth/login/social"),
-        (.post, "/auth/login/sso"), (.post, "/auth/login/sso/init"), (.post, "/auth/tokens"), (.post, "/auth/recover/user"),
-        (.post, "/auth/recover/user/init"), (.post, "/auth/recover/user/code"), (.post, "/auth/registration/init"),
-        (.post, "/auth/registration/social"), (.post, "/auth/registration"), (.post, "/auth/registration/enduser"),
-        (.put, "/auth/registration/code"),
-    ].map { (method: HTTPRequest.Method, path: String) in (method, path.split(separator: "/")) }
+    /// flows that come before a user has a credential, each with who it answers to. Path segments in braces match
+    /// any id.
+    static let unsignedWrites: [(method: HTTPRequest.Method, path: [Substring], answers: UnsignedWrite)] = [
+        (.post, "/networks/{network}/call-function", .authenticated), (.post, "/networks/read-contract", .authenticated),
+        (.post, "/wallets/{walletId}/canton/ledger-api", .authenticated), (.post, "/swaps/quotes", .authenticated),
+        (.post, "/allocations/get-0fns-quote", .authenticated), (.post, "/payins/quote", .authenticated), (.post, "/payouts/quote", .authenticated),
+        (.post, "/auth/credentials/init", .authenticated), (.put, "/auth/logout", .authenticated), (.post, "/auth/tokens", .authenticated),
+        (.post, "/auth/credentials/code/init", .open), (.post, "/auth/credentials/code/verify", .open), (.post, "/auth/login/init", .open),
+        (.post, "/auth/login", .open), (.post, "/auth/login/oidc/credentials", .open), (.post, "/auth/login/oidc", .open),
+        (.post, "/auth/login/oidc/init", .open), (.post, "/auth/login/code", .open), (.post, "/auth/login/social", .open),
+        (.post, "/auth/login/sso", .open), (.post, "/auth/login/sso/init", .open), (.post, "/auth/recover/user", .open),
+        (.post, "/auth/recover/user/init", .open), (.post, "/auth/recover/user/code", .open), (.post, "/auth/registration/init", .open),
+        (.post, "/auth/registration/social", .open), (.post, "/auth/registration", .open), (.post, "/auth/registration/enduser", .open),
+        (.put, "/auth/registration/code", .open),
+    ].map { (method: HTTPRequest.Method, path: String, answers: UnsignedWrite) in (method, path.split(separator: "/"), answers) }
 
-    /// The auth routes Dfns answers without a bearer token (dfns-auth.md §1: logins, registration and recovery before
-    /// a user has a token, and the registration and recovery completions, which take the session's temporary token
-    /// and check it themselves). The official Python and Go SDKs send their configured bearer anyway: it is ignored
-    /// when it is not valid.
-    static let publicRoutes: [(method: HTTPRequest.Method, path: [Substring])] = [
-        (.post, "/auth/login/init"), (.post, "/auth/login"), (.post, "/auth/login/code"), (.post, "/auth/login/social"),
-        (.post, "/auth/login/sso/init"), (.post, "/auth/login/sso"), (.post, "/auth/login/oidc/init"), (.post, "/auth/login/oidc"),
-        (.post, "/auth/login/oidc/credentials"), (.post, "/auth/registration/init"), (.post, "/auth/registration/social"),
-        (.put, "/auth/registration/code"), (.post, "/auth/registration"), (.post, "/auth/registration/enduser"), (.post, "/auth/recover/user/init"),
-        (.post, "/auth/recover/user/code"), (.post, "/auth/recover/user"), (.post, "/auth/credentials/code/init"),
-        (.post, "/auth/credentials/code/verify"),
-    ].map { (method: HTTPRequest.Method, path: String) in (method, path.split(separator: "/")) }
-
-    /// True for a route of ``publicRoutes``.
+    /// True for a route Dfns answers without a token (``UnsignedWrite/open``).
     static func isPublic(method: HTTPRequest.Method, path: String) -> Bool {
         let parts = path.split(separator: "/")
-        return publicRoutes.contains { $0.method == method && matches(parts, $0.path) }
+        return unsignedWrites.contains { $0.answers == .open && $0.method == method && matches(parts, $0.path) }
     }
 
     private static func matches(_ parts: [Substring], _ template: [Substring]) -> Bool {
