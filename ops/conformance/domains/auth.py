@@ -218,6 +218,7 @@ def run(context):
         {"challengeIdentifier": replay["challengeIdentifier"], "firstFactor": {"kind": "Password", "password": "correct horse"},
          "secondFactor": {"kind": "Totp", "otpCode": one_time}}))
 
+    passkey_user(context, org_id, as_client)
     federated(context, org_id, as_client)
     tenant_exchange(context, org_id, as_client, code, login)
 
@@ -281,6 +282,81 @@ def recover(context, temp, name, challenge, recovery_key, new_key):
     assertion = {"credId": recovery_key.cred_id, "clientData": b64url(client_data), "signature": b64url(signature)}
     context.call("auth", name, {"recovery": {"kind": "RecoveryKey", "credentialAssertion": assertion}, "newCredentials": new_credentials}, via=temp,
                  expect=lambda r: r["credential"]["kind"] == "Key")
+
+
+def cbor(value):
+    """The CBOR (RFC 8949) of an int, bytes, text, list or dict: enough for an attestation object and a COSE key."""
+    def head(major, argument):
+        if argument < 24:
+            return bytes([major << 5 | argument])
+        for extra, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
+            if argument < 1 << (8 * size):
+                return bytes([major << 5 | extra]) + argument.to_bytes(size, "big")
+        raise ValueError("too large")
+    if isinstance(value, int):
+        return head(0, value) if value >= 0 else head(1, -1 - value)
+    if isinstance(value, bytes):
+        return head(2, len(value)) + value
+    if isinstance(value, str):
+        return head(3, len(value.encode())) + value.encode()
+    if isinstance(value, list):
+        return head(4, len(value)) + b"".join(cbor(item) for item in value)
+    return head(5, len(value)) + b"".join(cbor(k) + cbor(v) for k, v in value.items())
+
+
+class Passkey:
+    """A P-256 passkey as an authenticator makes one (W3C WebAuthn §6.1, §8.2 packed self attestation), written here
+    independently of the simulator's Swift, so the two must agree on the wire format."""
+
+    def __init__(self, rp_id="dfns.io", origin="https://app.dfns.io"):
+        self.private = ec.generate_private_key(ec.SECP256R1())
+        self.raw_id = os.urandom(16)
+        self.rp_id, self.origin, self.count = rp_id, origin, 0
+
+    def credential(self, challenge, user_id):
+        """The `Fido2` credential of a registration body attesting `challenge` (`webauthn.create`)."""
+        numbers = self.private.public_key().public_numbers()
+        cose = {1: 2, 3: -7, -1: 1, -2: numbers.x.to_bytes(32, "big"), -3: numbers.y.to_bytes(32, "big")}
+        auth_data = (hashlib.sha256(self.rp_id.encode()).digest() + bytes([0x45]) + (0).to_bytes(4, "big") + bytes(16)
+                     + len(self.raw_id).to_bytes(2, "big") + self.raw_id + cbor(cose))
+        client_data = json.dumps({"type": "webauthn.create", "challenge": challenge, "origin": self.origin, "crossOrigin": False},
+                                 separators=(",", ":")).encode()
+        signature = self.private.sign(auth_data + hashlib.sha256(client_data).digest(), ec.ECDSA(hashes.SHA256()))
+        attestation = cbor({"fmt": "packed", "attStmt": {"alg": -7, "sig": signature}, "authData": auth_data})
+        return {"credentialKind": "Fido2", "credentialName": "passkey",
+                "credentialInfo": {"credId": b64url(self.raw_id), "clientData": b64url(client_data), "attestationData": b64url(attestation)}}
+
+    def assertion(self, challenge, user_id):
+        """A `firstFactor` signing `challenge` (`webauthn.get`), with a growing signature counter."""
+        self.count += 1
+        auth_data = hashlib.sha256(self.rp_id.encode()).digest() + bytes([0x05]) + self.count.to_bytes(4, "big")
+        client_data = json.dumps({"type": "webauthn.get", "challenge": challenge, "origin": self.origin, "crossOrigin": False},
+                                 separators=(",", ":")).encode()
+        signature = self.private.sign(auth_data + hashlib.sha256(client_data).digest(), ec.ECDSA(hashes.SHA256()))
+        return {"kind": "Fido2", "credentialAssertion": {"credId": b64url(self.raw_id), "clientData": b64url(client_data),
+                                                         "authenticatorData": b64url(auth_data), "signature": b64url(signature),
+                                                         "userHandle": b64url(user_id.encode())}}
+
+
+def passkey_user(context, org_id, as_client):
+    """A user registers a passkey through the official SDK and logs in with it without a username."""
+    client, email = context.client, f"cov-passkey-{context.stamp}@example.com"
+    user_id = client.auth.create_user({"email": email, "kind": "CustomerEmployee"})["userId"]
+    code = [m["code"] for m in context.control("messages?username=" + urllib.parse.quote(email))["items"] if m["kind"] == "Registration"][-1]
+    session = client.auth.create_registration_challenge({"username": email, "registrationCode": code, "orgId": org_id})
+    passkey = Passkey()
+    registered = as_client(session["temporaryAuthenticationToken"]).auth.register(
+        {"firstFactorCredential": passkey.credential(session["challenge"], user_id)})
+    context.check("a packed passkey attestation made in Python registers", registered.get("credential", {}).get("kind") == "Fido2",
+                  json.dumps(registered)[:200])
+    challenge = client.auth.create_login_challenge({"orgId": org_id})
+    token = client.auth.login({"challengeIdentifier": challenge["challengeIdentifier"],
+                               "firstFactor": passkey.assertion(challenge["challenge"], user_id)}).get("token")
+    context.check("the passkey logs its user in without a username", bool(token))
+    stale = client.auth.create_login_challenge({"username": email, "orgId": org_id})
+    passkey.count -= 1  # an authenticator whose counter went back: a clone
+    context.refused("a passkey counter that does not grow is refused (401)", 401, lambda: client.auth.login(
+        {"challengeIdentifier": stale["challengeIdentifier"], "firstFactor": passkey.assertion(stale["challenge"], user_id)}))
 
 
 def federated(context, org_id, as_client):
