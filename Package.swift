@@ -138,6 +138,19 @@ let package = Package(
             path: "Examples/SDKDemo",
             swiftSettings: swiftSettings
         ),
+        // An application's backend for its end users' passkeys (issue 28): a page, its script and a JSON API to copy.
+        .executableTarget(
+            name: "end-user-app",
+            dependencies: [
+                "DfnsSDK",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Examples/EndUserApp",
+            resources: [.embedInCode("Public")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "dfns-bench",
             dependencies: [

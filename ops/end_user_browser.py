@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""Plays an end user of the example application (Examples/EndUserApp) in headless Chromium with a WebAuthn virtual
+authenticator (CTAP2, internal transport, resident keys, user verification): register with a new passkey -> log out ->
+log in without a username -> create a wallet signed with the passkey, which must then exist at the simulator,
+delegated to the user. Then what must be refused: an assertion whose signature or clientData was changed by one
+byte, and one posted again after it was accepted, through the app and straight to the simulator with the official
+Python SDK. Also checks the page with axe-core's WCAG A/AA rules, that no answer the page receives carries a token
+and that the cookie is out of the page's reach. Run by ops/end-user-check (which ops/test runs)."""
+import argparse
+import base64
+import json
+import sys
+import time
+import urllib.request
+
+from axe_selenium_python import Axe
+from dfns_sdk import DfnsClient, DfnsClientConfig, DfnsDelegatedClient, DfnsDelegatedClientConfig, DfnsError, KeySigner
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.virtual_authenticator import VirtualAuthenticatorOptions
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+
+# Records the body of every answer the page's fetch receives, to check none carries a token.
+RECORD_ANSWERS = """
+if (!window.__answers) {
+  window.__answers = [];
+  const original = window.fetch;
+  window.fetch = async (...args) => {
+    const response = await original(...args);
+    response.clone().text().then((text) => window.__answers.push(text));
+    return response;
+  };
+}
+"""
+
+# Runs an async function of the page's window.endUserApp in the browser; answers {value} or {error, status}.
+ASYNC = """
+const done = arguments[arguments.length - 1];
+(async () => { %s })().then((value) => done({value}), (error) => done({error: String(error.message || error), status: error.status}));
+"""
+
+
+def b64url_flip(text: str, index: int) -> str:
+    """The base64url string of the same bytes with one byte (at `index`, from the end when negative) changed."""
+    raw = bytearray(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+    raw[index] ^= 0x01
+    return base64.urlsafe_b64encode(bytes(raw)).decode().rstrip("=")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url", required=True, help="the app, e.g. http://localhost:8080 (localhost: the relying party)")
+    parser.add_argument("--simulator", required=True, help="the simulator's base URL")
+    parser.add_argument("--service-account", required=True, help="directory with the app's service account: token, cred-id, private.pem")
+    args = parser.parse_args()
+    started = time.monotonic()
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1000"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_script_timeout(90)
+    wait = WebDriverWait(driver, 60)  # generous: a loaded 2-core machine; every wait ends as soon as its condition holds
+    checks = []
+
+    def check(condition: bool, what: str) -> None:
+        checks.append((condition, what))
+        print(("ok   " if condition else "FAIL ") + what, flush=True)
+
+    def status_says(text: str) -> None:
+        wait.until(lambda d: text in d.find_element(By.ID, "status").text or "Not done" in d.find_element(By.ID, "status").text)
+
+    def status() -> str:
+        return driver.find_element(By.ID, "status").text
+
+    def accessible(page: str) -> None:
+        Axe(driver).inject()
+        found = driver.execute_async_script(
+            "var done = arguments[arguments.length - 1];"
+            "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})"
+            ".then(r => done(r.violations.map(v => v.id + ' (' + v.impact + ', ' + v.nodes.length + '×)')))"
+            ".catch(e => done(['axe failed: ' + e]))")
+        check(not found, f"{page}: no WCAG A/AA violations found by axe-core {found if found else ''}")
+
+    def console_errors() -> list:
+        return [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+    def in_page(script: str, *arguments):
+        return driver.execute_async_script(ASYNC % script, *arguments)
+
+    def wallet_ids() -> list:
+        return [item.get_attribute("data-wallet-id") for item in driver.find_elements(By.CSS_SELECTOR, "#wallets li[data-wallet-id]")]
+
+    def simulator_wallet(wallet_id: str, token: str) -> dict:
+        request = urllib.request.Request(f"{args.simulator}/wallets/{wallet_id}", headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return json.load(answer)
+
+    try:
+        driver.add_virtual_authenticator(VirtualAuthenticatorOptions(
+            protocol=VirtualAuthenticatorOptions.Protocol.CTAP2, transport=VirtualAuthenticatorOptions.Transport.INTERNAL,
+            has_resident_key=True, has_user_verification=True, is_user_verified=True, is_user_consenting=True))
+        driver.get(args.url + "/")
+        wait.until(lambda d: "Create an account" in status())
+        driver.execute_script(RECORD_ANSWERS)
+        check(driver.execute_script("return document.cookie") == "", "no cookie the page's script can read")
+        accessible("signed out")
+
+        # Register: a delegated registration, a new passkey, the user logged in with their first wallet.
+        email = f"end-user-{int(time.time() * 1000)}@example.com"
+        driver.find_element(By.ID, "email").send_keys(email)
+        driver.find_element(By.CSS_SELECTOR, "#register-form button").click()
+        status_says("Registered")
+        check(status().startswith("Registered"), f"registered with a new passkey ({status()})")
+        user_id = driver.find_element(By.ID, "user-id").text
+        check(user_id.startswith("us-") and driver.find_element(By.ID, "who").text == email, f"logged in as {email} ({user_id})")
+        wait.until(lambda d: len(wallet_ids()) == 1)
+        check(len(wallet_ids()) == 1, "the registration made the user's first wallet")
+        credentials = driver.get_credentials()
+        handle = base64.urlsafe_b64decode(credentials[0].user_handle + "==").decode() if credentials and credentials[0].user_handle else None
+        check(len(credentials) == 1 and credentials[0].is_resident_credential and credentials[0].rp_id == "localhost" and handle == user_id,
+              "the authenticator holds one discoverable passkey for localhost whose user handle is the Dfns user id")
+        check(driver.execute_script("return document.cookie") == "", "the session cookie is HttpOnly")
+        accessible("signed in")
+
+        # Log out, then log in without a username: the discoverable passkey names the user.
+        driver.find_element(By.ID, "logout").click()
+        status_says("Logged out")
+        check(driver.find_element(By.ID, "signed-in").get_attribute("hidden") is not None, "logged out: the account is hidden")
+        check(in_page("return await window.endUserApp.api('GET', '/api/session')")["value"]["signedIn"] is False,
+              "logged out: the backend forgot the login")
+        check(not console_errors(), "no errors in the browser console so far")
+        check(in_page("return await window.endUserApp.api('GET', '/api/wallets')").get("status") == 401, "logged out: wallets need a login")
+        driver.get_log("browser")  # the 401 just asked for
+        driver.find_element(By.ID, "login").click()
+        status_says("Logged in as")
+        check(status().startswith("Logged in as") and driver.find_element(By.ID, "user-id").text == user_id,
+              f"logged in again without a username, as the same user ({status()})")
+
+        # A wallet created and signed with the passkey (the backend relays init and complete with the user's token).
+        driver.find_element(By.ID, "wallet-name").send_keys("Signed in the browser")
+        driver.find_element(By.CSS_SELECTOR, "#wallet-form button").click()
+        status_says("Wallet created")
+        check(status().startswith("Wallet created"), f"wallet created with the passkey's signature ({status()})")
+        wait.until(lambda d: len(wallet_ids()) == 2)
+        created = [item for item in driver.find_elements(By.CSS_SELECTOR, "#wallets li") if "Signed in the browser" in item.text]
+        check(len(created) == 1, "the page lists the new wallet")
+        sim_wallet = simulator_wallet(created[0].get_attribute("data-wallet-id"), "sim-token") if created else {}
+        check(sim_wallet.get("name") == "Signed in the browser" and sim_wallet.get("custodial") is False and sim_wallet.get("network") == "EthereumSepolia",
+              f"the simulator has the wallet, delegated to the user (custodial: {sim_wallet.get('custodial')})")
+        answers = driver.execute_script("return window.__answers")
+        leaked = [text for text in answers if any(word in text for word in ("temporaryAuthenticationToken", '"token"', "challengeIdentifier", "otpUrl"))]
+        check(len(answers) >= 8 and not leaked, f"none of the {len(answers)} answers the page received carries a token or challenge identifier")
+        errors = console_errors()
+        check(not errors, f"no errors in the browser console {errors if errors else ''}")
+
+        # Tampered assertions, through the app: the simulator refuses them; the right one still goes through, once.
+        pending = in_page("return await window.endUserApp.api('POST', '/api/wallets', {name: 'Tamper target'})")["value"]
+        signed = in_page("return await window.endUserApp.signChallenge(arguments[0])", pending["challenge"])["value"]
+        post = "return await window.endUserApp.api('POST', '/api/actions/' + arguments[0], arguments[1])"
+        bad_signature = in_page(post, pending["actionId"], dict(signed, signature=b64url_flip(signed["signature"], -5)))
+        check(bad_signature.get("status") == 401, f"a signature changed by one byte is refused ({bad_signature})")
+        bad_client_data = in_page(post, pending["actionId"], dict(signed, clientData=b64url_flip(signed["clientData"], 20)))
+        check(bad_client_data.get("status") == 400, f"clientData changed by one byte is refused ({bad_client_data})")
+        # A space after the JSON: the same members, so only the signature over SHA-256(clientData) can tell.
+        padded = base64.urlsafe_b64encode(base64.urlsafe_b64decode(signed["clientData"] + "==") + b" ").decode().rstrip("=")
+        bad_client_data = in_page(post, pending["actionId"], dict(signed, clientData=padded))
+        check(bad_client_data.get("status") == 401, f"clientData with one byte added and the same members is refused ({bad_client_data})")
+        good = in_page(post, pending["actionId"], signed)
+        check("value" in good and good["value"]["result"].get("name") == "Tamper target", "the untouched assertion is then accepted")
+        replay = in_page(post, pending["actionId"], signed)
+        check(replay.get("status") == 404, f"the same signed challenge posted again is refused ({replay})")
+        other = in_page("return await window.endUserApp.api('POST', '/api/wallets', {name: 'Never signed'})")["value"]
+        crossed = in_page(post, other["actionId"], signed)
+        check(crossed.get("status") == 400, f"an assertion of another write's challenge is refused ({crossed})")
+
+        # The same, straight to the simulator with the official Python SDK, as a service account relaying for the user:
+        # the browser's assertion is accepted once, and a replay of it is refused by Dfns itself (the challenge is spent).
+        account = {name: open(f"{args.service_account}/{name}").read() for name in ("token", "cred-id", "private.pem")}
+        service = DfnsClient(DfnsClientConfig(auth_token=account["token"], base_url=args.simulator,
+                                              signer=KeySigner(credential_id=account["cred-id"], private_key=account["private.pem"])))
+        user = DfnsDelegatedClient(DfnsDelegatedClientConfig(
+            auth_token=service.auth.delegated_login({"username": email})["token"], base_url=args.simulator))
+        body = {"network": "EthereumSepolia", "name": "Relayed by the Python SDK"}
+        challenge = user.wallets.create_wallet_init(body)
+        browser_challenge = {"challenge": challenge["challenge"], "rpId": None, "userVerification": challenge.get("userVerification"),
+                             "allowCredentials": [item["id"] for item in challenge["allowCredentials"]["webauthn"]]}
+        assertion = in_page("return await window.endUserApp.signChallenge(arguments[0])", browser_challenge)["value"]
+        signed_challenge = {"challengeIdentifier": challenge["challengeIdentifier"], "firstFactor": {"kind": "Fido2", "credentialAssertion": assertion}}
+        check(user.wallets.create_wallet_complete(body, signed_challenge).get("name") == body["name"],
+              "the official Python SDK completes a write with the browser's assertion")
+        try:
+            user.wallets.create_wallet_complete(body, signed_challenge)
+            check(False, "the simulator refuses a replayed assertion (it accepted it twice)")
+        except DfnsError as error:
+            check(error.status_code in (400, 401, 403), f"the simulator refuses a replayed assertion ({error})")
+        names = [wallet.get("name") for wallet in user.wallets.list_wallets()["items"]]
+        check(sorted(names) == sorted(["First wallet", "Signed in the browser", "Tamper target", "Relayed by the Python SDK"]),
+              f"the user has exactly the four wallets they signed for ({names})")
+    except Exception as error:  # a step that could not even run: its check fails, the others already ran are kept
+        check(False, f"the walk stopped: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}")
+    finally:
+        driver.quit()
+    failed = [what for ok, what in checks if not ok]
+    print(f"end users in a browser: {len(checks) - len(failed)}/{len(checks)} checks passed in {time.monotonic() - started:.1f} s")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
