@@ -7,10 +7,8 @@ import argparse
 import sys
 import time
 
-from axe_selenium_python import Axe
-from selenium import webdriver
+from browser_checks import Checks, accessibility_violations, console_errors, headless_chromium
 from selenium.common.exceptions import NoAlertPresentException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -24,28 +22,12 @@ def main() -> int:
     parser.add_argument("--screenshots", required=True)
     args = parser.parse_args()
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1000"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.set_script_timeout(60)
+    driver = headless_chromium(script_timeout=60)
     wait = WebDriverWait(driver, 15)
-    checks = []
-
-    def check(condition: bool, what: str) -> None:
-        checks.append((condition, what))
-        print(("ok   " if condition else "FAIL ") + what, flush=True)
+    check = Checks()
 
     def accessible(page: str) -> None:
-        """axe-core's WCAG 2 A/AA rules (the axe-core 3.1 that axe-selenium-python bundles) (contrast, labels, names, landmarks) on the page shown."""
-        Axe(driver).inject()
-        found = driver.execute_async_script(
-            "var done = arguments[arguments.length - 1];"
-            "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})"
-            ".then(r => done(r.violations.map(v => v.id + ' (' + v.impact + ', ' + v.nodes.length + '×)')))"
-            ".catch(e => done(['axe failed: ' + e]))")
+        found = accessibility_violations(driver)
         check(not found, f"{page}: no WCAG A/AA violations found by axe-core {found if found else ''}")
 
     try:
@@ -110,13 +92,11 @@ def main() -> int:
         check(width <= 400, f"overview fits a phone's width ({width} px)")
         driver.save_screenshot(f"{args.screenshots}/overview-phone.png")
 
-        errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+        errors = console_errors(driver)
         check(not errors, f"no errors in the browser console {errors if errors else ''}")
     finally:
         driver.quit()
-    failed = [what for ok, what in checks if not ok]
-    print(f"console in a browser: {len(checks) - len(failed)}/{len(checks)} checks passed")
-    return 1 if failed else 0
+    return check.summary("console in a browser")
 
 
 if __name__ == "__main__":

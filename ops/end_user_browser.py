@@ -13,10 +13,8 @@ import sys
 import time
 import urllib.request
 
-from axe_selenium_python import Axe
+from browser_checks import Checks, accessibility_violations, console_errors, headless_chromium
 from dfns_sdk import DfnsClient, DfnsClientConfig, DfnsDelegatedClient, DfnsDelegatedClientConfig, DfnsError, KeySigner
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.virtual_authenticator import VirtualAuthenticatorOptions
 from selenium.webdriver.support import expected_conditions as ec
@@ -57,19 +55,9 @@ def main() -> int:
     args = parser.parse_args()
     started = time.monotonic()
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1000"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.set_script_timeout(90)
+    driver = headless_chromium(script_timeout=90)
     wait = WebDriverWait(driver, 60)  # generous: a loaded 2-core machine; every wait ends as soon as its condition holds
-    checks = []
-
-    def check(condition: bool, what: str) -> None:
-        checks.append((condition, what))
-        print(("ok   " if condition else "FAIL ") + what, flush=True)
+    check = Checks()
 
     def status_says(text: str) -> None:
         wait.until(lambda d: text in d.find_element(By.ID, "status").text or "Not done" in d.find_element(By.ID, "status").text)
@@ -78,16 +66,9 @@ def main() -> int:
         return driver.find_element(By.ID, "status").text
 
     def accessible(page: str) -> None:
-        Axe(driver).inject()
-        found = driver.execute_async_script(
-            "var done = arguments[arguments.length - 1];"
-            "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})"
-            ".then(r => done(r.violations.map(v => v.id + ' (' + v.impact + ', ' + v.nodes.length + '×)')))"
-            ".catch(e => done(['axe failed: ' + e]))")
+        found = accessibility_violations(driver)
         check(not found, f"{page}: no WCAG A/AA violations found by axe-core {found if found else ''}")
 
-    def console_errors() -> list:
-        return [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
 
     def in_page(script: str, *arguments):
         return driver.execute_async_script(ASYNC % script, *arguments)
@@ -133,7 +114,7 @@ def main() -> int:
         check(driver.find_element(By.ID, "signed-in").get_attribute("hidden") is not None, "logged out: the account is hidden")
         check(in_page("return await window.endUserApp.api('GET', '/api/session')")["value"]["signedIn"] is False,
               "logged out: the backend forgot the login")
-        check(not console_errors(), "no errors in the browser console so far")
+        check(not console_errors(driver), "no errors in the browser console so far")
         check(in_page("return await window.endUserApp.api('GET', '/api/wallets')").get("status") == 401, "logged out: wallets need a login")
         driver.get_log("browser")  # the 401 just asked for
         driver.find_element(By.ID, "login").click()
@@ -155,7 +136,7 @@ def main() -> int:
         answers = driver.execute_script("return window.__answers")
         leaked = [text for text in answers if any(word in text for word in ("temporaryAuthenticationToken", '"token"', "challengeIdentifier", "otpUrl"))]
         check(len(answers) >= 8 and not leaked, f"none of the {len(answers)} answers the page received carries a token or challenge identifier")
-        errors = console_errors()
+        errors = console_errors(driver)
         check(not errors, f"no errors in the browser console {errors if errors else ''}")
 
         # Tampered assertions, through the app: the simulator refuses them; the right one still goes through, once.
@@ -205,9 +186,7 @@ def main() -> int:
         check(False, f"the walk stopped: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}")
     finally:
         driver.quit()
-    failed = [what for ok, what in checks if not ok]
-    print(f"end users in a browser: {len(checks) - len(failed)}/{len(checks)} checks passed in {time.monotonic() - started:.1f} s")
-    return 1 if failed else 0
+    return check.summary("end users in a browser", f" in {time.monotonic() - started:.1f} s")
 
 
 if __name__ == "__main__":
