@@ -90,11 +90,11 @@ struct CredentialAttestation {
         guard let statement = SimulatorJSON.parse(attestation) as? [String: Any], let pem = statement["publicKey"] as? String,
             let signatureHex = statement["signature"] as? String
         else { throw .badRequest("\(name): attestationData must be base64url JSON with publicKey (PEM) and signature (hex)") }
-        guard let signature = hexBytes(signatureHex) else { throw .badRequest("\(name): attestationData.signature must be hex") }
+        guard let signature = SimulatorDigest.bytes(hex: signatureHex) else { throw .badRequest("\(name): attestationData.signature must be hex") }
         let verifier = try CredentialStore.verifier(pem, "\(name): attestationData.publicKey")
         // The signed statement, built as the official key signers build it: this key order, no spaces, JSON escapes
         // without `\/` (the PEM contains `/`).
-        let hash = UserActionVerifier.sha256(clientData).map { String(format: "%02x", $0) }.joined()
+        let hash = SimulatorDigest.hex(SimulatorDigest.sha256(clientData))
         let statementText = #"{"clientDataHash":""# + hash + #"","publicKey":"# + jsonString(pem) + "}"
         guard verifier.verify(signature: signature, message: Array(statementText.utf8)) else {
             throw APIError(401, "\(name): the attestation signature does not verify with its publicKey")
@@ -105,27 +105,6 @@ struct CredentialAttestation {
     private static func jsonString(_ text: String) -> String {
         let data = (try? JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes])) ?? Data("[\"\"]".utf8)
         return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
-    }
-
-    private static func hexBytes(_ text: String) -> [UInt8]? {
-        let digits = Array(text.utf8)
-        guard digits.count.isMultiple(of: 2), !digits.isEmpty else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(digits.count / 2)
-        for index in stride(from: 0, to: digits.count, by: 2) {
-            guard let high = hexValue(digits[index]), let low = hexValue(digits[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-        }
-        return bytes
-    }
-
-    private static func hexValue(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 
     /// The credential of `userId` this attestation registers.

@@ -126,13 +126,7 @@ final class IdentityProvider: Sendable {
         }
     }
 
-    private func sign<Text: StringProtocol>(_ text: Text) -> [UInt8] {
-        let message = Array(text.utf8)
-        var digest = [UInt8](repeating: 0, count: 32)
-        var length: UInt32 = 0
-        _ = HMAC(EVP_sha256(), secret, Int32(secret.count), message, message.count, &digest, &length)
-        return digest
-    }
+    private func sign<Text: StringProtocol>(_ text: Text) -> [UInt8] { SimulatorDigest.hmacSHA256(key: secret, Array(text.utf8)) }
 
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 }

@@ -18,7 +18,7 @@ struct RelyingParty: Sendable, Hashable {
 
     init(id: String, additionalOrigins: Set<String> = []) {
         self.id = id.lowercased()
-        self.idHash = Self.sha256(Array(self.id.utf8))
+        self.idHash = SimulatorDigest.sha256(Array(self.id.utf8))
         self.additionalOrigins = additionalOrigins
     }
 
@@ -97,20 +97,13 @@ struct RelyingParty: Sendable, Hashable {
         _ = try verifyClientData(clientData, type: "webauthn.get", challenge: challenge)
         let data = try AuthenticatorData(authenticatorData)
         try verifyAuthenticatorData(data, userVerificationRequired: userVerificationRequired)
-        guard publicKey.verify(signature: signature, message: authenticatorData + Self.sha256(clientData)) else {
+        guard publicKey.verify(signature: signature, message: authenticatorData + SimulatorDigest.sha256(clientData)) else {
             throw APIError(401, "invalid signature")
         }
         if data.signCount != 0 || storedSignCount != 0, data.signCount <= storedSignCount {
             throw APIError(401, "signCount \(data.signCount) is not greater than the stored \(storedSignCount): the authenticator may be cloned")
         }
         return data.signCount
-    }
-
-    static func sha256(_ bytes: [UInt8]) -> [UInt8] {
-        var digest = [UInt8](repeating: 0, count: 32)
-        var length: UInt32 = 0
-        _ = EVP_Digest(bytes, bytes.count, &digest, &length, EVP_sha256(), nil)
-        return digest
     }
 
     /// The members of `CollectedClientData` (§5.8.1) the checks read; browsers may add others.

@@ -137,7 +137,7 @@ struct UserActionVerifier: Sendable {
     }
 
     /// The salted SHA-256 a password credential keeps (the simulator's; Dfns's own is not documented).
-    static func passwordHash(_ password: String, salt: [UInt8]) -> [UInt8] { sha256(salt + Array(password.utf8)) }
+    static func passwordHash(_ password: String, salt: [UInt8]) -> [UInt8] { SimulatorDigest.sha256(salt + Array(password.utf8)) }
 
     /// The RFC 6238 time step (HMAC-SHA-1, 6 digits, 30 s) whose code is `code`: the current one or one either side.
     static func totpStep(_ code: String, secret: [UInt8], at date: Date = Date()) -> Int64? {
@@ -147,9 +147,7 @@ struct UserActionVerifier: Sendable {
 
     static func totp(secret: [UInt8], step: Int64) -> String {
         let counter = (0..<8).map { UInt8(truncatingIfNeeded: UInt64(step) >> (56 - 8 * $0)) }
-        var digest = [UInt8](repeating: 0, count: 20)
-        var length: UInt32 = 0
-        _ = HMAC(EVP_sha1(), secret, Int32(secret.count), counter, counter.count, &digest, &length)
+        let digest = SimulatorDigest.hmacSHA1(key: secret, counter)
         let offset = Int(digest[19] & 0x0f)
         let value =
             (UInt32(digest[offset] & 0x7f) << 24 | UInt32(digest[offset + 1]) << 16 | UInt32(digest[offset + 2]) << 8 | UInt32(digest[offset + 3]))
@@ -157,13 +155,4 @@ struct UserActionVerifier: Sendable {
         return String(repeating: "0", count: 6 - code.count) + code
     }
 
-    static func sha256(_ bytes: [UInt8]) -> [UInt8] {
-        var digest = [UInt8](repeating: 0, count: 32)
-        _ = bytes.withUnsafeBufferPointer { input in
-            digest.withUnsafeMutableBufferPointer { output in
-                EVP_Digest(input.baseAddress, input.count, output.baseAddress, nil, EVP_sha256(), nil)
-            }
-        }
-        return digest
-    }
 }

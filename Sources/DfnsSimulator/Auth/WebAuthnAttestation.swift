@@ -52,7 +52,7 @@ enum WebAuthnAttestation {
         if format == "none" {
             guard statementEntries.isEmpty else { throw .badRequest("attStmt must be an empty map for fmt none") }
         } else {
-            try verifyPacked(statement, signed: authenticatorDataBytes + RelyingParty.sha256(clientData), key: key, aaguid: credential.aaguid)
+            try verifyPacked(statement, signed: authenticatorDataBytes + SimulatorDigest.sha256(clientData), key: key, aaguid: credential.aaguid)
         }
         return RegisteredPasskey(
             credentialId: Base64Text.url(credential.credentialId), publicKeyPEM: key.publicKeyPEM, verifier: key.verifier, algorithm: key.algorithm,

@@ -73,8 +73,8 @@ extension DfnsSimulator {
                 [domain, seed].allSatisfy({ $0.hasPrefix("0x") && $0.dropFirst(2).allSatisfy(\.isHexDigit) })
             else { throw APIError.badRequest("domain and seed must be 0x-prefixed hex") }
             let key = try Self.key(Self.parameter(context, "keyId"), principal: context.caller(), wallets: walletStore, documents: documents)
-            let output = UserActionVerifier.sha256(Array("\(key.id)|\(domain.lowercased())|\(seed.lowercased())".utf8))
-            return APIResponse(json: ["output": "0x" + output.map { String(format: "%02x", $0) }.joined()])
+            let output = SimulatorDigest.sha256(Array("\(key.id)|\(domain.lowercased())|\(seed.lowercased())".utf8))
+            return APIResponse(json: ["output": "0x" + SimulatorDigest.hex(output)])
         }
         api.post("/keys/:keyId/export") { [configuration, walletStore, documents] _, context in
             APIResponse(
@@ -141,9 +141,9 @@ extension DfnsSimulator {
         json["status"] = elapsed < 1 ? "Pending" : elapsed < 2 ? "Executing" : "Signed"
         if elapsed >= 1 { json["datePolicyResolved"] = SimulatedTransfer.format(document.createdAt.addingTimeInterval(step.secondsValue)) }
         if elapsed >= 2 {
-            let digest = UserActionVerifier.sha256(document.request ?? [])
-            let r = "0x" + digest.map { String(format: "%02x", $0) }.joined()
-            let s = "0x" + digest.reversed().map { String(format: "%02x", $0) }.joined()
+            let digest = SimulatorDigest.sha256(document.request ?? [])
+            let r = "0x" + SimulatorDigest.hex(digest)
+            let s = "0x" + SimulatorDigest.hex(digest.reversed())
             json["signature"] = ["r": r, "s": s, "recid": Int(digest[0] & 1), "encoded": r + s.dropFirst(2)]
             json["dateSigned"] = SimulatedTransfer.format(document.createdAt.addingTimeInterval(2 * step.secondsValue))
         }

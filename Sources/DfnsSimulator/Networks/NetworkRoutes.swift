@@ -48,8 +48,8 @@ extension DfnsSimulator {
             guard let data = object["data"] as? String, data.hasPrefix("0x"), data.count >= 10, data.dropFirst(2).allSatisfy(\.isHexDigit) else {
                 throw APIError.badRequest("data must be 0x-prefixed hex calldata (a 4-byte selector at least)")
             }
-            let digest = UserActionVerifier.sha256(Array("\(name)|\(contract.lowercased())|\(data.lowercased())".utf8))
-            return APIResponse(json: ["kind": "Evm", "data": "0x" + digest.map { String(format: "%02x", $0) }.joined()])
+            let digest = SimulatorDigest.sha256(Array("\(name)|\(contract.lowercased())|\(data.lowercased())".utf8))
+            return APIResponse(json: ["kind": "Evm", "data": "0x" + SimulatorDigest.hex(digest)])
         }
         api.post("/networks/:network/call-function") { _, context in
             let name = try Self.parameter(context, "network")
@@ -69,12 +69,12 @@ extension DfnsSimulator {
                 throw APIError.badRequest("only view and pure functions can be called")
             }
             // Deterministic per contract, function and arguments: the same call reads the same value.
-            let digest = UserActionVerifier.sha256(
+            let digest = SimulatorDigest.sha256(
                 SimulatorJSON.serialize([contract.lowercased(), function, object["calldata"] ?? [:]] as [Any], sorted: true))
             return APIResponse(
                 json: [
                     "network": name, "contract": contract, "function": function,
-                    "result": ["0x" + digest.map { String(format: "%02x", $0) }.joined()],
+                    "result": ["0x" + SimulatorDigest.hex(digest)],
                 ] as [String: Any])
         }
         api.post("/networks/:network/transactions/reindex") { _, context in

@@ -36,7 +36,7 @@ extension DfnsSimulator {
             // A fixed RSA JWK: travel-rule payloads are encrypted to it.
             APIResponse(json: [
                 "kty": "RSA", "kid": "sumsub-sim-1", "use": "enc", "e": "AQAB",
-                "n": Base64Text.url(UserActionVerifier.sha256(Array("dfns-simulator".utf8)) + Array(repeating: 0xA5, count: 224)),
+                "n": Base64Text.url(SimulatorDigest.sha256(Array("dfns-simulator".utf8)) + Array(repeating: 0xA5, count: 224)),
             ])
         }
         api.get("/v2/policies/:policyId") { [documents] _, context in

@@ -108,7 +108,7 @@ extension DfnsSimulator {
             "clusterId": "cl-simul-ator00-0000000000000001",
             "signers": (1...5).map { index -> [String: Any] in
                 let signerId = "signer-\(index)"
-                return ["signerId": signerId, "encryptionKey": Base64Text.standard([0x02] + UserActionVerifier.sha256(Array(signerId.utf8)))]
+                return ["signerId": signerId, "encryptionKey": Base64Text.standard([0x02] + SimulatorDigest.sha256(Array(signerId.utf8)))]
             },
         ]
     }
@@ -168,7 +168,7 @@ extension DfnsSimulator {
     /// A Dfns-shaped id (`prefix` then `xxxxx-xxxxx-xxxxxxxxxxxxxxxx`) derived from `seed`.
     static func derivedId(_ prefix: String, _ seed: String) -> String {
         let alphabet = Array("0123456789abcdefghijklmnopqrstuvwxyz")
-        let characters = UserActionVerifier.sha256(Array(seed.utf8)).prefix(26).map { alphabet[Int($0) % alphabet.count] }
+        let characters = SimulatorDigest.sha256(Array(seed.utf8)).prefix(26).map { alphabet[Int($0) % alphabet.count] }
         return prefix + String(characters[0..<5]) + "-" + String(characters[5..<10]) + "-" + String(characters[10..<26])
     }
 
@@ -271,7 +271,7 @@ extension DfnsSimulator {
         guard let checksum = object["fileChecksum"] as? String, checksum.wholeMatch(of: /[a-f0-9]{64}/) != nil else {
             throw APIError.badRequest("fileChecksum is required and must be 64 lowercase hex digits (the file's SHA-256)")
         }
-        guard checksum == hex(UserActionVerifier.sha256(file)) else {
+        guard checksum == SimulatorDigest.hex(SimulatorDigest.sha256(file)) else {
             throw APIError.badRequest("fileChecksum does not match the uploaded file's SHA-256")
         }
         guard let output = object["outputJson"] as? [String: Any] else { throw APIError.badRequest("outputJson is required and must be an object") }
@@ -387,9 +387,5 @@ extension DfnsSimulator {
             throw APIError.badRequest("\(name) must be an integer of at least \(minimum)")
         }
         return number
-    }
-
-    private static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
     }
 }

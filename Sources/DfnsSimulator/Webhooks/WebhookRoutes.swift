@@ -32,7 +32,7 @@ extension DfnsSimulator {
             webhook["status"] = webhook["status"] ?? "Enabled"
             webhook["dateCreated"] = now
             webhook["dateUpdated"] = now
-            webhook["secret"] = "whs-" + Base64Text.url(UserActionVerifier.sha256(Array("\(id)|\(UInt64.random(in: 0...UInt64.max))".utf8)))
+            webhook["secret"] = "whs-" + Base64Text.url(SimulatorDigest.sha256(Array("\(id)|\(UInt64.random(in: 0...UInt64.max))".utf8)))
             documents.insert(.webhook, id: id, orgId: principal.orgId, json: webhook)
             emitter.start()
             return APIResponse(json: webhook)

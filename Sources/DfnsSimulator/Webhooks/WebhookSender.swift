@@ -18,11 +18,7 @@ struct WebhookSender: Sendable {
 
     /// The signature header value for `body` under `secret`.
     static func signature(of body: [UInt8], secret: String) -> String {
-        var digest = [UInt8](repeating: 0, count: 32)
-        var length: UInt32 = 0
-        let key = Array(secret.utf8)
-        _ = HMAC(EVP_sha256(), key, Int32(key.count), body, body.count, &digest, &length)
-        return "sha256=" + digest.prefix(Int(length)).map { String(format: "%02x", $0) }.joined()
+        "sha256=" + SimulatorDigest.hex(SimulatorDigest.hmacSHA256(key: Array(secret.utf8), body))
     }
 
     func deliver(_ event: [String: Any], to url: String, secret: String) async -> Delivery {
