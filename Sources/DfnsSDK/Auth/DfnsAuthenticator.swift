@@ -13,6 +13,8 @@ public struct DfnsAuthenticator: Sendable {
     private let configuration: DfnsClientConfiguration
     private let httpClient: HTTPClient
     private let logger: Logger
+    /// The client of the routes Dfns answers without a token: one, so its requests share one rate limiter.
+    private let tokenless: DfnsDelegatedClient
 
     /// - Parameters:
     ///   - configuration: the API's base URL and the client settings; its `authToken` is not used.
@@ -22,6 +24,7 @@ public struct DfnsAuthenticator: Sendable {
         self.configuration = configuration
         self.httpClient = httpClient
         self.logger = logger
+        self.tokenless = DfnsDelegatedClient(configuration: configuration, httpClient: httpClient, logger: logger)
     }
 
     /// A client of `token` (a login's, a registration session's), with the authenticator's settings.
@@ -116,7 +119,7 @@ public struct DfnsAuthenticator: Sendable {
     }
 
     private func send(_ request: DfnsRequest<JSONValue>) async throws -> JSONValue {
-        try await DfnsDelegatedClient(configuration: configuration, httpClient: httpClient, logger: logger).send(request)
+        try await tokenless.send(request)
     }
 
     static func registration(_ answer: JSONValue) throws -> RegistrationChallenge {
