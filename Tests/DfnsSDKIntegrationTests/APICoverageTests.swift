@@ -22,12 +22,6 @@ struct APICoverageTests {
         }
     }
 
-    /// Expects `send` to fail with Dfns's HTTP `status`.
-    func expectStatus(_ status: Int, sourceLocation: SourceLocation = #_sourceLocation, _ send: () async throws -> some Sendable) async throws {
-        let error = await #expect(throws: DfnsError.self, sourceLocation: sourceLocation) { try await send() }
-        #expect(error?.httpStatus == status, sourceLocation: sourceLocation)
-    }
-
     /// Polls until `read` returns an entity in one of `statuses`, for at most 20 s. The simulator's statuses follow its
     /// clock: a test that must act in one status gives each stage a step long enough for a loaded machine to see it.
     private func wait<Entity: Sendable>(for statuses: Set<TransferStatus>, _ read: () async throws -> Entity, _ statusOf: (Entity) -> TransferStatus)

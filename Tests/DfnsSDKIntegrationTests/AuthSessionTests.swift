@@ -26,7 +26,8 @@ struct AuthSessionTests {
         let key = try SoftwareKeyCredential()
         let recoveryKey = try SoftwareKeyCredential(kind: "RecoveryKey")
         _ = try await temporaryClient(session, sim).send(
-            DfnsAuth.register(firstFactorCredential: try key.attestation(challenge), recoveryCredential: try recoveryKey.attestation(challenge)))
+            DfnsAuth.register(
+                firstFactorCredential: try await key.attestation(challenge), recoveryCredential: try await recoveryKey.attestation(challenge)))
         return Registered(userId: userId, email: email, key: key, recoveryKey: recoveryKey)
     }
 
@@ -36,18 +37,7 @@ struct AuthSessionTests {
 
     /// Logs `user` in, signing the challenge with `key` (the user's own by default).
     private func login(_ user: Registered, _ sim: SimulatorHarness.Running, with key: SoftwareKeyCredential? = nil) async throws -> String {
-        let admin = sim.client()
-        let challenge = try await admin.send(DfnsAuth.createLoginChallenge(username: user.email))
-        let identifier = try #require(challenge["challengeIdentifier"]?.stringValue)
-        let answer = try await admin.send(
-            DfnsAuth.login(
-                challengeIdentifier: identifier, firstFactor: try (key ?? user.key).assertion(try #require(challenge["challenge"]?.stringValue))))
-        return try #require(answer["token"]?.stringValue)
-    }
-
-    private func expectStatus(_ status: Int, sourceLocation: SourceLocation = #_sourceLocation, _ send: () async throws -> some Sendable) async {
-        let error = await #expect(throws: DfnsError.self, sourceLocation: sourceLocation) { try await send() }
-        #expect(error?.httpStatus == status, sourceLocation: sourceLocation)
+        try await sim.login(user.email, with: key ?? user.key)
     }
 
     @Test("a registration's temporary token completes that registration, once, and authenticates nothing else")
@@ -80,16 +70,19 @@ struct AuthSessionTests {
             await expectStatus(400) {
                 try await temporaryClient(deeSession, sim).send(
                     DfnsAuth.register(
-                        firstFactorCredential: try SoftwareKeyCredential().attestation(try #require(deeSession["challenge"]?.stringValue))))
+                        firstFactorCredential: try await SoftwareKeyCredential().attestation(try #require(deeSession["challenge"]?.stringValue))))
             }
             // An attestation of another challenge is refused; the session stays open for the right one.
             let key = try SoftwareKeyCredential()
-            await expectStatus(400) { try await temporary.send(DfnsAuth.register(firstFactorCredential: try key.attestation("another-challenge"))) }
+            await expectStatus(400) {
+                try await temporary.send(DfnsAuth.register(firstFactorCredential: try await key.attestation("another-challenge")))
+            }
             let challenge = try #require(session["challenge"]?.stringValue)
             #expect(
-                try await temporary.send(DfnsAuth.register(firstFactorCredential: try key.attestation(challenge)))["credential"]?["kind"] == "Key")
+                try await temporary.send(DfnsAuth.register(firstFactorCredential: try await key.attestation(challenge)))["credential"]?["kind"]
+                    == "Key")
             await expectStatus(401) {
-                try await temporary.send(DfnsAuth.register(firstFactorCredential: try SoftwareKeyCredential().attestation(challenge)))
+                try await temporary.send(DfnsAuth.register(firstFactorCredential: try await SoftwareKeyCredential().attestation(challenge)))
             }
         }
     }
@@ -169,7 +162,7 @@ struct AuthSessionTests {
             let recovery = try await admin.send(
                 DfnsAuth.createRecoveryChallenge(username: ana.email, verificationCode: code, credentialId: ana.recoveryKey.credentialId))
             let newKey = try SoftwareKeyCredential()
-            let newCredentials: JSONValue = ["firstFactorCredential": try newKey.attestation(try #require(recovery["challenge"]?.stringValue))]
+            let newCredentials: JSONValue = ["firstFactorCredential": try await newKey.attestation(try #require(recovery["challenge"]?.stringValue))]
             let temporary = try temporaryClient(recovery, sim)
             // Signed by another key than the recovery credential: refused.
             let signed = Base64URL.encode(try JSONEncoder().encode(newCredentials))

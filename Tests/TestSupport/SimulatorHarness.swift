@@ -65,6 +65,20 @@ public enum SimulatorHarness {
             return code
         }
 
+        /// Logs `username` in with `key` (the login challenge signed with it, `key.get`); answers the login token.
+        public func login(_ username: String, with key: SoftwareKeyCredential) async throws -> String {
+            let admin = client()
+            let challenge = try await admin.send(DfnsAuth.createLoginChallenge(username: username))
+            guard let identifier = challenge["challengeIdentifier"]?.stringValue, let text = challenge["challenge"]?.stringValue else {
+                throw TestFailure("the login challenge of \(username) has no challenge: \(challenge)")
+            }
+            guard
+                let token = try await admin.send(DfnsAuth.login(challengeIdentifier: identifier, firstFactor: key.assertion(text)))["token"]?
+                    .stringValue
+            else { throw TestFailure("the login of \(username) answered no token") }
+            return token
+        }
+
         /// `GET /_sim/…` of the control plane, decoded as a JSON object.
         public func control(_ path: String) async throws -> [String: Any] {
             try await raw("GET", "/_sim/" + path, token: nil).json

@@ -1,9 +1,9 @@
 import DfnsSDK
 import Foundation
 
-/// A key credential a user holds, made as the official browser key signer makes one (dfns-sdk-ts
-/// `sdk-browser/signers/key.ts`): a `key.create` attestation of a registration or credential challenge, signed over
-/// `{"clientDataHash":"<hex>","publicKey":"<PEM>"}`, then `key.get` assertions with a ``KeySigner``.
+/// A key credential a user holds: the SDK's `key.create` attestation of a registration or credential challenge
+/// (``KeyCredentialAttestation``, as the official browser key signer makes it), then `key.get` assertions with a
+/// ``KeySigner``. The Python conformance makes its own, so the two sides are not checked by one implementation alone.
 public struct SoftwareKeyCredential: Sendable {
     /// `Key`, `PasswordProtectedKey` or `RecoveryKey`.
     public let kind: String
@@ -27,31 +27,19 @@ public struct SoftwareKeyCredential: Sendable {
         try KeySigner(credentialId: credentialId, privateKeyPEM: privateKeyPEM)
     }
 
-    /// The credential member of a registration or `/auth/credentials` body attesting `challenge`; `extra` members
-    /// (a `challengeIdentifier`) are added beside it.
-    public func attestation(_ challenge: String, name: String = "test", extra: [String: JSONValue] = [:]) throws -> JSONValue {
-        let clientData = Array(#"{"type":"key.create","challenge":"\#(challenge)","origin":"https://app.example.com","crossOrigin":false}"#.utf8)
-        let hash = Digest.sha256(clientData).map { String(format: "%02x", $0) }.joined()
-        let statement = try JSONSerialization.data(
-            withJSONObject: ["clientDataHash": hash, "publicKey": publicKeyPEM], options: [.sortedKeys, .withoutEscapingSlashes])
-        let signature = try signer.sign(Array(statement)).map { String(format: "%02x", $0) }.joined()
-        let attestation = try JSONSerialization.data(
-            withJSONObject: ["publicKey": publicKeyPEM, "signature": signature, "algorithm": "SHA256"], options: [.withoutEscapingSlashes])
-        var credential: [String: JSONValue] = [
-            "credentialKind": .string(kind), "credentialName": .string(name),
-            "credentialInfo": [
-                "credId": .string(credentialId), "clientData": .string(Base64URL.encode(clientData)),
-                "attestationData": .string(Base64URL.encode(attestation)),
-            ],
-        ]
-        if kind != "Key" { credential["encryptedPrivateKey"] = .string(Data("sealed:\(credentialId)".utf8).base64EncodedString()) }
-        return .object(credential.merging(extra) { $1 })
+    /// The credential member of a registration or `/auth/credentials` body attesting `challenge`, made by the SDK
+    /// (``KeyCredentialAttestation``); `extra` members (a `challengeIdentifier`) are added beside it.
+    public func attestation(_ challenge: String, name: String = "test", extra: [String: JSONValue] = [:]) async throws -> JSONValue {
+        let credential = try await KeyCredentialAttestation.make(
+            challenge: challenge, signer: signer, publicKeyPEM: publicKeyPEM, kind: kind, name: name,
+            encryptedPrivateKey: kind == "Key" ? nil : Data("sealed:\(credentialId)".utf8).base64EncodedString(), origin: "https://app.example.com")
+        guard case .object(let members) = credential else { return credential }
+        return .object(members.merging(extra) { $1 })
     }
 
     /// A `firstFactor` signing `challenge` (`key.get`), as the official key signers make it.
-    public func assertion(_ challenge: String, clientDataChallenge: String? = nil) throws -> JSONValue {
-        let clientData = Array(
-            #"{"type":"key.get","challenge":"\#(clientDataChallenge ?? challenge)","origin":"https://app.example.com","crossOrigin":false}"#.utf8)
+    public func assertion(_ challenge: String) throws -> JSONValue {
+        let clientData = UserActionSigning.clientData(challenge: challenge, origin: "https://app.example.com")
         return [
             "kind": .string(kind == "RecoveryKey" ? "Key" : kind),
             "credentialAssertion": [

@@ -18,14 +18,7 @@ extension APICoverageTests {
         func code(_ username: String, _ kind: String) async throws -> String { try await sim.emailedCode(username, kind) }
 
         /// Logs `username` in with `key`; answers the login token.
-        func login(_ admin: DfnsClient, _ username: String, _ key: SoftwareKeyCredential) async throws -> String {
-            let challenge = try await admin.send(DfnsAuth.createLoginChallenge(username: username))
-            let token = try await admin.send(
-                DfnsAuth.login(
-                    challengeIdentifier: try #require(challenge["challengeIdentifier"]?.stringValue),
-                    firstFactor: key.assertion(try #require(challenge["challenge"]?.stringValue))))["token"]
-            return try #require(token?.stringValue)
-        }
+        func login(_ username: String, _ key: SoftwareKeyCredential) async throws -> String { try await sim.login(username, with: key) }
 
         /// The `state` of an identity provider redirect, signed in at the provider as `email`: answers `{code, state}`.
         func signIn(_ redirect: JSONValue?, as email: String) async throws -> (code: String, state: String) {
@@ -68,7 +61,7 @@ extension APICoverageTests {
             // The lifecycles end: a deactivated user no longer logs in.
             #expect(try await admin.send(DfnsAuth.deactivateUser(userId: userId))["isActive"] == false)
             let username = try #require(try await admin.send(DfnsAuth.getUser(userId: userId))["username"]?.stringValue)
-            try await expectStatus(400) { try await walk.login(admin, username, recoveredKey) }
+            await expectStatus(400) { try await walk.login(username, recoveredKey) }
             #expect(try await admin.send(DfnsAuth.activateUser(userId: userId))["isActive"] == true)
             #expect(try await admin.send(DfnsAuth.deleteUser(userId: userId))["isActive"] == false)
             let accountId = serviceAccount.userId

@@ -15,8 +15,8 @@ extension APICoverageTests {
         let group = try await client.send(DfnsAuth.createUserGroup(name: "cov-group", description: "coverage"))
         let groupId = try #require(group["id"]?.stringValue)
         #expect(groupId.hasPrefix("ug-") && group["memberCount"] == 0 && group["orgId"]?.stringValue?.hasPrefix("or-") == true)
-        try await expectStatus(409) { try await client.send(DfnsAuth.createUserGroup(name: "cov-group")) }
-        try await expectStatus(400) { try await client.send(DfnsAuth.createUserGroup(name: "")) }
+        await expectStatus(409) { try await client.send(DfnsAuth.createUserGroup(name: "cov-group")) }
+        await expectStatus(400) { try await client.send(DfnsAuth.createUserGroup(name: "")) }
         #expect(try await client.send(DfnsAuth.getUserGroup(userGroupId: groupId))["description"] == "coverage")
         let renamed = try await client.send(DfnsAuth.updateUserGroup(userGroupId: groupId, name: "cov-group-2", description: .null))
         #expect(renamed["name"] == "cov-group-2" && renamed["description"] == nil)
@@ -27,10 +27,10 @@ extension APICoverageTests {
         let members = try await client.send(DfnsAuth.listUserGroupMembers(userGroupId: groupId, limit: 10)).items
         #expect(members.map { $0["userId"] } == [.string(member), .string(me)] && members.first?["username"] == "group-member@example.com")
         #expect(try await client.send(DfnsAuth.getUserGroup(userGroupId: groupId))["memberCount"] == 2)
-        try await expectStatus(404) {
+        await expectStatus(404) {
             try await client.send(DfnsAuth.addUserGroupMembers(userGroupId: groupId, userIds: ["us-00000-00000-0000000000000000"]))
         }
-        try await expectStatus(404) { try await client.send(DfnsAuth.getUserGroup(userGroupId: "ug-00000-00000-0000000000000000")) }
+        await expectStatus(404) { try await client.send(DfnsAuth.getUserGroup(userGroupId: "ug-00000-00000-0000000000000000")) }
         #expect(try await client.send(DfnsAuth.removeUserGroupMembers(userGroupId: groupId, userIds: [member])) == [:])
         #expect(try await client.send(DfnsAuth.listUserGroupMembers(userGroupId: groupId)).items.map { $0["userId"] } == [.string(me)])
 
@@ -40,7 +40,7 @@ extension APICoverageTests {
         _ = try await client.send(DfnsPermissions.assignPermission(permissionId: permission, identityId: groupId))
         #expect(try await client.send(DfnsAuth.deleteUserGroup(userGroupId: groupId)) == [:])
         #expect(try await client.send(DfnsPermissions.listAssignments(permissionId: permission)).items.isEmpty)
-        try await expectStatus(404) { try await client.send(DfnsAuth.getUserGroup(userGroupId: groupId)) }
+        await expectStatus(404) { try await client.send(DfnsAuth.getUserGroup(userGroupId: groupId)) }
         let reused = try await client.send(DfnsAuth.createUserGroup(name: "cov-group-2"))
 
         // Applications: the default one, and the one a token is linked to.
@@ -52,7 +52,7 @@ extension APICoverageTests {
         let defaultApp = try #require(apps.first?["appId"]?.stringValue)
         #expect(try await client.send(DfnsAuth.getApplication(appId: defaultApp))["expectedRpId"]?.stringValue?.isEmpty == false)
         #expect(try await client.send(DfnsAuth.getApplication(appId: linked))["kind"] == "ServerSideApplication")
-        try await expectStatus(404) { try await client.send(DfnsAuth.getApplication(appId: "ap-00000-00000-0000000000000000")) }
+        await expectStatus(404) { try await client.send(DfnsAuth.getApplication(appId: "ap-00000-00000-0000000000000000")) }
 
         // Audit logs: every signature above is a row of the export (a JSON string here; text/csv when asked).
         let hour = Date.ISO8601FormatStyle()
@@ -69,7 +69,7 @@ extension APICoverageTests {
         #expect(raw.status == 200 && raw.headers["content-type"]?.hasPrefix("text/csv") == true)
         let filtered = try await client.send(DfnsAuth.listAuditLogs(startTime: start, endTime: end, userId: "us-00000-00000-0000000000000000"))
         #expect(filtered.stringValue?.contains("\n") == false)
-        try await expectStatus(400) { try await client.send(DfnsAuth.listAuditLogs(startTime: "yesterday", endTime: end)) }
+        await expectStatus(400) { try await client.send(DfnsAuth.listAuditLogs(startTime: "yesterday", endTime: end)) }
 
         let entry = try await client.send(DfnsAuth.getAuditLog(id: logId))
         let action = try JSONDecoder().decode(JSONValue.self, from: Data(try #require(entry["action"]?.stringValue).utf8))
@@ -80,7 +80,7 @@ extension APICoverageTests {
         #expect(credential?["kind"] == "Key" && credential?["id"] == .string(SimulatorHarness.credentialId(.p256)))
         #expect(credential?["publicKey"]?.stringValue?.hasPrefix("-----BEGIN PUBLIC KEY-----") == true)
         #expect(credential?["assertion"]?["authenticatorData"] == .null && credential?["assertion"]?["signature"]?.stringValue?.isEmpty == false)
-        try await expectStatus(404) { try await client.send(DfnsAuth.getAuditLog(id: "uj-00000-00000-0000000000000000")) }
+        await expectStatus(404) { try await client.send(DfnsAuth.getAuditLog(id: "uj-00000-00000-0000000000000000")) }
 
         // Key material is withheld from the details.
         _ = try await client.send(
@@ -89,7 +89,7 @@ extension APICoverageTests {
             ]))
         let export = try await client.send(DfnsAuth.listAuditLogs(startTime: start, endTime: end)).stringValue ?? ""
         let importId = try #require(export.split(separator: "\n").map { $0.split(separator: ",") }.first { $0.last == "POST /keys/import" }?[1])
-        try await expectStatus(403) { try await client.send(DfnsAuth.getAuditLog(id: String(importId))) }
+        await expectStatus(403) { try await client.send(DfnsAuth.getAuditLog(id: String(importId))) }
         _ = try await client.send(DfnsAuth.deleteUserGroup(userGroupId: try #require(reused["id"]?.stringValue)))
     }
 }
