@@ -205,9 +205,11 @@ struct SharedRateBudgetTests {
                 for _ in 0..<8 { try await budget.acquire() }
                 let elapsed = started.duration(to: .now)
                 #expect(await budget.usage.onFallback)
-                // 5/s after a burst of 2: six more take about 1.2 s (plus up to the second the grant was given).
+                // 5/s after a burst of 2: six more take about 1.2 s (plus up to the second the grant was given). The upper
+                // bound only tells pacing from waiting on the cut database (which would never end); a loaded 2-core
+                // machine was seen at 4.6 s.
                 #expect(elapsed > .milliseconds(1000), "\(elapsed)")
-                #expect(elapsed < .milliseconds(3500), "\(elapsed)")
+                #expect(elapsed < .seconds(10), "\(elapsed)")
                 proxy.restore()
                 try await Self.acquireUntilGranted(budget, beyond: await budget.usage.grants)
             }
