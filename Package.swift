@@ -60,6 +60,7 @@ let package = Package(
             name: "DfnsWorker",
             dependencies: [
                 "DfnsSDK",
+                "COpenSSL",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),

@@ -48,7 +48,7 @@ public struct CreateWalletJob: JobHandler {
                 )
             }
         }
-        let wallet = try await context.dfns.call { try await $0.createWallet(request) }
+        let wallet = try await context.send(DfnsWallets.createWallet(request))
         return .succeeded(result: JobResult(wallet), reference: DfnsReference(id: wallet.id))
     }
 

@@ -82,7 +82,7 @@ extension FollowedOperation {
         } else {
             let creation = try create(body)
             do {
-                entity = try await context.dfns.call { try await $0.send(creation) }
+                entity = try await context.send(creation)
             } catch let error as DfnsError where error.code == .conflict {
                 // The externalId is bound to another body or parent, so no entity of this job's body exists.
                 throw JobFailure.nothingCreated(

@@ -71,7 +71,7 @@ public struct TransferControlJob: JobHandler {
                 }
             }
             let request = try Self.request(action, target: target, walletId: walletId, entityId: entityId)
-            let answer = try await context.dfns.call { try await $0.send(request) }
+            let answer = try await context.send(request)
             if action == .abort {
                 entry["status"] = answer["status"]
             } else {

@@ -22,6 +22,16 @@ public final class DfnsDelegatedClient: Sendable {
         self.transport = DfnsTransport(configuration: configuration, httpClient: httpClient, logger: logger)
     }
 
+    init(transport: DfnsTransport) {
+        self.transport = transport
+    }
+
+    /// A client acting with `token` (e.g. an end user's, from ``DfnsClient/delegatedLogin(username:)``) whose requests
+    /// wait on this client's rate limiter: one organisation's rate, whoever acts.
+    public func acting(withToken token: String) -> DfnsDelegatedClient {
+        DfnsDelegatedClient(transport: transport.acting(withToken: token))
+    }
+
     // MARK: Any request
 
     /// Sends a request that needs no user action (reads, contract calls); retried under the policy when it is a read.
@@ -51,7 +61,13 @@ public final class DfnsDelegatedClient: Sendable {
 
     /// Finishes a signed write started with ``initUserAction(for:)``; pass the same request.
     public func complete<Response>(_ request: DfnsRequest<Response>, signedChallenge: SignedChallenge) async throws -> Response {
-        let body = try await transport.exchange(request, userAction: try await authorize(signedChallenge))
+        try await complete(request, userAction: try await authorize(signedChallenge))
+    }
+
+    /// Sends a signed write with the single-use user-action token ``authorize(_:)`` returned for its signed challenge:
+    /// for a caller that must tell Dfns refusing the signature (nothing sent) from the write's own answer.
+    public func complete<Response>(_ request: DfnsRequest<Response>, userAction: String) async throws -> Response {
+        let body = try await transport.exchange(request, userAction: userAction)
         return try transport.decode(Response.self, from: body, written: true)
     }
 

@@ -38,6 +38,9 @@ public struct WorkerConfiguration: Sendable {
     /// stuck (`dfns_worker_stuck_jobs`, `status`). Such a job never fails on its own. Default 15 minutes.
     public var stuckAfter: Duration = Self.defaultStuckAfter
     public static let defaultStuckAfter: Duration = .seconds(900)
+    /// How long an end user has to sign a job's challenge (`signature_deadline`) before the job fails with
+    /// `signature_timeout`, nothing sent. Default 10 minutes; at most a day (a login outlives few of those).
+    public var signatureTimeout: Duration = .seconds(600)
     /// How often queue depth, in-flight jobs and the paused flag are sampled into metrics. Default 5 s.
     public var metricsSampleInterval: Duration = .seconds(5)
     /// When a job reads its submitted Dfns operation again. Default ``PollSchedule/pollingOnly`` (0.5 s doubling to
@@ -109,6 +112,7 @@ public struct WorkerConfiguration: Sendable {
         within("authProbeInterval", authProbeInterval, .milliseconds(100), .seconds(3600))
         require("forbiddenAttempts", (1...1000).contains(forbiddenAttempts), "must be 1 to 1000 (is \(forbiddenAttempts))")
         within("stuckAfter", stuckAfter, .seconds(1), .seconds(86_400 * 30))
+        within("signatureTimeout", signatureTimeout, .seconds(1), .seconds(86_400))
         within("metricsSampleInterval", metricsSampleInterval, .milliseconds(10), .seconds(3600))
         within("polls.first", polls.first, .milliseconds(10), .seconds(3600))
         within("polls.ceiling", polls.ceiling, polls.first, .seconds(86_400))

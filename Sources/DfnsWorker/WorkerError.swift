@@ -13,6 +13,8 @@ public struct WorkerError: Error, Sendable, CustomStringConvertible {
         public static let migration = Code(rawValue: "migration")
         /// A job id that does not exist.
         public static let notFound = Code(rawValue: "not_found")
+        /// OpenSSL could not seal or open an end user's token (``TokenSeal``).
+        public static let sealing = Code(rawValue: "sealing")
 
         public var description: String { rawValue }
     }

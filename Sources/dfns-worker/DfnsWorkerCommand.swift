@@ -12,7 +12,7 @@ struct DfnsWorkerCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             MigrateCommand.self, RunCommand.self, DrainCommand.self, EnqueueCommand.self, StatusCommand.self,
-            CancelCommand.self, RetryCommand.self, RunNowCommand.self, ConsoleCommand.self, PruneCommand.self, KeygenCommand.self,
+            CancelCommand.self, RetryCommand.self, RunNowCommand.self, SignCommand.self, ConsoleCommand.self, PruneCommand.self, KeygenCommand.self,
             SimulatorCommand.self, WebhooksCommand.self,
         ]
     )

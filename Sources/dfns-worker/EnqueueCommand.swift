@@ -14,6 +14,7 @@ struct EnqueueCommand: AsyncParsableCommand {
     @Option(help: "Higher runs first.") var priority = 0
     @Option(help: "Attempts allowed.") var maxAttempts = 20
     @Option(help: "At most one non-cancelled job per key: enqueueing again returns the existing id.") var uniqueKey: String?
+    @Option(help: "The Dfns end user (us-...) the job acts for; they sign its write (dfns-worker sign).") var onBehalfOf: String?
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -31,7 +32,8 @@ struct EnqueueCommand: AsyncParsableCommand {
         let logger = try logging.bootstrap(label: "dfns.worker")
         let id = try await withDatabase(try database.resolved(), logger: logger) { store in
             try await store.enqueue(
-                kind: kind, payload: payload, runAt: runAtDate, queue: queue, priority: priority, maxAttempts: maxAttempts, uniqueKey: uniqueKey)
+                kind: kind, payload: payload, runAt: runAtDate, queue: queue, priority: priority, maxAttempts: maxAttempts, uniqueKey: uniqueKey,
+                onBehalfOf: onBehalfOf)
         }
         print(id)
     }

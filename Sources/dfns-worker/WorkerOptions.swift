@@ -20,11 +20,14 @@ struct WorkerOptions: ParsableArguments {
     var authProbeInterval = 30
     @Option(help: "Seconds the worker waits for PostgreSQL to answer one statement before it gives it up as lost and tries again.")
     var statementTimeout = 30
+    @Option(help: "Seconds an end user has to sign a job's challenge before the job fails with signature_timeout.")
+    var signatureTimeout = 600
 
     /// The option that sets each ``WorkerConfiguration`` property, so a value out of its range is reported by its flag.
     static let flags: [String: String] = [
         "queues": "--queues", "concurrency": "--concurrency", "claimBatchSize": "--claim-batch", "jobTimeout": "--job-timeout",
         "shutdownGracePeriod": "--shutdown-grace", "leaseDuration": "--lease", "authProbeInterval": "--auth-probe-interval",
+        "signatureTimeout": "--signature-timeout",
     ]
 
     /// The worker's configuration from the options, held to ``WorkerConfiguration/validate()``'s ranges.
@@ -38,10 +41,32 @@ struct WorkerOptions: ParsableArguments {
         configuration.shutdownGracePeriod = .seconds(shutdownGrace)
         configuration.setLease(.seconds(lease))
         configuration.authProbeInterval = .seconds(authProbeInterval)
+        configuration.signatureTimeout = .seconds(signatureTimeout)
         if let problem = configuration.problems.first {
             throw ValidationError("\(Self.flags[problem.property] ?? problem.property) \(problem.requirement)")
         }
         return configuration
+    }
+}
+
+extension WorkerOptions {
+    /// The key end users' logins are sealed with in the rows: `$DFNS_WORKER_SEAL_KEY` (base64 of 32 bytes) or the file
+    /// `$DFNS_WORKER_SEAL_KEY_FILE`; nil when neither is set (jobs on behalf of end users then fail, nothing sent).
+    static func seal() throws -> TokenSeal? {
+        let environment = ProcessInfo.processInfo.environment
+        var text = environment["DFNS_WORKER_SEAL_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        if text == nil, let path = environment["DFNS_WORKER_SEAL_KEY_FILE"], !path.isEmpty {
+            guard let contents = FileManager.default.contents(atPath: path) else {
+                throw ValidationError("DFNS_WORKER_SEAL_KEY_FILE \(path) cannot be read")
+            }
+            text = String(decoding: contents, as: UTF8.self)
+        }
+        guard let text else { return nil }
+        do {
+            return try TokenSeal(base64: text)
+        } catch let error as WorkerError {
+            throw ValidationError("DFNS_WORKER_SEAL_KEY: \(error.message)")
+        }
     }
 }
 
@@ -99,7 +124,8 @@ struct WorkerRuntime {
         do {
             let dfnsClient = try dfns.makeClient(logger: logger, httpClient: httpClient, observer: metrics, sharedBudget: budget)
             worker = try Worker(
-                store: store, registry: JobCatalog.registry(), gateway: DfnsGateway(client: dfnsClient, logger: logger),
+                store: store, registry: JobCatalog.registry(),
+                gateway: DfnsGateway(client: dfnsClient, seal: try WorkerOptions.seal(), logger: logger),
                 configuration: configuration, databaseURL: listen ? url : nil, metrics: metrics, sharedBudget: budget, logger: logger
             )
         } catch {

@@ -45,9 +45,11 @@ enum WorkerHarness {
         return logger
     }
 
-    /// A worker with fast timings against the simulator and the test database.
+    /// A worker with fast timings against the simulator and the test database, acting as the simulator's test
+    /// credential, or as `client` (an application's service account); `seal` keeps end users' logins in the rows.
     static func worker(
         _ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running, listen: Bool = false, store: JobStore? = nil,
+        client: DfnsClient? = nil, seal: TokenSeal? = nil,
         configureClient: (inout DfnsClientConfiguration) -> Void = { _ in },
         handlers: [any JobHandler] = [],
         configure: (inout WorkerConfiguration) -> Void = { _ in }
@@ -70,10 +72,11 @@ enum WorkerHarness {
         return try Worker(
             store: store ?? database.store, registry: registry,
             gateway: DfnsGateway(
-                client: sim.client(.p256) { client in
-                    client.writeReplay = .unsentOnly  // as `run` wires it
-                    configureClient(&client)
-                }, logger: quietLogger),
+                client: client
+                    ?? sim.client(.p256) { client in
+                        client.writeReplay = .unsentOnly  // as `run` wires it
+                        configureClient(&client)
+                    }, seal: seal, logger: quietLogger),
             configuration: configuration, databaseURL: listen ? database.url : nil, logger: quietLogger
         )
     }
@@ -95,8 +98,10 @@ enum WorkerHarness {
     /// A worker whose settle window is short (lease 3 s, the shortest ``WorkerConfiguration/validate()`` allows, + job
     /// timeout 2 s) and whose client does not retry: each unknown outcome reaches the engine, and a wallet creation waits
     /// 5 s for an earlier request before repeating it.
-    static func settlingWorker(_ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running) throws -> Worker {
-        try worker(database, sim, configureClient: { $0.retryPolicy = .none }) {
+    static func settlingWorker(
+        _ database: TestDatabase.Handle, _ sim: SimulatorHarness.Running, client: DfnsClient? = nil, seal: TokenSeal? = nil
+    ) throws -> Worker {
+        try worker(database, sim, client: client, seal: seal, configureClient: { $0.retryPolicy = .none }) {
             $0.leaseDuration = .seconds(3)
             $0.jobTimeout = .seconds(2)
         }

@@ -17,11 +17,25 @@ final class DfnsTransport: Sendable {
     /// Why the configuration's extra headers cannot be sent: every request fails with it, nothing is sent.
     private let headerProblem: String?
 
-    init(configuration: DfnsClientConfiguration, httpClient: HTTPClient, logger: Logger) {
+    convenience init(configuration: DfnsClientConfiguration, httpClient: HTTPClient, logger: Logger) {
+        self.init(
+            configuration: configuration, httpClient: httpClient, logger: logger,
+            limiter: RateLimiter(requestsPerMinute: configuration.requestsPerMinute))
+    }
+
+    /// A transport acting with `authToken` that paces its requests with this one's limiter (and shared budget): another
+    /// identity's calls still count against the organisation's rate.
+    func acting(withToken authToken: String) -> DfnsTransport {
+        var configuration = configuration
+        configuration.authToken = authToken
+        return DfnsTransport(configuration: configuration, httpClient: httpClient, logger: logger, limiter: limiter)
+    }
+
+    private init(configuration: DfnsClientConfiguration, httpClient: HTTPClient, logger: Logger, limiter: RateLimiter<ContinuousClock>) {
         self.configuration = configuration
         self.httpClient = httpClient
         self.logger = logger
-        self.limiter = RateLimiter(requestsPerMinute: configuration.requestsPerMinute)
+        self.limiter = limiter
         var root = configuration.baseURL
         while root.hasSuffix("/") { root.removeLast() }
         self.root = root

@@ -34,6 +34,12 @@ public struct ClaimedJob: Sendable, Identifiable {
     /// oldest first; nil when nothing was. Each entry is the recording kind's own shape (with `jobId` and `at`), read by
     /// the kinds that know it: the engine only keeps and shows them.
     public let controls: JSONValue?
+    /// The Dfns end user the job acts for (`on_behalf_of`), who signs its write; nil for the worker's service account.
+    public let onBehalfOf: String?
+    /// The end user's signed challenge `dfns_worker.sign()` handed over, taken off the row by this claim.
+    let signedChallenge: JSONValue?
+    /// The end user's login kept while the job parked, sealed (``TokenSeal``).
+    let sealedUserToken: [UInt8]?
     /// What Dfns may hold for the job before this attempt.
     public let dfnsEntity: DfnsEntity
     /// How long ago, on the database's clock, an earlier attempt ended without a definite answer; nil when none did.
@@ -49,8 +55,12 @@ public struct ClaimedJob: Sendable, Identifiable {
         id: Int64, queue: String, kind: String, payload: JSONValue, unreadablePayload: String?, attempt: Int, maxAttempts: Int,
         checkpoint: JSONValue?, requeues: Int, claimedFrom: JobState, leaseToken: UUID, derivedExternalId: String,
         dfnsEntity: DfnsEntity, unknownOutcomeAge: Duration?, attemptSpent: Bool, refusals: Int, failingFor: Duration?,
-        externalIdFromKey: Bool = false, controls: JSONValue? = nil
+        externalIdFromKey: Bool = false, controls: JSONValue? = nil, onBehalfOf: String? = nil, signedChallenge: JSONValue? = nil,
+        sealedUserToken: [UInt8]? = nil
     ) {
+        self.onBehalfOf = onBehalfOf
+        self.signedChallenge = signedChallenge
+        self.sealedUserToken = sealedUserToken
         self.controls = controls
         self.externalIdFromKey = externalIdFromKey
         self.id = id

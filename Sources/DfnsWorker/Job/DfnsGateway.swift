@@ -10,11 +10,17 @@ import Synchronization
 public final class DfnsGateway: Sendable {
     /// The shared client; its limiter paces init, action and real calls together.
     public let client: DfnsClient
-    private let logger: Logger
+    /// Keeps end users' logins in their jobs' rows (``EndUserSigning``); nil: jobs that act for an end user fail with
+    /// `end_users_not_configured`, nothing sent.
+    let seal: TokenSeal?
+    let logger: Logger
     private let pause = Mutex<String?>(nil)
 
-    public init(client: DfnsClient, logger: Logger) {
+    /// - Parameter seal: the key end users' logins are sealed with in the rows (the same on every worker of the
+    ///   database, `DFNS_WORKER_SEAL_KEY`); nil when this worker runs no job on behalf of an end user.
+    public init(client: DfnsClient, seal: TokenSeal? = nil, logger: Logger) {
         self.client = client
+        self.seal = seal
         self.logger = logger
     }
 
@@ -22,10 +28,14 @@ public final class DfnsGateway: Sendable {
     public var authFailure: String? { pause.withLock { $0 } }
 
     /// Runs a Dfns call, pausing the worker on an authentication or permission failure.
-    public func call<Value: Sendable>(_ operation: @Sendable (DfnsClient) async throws -> Value) async throws -> Value {
+    /// - Parameter pausingOn: the error codes that pause the worker; a caller that knows a 403 is about one job (an end
+    ///   user's login) passes `[.unauthorized]`.
+    public func call<Value: Sendable>(
+        pausingOn codes: Set<DfnsError.Code> = [.unauthorized, .forbidden], _ operation: @Sendable (DfnsClient) async throws -> Value
+    ) async throws -> Value {
         do {
             return try await operation(client)
-        } catch let error as DfnsError where error.code == .unauthorized || error.code == .forbidden {
+        } catch let error as DfnsError where codes.contains(error.code) {
             let first = pause.withLock { pause in
                 let first = pause == nil
                 pause = "\(error.code) (HTTP \(error.httpStatus ?? 0)): \(error.message)"

@@ -43,6 +43,15 @@ public struct JobContext: Sendable {
         self.jobs = jobs
     }
 
+    /// Sends a write of this job's operation as the identity the job acts for: the worker's service account, or the
+    /// end user of `on_behalf_of` (``EndUserSigning``), whose signature the job may have to wait for. Reads go through
+    /// ``dfns`` (the service account reads for every job).
+    /// - Throws: ``UserSignatureRequired`` (let it propagate: the job waits for the user), ``JobFailure``, ``DfnsError``.
+    public func send<Response>(_ request: DfnsRequest<Response>) async throws -> Response {
+        guard let job else { return try await dfns.call { try await $0.send(request) } }
+        return try await dfns.send(request, for: job)
+    }
+
     /// The context of one claimed job: its logger gets the job's metadata.
     init(dfns: DfnsGateway, job: ClaimedJob, logger: Logger, settleWindow: Duration, polls: PollSchedule, jobs: any JobRows) {
         self.dfns = dfns

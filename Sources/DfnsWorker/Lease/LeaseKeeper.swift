@@ -4,7 +4,9 @@ import Logging
 /// - renews every held lease each ``WorkerConfiguration/heartbeatInterval`` and stops the jobs whose lease was lost;
 /// - stops a job whose lease went ``WorkerConfiguration/unrenewedLimit`` without a renewal (the database is
 ///   unreachable), so it never runs on after its lease expired and another worker took it;
-/// - every ``WorkerConfiguration/rescueInterval``, makes the jobs of expired leases (dead workers) claimable again.
+/// - every ``WorkerConfiguration/rescueInterval``, makes the jobs of expired leases (dead workers) claimable again,
+///   and ends the jobs whose end user did not sign in time (``JobStore/expireSignatures()``): another deadline kept in
+///   the rows, swept by the same loop.
 struct LeaseKeeper: Sendable {
     let store: JobStore
     let configuration: WorkerConfiguration
@@ -71,6 +73,15 @@ struct LeaseKeeper: Sendable {
                 }
             } catch {
                 logger.error("rescuing expired leases failed", metadata: ["db.error": "\(String(reflecting: error))"])
+            }
+            do {
+                let expired = try await store.expireSignatures()
+                if !expired.isEmpty {
+                    logger.notice("jobs whose end user did not sign in time ended", metadata: ["job.ids": "\(expired.sorted())"])
+                    wake.yield()
+                }
+            } catch {
+                logger.error("ending jobs whose signature expired failed", metadata: ["db.error": "\(String(reflecting: error))"])
             }
             try? await Task.sleep(for: configuration.rescueInterval)
         }

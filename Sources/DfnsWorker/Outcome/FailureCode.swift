@@ -33,6 +33,18 @@ public struct FailureCode: RawRepresentable, Sendable, Hashable, ExpressibleBySt
     public static let conflict: FailureCode = "conflict"
     /// Dfns refused the operation (403), e.g. a missing permission.
     public static let forbidden: FailureCode = "forbidden"
+    /// The end user did not sign the job's challenge before its deadline (`signature_deadline`); nothing was sent, and
+    /// `retry()` asks for a new challenge.
+    public static let signatureTimeout: FailureCode = "signature_timeout"
+    /// Dfns refused the end user's signed challenge (a signature or client data that does not verify, a challenge
+    /// spent or expired, a login that ended): nothing was sent; `retry()` asks for a new challenge.
+    public static let signatureRefused: FailureCode = "signature_refused"
+    /// The job's `on_behalf_of` names no Dfns user, or one the worker's service account may not log in (not an end
+    /// user, deactivated, or a missing `Auth:Login:Delegated` permission): nothing was sent.
+    public static let endUserLoginRefused: FailureCode = "end_user_login_refused"
+    /// The job acts for an end user, but the worker has no seal key (`DFNS_WORKER_SEAL_KEY`) to keep their login, or
+    /// another worker's key sealed it: nothing was sent.
+    public static let endUsersNotConfigured: FailureCode = "end_users_not_configured"
 
     /// The code of a Dfns error: `rate_limited`, `server_error`, `not_found`, or the SDK code as is
     /// (`transport`, `timeout`, `unauthorized`, `forbidden`, `conflict`, `validation`, `decoding`, `signing`).

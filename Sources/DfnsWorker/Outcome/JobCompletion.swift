@@ -31,6 +31,41 @@ public struct JobCompletion: Sendable {
     var errorCode: FailureCode?
     /// True when the job goes back unfinished (shutdown, lease lost, never started).
     var handedBack = false
+    /// What becomes of the end-user columns (`user_challenge`, `user_token`, `signature_deadline`, `signed_challenge`).
+    var userSignature = UserSignature.cleared
+
+    /// The end-user columns after an attempt.
+    enum UserSignature: Sendable {
+        /// Cleared: the login and challenge served the attempt (or the job never had them).
+        case cleared
+        /// The job parks in `awaiting_signature` with Dfns's challenge (JSON text) and the user's sealed login.
+        case parked(challenge: String, sealedToken: [UInt8])
+        /// Kept, with the signed challenge the claim took put back (JSON text; nil when none): the job never started.
+        case kept(signedChallenge: String?)
+
+        /// The `user_op` of the outcome statement: `park`, `keep` or `` (clear).
+        var operation: String {
+            switch self {
+            case .cleared: ""
+            case .parked: "park"
+            case .kept: "keep"
+            }
+        }
+
+        /// The columns' values for the outcome statement, `` for none.
+        var challenge: String {
+            guard case .parked(let challenge, _) = self else { return "" }
+            return challenge
+        }
+        var sealedTokenBase64: String {
+            guard case .parked(_, let sealed) = self else { return "" }
+            return Data(sealed).base64EncodedString()
+        }
+        var signedChallenge: String {
+            guard case .kept(let signed?) = self else { return "" }
+            return signed
+        }
+    }
 
     /// How ``OutcomeCounter`` counts it: a job done (`succeeded`, `failed`), an attempt failed with another to
     /// come (`retried`), or not at all (a poll, a job handed back).

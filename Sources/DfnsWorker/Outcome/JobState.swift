@@ -11,6 +11,9 @@ public struct JobState: RawRepresentable, Sendable, Hashable, Codable, CustomStr
     public static let retrying = JobState(rawValue: "retrying")
     /// Submitted to Dfns; its outcome is polled at `run_at` without spending attempts.
     public static let waiting = JobState(rawValue: "waiting")
+    /// Acts for an end user (`on_behalf_of`) and waits for their signature of the challenge in `user_challenge`, handed
+    /// back with `dfns_worker.sign()`; not claimable until then.
+    public static let awaitingSignature = JobState(rawValue: "awaiting_signature")
     /// Finished; `result` holds the Dfns entity.
     public static let succeeded = JobState(rawValue: "succeeded")
     /// Finished for good; `last_error` says why.
@@ -19,10 +22,10 @@ public struct JobState: RawRepresentable, Sendable, Hashable, Codable, CustomStr
     public static let cancelled = JobState(rawValue: "cancelled")
 
     /// Every state, in lifecycle order.
-    public static let all: [JobState] = [.queued, .running, .retrying, .waiting, .succeeded, .failed, .cancelled]
+    public static let all: [JobState] = [.queued, .running, .retrying, .waiting, .awaitingSignature, .succeeded, .failed, .cancelled]
 
     /// The states of a job not finished yet, in lifecycle order.
-    public static let active: [JobState] = [.queued, .running, .retrying, .waiting]
+    public static let active: [JobState] = [.queued, .running, .retrying, .waiting, .awaitingSignature]
 
     /// The states a job waits for its `run_at` in (claimable once due).
     public static let claimable: [JobState] = [.queued, .retrying, .waiting]

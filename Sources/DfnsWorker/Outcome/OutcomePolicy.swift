@@ -41,7 +41,18 @@ struct OutcomePolicy: Sendable {
     func handBack(_ job: ClaimedJob) -> JobCompletion {
         var handedBack = completion(job, job.claimedFrom, delay: .zero, attemptUse: .givenBack(by: job))
         handedBack.handedBack = true
+        handedBack.userSignature = .kept(signedChallenge: job.signedChallenge.map(StorableJSON.text))
         return handedBack
+    }
+
+    /// The job acts for an end user who has yet to sign its write: parked until `dfns_worker.sign()` or the signature
+    /// timeout, the attempt given back (nothing was sent).
+    private func awaitingSignature(_ job: ClaimedJob, _ required: UserSignatureRequired) -> JobCompletion {
+        var parked = completion(job, .awaitingSignature, delay: configuration.signatureTimeout, attemptUse: .givenBack(by: job))
+        parked.userSignature = .parked(challenge: StorableJSON.text(required.challenge), sealedToken: required.sealedToken)
+        parked.failing = false
+        parked.refused = false
+        return parked
     }
 
     /// - Parameter writeSent: the attempt sent a write Dfns may act on (``DfnsWriteRecord``): when it is cut short,
@@ -62,6 +73,7 @@ struct OutcomePolicy: Sendable {
         case nil:
             break
         }
+        if let required = error as? UserSignatureRequired { return awaitingSignature(job, required) }
         if let failure = error as? JobFailure {
             if failure.entity == .failed || failure.entity == .exists {
                 // Dfns's final verdict: `failed` lets retry() re-key, `exists` keeps the externalId (finalKeepingEntity).

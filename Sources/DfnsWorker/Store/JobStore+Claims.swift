@@ -12,7 +12,8 @@ extension JobStore {
     /// With several queues, rows one queue's scan locked beyond the limit are released when the statement ends.
     ///
     /// A claim spends an attempt, except for a poll of a waiting job and for a job whose attempts ran out while Dfns
-    /// may hold its operation (it may only look it up). The first claim records the job's derived externalId.
+    /// may hold its operation (it may only look it up). The first claim records the job's derived externalId. A claim
+    /// takes an end user's signed challenge off the row (``ClaimedJob/signedChallenge``): it is used at most once.
     public func claim(queues: [String], kinds: [String], limit: Int, workerId: String, lease: Duration) async throws -> [ClaimedJob] {
         try await bounded("the claim") { try await self.claimStatement(queues: queues, kinds: kinds, limit: limit, workerId: workerId, lease: lease) }
     }
@@ -22,10 +23,10 @@ extension JobStore {
         let rows = try await client.query(
             """
             WITH due AS (
-                SELECT d.id, d.state, d.attempt
+                SELECT d.id, d.state, d.attempt, d.signed_challenge
                 FROM unnest(\(queues)::text[]) AS q(name)
                 CROSS JOIN LATERAL (
-                    SELECT id, state, attempt, priority, run_at FROM dfns_worker.jobs
+                    SELECT id, state, attempt, priority, run_at, signed_challenge FROM dfns_worker.jobs
                     WHERE queue = q.name AND state IN ('queued', 'retrying', 'waiting') AND run_at <= now()
                       AND kind = ANY(\(kinds)::text[])
                       AND (SELECT dfns_worker.require_binary(\(SchemaMigrations.newest)::integer))
@@ -45,6 +46,7 @@ extension JobStore {
                 lease_expires_at = now() + make_interval(secs => \(leaseSeconds)),
                 worker_id = \(workerId),
                 started_at = coalesce(j.started_at, now()),
+                signed_challenge = NULL,
                 updated_at = now()
             FROM due
             WHERE j.id = due.id
@@ -53,15 +55,18 @@ extension JobStore {
                       extract(epoch FROM now() - j.outcome_unknown_at)::float8, j.attempt <> due.attempt, j.refusals,
                       extract(epoch FROM now() - j.failing_since)::float8,
                       j.unique_key IS NOT NULL AND j.external_id LIKE dfns_worker.key_external_id(j.unique_key) || '%',
-                      j.controls::text
+                      j.controls::text, j.on_behalf_of, due.signed_challenge::text, j.user_token
             """, logger: logger)
         var jobs: [ClaimedJob] = []
         for try await (
             id, queue, kind, payload, attempt, maxAttempts, checkpoint, requeues, previous, token, externalId, entity, unknownAge, spent, refusals,
-            failingAge, fromKey, controls
+            failingAge, fromKey, controls, onBehalfOf, signedChallenge, userToken
         )
             in rows.decode(
-                (Int64, String, String, String, Int, Int, String?, Int, String, UUID, String, String, Double?, Bool, Int, Double?, Bool, String?).self
+                (
+                    Int64, String, String, String, Int, Int, String?, Int, String, UUID, String, String, Double?, Bool, Int, Double?, Bool, String?,
+                    String?, String?, ByteBuffer?
+                ).self
             )
         {
             var parsed = JSONValue.object([:])
@@ -84,7 +89,9 @@ extension JobStore {
                     derivedExternalId: externalId, dfnsEntity: DfnsEntity(rawValue: entity),
                     unknownOutcomeAge: unknownAge.map(Duration.clampedSeconds), attemptSpent: spent, refusals: refusals,
                     failingFor: failingAge.map(Duration.clampedSeconds), externalIdFromKey: fromKey,
-                    controls: controls.flatMap { try? JSONValue(parsing: Array($0.utf8)) }
+                    controls: controls.flatMap { try? JSONValue(parsing: Array($0.utf8)) }, onBehalfOf: onBehalfOf,
+                    signedChallenge: signedChallenge.flatMap { try? JSONValue(parsing: Array($0.utf8)) },
+                    sealedUserToken: userToken.map { Array($0.readableBytesView) }
                 ))
         }
         return jobs.sorted { $0.id < $1.id }

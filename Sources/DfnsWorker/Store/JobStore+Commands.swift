@@ -6,15 +6,17 @@ import PostgresNIO
 /// The commands of the SQL contract, for the CLI and the console: enqueue, cancel, retry, operator actions.
 extension JobStore {
     /// `dfns_worker.enqueue(...)`; returns the job id (the existing one for a repeated `uniqueKey`).
+    /// - Parameter onBehalfOf: the Dfns end user (`us-…`) the job acts for, who signs its write; nil for the worker's
+    ///   own service account.
     public func enqueue(
         kind: String, payload: String, runAt: Date? = nil, queue: String = "default", priority: Int = 0,
-        maxAttempts: Int = 20, uniqueKey: String? = nil
+        maxAttempts: Int = 20, uniqueKey: String? = nil, onBehalfOf: String? = nil
     ) async throws -> Int64 {
         try await bounded("the enqueue") { [client, logger] in
             let rows = try await client.query(
                 """
                 SELECT dfns_worker.enqueue(\(kind)::text, \(payload)::jsonb, coalesce(\(runAt)::timestamptz, now()), \(queue)::text,
-                                           \(priority)::int, \(maxAttempts)::int, \(uniqueKey)::text)
+                                           \(priority)::int, \(maxAttempts)::int, \(uniqueKey)::text, \(onBehalfOf)::text)
                 """, logger: logger)
             for try await id in rows.decode(Int64.self) { return id }
             throw WorkerError(.database, "enqueue returned no id")

@@ -36,6 +36,11 @@ extension JobStore {
                 failing_since = CASE r.failing WHEN 1 THEN coalesce(j.failing_since, now()) WHEN 0 THEN NULL ELSE j.failing_since END,
                 refusals = CASE r.refused WHEN 1 THEN j.refusals + 1 WHEN 0 THEN 0 ELSE j.refusals END,
                 finished_at = CASE WHEN r.state IN ('succeeded', 'failed') THEN now() END,
+                user_challenge = CASE r.user_op WHEN 'park' THEN r.user_challenge::jsonb WHEN 'keep' THEN j.user_challenge END,
+                user_token = CASE r.user_op WHEN 'park' THEN decode(r.user_token, 'base64') WHEN 'keep' THEN j.user_token END,
+                signature_deadline = CASE r.user_op WHEN 'park' THEN now() + r.delay_ms * interval '1 millisecond'
+                                                    WHEN 'keep' THEN j.signature_deadline END,
+                signed_challenge = CASE WHEN r.user_op = 'keep' AND r.signed_challenge <> '' THEN r.signed_challenge::jsonb END,
                 lease_token = NULL, lease_expires_at = NULL, worker_id = NULL, updated_at = now()
             FROM unnest(\(completions.map(\.jobId))::bigint[], \(completions.map(\.leaseToken))::uuid[],
                         \(completions.map(\.state.rawValue))::text[], \(completions.map { $0.result ?? "" })::text[],
@@ -43,8 +48,11 @@ extension JobStore {
                         \(completions.map { $0.delay.map(Self.delayMilliseconds) ?? -1 })::bigint[], \(completions.map(\.attemptUse.rawValue))::text[],
                         \(completions.map { $0.entity?.rawValue ?? "" })::text[], \(completions.map { Self.flag($0.failing) })::int[],
                         \(completions.map { Self.flag($0.refused) })::int[], \(completions.map { $0.reference?.id ?? "" })::text[],
-                        \(completions.map { $0.reference?.parentId ?? "" })::text[])
-                 AS r(id, token, state, result, error, checkpoint, delay_ms, attempt_use, entity, failing, refused, dfns_id, dfns_parent_id)
+                        \(completions.map { $0.reference?.parentId ?? "" })::text[], \(completions.map(\.userSignature.operation))::text[],
+                        \(completions.map(\.userSignature.challenge))::text[], \(completions.map(\.userSignature.sealedTokenBase64))::text[],
+                        \(completions.map(\.userSignature.signedChallenge))::text[])
+                 AS r(id, token, state, result, error, checkpoint, delay_ms, attempt_use, entity, failing, refused, dfns_id, dfns_parent_id,
+                      user_op, user_challenge, user_token, signed_challenge)
             WHERE j.id = r.id AND j.lease_token = r.token AND j.state = 'running'
             RETURNING j.id
             """, logger: logger)

@@ -20,7 +20,7 @@ extension JobStore {
         let rows = try await client.query(
             """
             SELECT queue, kind, state, count(*) FROM dfns_worker.jobs
-            WHERE state IN ('queued', 'running', 'retrying', 'waiting')
+            WHERE state IN ('queued', 'running', 'retrying', 'waiting', 'awaiting_signature')
             GROUP BY queue, kind, state
             UNION ALL
             SELECT queue, kind, state, count(*) FROM dfns_worker.jobs

@@ -61,5 +61,10 @@ package enum SchemaMigrations {
             version: 8,
             name: "the engine owns the entity a job follows: dfns_id and dfns_parent_id, keyed on by webhook wake-ups, search and other jobs",
             oldestBinary: 8, sql: PackageResources._08_followed_entities_sql),
+        // An older binary would run a signed end user's job as its own service account: it must not claim.
+        Migration(
+            version: 9,
+            name: "end users: jobs on behalf of a Dfns end user, awaiting_signature, dfns_worker.sign() and sealed logins",
+            oldestBinary: 9, sql: PackageResources._09_end_users_sql),
     ]
 }

@@ -1,4 +1,4 @@
--- Schema dfns_worker as migrations 1 to 8 make it (Store/Migrations): every table, index, trigger
+-- Schema dfns_worker as migrations 1 to 9 make it (Store/Migrations): every table, index, trigger
 -- and the live definition of every function, from pg_dump --schema-only. Generated, never edited: change the
 -- schema with a new migration, then run DFNS_WRITE_SCHEMA=1 swift test --filter SchemaFileTests.
 -- <installation> stands for the installation's id (dfns_worker.installation), baked into externalIds.
@@ -38,12 +38,18 @@ CREATE TABLE dfns_worker.jobs (
     wake_pending boolean DEFAULT false NOT NULL,
     dfns_id text,
     dfns_parent_id text,
+    on_behalf_of text,
+    user_challenge jsonb,
+    signed_challenge jsonb,
+    user_token bytea,
+    signature_deadline timestamp with time zone,
     CONSTRAINT jobs_attempt_check CHECK ((attempt >= 0)),
     CONSTRAINT jobs_dfns_entity_check CHECK ((dfns_entity = ANY (ARRAY['none'::text, 'unknown'::text, 'exists'::text, 'failed'::text]))),
     CONSTRAINT jobs_max_attempts_check CHECK ((max_attempts >= 1)),
+    CONSTRAINT jobs_on_behalf_of_check CHECK ((on_behalf_of ~ '^us-[A-Za-z0-9-]{1,100}$'::text)),
     CONSTRAINT jobs_queue_check CHECK ((queue <> ''::text)),
     CONSTRAINT jobs_refusals_check CHECK ((refusals >= 0)),
-    CONSTRAINT jobs_state_check CHECK ((state = ANY (ARRAY['queued'::text, 'running'::text, 'retrying'::text, 'waiting'::text, 'succeeded'::text, 'failed'::text, 'cancelled'::text])))
+    CONSTRAINT jobs_state_check CHECK ((state = ANY (ARRAY['queued'::text, 'running'::text, 'retrying'::text, 'waiting'::text, 'awaiting_signature'::text, 'succeeded'::text, 'failed'::text, 'cancelled'::text])))
 )
 WITH (autovacuum_vacuum_scale_factor='0.02', autovacuum_vacuum_insert_scale_factor='0.02', autovacuum_analyze_scale_factor='0.02', autovacuum_vacuum_cost_delay='0');
 
@@ -66,6 +72,16 @@ COMMENT ON COLUMN dfns_worker.jobs.operator_actions IS 'What operators did to th
 COMMENT ON COLUMN dfns_worker.jobs.dfns_id IS 'The Dfns entity the job made or follows (a transfer, transaction, signature or wallet id), as its kind reported it; webhook events naming it wake the job.';
 
 COMMENT ON COLUMN dfns_worker.jobs.dfns_parent_id IS 'What that entity lives under: its wallet or key; NULL for a wallet.';
+
+COMMENT ON COLUMN dfns_worker.jobs.on_behalf_of IS 'The Dfns end user (us-...) the job acts for, who signs its operation with their own credential; NULL: the worker''s own service account.';
+
+COMMENT ON COLUMN dfns_worker.jobs.user_challenge IS 'While awaiting_signature: the user-action challenge Dfns returned for the job''s operation, to be signed by the end user and handed back with dfns_worker.sign(). Not a secret.';
+
+COMMENT ON COLUMN dfns_worker.jobs.signed_challenge IS 'The end user''s signed challenge handed over by dfns_worker.sign(); taken (and cleared) by the claim that completes the action, so it is used at most once.';
+
+COMMENT ON COLUMN dfns_worker.jobs.user_token IS 'The end user''s login while the job needs it, sealed with AES-256-GCM under the workers'' DFNS_WORKER_SEAL_KEY and bound to the job id; cleared when the job stops needing it.';
+
+COMMENT ON COLUMN dfns_worker.jobs.signature_deadline IS 'While awaiting_signature: when the challenge expires; dfns_worker.sign() refuses it afterwards and the worker fails the job with signature_timeout.';
 
 CREATE FUNCTION dfns_worker.action_refusal(job dfns_worker.jobs, action text) RETURNS text
     LANGUAGE sql STABLE
@@ -104,7 +120,9 @@ BEGIN
     IF NOT FOUND OR dfns_worker.cancel_refusal(job) IS NOT NULL THEN
         RETURN false;
     END IF;
-    UPDATE dfns_worker.jobs SET state = 'cancelled', finished_at = now(), updated_at = now() WHERE id = job_id;
+    UPDATE dfns_worker.jobs SET state = 'cancelled', finished_at = now(), updated_at = now(),
+        user_challenge = NULL, signed_challenge = NULL, user_token = NULL, signature_deadline = NULL
+    WHERE id = job_id;
     RETURN true;
 END $$;
 
@@ -112,7 +130,7 @@ CREATE FUNCTION dfns_worker.cancel_refusal(job dfns_worker.jobs) RETURNS text
     LANGUAGE sql STABLE
     AS $$
     SELECT CASE
-        WHEN (job).state NOT IN ('queued', 'retrying', 'waiting') THEN 'it is ' || (job).state
+        WHEN (job).state NOT IN ('queued', 'retrying', 'waiting', 'awaiting_signature') THEN 'it is ' || (job).state
         WHEN (job).dfns_entity = 'exists' THEN 'it was submitted to Dfns'
             || coalesce(' (' || ((job).result->>'id') || coalesce(', ' || ((job).result->>'status'), '') || ')', '')
             || ' and may still complete; abort it at Dfns, then let the job record the outcome'
@@ -127,16 +145,20 @@ CREATE FUNCTION dfns_worker.derived_external_id(job_id bigint, generation intege
             SELECT 'dfns-worker-' || '<installation>' || '-' || job_id::text || CASE WHEN generation > 0 THEN '-r' || generation::text ELSE '' END
         $$;
 
-CREATE FUNCTION dfns_worker.enqueue(kind text, payload jsonb, run_at timestamp with time zone DEFAULT now(), queue text DEFAULT 'default'::text, priority integer DEFAULT 0, max_attempts integer DEFAULT 20, unique_key text DEFAULT NULL::text) RETURNS bigint
+CREATE FUNCTION dfns_worker.enqueue(kind text, payload jsonb, run_at timestamp with time zone DEFAULT now(), queue text DEFAULT 'default'::text, priority integer DEFAULT 0, max_attempts integer DEFAULT 20, unique_key text DEFAULT NULL::text, on_behalf_of text DEFAULT NULL::text) RETURNS bigint
     LANGUAGE plpgsql
-    AS $$
+    AS $_$
 #variable_conflict use_column
 DECLARE
     job_id bigint;
 BEGIN
-    INSERT INTO dfns_worker.jobs (kind, payload, run_at, queue, priority, max_attempts, unique_key)
+    IF enqueue.on_behalf_of IS NOT NULL AND enqueue.on_behalf_of !~ '^us-[A-Za-z0-9-]{1,100}$' THEN
+        RAISE EXCEPTION 'dfns_worker: on_behalf_of "%" is not a Dfns user id', left(enqueue.on_behalf_of, 80)
+            USING ERRCODE = '22023', HINT = 'Name the end user by their Dfns id, e.g. ''us-2a5n0-mhs7s-9kd8rhuhc4arbk1v''.';
+    END IF;
+    INSERT INTO dfns_worker.jobs (kind, payload, run_at, queue, priority, max_attempts, unique_key, on_behalf_of)
     VALUES (enqueue.kind, enqueue.payload, coalesce(enqueue.run_at, now()), coalesce(enqueue.queue, 'default'),
-            coalesce(enqueue.priority, 0)::smallint, coalesce(enqueue.max_attempts, 20), enqueue.unique_key)
+            coalesce(enqueue.priority, 0)::smallint, coalesce(enqueue.max_attempts, 20), enqueue.unique_key, enqueue.on_behalf_of)
     ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state <> 'cancelled' DO NOTHING
     RETURNING id INTO job_id;
     IF job_id IS NULL THEN
@@ -144,14 +166,14 @@ BEGIN
         WHERE j.unique_key = enqueue.unique_key AND j.state <> 'cancelled';
     END IF;
     RETURN job_id;
-END $$;
+END $_$;
 
 CREATE FUNCTION dfns_worker.guard_submitted_job() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 BEGIN
-    IF OLD.dfns_entity <> 'none' OR OLD.state = 'running' THEN
-        RAISE EXCEPTION 'dfns_worker: job % may already have reached Dfns (dfns_entity %, state %); its kind and payload cannot change', OLD.id, OLD.dfns_entity, OLD.state
+    IF OLD.dfns_entity <> 'none' OR OLD.state IN ('running', 'awaiting_signature') THEN
+        RAISE EXCEPTION 'dfns_worker: job % may already have reached Dfns or awaits its user''s signature (dfns_entity %, state %); its kind, payload and user cannot change', OLD.id, OLD.dfns_entity, OLD.state
             USING ERRCODE = '55000', HINT = 'Insert a new job instead.';
     END IF;
     RETURN NEW;
@@ -196,6 +218,14 @@ BEGIN
         NEW.external_id := dfns_worker.key_external_id(NEW.unique_key);
     END IF;
     RETURN NEW;
+END $$;
+
+CREATE FUNCTION dfns_worker.notify_awaiting_signature() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM pg_notify('dfns_worker_awaiting_signature', NEW.id::text);
+    RETURN NULL;
 END $$;
 
 CREATE FUNCTION dfns_worker.notify_jobs() RETURNS trigger
@@ -354,6 +384,7 @@ CREATE FUNCTION dfns_worker.retry(job_id bigint) RETURNS boolean
             result = CASE WHEN dfns_entity IN ('failed', 'none') THEN NULL ELSE result END,
             dfns_entity = CASE WHEN dfns_entity = 'failed' THEN 'none' ELSE dfns_entity END,
             wake_pending = false,
+            user_challenge = NULL, signed_challenge = NULL, user_token = NULL, signature_deadline = NULL,
             updated_at = now()
         WHERE id = job_id AND state IN ('failed', 'cancelled')
           AND NOT EXISTS (SELECT 1 FROM dfns_worker.jobs other
@@ -380,6 +411,48 @@ CREATE FUNCTION dfns_worker.run_now(job_id bigint) RETURNS boolean
     )
     SELECT count(pg_notify('dfns_worker_jobs', queue)) > 0 FROM due
 $$;
+
+CREATE FUNCTION dfns_worker.sign(job_id bigint, signed_challenge jsonb) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    job dfns_worker.jobs;
+    factor jsonb;
+BEGIN
+    SELECT * INTO job FROM dfns_worker.jobs WHERE id = job_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'dfns_worker: there is no job %', job_id USING ERRCODE = 'P0002';
+    END IF;
+    IF job.state <> 'awaiting_signature' THEN
+        RAISE EXCEPTION 'dfns_worker: job % is %, not awaiting_signature: a signed challenge is taken once, while the job awaits it', job_id, job.state
+            USING ERRCODE = '55000', HINT = 'Read user_challenge again when the job is awaiting_signature.';
+    END IF;
+    IF job.signature_deadline < now() THEN
+        RAISE EXCEPTION 'dfns_worker: the challenge of job % expired at %', job_id, job.signature_deadline
+            USING ERRCODE = '55000', HINT = 'The worker fails the job with signature_timeout; dfns_worker.retry() asks for a new challenge.';
+    END IF;
+    IF signed_challenge IS NULL OR jsonb_typeof(signed_challenge) <> 'object' OR pg_column_size(signed_challenge) > 65536 THEN
+        RAISE EXCEPTION 'dfns_worker: the signed challenge for job % must be a JSON object of at most 64 KiB', job_id USING ERRCODE = '22023';
+    END IF;
+    IF signed_challenge->>'challengeIdentifier' IS DISTINCT FROM job.user_challenge->>'challengeIdentifier' THEN
+        RAISE EXCEPTION 'dfns_worker: the signed challenge is not the challenge job % awaits (its challengeIdentifier differs)', job_id
+            USING ERRCODE = '22023', HINT = 'Sign the job''s user_challenge, as it is now.';
+    END IF;
+    FOREACH factor IN ARRAY ARRAY[signed_challenge->'firstFactor']
+                            || CASE WHEN signed_challenge ? 'secondFactor' THEN ARRAY[signed_challenge->'secondFactor'] ELSE '{}'::jsonb[] END LOOP
+        IF jsonb_typeof(factor) IS DISTINCT FROM 'object' OR factor->>'kind' NOT IN ('Fido2', 'Key', 'PasswordProtectedKey')
+           OR jsonb_typeof(factor->'credentialAssertion') IS DISTINCT FROM 'object'
+           OR jsonb_typeof(factor->'credentialAssertion'->'credId') IS DISTINCT FROM 'string'
+           OR jsonb_typeof(factor->'credentialAssertion'->'clientData') IS DISTINCT FROM 'string'
+           OR jsonb_typeof(factor->'credentialAssertion'->'signature') IS DISTINCT FROM 'string'
+           OR (factor->>'kind' = 'Fido2' AND jsonb_typeof(factor->'credentialAssertion'->'authenticatorData') IS DISTINCT FROM 'string') THEN
+            RAISE EXCEPTION 'dfns_worker: the signed challenge for job % is malformed: firstFactor (and any secondFactor) must be {kind: Fido2, Key or PasswordProtectedKey, credentialAssertion: {credId, clientData, signature%}} with string members', job_id, ', authenticatorData for Fido2'
+                USING ERRCODE = '22023';
+        END IF;
+    END LOOP;
+    UPDATE dfns_worker.jobs SET signed_challenge = sign.signed_challenge, state = 'queued', run_at = now(), updated_at = now() WHERE id = job_id;
+    PERFORM pg_notify('dfns_worker_jobs', job.queue);
+END $$;
 
 CREATE FUNCTION dfns_worker.take_rate_tokens(budget text, worker text, per_minute integer, wanted integer, OUT granted integer, OUT wait_ms integer, OUT workers integer) RETURNS record
     LANGUAGE plpgsql
@@ -506,7 +579,12 @@ CREATE TABLE dfns_worker.jobs_archive (
     operator_actions jsonb,
     wake_pending boolean,
     dfns_id text,
-    dfns_parent_id text
+    dfns_parent_id text,
+    on_behalf_of text,
+    user_challenge jsonb,
+    signed_challenge jsonb,
+    user_token bytea,
+    signature_deadline timestamp with time zone
 );
 
 ALTER TABLE dfns_worker.jobs ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
@@ -606,9 +684,11 @@ ALTER TABLE ONLY dfns_worker.webhook_events
 ALTER TABLE ONLY dfns_worker.workers
     ADD CONSTRAINT workers_pkey PRIMARY KEY (worker_id);
 
-CREATE INDEX jobs_active ON dfns_worker.jobs USING btree (queue, kind, state) WHERE (state = ANY (ARRAY['queued'::text, 'running'::text, 'retrying'::text, 'waiting'::text]));
+CREATE INDEX jobs_active ON dfns_worker.jobs USING btree (queue, kind, state) WHERE (state = ANY (ARRAY['queued'::text, 'running'::text, 'retrying'::text, 'waiting'::text, 'awaiting_signature'::text]));
 
 CREATE INDEX jobs_archive_finished_at ON dfns_worker.jobs_archive USING btree (finished_at);
+
+CREATE INDEX jobs_awaiting_signature ON dfns_worker.jobs USING btree (signature_deadline) WHERE (state = 'awaiting_signature'::text);
 
 CREATE INDEX jobs_dfns_id ON dfns_worker.jobs USING btree (dfns_id) WHERE (dfns_id IS NOT NULL);
 
@@ -634,11 +714,13 @@ CREATE INDEX jobs_wallet ON dfns_worker.jobs USING btree (((payload ->> 'walletI
 
 CREATE INDEX webhook_events_received_at ON dfns_worker.webhook_events USING btree (received_at);
 
-CREATE TRIGGER jobs_guard_submitted BEFORE UPDATE OF kind, payload ON dfns_worker.jobs FOR EACH ROW WHEN (((new.kind IS DISTINCT FROM old.kind) OR (new.payload IS DISTINCT FROM old.payload))) EXECUTE FUNCTION dfns_worker.guard_submitted_job();
+CREATE TRIGGER jobs_guard_submitted BEFORE UPDATE OF kind, payload, on_behalf_of ON dfns_worker.jobs FOR EACH ROW WHEN (((new.kind IS DISTINCT FROM old.kind) OR (new.payload IS DISTINCT FROM old.payload) OR (new.on_behalf_of IS DISTINCT FROM old.on_behalf_of))) EXECUTE FUNCTION dfns_worker.guard_submitted_job();
 
 CREATE TRIGGER jobs_key_external_id BEFORE INSERT ON dfns_worker.jobs FOR EACH ROW WHEN ((new.unique_key IS NOT NULL)) EXECUTE FUNCTION dfns_worker.key_external_id_on_insert();
 
 CREATE TRIGGER jobs_notify AFTER INSERT ON dfns_worker.jobs REFERENCING NEW TABLE AS new_jobs FOR EACH STATEMENT EXECUTE FUNCTION dfns_worker.notify_jobs();
+
+CREATE TRIGGER jobs_notify_awaiting_signature AFTER UPDATE OF state ON dfns_worker.jobs FOR EACH ROW WHEN (((new.state = 'awaiting_signature'::text) AND (old.state IS DISTINCT FROM 'awaiting_signature'::text))) EXECUTE FUNCTION dfns_worker.notify_awaiting_signature();
 
 CREATE TRIGGER jobs_notify_requeue AFTER UPDATE OF state ON dfns_worker.jobs FOR EACH ROW WHEN (((new.state = 'queued'::text) AND (old.state = ANY (ARRAY['failed'::text, 'cancelled'::text])))) EXECUTE FUNCTION dfns_worker.notify_retry();
 
