@@ -170,6 +170,10 @@ struct ConsolePages: Sendable {
             Fact("Finished", try time("finished_at")),
             Fact("Updated", try time("updated_at")),
             Fact("Failing since", try time("failing_since"), note: "every attempt or poll since has failed"),
+            Fact("On behalf of", try row["on_behalf_of"].decode(String?.self), code: true, note: "the Dfns end user who signs the job's operation"),
+            Fact(
+                "Signature due by", try time("signature_deadline"),
+                note: "the end user signs the challenge below; past this the job fails with signature_timeout"),
             holder,
         ])
         let entity = DfnsEntity(rawValue: try row["dfns_entity"].decode(String.self))
@@ -210,6 +214,7 @@ struct ConsolePages: Sendable {
                 "facts": facts, "dfns": dfns, "actions": actions, "timeline": try timeline(row),
                 "payload": try row["payload"].decode(String.self),
                 "result": try row["result"].decode(String?.self) ?? false, "checkpoint": try row["checkpoint"].decode(String?.self) ?? false,
+                "userChallenge": try row["user_challenge"].decode(String?.self) ?? false,
             ])
     }
 

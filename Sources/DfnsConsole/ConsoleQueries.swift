@@ -209,6 +209,7 @@ struct ConsoleQueries: Sendable {
                    j.finished_at, j.updated_at, j.external_id, j.payload->>'externalId' AS payload_external_id, j.dfns_entity,
                    j.outcome_unknown_at, j.failing_since, j.controls::text AS controls, j.operator_actions::text AS operator_actions,
                    j.dfns_id AS entity_id, j.dfns_parent_id AS wallet_id,
+                   j.on_behalf_of, j.signature_deadline, jsonb_pretty(j.user_challenge) AS user_challenge,
                    j.result->>'status' AS dfns_status,
                    dfns_worker.action_refusal(j, 'retry') AS retry_refusal, dfns_worker.action_refusal(j, 'cancel') AS cancel_refusal,
                    dfns_worker.action_refusal(j, 'run_now') AS run_now_refusal,

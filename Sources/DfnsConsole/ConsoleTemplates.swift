@@ -159,6 +159,7 @@ enum ConsoleTemplates {
         </section>
         {{#result}}<section aria-labelledby="result"><h2 id="result">Result</h2><pre tabindex="0">{{result}}</pre></section>{{/result}}
         {{#checkpoint}}<section aria-labelledby="checkpoint"><h2 id="checkpoint">Checkpoint</h2><pre tabindex="0">{{checkpoint}}</pre></section>{{/checkpoint}}
+        {{#userChallenge}}<section aria-labelledby="user-challenge"><h2 id="user-challenge">Challenge for the end user</h2><p>Dfns's challenge of the job's operation: the application has the user sign it and hands it back with <code>dfns_worker.sign()</code>.</p><pre tabindex="0">{{userChallenge}}</pre></section>{{/userChallenge}}
         {{> footer}}
         """
 

@@ -359,6 +359,28 @@ struct ConsoleTests {
         }
     }
 
+    @Test("a job awaiting its end user's signature shows who signs, by when, and Dfns's challenge, never the sealed login")
+    func awaitingSignaturePage() async throws {
+        try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in
+            let id = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"BaseSepolia"}"#, onBehalfOf: "us-eve-1")
+            try await database.execute(
+                """
+                UPDATE dfns_worker.jobs SET state = 'awaiting_signature', signature_deadline = now() + interval '9 minutes',
+                    user_challenge = '{"challenge":"Y2hhbGxlbmdl","challengeIdentifier":"ci-77"}', user_token = '\\x5ea1ed70cafe'
+                WHERE id = \(id)
+                """)
+            try await Self.withConsole(database) { base in
+                let overview = try await Self.request("\(base)/")
+                #expect(overview.body.contains("awaiting_signature"))
+                let page = try await Self.request("\(base)/jobs/\(id)")
+                #expect(page.body.contains("<code>us-eve-1</code>") && page.body.contains("Signature due by"))
+                #expect(page.body.contains("Challenge for the end user") && page.body.contains("ci-77"))
+                #expect(!page.body.contains("5ea1ed70cafe") && !page.body.lowercased().contains("user_token"))
+                #expect(!page.body.contains("Cannot cancel"), "nothing was sent: it may be cancelled")
+            }
+        }
+    }
+
     @Test("actions need the operator token, a session, its CSRF token and this site's origin; done ones are recorded, refused ones say why")
     func actions() async throws {
         try await TestDatabase.with(kinds: WorkerHarness.kinds) { database in

@@ -181,6 +181,34 @@ struct EndUserJobsTests {
         }
     }
 
+    @Test("the command line: enqueue --on-behalf-of parks for the user, sign --file hands the signature back or says why not")
+    func commandLine() async throws {
+        try await WorkerHarness.withSimulatorAndDatabase { sim, database in
+            let user = try await EndUserFixture.make(sim)
+            let environment = ["DATABASE_URL": database.urlString]
+            let enqueued = try await WorkerCommand.run(
+                ["enqueue", "create_wallet", "--payload", #"{"network":"BaseSepolia"}"#, "--on-behalf-of", user.userId], environment: environment)
+            let id = try #require(Int64(enqueued.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), "\(enqueued.stderr)")
+            let refused = try await WorkerCommand.run(
+                ["enqueue", "create_wallet", "--payload", "{}", "--on-behalf-of", "eve@example.com"], environment: environment)
+            #expect(refused.status == 1 && refused.stderr.contains("is not a Dfns user id"), "\(refused.stderr)")
+
+            let worker = try WorkerHarness.worker(database, sim, client: user.backend, seal: user.seal)
+            _ = try await worker.drain()
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("signed-\(UUID().uuidString).json")
+            defer { try? FileManager.default.removeItem(at: file) }
+            try Data(try await user.signature(of: id, in: database).utf8).write(to: file)
+            let signed = try await WorkerCommand.run(["sign", "\(id)", "--file", file.path], environment: environment)
+            #expect(signed.status == 0 && signed.stdout.contains("job \(id) signed"), "\(signed.stderr)")
+            let again = try await WorkerCommand.run(["sign", "\(id)", "--file", file.path], environment: environment)
+            #expect(again.status == 1 && again.stderr.contains("is queued, not awaiting_signature"), "\(again.stderr)")
+            let missing = try await WorkerCommand.run(["sign", "\(id)", "--file", "/nonexistent/signed.json"], environment: environment)
+            #expect(missing.status == 1 && missing.stderr.contains("cannot be read"), "\(missing.stderr)")
+            try await WorkerHarness.drainUntilTerminal(worker, database)
+            #expect(try await WorkerHarness.row(database, id).state == "succeeded")
+        }
+    }
+
     @Test("enqueue refuses a user id that is not one, and the payload and user cannot change while the user is asked")
     func contract() async throws {
         try await WorkerHarness.withSimulatorAndDatabase { sim, database in
