@@ -12,8 +12,9 @@ struct EndUserFixture {
     let username: String
     /// The user's key credential: signs their challenges (a passkey in a browser does the same).
     let device: KeySigner
-    /// A wallet registered with the user, delegated to them.
+    /// A wallet registered with the user, delegated to them, and its signing key.
     let walletId: String
+    let keyId: String
     /// The key seal every worker of the test shares.
     let seal: TokenSeal
 
@@ -37,7 +38,8 @@ struct EndUserFixture {
         var key = [UInt8](repeating: 0, count: 32)
         for index in key.indices { key[index] = UInt8.random(in: 0...255) }
         return EndUserFixture(
-            backend: backend, userId: registration.userId, username: email, device: device, walletId: wallet.id, seal: try TokenSeal(key: key))
+            backend: backend, userId: registration.userId, username: email, device: device, walletId: wallet.id,
+            keyId: wallet.signingKey?.id ?? "", seal: try TokenSeal(key: key))
     }
 
     /// The user's signature of the challenge job `id` awaits, as the body of `POST /auth/action` (JSON text).

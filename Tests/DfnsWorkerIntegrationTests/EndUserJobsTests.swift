@@ -62,6 +62,25 @@ struct EndUserJobsTests {
         }
     }
 
+    @Test(
+        "transactions and signatures from the user's wallet and key park and complete the same way",
+        arguments: FollowedOperationJobsTests.kinds.dropFirst())
+    func followedKinds(kind: FollowedOperationJobsTests.Kind) async throws {
+        try await WorkerHarness.withSimulatorAndDatabase { sim, database in
+            let user = try await EndUserFixture.make(sim)
+            let worker = try WorkerHarness.worker(database, sim, client: user.backend, seal: user.seal)
+            let id = try await database.store.enqueue(kind: kind.name, payload: kind.payload(user.walletId, user.keyId), onBehalfOf: user.userId)
+            _ = try await worker.drain()
+            #expect(try await outcome(database, id) == "awaiting_signature|")
+            #expect(try await sim.stat(kind.createdStat) == 0)
+            try await database.store.sign(id, signedChallenge: try await user.signature(of: id, in: database))
+            try await WorkerHarness.drainUntilTerminal(worker, database)
+            #expect(try await outcome(database, id) == "succeeded|")
+            #expect(try await database.column("SELECT result->>'status' FROM dfns_worker.jobs WHERE id = \(id)") == [kind.doneStatus])
+            #expect(try await sim.stat(kind.createdStat) == 1)
+        }
+    }
+
     @Test("a signature for another job, malformed, replayed or too late is refused at the SQL call, changing nothing")
     func refusedHandBacks() async throws {
         try await WorkerHarness.withSimulatorAndDatabase { sim, database in
