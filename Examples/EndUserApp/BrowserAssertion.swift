@@ -11,8 +11,8 @@ struct BrowserAssertion: Decodable, Sendable {
     let signature: String
     let userHandle: String?
 
-    /// The signed challenge of `challenge`: this assertion as the `Fido2` first factor.
-    func signed(_ challenge: UserActionChallenge) throws(AppProblem) -> SignedChallenge {
+    /// Refuses (400) an assertion whose members are not base64url without padding, before anything is looked up.
+    func checkEncoding() throws(AppProblem) {
         var members = [("credId", credId), ("clientData", clientData), ("authenticatorData", authenticatorData), ("signature", signature)]
         if let userHandle, !userHandle.isEmpty { members.append(("userHandle", userHandle)) }
         for (member, value) in members {
@@ -20,6 +20,11 @@ struct BrowserAssertion: Decodable, Sendable {
                 throw AppProblem(.badRequest, "\(member) must be base64url without padding")
             }
         }
+    }
+
+    /// The signed challenge of `challenge`: this assertion as the `Fido2` first factor.
+    func signed(_ challenge: UserActionChallenge) throws(AppProblem) -> SignedChallenge {
+        try checkEncoding()
         return SignedChallenge(
             challengeIdentifier: challenge.challengeIdentifier,
             firstFactor: .fido2(

@@ -3,13 +3,16 @@ import DfnsSDK
 import Foundation
 import Hummingbird
 import Logging
+import PostgresNIO
 
 /// `end-user-app`: an application's backend for its end users, who hold their own passkeys. It acts as the
 /// application's Dfns service account (it opens registrations for its users) and relays their signed challenges;
 /// tokens stay on this server, the browser only ever sees challenges and a session cookie.
 ///
 /// Environment: `DFNS_API_URL`, `DFNS_AUTH_TOKEN` (the service account's token), `DFNS_CRED_ID` and
-/// `DFNS_PRIVATE_KEY_FILE` (its key credential), `DFNS_ORG_ID` (optional: Dfns's login without a username may need it).
+/// `DFNS_PRIVATE_KEY_FILE` (its key credential), `DFNS_ORG_ID` (optional: Dfns's login without a username may need it),
+/// `DATABASE_URL` (optional: dfns-worker's database, for the jobs the worker carries out once the user signed them;
+/// without it that part of the page is off).
 @main
 struct EndUserApp: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -40,15 +43,21 @@ struct EndUserApp: AsyncParsableCommand {
         } catch {
             throw ValidationError("DFNS_PRIVATE_KEY_FILE: the service account's key cannot be read: \(error)")
         }
+        // The database is optional: without it the app still registers, logs in and signs in the browser.
+        let database = try environment["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }.map {
+            PostgresClient(configuration: try DatabaseURL.configuration($0), backgroundLogger: logger)
+        }
+        logger.info(database == nil ? "no DATABASE_URL: the jobs the worker carries out are off" : "jobs the worker carries out: on")
         let backend = EndUserBackend(
             serviceAccount: DfnsClient(configuration: configuration, signer: signer, logger: logger),
             authenticator: DfnsAuthenticator(configuration: configuration, logger: logger),
-            orgId: environment["DFNS_ORG_ID"], logger: logger)
+            orgId: environment["DFNS_ORG_ID"], jobs: database.map { ParkedJobs(client: $0, logger: logger) }, logger: logger)
         let router = Router()
         backend.register(on: router)
         let application = Application(
             router: router,
             configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "end-user-app"),
+            services: database.map { [$0] } ?? [],
             onServerRunning: { channel in
                 // `localhost`, not 127.0.0.1: WebAuthn needs a secure context and a relying party id that is a
                 // domain, and http://localhost is both (an IP address is neither an rpId nor, for Dfns, an origin).

@@ -11,10 +11,10 @@ import Logging
 ///   (`/auth/registration/enduser`), which also logs the user in.
 /// - Login without a username: a login challenge any discoverable passkey answers, completed into the user's token.
 /// - Writes the user signs: the backend starts them with the user's token (`initUserAction`), the page signs the
-///   challenge with the passkey, the backend completes them (``PendingUserAction``). A challenge the worker parked
-///   (`dfns_worker.sign`) is one more section of the page and two endpoints here: a list of the user's parked jobs, and
-///   one that hands the signed challenge to `dfns_worker.sign(job_id, signed_challenge)` (``BrowserAssertion``
-///   already builds that `SignedChallenge`).
+///   challenge with the passkey, the backend completes them (``PendingUserAction``).
+/// - Jobs dfns-worker carries out for the user (``ParkedJobs``, with `DATABASE_URL`): the backend queues them on the
+///   user's behalf, the worker parks each one with Dfns's challenge, the page signs it, the backend hands the
+///   signature back with `dfns_worker.sign` and the worker completes the write.
 ///
 /// Tokens stay in the server's sessions; the browser holds a random session id in an HttpOnly, SameSite=Strict cookie.
 struct EndUserBackend: Sendable {
@@ -27,6 +27,8 @@ struct EndUserBackend: Sendable {
     let authenticator: DfnsAuthenticator
     /// Passed to the login challenge (Dfns may need it for a login without a username); nil for the token's own.
     let orgId: String?
+    /// The jobs the worker carries out for the users; nil without `DATABASE_URL` (the page says they are off).
+    let jobs: ParkedJobs?
     let logger: Logger
     let sessions = EndUserSessions()
 
@@ -45,6 +47,7 @@ struct EndUserBackend: Sendable {
         api.get("wallets") { request, _ in try await wallets(request) }
         api.post("wallets") { request, context in try await startWallet(request, context) }
         api.post("actions/:id") { request, context in try await sign(request, context) }
+        registerParkedJobs(on: api)
     }
 
     // MARK: Registration
@@ -220,10 +223,12 @@ struct EndUserBackend: Sendable {
         let signedIn: Bool
         let userId: String?
         let username: String?
+        /// Whether the jobs the worker carries out are on (the app has a database).
+        let parkedJobs: Bool
     }
 
     private func state(_ user: EndUserSession.User?) -> SessionState {
-        SessionState(signedIn: user != nil, userId: user?.id, username: user?.username)
+        SessionState(signedIn: user != nil, userId: user?.id, username: user?.username, parkedJobs: jobs != nil)
     }
 
     private func sessionId(_ request: Request) -> String? {
@@ -237,7 +242,7 @@ struct EndUserBackend: Sendable {
     }
 
     /// The request's session and its user; 401 when nobody is logged in.
-    private func signedIn(_ request: Request) throws(AppProblem) -> (id: String, user: EndUserSession.User) {
+    func signedIn(_ request: Request) throws(AppProblem) -> (id: String, user: EndUserSession.User) {
         guard let id = sessionId(request), let user = sessions.with(id, { $0.user }) ?? nil else {
             throw AppProblem(.unauthorized, "log in first")
         }

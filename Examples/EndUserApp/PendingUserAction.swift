@@ -1,7 +1,8 @@
 import DfnsSDK
 
 /// A write waiting for the user's passkey: Dfns's challenge for it (started with the user's token) and how to finish
-/// it once signed. Adding a kind of write (a transfer, a challenge the worker parked) is one more of these.
+/// it once signed. Adding a kind of write (a transfer) is one more of these; a write the worker carries out keeps its
+/// challenge in its job's row instead (``ParkedJobs``).
 struct PendingUserAction: Sendable {
     /// What the user is asked to approve, shown on the page.
     let summary: String

@@ -113,6 +113,10 @@
       $("who").textContent = session.username || session.userId;
       $("user-id").textContent = session.userId;
     }
+    jobsOn = session.signedIn && session.parkedJobs;
+    $("jobs-on").hidden = !jobsOn;
+    $("jobs-off").hidden = !session.signedIn || session.parkedJobs;
+    if (jobsOn) startPolling();
   }
 
   async function refreshWallets() {
@@ -135,7 +139,7 @@
 
   /** Runs one user step with its buttons disabled, reporting progress and failures in the live status region. */
   async function step(form, working, action) {
-    const buttons = form.querySelectorAll("button");
+    const buttons = form.matches("button") ? [form] : form.querySelectorAll("button");
     buttons.forEach((button) => (button.disabled = true));
     say(working);
     try {
@@ -174,8 +178,13 @@
 
   async function logout() {
     await step($("signed-in"), "Logging out…", async () => {
+      await stopPolling(); // no read of the jobs may reach the backend after the logout (it would answer 401)
       show(await api("POST", "/api/logout", {}));
       $("wallets").replaceChildren();
+      $("awaiting").replaceChildren();
+      $("jobs").replaceChildren();
+      shownJobs = "";
+      walletsMadeByJobs = null;
       return "Logged out.";
     });
   }
@@ -199,11 +208,171 @@
     });
   }
 
+  // MARK: Jobs the worker carries out
+  //
+  // The backend queues a job for the user (dfns_worker.enqueue … on_behalf_of); dfns-worker logs the user in, asks
+  // Dfns for the challenge and parks the job in awaiting_signature. The page reads the user's jobs every second
+  // while they are logged in (more often for a few seconds after they queued or signed one), has the passkey sign a
+  // parked job's challenge as it signs any write, and posts the assertion; the backend hands it to dfns_worker.sign
+  // and the worker completes the write. The list then shows how each job ended: the wallet or transfer made, or the
+  // failure's code.
+
+  /** Where the example's transfers go: any address will do on a test network. */
+  const transferTo = "0x000000000000000000000000000000000000dead";
+  let jobsOn = false;
+  /** The reads of the jobs: the timer, the read in flight (awaited before a logout), when the next one is due. */
+  let polling = null;
+  /** The list as last shown, so an unchanged poll leaves the page (and the focus) alone. */
+  let shownJobs = "";
+  /** The wallet the transfer button sends from: the first one a job made. */
+  let transferWallet = null;
+  /** How many wallets the jobs had made at the last redraw (a new one is then listed under "Your wallets" too). */
+  let walletsMadeByJobs = null;
+
+  function startPolling() {
+    if (polling || !jobsOn) return;
+    polling = { timer: setInterval(poll, 250), current: Promise.resolve(), busy: false, next: 0, quickUntil: 0 };
+    poll();
+  }
+
+  /** Reads the jobs every second, and four times a second for a few seconds after the user acted (their job moves). */
+  function poll() {
+    const current = polling;
+    const now = Date.now();
+    if (!current || current.busy || now < current.next) return;
+    current.next = now + (now < current.quickUntil ? 250 : 1000);
+    current.busy = true;
+    current.current = refreshJobs()
+      .then(() => ($("jobs-problem").hidden = true))
+      .catch((error) => {
+        if (error.status === 401) {
+          stopPolling();
+          say("Your login expired: log in again.", true);
+          return;
+        }
+        $("jobs-problem").textContent = `Your jobs could not be read: ${error.message}`;
+        $("jobs-problem").hidden = false;
+      })
+      .finally(() => (current.busy = false));
+  }
+
+  /** The user just queued or signed a job: read the list at once and often for a while. */
+  function pollSoon() {
+    if (!polling) return;
+    polling.quickUntil = Date.now() + 5000;
+    polling.next = 0;
+    poll();
+  }
+
+  async function stopPolling() {
+    if (!polling) return;
+    const { timer, current } = polling;
+    clearInterval(timer);
+    polling = null;
+    await current;
+  }
+
+  async function refreshJobs() {
+    const { items } = await api("GET", "/api/jobs");
+    const text = JSON.stringify(items);
+    if (text !== shownJobs) {
+      shownJobs = text;
+      showJobs(items);
+    }
+  }
+
+  function note(text) {
+    const item = document.createElement("li");
+    item.textContent = text;
+    return item;
+  }
+
+  function outcome(job) {
+    switch (job.state) {
+      case "succeeded":
+        return job.kind === "transfer" ? `succeeded: transfer ${job.resultId}, ${job.resultStatus}` : `succeeded: wallet ${job.resultId}`;
+      case "failed":
+        return `failed: ${job.errorCode || "see the worker's record"}`;
+      case "awaiting_signature":
+        return "waiting for your signature";
+      default:
+        return job.state.replace(/_/g, " ") + (job.errorCode ? ` (last error: ${job.errorCode})` : "");
+    }
+  }
+
+  function showJobs(items) {
+    const focused = document.activeElement?.dataset?.signJob;
+    const awaiting = items.filter((job) => job.state === "awaiting_signature" && job.challenge);
+    $("awaiting").replaceChildren(...(awaiting.length ? awaiting.map(awaitingItem) : [note("Nothing waits for your signature.")]));
+    $("jobs").replaceChildren(
+      ...(items.length
+        ? items.map((job) => {
+            const item = note(`Job ${job.id}: ${job.summary}: ${outcome(job)}`);
+            item.dataset.jobId = job.id;
+            item.dataset.state = job.state;
+            if (job.resultId) item.dataset.resultId = job.resultId;
+            return item;
+          })
+        : [note("No job yet.")]),
+    );
+    if (focused) document.querySelector(`[data-sign-job="${focused}"]`)?.focus();
+    const made = items.filter((job) => job.kind === "create_wallet" && job.state === "succeeded" && job.resultId);
+    transferWallet = made.length ? made[made.length - 1].resultId : null; // newest first: the last is the first made
+    showTransferButton();
+    if (walletsMadeByJobs !== null && made.length > walletsMadeByJobs) refreshWallets().catch(() => {});
+    walletsMadeByJobs = made.length;
+  }
+
+  function showTransferButton() {
+    $("queue-transfer").disabled = !transferWallet;
+    $("queue-transfer").textContent = transferWallet ? `Send 1000 wei from ${transferWallet}` : "Send 1000 wei (once a wallet is made here)";
+  }
+
+  function awaitingItem(job) {
+    const item = note(`Job ${job.id}: ${job.summary} `);
+    item.dataset.jobId = job.id;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.dataset.signJob = job.id;
+    button.textContent = `Sign job ${job.id}`;
+    button.addEventListener("click", () => signJob(job, button));
+    item.append(button);
+    return item;
+  }
+
+  async function signJob(job, button) {
+    await step(button, `Approve on your device: ${job.summary}…`, async () => {
+      await api("POST", `/api/jobs/${encodeURIComponent(job.id)}/signature`, await signChallenge(job.challenge));
+      pollSoon();
+      return `Signed job ${job.id}: the worker now carries out “${job.summary}”.`;
+    });
+  }
+
+  async function queueJob(button, kind, payload, summary) {
+    await step(button, `Queueing: ${summary}…`, async () => {
+      const { id } = await api("POST", "/api/jobs", { kind, payload });
+      pollSoon();
+      return `Queued job ${id} (${summary}): it waits for your signature below once the worker has Dfns's challenge.`;
+    });
+    showTransferButton();
+  }
+
   async function start() {
     $("register-form").addEventListener("submit", register);
     $("login").addEventListener("click", login);
     $("logout").addEventListener("click", logout);
     $("wallet-form").addEventListener("submit", createWallet);
+    $("queue-wallet").addEventListener("click", (event) =>
+      queueJob(event.currentTarget, "create_wallet", { network: "EthereumSepolia" }, "create an EthereumSepolia wallet"),
+    );
+    $("queue-transfer").addEventListener("click", (event) =>
+      queueJob(
+        event.currentTarget,
+        "transfer",
+        { walletId: transferWallet, kind: "Native", to: transferTo, amount: "1000" },
+        `send 1000 wei from ${transferWallet}`,
+      ),
+    );
     if (!window.PublicKeyCredential) {
       say("This browser cannot use passkeys here (WebAuthn needs https or localhost).", true);
       return;

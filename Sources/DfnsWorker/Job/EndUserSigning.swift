@@ -3,7 +3,8 @@ import Foundation
 
 /// Asks the end user a job acts for (`on_behalf_of`) to sign its write: what the worker does in place of signing
 /// with its own credential. The whole flow, as Dfns's delegated signing goes (dfns-sdk-ts `DfnsDelegatedApiClient`:
-/// `xInit` then `xComplete` with the user's signed challenge, one token for both; docs.dfns.co "Delegated signing"):
+/// `xInit` then `xComplete` with the user's signed challenge, one client of the user's token for both, as in
+/// dfns-sdk-ts `examples/sdk/auth-delegated-key-credential/server/src/clients.ts`; docs.dfns.co "Delegated signing"):
 ///
 /// 1. No signed challenge yet: the worker's service account reads the user (`GET /auth/users/{id}`) and logs them in
 ///    (`POST /auth/login/delegated`), the user's login asks for the challenge of exactly this request

@@ -115,6 +115,10 @@ struct JobProcessor: Sendable {
             return policy.completion(for: job, outcome: outcome)
         case .success:
             return policy.completion(for: job, error: CancellationError(), stopped: stopped, writeSent: writes.writeSent)
+        case .failure(let error as UserSignatureRequired) where stopped == nil:
+            job.logger(from: logger).info(
+                "job parked for its end user's signature", metadata: ["dfns.challenge_id": "\(error.challengeIdentifier)"])
+            return policy.completion(for: job, error: error, stopped: stopped, writeSent: writes.writeSent)
         case .failure(let error):
             let completion = policy.completion(for: job, error: error, stopped: stopped, writeSent: writes.writeSent)
             job.logger(from: logger).info(

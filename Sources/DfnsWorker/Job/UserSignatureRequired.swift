@@ -9,5 +9,8 @@ public struct UserSignatureRequired: Error, Sendable, CustomStringConvertible {
     /// The end user's login that asked for it, sealed for the job's row (``TokenSeal``).
     let sealedToken: [UInt8]
 
-    public var description: String { "awaiting the end user's signature of challenge \(challenge["challengeIdentifier"]?.stringValue ?? "?")" }
+    /// The challenge's `challengeIdentifier` (not a secret), for logs.
+    public var challengeIdentifier: String { challenge["challengeIdentifier"]?.stringValue ?? "?" }
+
+    public var description: String { "awaiting the end user's signature of challenge \(challengeIdentifier)" }
 }
