@@ -12,9 +12,11 @@ Usage: chaos.py --binary BIN --pg-bin DIR --pg-data DIR [--quick] [--only NAME .
 """
 import argparse
 import asyncio
+import base64
 import json
 import os
 import platform
+import random
 import re
 import subprocess
 import sys
@@ -24,6 +26,9 @@ import time
 import asyncpg
 
 import badinput
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import end_users  # noqa: E402  (ops/end_users.py: service account, end users, their passkeys)
 from harness import (Cluster, ScenarioFailure, Secrets, Simulator, TcpProxy, WorkerProcess, require, run_command,
                      scan_rows, verify, wait_until_settled, worker_env)
 
@@ -675,9 +680,193 @@ async def upgrade(run):
     }
 
 
+async def end_user_jobs(run):
+    """Jobs on behalf of end users under SIGKILL: a service account and end users each holding a passkey and a wallet;
+    mixed jobs for them, 3 workers as the service account with one seal key; the users sign parked jobs as they appear,
+    some at once, some later. A worker is SIGKILLed while jobs wait for signatures and again while it completes jobs
+    whose signature it took; each restarts. Every job must succeed once, signed by its user, with no login readable."""
+    users, jobs, kills_each, latest = (5, 40, 2, 4.0) if run.quick else (20, 200, 4, 8.0)
+    simulator = run.simulator("end-users", "--transfer-step-ms", "200")
+    connection, env = await run.database("end-users", simulator, 600_000)
+
+    # The application's service account, made by the organisation's administrator (the canary credential).
+    key_dir = os.path.join(run.workdir, "end-users-service-account")
+    subprocess.run([run.binary, "keygen", "--algorithm", "p256", "--out", key_dir], check=True, stdout=subprocess.DEVNULL)
+    sa_key_file = os.path.join(key_dir, "private.pem")
+    sa_token, sa_cred_id = await asyncio.to_thread(
+        end_users.create_service_account, simulator.url, run.secrets.token, run.secrets.cred_id,
+        open(run.secrets.private_key_file).read(), "chaos-app", open(os.path.join(key_dir, "public.pem")).read())
+    seal = os.urandom(32)
+    run.secrets.add("service account token", sa_token)
+    run.secrets.add_key("service account private key", sa_key_file)
+    run.secrets.add("seal key (base64)", base64.b64encode(seal).decode())
+    run.secrets.add("seal key (hex)", seal.hex())
+
+    # The end users, registered by the service account. Synced passkeys (signature counter 0): a user signs several
+    # parked jobs ahead, and the workers complete them in any order.
+    stamp = os.urandom(3).hex()
+    holders = []
+    for index in range(users):
+        passkey = end_users.Passkey(counter=False)
+        user_id, wallets = await asyncio.to_thread(
+            end_users.register_end_user, simulator.url, sa_token, sa_cred_id, open(sa_key_file).read(),
+            f"chaos-user-{index}-{stamp}@example.com", passkey, ["EthereumSepolia"])
+        holders.append((user_id, passkey, wallets[0]))
+    passkeys = {user_id: passkey for user_id, passkey, _ in holders}
+
+    kinds, payloads, owners = [], [], []
+    for index in range(jobs):
+        user_id, _, wallet = holders[index % users]
+        owners.append(user_id)
+        if index % 10 < 4:
+            kinds.append("create_wallet")
+            payloads.append(json.dumps({"network": NETWORKS[index % len(NETWORKS)], "name": f"chaos user {index}"}))
+        else:
+            kinds.append("transfer")
+            payloads.append(json.dumps({"walletId": wallet, "kind": "Native", "to": EVM_ADDRESS, "amount": str(1000 + index),
+                                        "waitFor": "confirmed" if index % 10 >= 8 else "submitted"}))
+    await connection.execute(
+        "INSERT INTO dfns_worker.jobs (kind, payload, on_behalf_of) SELECT k, p::jsonb, u FROM unnest($1::text[], $2::text[], $3::text[]) AS t(k, p, u)",
+        kinds, payloads, owners)
+    # Slow creations at Dfns widen the window between a worker taking a signature and finishing the job.
+    simulator.set_faults({"create-wallet": {"latencyMilliseconds": 800}, "create-transfer": {"latencyMilliseconds": 800}})
+    env.update({"DFNS_AUTH_TOKEN": sa_token, "DFNS_CRED_ID": sa_cred_id, "DFNS_PRIVATE_KEY_FILE": sa_key_file,
+                "DFNS_WORKER_SEAL_KEY": base64.b64encode(seal).decode(), "DFNS_REQUESTS_PER_MINUTE": "6000"})
+    workers = [run.worker("end-users", index, env, *run.timings()).start() for index in range(3)]
+
+    # The users: each parked challenge is signed at once or after a delay, on the user's device, and handed back
+    # through dfns_worker.sign(). A job parked again (its signature was taken by a worker that died) is signed again.
+    signer = await asyncpg.connect(env["DATABASE_URL"].split("?")[0])
+    due, handed, taken = {}, {}, set()
+    figures = {"prompt": 0, "late": 0, "signatures": {}, "refusals": [], "parks": {}}
+    stop = asyncio.Event()
+
+    async def users_task():
+        while not stop.is_set():
+            rows = await signer.fetch("SELECT id, on_behalf_of, user_challenge::text FROM dfns_worker.jobs "
+                                      "WHERE state = 'awaiting_signature' AND signed_challenge IS NULL")
+            now = time.monotonic()
+            for job_id, user_id, text in rows:
+                key = (job_id, json.loads(text)["challengeIdentifier"])
+                if key in handed:  # parked again with the same challenge after its signature was taken: sign again
+                    del handed[key]
+                    due.pop(key, None)
+                if key not in due:
+                    figures["parks"][job_id] = figures["parks"].get(job_id, 0) + 1
+                    taken.discard(job_id)
+                    prompt = random.random() < 0.5
+                    figures["prompt" if prompt else "late"] += 1
+                    due[key] = (now if prompt else now + random.uniform(1.0, latest), user_id, text)
+            for key, (at, user_id, text) in list(due.items()):
+                if at > now or key in handed:
+                    continue
+                signed = end_users.sign_challenge(text, passkeys[user_id], user_id)
+                try:
+                    await signer.fetchval("SELECT dfns_worker.sign($1, $2::jsonb)", key[0], json.dumps(signed))
+                except asyncpg.PostgresError as error:
+                    figures["refusals"].append((key[0], error.sqlstate, str(error)[:160]))
+                handed[key] = time.monotonic()
+                figures["signatures"][key[0]] = figures["signatures"].get(key[0], 0) + 1
+                taken.add(key[0])
+            await asyncio.sleep(0.1)
+
+    kills = {"waiting": [], "completing": []}
+    state = {"next": time.monotonic() + 1.0, "index": 0, "sealed": 0, "readable": 0}
+
+    async def maybe_kill():
+        if signing.done():
+            signing.result()  # the users' task ended: raise what ended it rather than wait for the deadline
+            raise ScenarioFailure("the users' task stopped before every job was settled")
+        if time.monotonic() < state["next"]:
+            return
+        if len(kills["waiting"]) < kills_each:
+            awaiting = await connection.fetchval(
+                "SELECT count(*) FROM dfns_worker.jobs WHERE state = 'awaiting_signature' AND signed_challenge IS NULL")
+            if awaiting >= 3:
+                # While users' logins wait sealed in the rows: none may be readable (a Dfns token is a JWT, eyJhbGciOiJ…).
+                sealed, readable = await connection.fetchrow(
+                    "SELECT count(*) FILTER (WHERE user_token IS NOT NULL), count(*) FILTER (WHERE position('eyJhbGciOiJ' IN j::text) > 0 "
+                    "OR position('\\x65794a68624763694f694a'::bytea IN coalesce(user_token, ''::bytea)) > 0) FROM dfns_worker.jobs j")
+                state["sealed"], state["readable"] = max(state["sealed"], sealed), state["readable"] + readable
+                worker = workers[state["index"] % len(workers)]
+                state["index"] += 1
+                worker.kill()
+                worker.start()
+                kills["waiting"].append(awaiting)
+                state["next"] = time.monotonic() + 1.5
+                return
+        if len(kills["completing"]) < kills_each and taken:
+            # A job whose signature we handed back and a worker has taken (claimed: running, signed_challenge cleared).
+            rows = await connection.fetch(
+                "SELECT id, worker_id FROM dfns_worker.jobs WHERE state = 'running' AND signed_challenge IS NULL AND id = ANY($1::bigint[])",
+                list(taken))
+            pids = {worker.pid: worker for worker in workers}
+            for job_id, worker_id in rows:
+                worker = pids.get(int(worker_id.rsplit(":", 1)[1])) if worker_id and ":" in worker_id else None
+                if worker is None:
+                    continue
+                held = [row[0] for row in await connection.fetch(
+                    "SELECT id FROM dfns_worker.jobs WHERE worker_id = $1 AND state = 'running' AND id = ANY($2::bigint[])", worker_id, list(taken))]
+                worker.kill()
+                worker.start()
+                kills["completing"].append(held)
+                state["next"] = time.monotonic() + 1.5
+                return
+
+    started = time.monotonic()
+    signing = asyncio.create_task(users_task())
+    try:
+        await wait_until_settled(connection, 300 if run.quick else 900, poll=0.05, on_tick=maybe_kill)
+    finally:
+        stop.set()
+        await signing
+        await signer.close()
+    elapsed = time.monotonic() - started
+    require(len(kills["waiting"]) == kills_each and len(kills["completing"]) == kills_each,
+            f"kills: {len(kills['waiting'])} while jobs awaited signatures, {len(kills['completing'])} while completing; {kills_each} of each wanted")
+    require(all(kills["completing"]), f"a kill while completing held no job whose signature it took: {kills['completing']}")
+    require(not figures["refusals"], f"dfns_worker.sign() refused signatures the users handed back: {figures['refusals'][:3]}")
+    require(state["sealed"] > 0 and state["readable"] == 0,
+            f"{state['readable']} rows held a readable login or token while {state['sealed']} jobs held sealed logins")
+    lost, duplicated, states = await verify(connection, simulator, jobs, outside_wallets=users)
+    leftovers = await connection.fetchval(
+        "SELECT count(*) FROM dfns_worker.jobs WHERE user_token IS NOT NULL OR user_challenge IS NOT NULL OR signed_challenge IS NOT NULL "
+        "OR signature_deadline IS NOT NULL")
+    require(leftovers == 0, f"{leftovers} finished jobs still hold a user's login, challenge or signature")
+    unsigned = await connection.fetch("SELECT id FROM dfns_worker.jobs WHERE NOT (id = ANY($1::bigint[]))", list(figures["signatures"]))
+    require(not unsigned, f"jobs succeeded without their user's signature: {[row[0] for row in unsigned][:5]}")
+    custodial = await connection.fetchval(
+        "SELECT count(*) FROM dfns_worker.jobs WHERE kind = 'create_wallet' AND (result->>'custodial')::boolean IS DISTINCT FROM false")
+    require(custodial == 0, f"{custodial} wallets made for end users are custodial (not delegated to them)")
+    # At Dfns: one transfer per transfer job, each requested by the job's user, each the result of its job.
+    jobs_by_external = {row[0]: (row[1], row[2]) for row in await connection.fetch(
+        "SELECT external_id, on_behalf_of, result->>'id' FROM dfns_worker.jobs WHERE kind = 'transfer'")}
+    transfers = simulator.transfers()
+    wrong = [(t.get("externalId"), t["id"], t.get("requester", {}).get("userId")) for t in transfers
+             if jobs_by_external.get(t.get("externalId")) != (t.get("requester", {}).get("userId"), t["id"])]
+    require(len(transfers) == len(jobs_by_external) and not wrong,
+            f"{len(transfers)} transfers at Dfns for {len(jobs_by_external)} jobs; not one per job, signed by its user: {wrong[:3]}")
+    stats = simulator.stats()
+    require(stats["signatureFailures"] == 0, f"Dfns refused {stats['signatureFailures']} signatures")
+    await run.finish("end-users", connection, workers)
+    simulator.stop()
+    again = sum(1 for count in figures["parks"].values() if count > 1)
+    held = sum(len(held) for held in kills["completing"])
+    waiting = f"{min(kills['waiting'])}–{max(kills['waiting'])}" if min(kills["waiting"]) != max(kills["waiting"]) else str(kills["waiting"][0])
+    return {
+        "jobs": jobs,
+        "faults": f"{users} end users (a passkey and a wallet each), 3 workers as the service account; {figures['prompt'] + figures['late']} "
+                  f"challenges signed ({figures['prompt']} at once, {figures['late']} after 1–{latest:.0f} s); {kills_each} SIGKILLs with "
+                  f"{waiting} jobs awaiting signatures, {kills_each} while completing {held} signed jobs; {again} jobs asked again after a "
+                  f"kill and signed again; {stats['transferReplays']} transfer replays; 0 sign() refusals, 0 signatures refused by Dfns, "
+                  f"0 of ≤{state['sealed']} sealed logins readable",
+        "lost": lost, "duplicated": duplicated, "longest rescue": "—", "time to ready": "—", "seconds": elapsed,
+    }
+
+
 SCENARIOS = {"bad-input": bad_input, "api-faults": api_faults, "auth": auth_failure, "shutdown": shutdown,
              "db-restart": database_restart, "crash": crash, "dfns-quirks": dfns_quirks, "partition": partition,
-             "db-lock": db_lock, "upgrade": upgrade}
+             "db-lock": db_lock, "upgrade": upgrade, "end-users": end_user_jobs}
 
 
 def scan_logs_and_metrics(run):
@@ -717,7 +906,8 @@ async def main():
             run.stop_leftovers()
         results.append(figures)
     scan_logs_and_metrics(run)
-    secrets_line = ("0 occurrences of the canary token, second token or private key (PEM, hex, base64) in "
+    made = " nor of the end users' service account's token and key or the seal key" if "seal key (base64)" in run.secrets.needles else ""
+    secrets_line = (f"0 occurrences of the canary token, second token or private key (PEM, hex, base64){made} in "
                     f"{len(run.logs)} logs, every job row, {len(run.metrics)} metrics scrapes and the error output"
                     if not run.leaks else "LEAKED: " + "; ".join(f"{name} in {sorted(places)}" for name, places in run.leaks.items()))
     print(f"==> chaos: secrets: {secrets_line}")

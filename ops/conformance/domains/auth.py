@@ -15,6 +15,7 @@ import hmac
 import json
 import os
 import time
+import sys
 import urllib.parse
 
 from cryptography.hazmat.primitives import hashes, serialization
@@ -22,6 +23,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from dfns_sdk import DfnsClient, DfnsClientConfig, KeySigner
 
 from domains import auth_groups
+
+# The software passkey is shared with ops/demo and ops/chaos (ops/end_users.py).
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from end_users import Passkey  # noqa: E402
 
 
 def b64url(data):
@@ -282,60 +287,6 @@ def recover(context, temp, name, challenge, recovery_key, new_key):
     assertion = {"credId": recovery_key.cred_id, "clientData": b64url(client_data), "signature": b64url(signature)}
     context.call("auth", name, {"recovery": {"kind": "RecoveryKey", "credentialAssertion": assertion}, "newCredentials": new_credentials}, via=temp,
                  expect=lambda r: r["credential"]["kind"] == "Key")
-
-
-def cbor(value):
-    """The CBOR (RFC 8949) of an int, bytes, text, list or dict: enough for an attestation object and a COSE key."""
-    def head(major, argument):
-        if argument < 24:
-            return bytes([major << 5 | argument])
-        for extra, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
-            if argument < 1 << (8 * size):
-                return bytes([major << 5 | extra]) + argument.to_bytes(size, "big")
-        raise ValueError("too large")
-    if isinstance(value, int):
-        return head(0, value) if value >= 0 else head(1, -1 - value)
-    if isinstance(value, bytes):
-        return head(2, len(value)) + value
-    if isinstance(value, str):
-        return head(3, len(value.encode())) + value.encode()
-    if isinstance(value, list):
-        return head(4, len(value)) + b"".join(cbor(item) for item in value)
-    return head(5, len(value)) + b"".join(cbor(k) + cbor(v) for k, v in value.items())
-
-
-class Passkey:
-    """A P-256 passkey as an authenticator makes one (W3C WebAuthn §6.1, §8.2 packed self attestation), written here
-    independently of the simulator's Swift, so the two must agree on the wire format."""
-
-    def __init__(self, rp_id="dfns.io", origin="https://app.dfns.io"):
-        self.private = ec.generate_private_key(ec.SECP256R1())
-        self.raw_id = os.urandom(16)
-        self.rp_id, self.origin, self.count = rp_id, origin, 0
-
-    def credential(self, challenge, user_id):
-        """The `Fido2` credential of a registration body attesting `challenge` (`webauthn.create`)."""
-        numbers = self.private.public_key().public_numbers()
-        cose = {1: 2, 3: -7, -1: 1, -2: numbers.x.to_bytes(32, "big"), -3: numbers.y.to_bytes(32, "big")}
-        auth_data = (hashlib.sha256(self.rp_id.encode()).digest() + bytes([0x45]) + (0).to_bytes(4, "big") + bytes(16)
-                     + len(self.raw_id).to_bytes(2, "big") + self.raw_id + cbor(cose))
-        client_data = json.dumps({"type": "webauthn.create", "challenge": challenge, "origin": self.origin, "crossOrigin": False},
-                                 separators=(",", ":")).encode()
-        signature = self.private.sign(auth_data + hashlib.sha256(client_data).digest(), ec.ECDSA(hashes.SHA256()))
-        attestation = cbor({"fmt": "packed", "attStmt": {"alg": -7, "sig": signature}, "authData": auth_data})
-        return {"credentialKind": "Fido2", "credentialName": "passkey",
-                "credentialInfo": {"credId": b64url(self.raw_id), "clientData": b64url(client_data), "attestationData": b64url(attestation)}}
-
-    def assertion(self, challenge, user_id):
-        """A `firstFactor` signing `challenge` (`webauthn.get`), with a growing signature counter."""
-        self.count += 1
-        auth_data = hashlib.sha256(self.rp_id.encode()).digest() + bytes([0x05]) + self.count.to_bytes(4, "big")
-        client_data = json.dumps({"type": "webauthn.get", "challenge": challenge, "origin": self.origin, "crossOrigin": False},
-                                 separators=(",", ":")).encode()
-        signature = self.private.sign(auth_data + hashlib.sha256(client_data).digest(), ec.ECDSA(hashes.SHA256()))
-        return {"kind": "Fido2", "credentialAssertion": {"credId": b64url(self.raw_id), "clientData": b64url(client_data),
-                                                         "authenticatorData": b64url(auth_data), "signature": b64url(signature),
-                                                         "userHandle": b64url(user_id.encode())}}
 
 
 def passkey_user(context, org_id, as_client):
