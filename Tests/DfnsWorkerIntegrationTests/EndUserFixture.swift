@@ -18,9 +18,17 @@ struct EndUserFixture {
     /// The key seal every worker of the test shares.
     let seal: TokenSeal
 
-    static func make(_ sim: SimulatorHarness.Running, email: String = "eve@example.com") async throws -> EndUserFixture {
+    /// - Parameter operations: when given, the service account gets a permission of these operations alone (else, as
+    ///   the simulator's tokens without a permission, it may do everything).
+    static func make(_ sim: SimulatorHarness.Running, email: String = "eve@example.com", operations: [String]? = nil) async throws -> EndUserFixture {
         let pair = try KeyGenerator.generate(.p256)
-        let account = try await sim.client().send(DfnsAuth.createServiceAccount(name: "app-backend", publicKey: pair.publicKeyPEM))
+        var permissionId: String?
+        if let operations {
+            permissionId = try await sim.client().send(DfnsPermissions.createPermission(name: "app-backend \(email)", operations: operations))["id"]?
+                .stringValue
+        }
+        let account = try await sim.client().send(
+            DfnsAuth.createServiceAccount(name: "app-backend", publicKey: pair.publicKeyPEM, permissionId: permissionId))
         guard let accessToken = account["accessTokens"]?.arrayValue?.first, let token = accessToken["accessToken"]?.stringValue,
             let credentialId = accessToken["credId"]?.stringValue
         else { throw TestFailure("the service account came without an access token") }

@@ -20,7 +20,8 @@ struct EndUserJobsTests {
     @Test("a wallet and a transfer for an end user: each parks with Dfns's challenge until the user signs, then completes")
     func walletAndTransfer() async throws {
         try await WorkerHarness.withSimulatorAndDatabase { sim, database in
-            let user = try await EndUserFixture.make(sim)
+            // A service account granted exactly what it needs for its users.
+            let user = try await EndUserFixture.make(sim, operations: ["Auth:Register:Delegated", "Auth:Login:Delegated", "Auth:Users:Read"])
             let worker = try WorkerHarness.worker(database, sim, client: user.backend, seal: user.seal)
             let wallet = try await database.store.enqueue(kind: "create_wallet", payload: #"{"network":"BaseSepolia"}"#, onBehalfOf: user.userId)
             _ = try await worker.drain()
@@ -164,7 +165,18 @@ struct EndUserJobsTests {
                 kind: "create_wallet", payload: #"{"network":"BaseSepolia"}"#, onBehalfOf: user.userId)
             _ = try await WorkerHarness.worker(database, sim, seal: user.seal).drain()
             #expect(try await outcome(database, notAnAccount) == "failed|end_user_login_refused")
-            #expect(try await sim.client().listWalletsPage().items.count == 1)
+            // Nor a service account whose permission leaves it out.
+            let narrow = try await EndUserFixture.make(sim, email: "ivy@example.com", operations: ["Auth:Register:Delegated", "Auth:Users:Read"])
+            let notPermitted = try await database.store.enqueue(
+                kind: "create_wallet", payload: #"{"network":"BaseSepolia"}"#, onBehalfOf: narrow.userId)
+            let narrowWorker = try WorkerHarness.worker(database, sim, client: narrow.backend, seal: narrow.seal)
+            _ = try await narrowWorker.drain()
+            let refusal = try await WorkerHarness.row(database, notPermitted)
+            #expect(
+                refusal.code == "end_user_login_refused" && refusal.message?.contains("permissions do not grant Auth:Login:Delegated") == true,
+                "\(refusal)")
+            #expect(narrowWorker.health.authFailure == nil)
+            #expect(try await sim.client().listWalletsPage().items.count == 2, "the registrations' wallets alone")
         }
     }
 

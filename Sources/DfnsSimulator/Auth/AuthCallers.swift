@@ -47,19 +47,33 @@ extension DfnsSimulator {
     }
 
     /// Refuses a caller that is not a service account (delegated registration, login and recovery are theirs alone,
-    /// dfns-auth.md §0).
-    func requireServiceAccount(_ principal: Principal, _ what: String) throws(APIError) {
+    /// dfns-auth.md §0), or one whose assigned permissions leave out `operation` (docs.dfns.co: `Auth:Login:Delegated`,
+    /// `Auth:Register:Delegated`, `Auth:Recover:Delegated`; dfns-auth.md §4). A token with no permission assigned acts
+    /// as the organisation's administrator here, as every simulator token does: only an assignment narrows it.
+    func requireServiceAccount(_ principal: Principal, _ what: String, operation: String? = nil) throws(APIError) {
         guard (try? accountStore.serviceAccount(principal.userId, orgId: principal.orgId)) != nil else {
             throw APIError(403, "only a service account can \(what)")
         }
+        guard let operation else { return }
+        let assignments = documents.all(.permissionAssignment, orgId: principal.orgId) { $0.json["identityId"] as? String == principal.tokenId }
+        guard !assignments.isEmpty else { return }
+        let granted = assignments.contains { assignment in
+            guard let permissionId = assignment.json["permissionId"] as? String,
+                let permission = try? documents.get(.permission, permissionId, orgId: principal.orgId, what: "permission").json
+            else { return false }
+            return permission["isArchived"] as? Bool != true && (permission["operations"] as? [String] ?? []).contains(operation)
+        }
+        guard granted else { throw APIError(403, "the service account's permissions do not grant \(operation), needed to \(what)") }
     }
 
     /// The active user a delegated route's body names by `member` (`username` or `email`), for a caller that must be
-    /// a service account (403 otherwise, naming `what` it may not do); Dfns's 401 for an unknown user, 400 for a
-    /// deactivated one.
-    func delegatedUser(_ context: SimulatorRequestContext, _ member: String, _ what: String) throws(APIError) -> AccountStore.User {
+    /// a service account granted `operation` (403 otherwise, naming `what` it may not do); Dfns's 401 for an unknown
+    /// user, 400 for a deactivated one.
+    func delegatedUser(_ context: SimulatorRequestContext, _ member: String, _ what: String, operation: String) throws(APIError)
+        -> AccountStore.User
+    {
         let principal = try context.caller()
-        try requireServiceAccount(principal, what)
+        try requireServiceAccount(principal, what, operation: operation)
         guard let name = try Self.object(context.requestBody)[member] as? String else {
             throw APIError.badRequest("\(member) is required and must be a string")
         }

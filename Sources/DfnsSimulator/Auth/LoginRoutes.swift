@@ -72,7 +72,7 @@ extension DfnsSimulator {
             return APIResponse(json: ["token": login.token])
         }
         api.post("/auth/login/delegated") { [accountStore] _, context in
-            let user = try self.delegatedUser(context, "username", "log users in on their behalf")
+            let user = try self.delegatedUser(context, "username", "log users in on their behalf", operation: "Auth:Login:Delegated")
             try self.requireLogin(user, via: .delegated)
             let login = accountStore.startSession(
                 userId: user.userId, orgId: user.orgId, kind: "Delegated", lifetime: self.configuration.loginLifetime)

@@ -36,7 +36,7 @@ extension DfnsSimulator {
                 json: self.openRegistration(for: user, purpose: .recovery(credentialId: recovery.credentialId), recoveryCredentials: [recovery]))
         }
         api.post("/auth/recover/user/delegated") { _, context in
-            let user = try self.delegatedUser(context, "username", "recover users on their behalf")
+            let user = try self.delegatedUser(context, "username", "recover users on their behalf", operation: "Auth:Recover:Delegated")
             let recovery = try self.recoveryCredential(try Self.object(context.requestBody), of: user)
             return APIResponse(
                 json: self.openRegistration(for: user, purpose: .recovery(credentialId: recovery.credentialId), recoveryCredentials: [recovery]))

@@ -43,7 +43,7 @@ extension DfnsSimulator {
         }
         api.post("/auth/registration/delegated") { [accountStore] _, context in
             let principal = try context.caller()
-            try self.requireServiceAccount(principal, "register users on their behalf")
+            try self.requireServiceAccount(principal, "register users on their behalf", operation: "Auth:Register:Delegated")
             let object = try Self.object(context.requestBody)
             guard let email = object["email"] as? String, !email.isEmpty else { throw APIError.badRequest("email is required and must be a string") }
             guard let kind = object["kind"] as? String, Self.userKinds.contains(kind) else {
@@ -64,7 +64,7 @@ extension DfnsSimulator {
             return APIResponse(json: self.openRegistration(for: user, purpose: .registration))
         }
         api.post("/auth/registration/delegated/restart") { _, context in
-            let user = try self.delegatedUser(context, "email", "register users on their behalf")
+            let user = try self.delegatedUser(context, "email", "register users on their behalf", operation: "Auth:Register:Delegated")
             try Self.requireDelegatedRegistration(user, kind: try Self.object(context.requestBody)["kind"] as? String ?? user.kind)
             return APIResponse(json: self.openRegistration(for: user, purpose: .registration))
         }

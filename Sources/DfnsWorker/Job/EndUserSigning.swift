@@ -64,22 +64,33 @@ extension DfnsGateway {
         return try await unpaused(user) { try await userClient.complete(request, userAction: action) }
     }
 
-    /// The end user's login, by the worker's service account: their username, then a delegated login.
+    /// The end user's login, by the worker's service account: their username, then a delegated login. A 401 reading
+    /// the user is the service account's own (the worker pauses); any refusal of the login itself, the read having
+    /// just worked, is about this user or the permission to log users in: the job's failure.
     private func login(_ user: String) async throws -> String {
+        let username: String
         do {
-            return try await call(pausingOn: [.unauthorized]) { client in
+            username = try await call(pausingOn: [.unauthorized]) { client in
                 guard let username = try await client.send(DfnsAuth.getUser(userId: user))["username"]?.stringValue else {
                     throw DfnsError(code: .decoding, message: "Dfns answered user \(user) without a username")
                 }
-                return try await client.delegatedLogin(username: username)
+                return username
             }
         } catch let error as DfnsError where [.notFound, .forbidden, .validation].contains(error.code) {
-            // A 403 of the service account here is about this user or a permission for end users only: the job's failure.
-            throw JobFailure(
-                code: .endUserLoginRefused,
-                message: "the worker's service account could not log end user \(user) in (HTTP \(error.httpStatus ?? 0)): \(error.message); "
-                    + "it needs Auth:Login:Delegated, and the user must exist and be an active end user")
+            throw Self.loginRefused(user, error)
         }
+        do {
+            return try await call(pausingOn: []) { try await $0.delegatedLogin(username: username) }
+        } catch let error as DfnsError where [.notFound, .forbidden, .validation, .unauthorized].contains(error.code) {
+            throw Self.loginRefused(user, error)
+        }
+    }
+
+    private static func loginRefused(_ user: String, _ error: DfnsError) -> JobFailure {
+        JobFailure(
+            code: .endUserLoginRefused,
+            message: "the worker's service account could not log end user \(user) in (HTTP \(error.httpStatus ?? 0)): \(error.message); "
+                + "it needs Auth:Login:Delegated, and the user must exist and be an active end user")
     }
 
     /// Runs a call made with the end user's login: a 401 or 403 there is about the user (a login that ended, a wallet
