@@ -169,9 +169,9 @@ public final class Worker: Service, Sendable {
                     }
                 })
             let claimed = await processor.run(source)
-            logger.debug("worker part ended", metadata: ["worker.part": "processor"])
+            logger.info("worker part ended", metadata: ["worker.part": "processor"])
             await completer.waitUntilIdle()
-            logger.debug("worker part ended", metadata: ["worker.part": "completer"])
+            logger.info("worker part ended", metadata: ["worker.part": "completer"])
             await sharedBudget?.leave()
             background.cancelAll()
             return claimed
@@ -190,7 +190,7 @@ public final class Worker: Service, Sendable {
     private func part(_ name: String, _ body: @escaping @Sendable () async -> Void) -> @Sendable () async -> Void {
         { [logger] in
             await body()
-            logger.debug("worker part ended", metadata: ["worker.part": "\(name)"])
+            logger.info("worker part ended", metadata: ["worker.part": "\(name)"])
         }
     }
 

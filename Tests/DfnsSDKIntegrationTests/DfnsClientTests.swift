@@ -165,7 +165,8 @@ struct DfnsClientTests {
             try await sim.setFaultRules([:])
             let started = ContinuousClock.now
             _ = try await client.listWalletsPage(limit: 1)
-            #expect(started.duration(to: .now) < .seconds(3), "held for the 1 s limit, not a day")
+            // Held for the 1 s limit, not the minute Retry-After is capped to (nor a day); a loaded machine adds seconds.
+            #expect(started.duration(to: .now) < .seconds(20), "held for the 1 s limit, not a minute or a day")
         }
     }
 

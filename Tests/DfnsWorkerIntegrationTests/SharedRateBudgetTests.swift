@@ -52,8 +52,10 @@ struct SharedRateBudgetTests {
             let total = counts.reduce(0, +)
             // 600/min = 10/s: at most the bucket's capacity (3) plus the refill; a per-process budget would allow 3×.
             #expect(total <= 3 + Int(10 * seconds) + 1, "\(counts)")
-            // Most of the budget is used; grants answered late by a loaded database (a full parallel suite) cost a few.
-            #expect(total >= Int(10 * seconds * 0.7), "\(counts)")
+            // The budget is not lost between workers: a share computed twice (a third of a third) would allow a third.
+            // Grants answered late by a loaded database (a full parallel suite) cost some (60 % was seen); how much of
+            // it is used is a benchmark's figure (ops/bench, "Rate-limit efficiency"), not this test's.
+            #expect(total >= Int(10 * seconds * 0.5), "\(counts)")
             for count in counts { #expect(Double(count) >= Double(total) * 0.2, "unfair split \(counts)") }
             #expect(try await database.column("SELECT count(*)::text FROM dfns_worker.rate_budget_workers") == ["3"])
         }
