@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "DfnsSimulator", targets: ["DfnsSimulator"]),
         .library(name: "DfnsWorker", targets: ["DfnsWorker"]),
         .library(name: "DfnsJobs", targets: ["DfnsJobs"]),
+        .library(name: "DfnsPKCS11", targets: ["DfnsPKCS11"]),
         .executable(name: "dfns-worker", targets: ["dfns-worker"]),
         .executable(name: "dfns-bench", targets: ["dfns-bench"]),
     ],
@@ -41,6 +42,8 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        // Cryptoki's declarations (p11-kit's pkcs11.h): PKCS#11 modules are loaded at run time, nothing is linked.
+        .systemLibrary(name: "CPKCS11", pkgConfig: "p11-kit-1", providers: [.apt(["libp11-kit-dev"])]),
         // prctl(2) for the command-line tool (ProcessHardening): a header-only module.
         .systemLibrary(name: "CProcessControl"),
         .target(
@@ -120,6 +123,7 @@ let package = Package(
                 "DfnsSimulator",
                 "DfnsWorker",
                 "DfnsJobs",
+                "DfnsPKCS11",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -183,6 +187,18 @@ let package = Package(
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
+        // Key credentials whose private key stays in a PKCS#11 token (an HSM, SoftHSM2).
+        .target(
+            name: "DfnsPKCS11",
+            dependencies: ["DfnsSDK", "CPKCS11"],
+            swiftSettings: swiftSettings
+        ),
+        // PKCS11Signer against SoftHSM2 (a real PKCS#11 module) and the simulator.
+        .testTarget(
+            name: "DfnsPKCS11IntegrationTests",
+            dependencies: ["DfnsSDK", "DfnsPKCS11", "DfnsSimulator", "DfnsTestSupport"],
+            swiftSettings: swiftSettings
+        ),
         // The SDK on its own: parsing, signing, pacing and retry rules, no server.
         .testTarget(
             name: "DfnsSDKUnitTests",
@@ -208,7 +224,7 @@ let package = Package(
         .testTarget(
             name: "DfnsWorkerIntegrationTests",
             dependencies: [
-                "DfnsSDK", "DfnsSimulator", "DfnsWorker", "DfnsJobs", "DfnsConsole", "DfnsTestSupport",
+                "DfnsSDK", "DfnsSimulator", "DfnsWorker", "DfnsJobs", "DfnsConsole", "DfnsTestSupport", "DfnsPKCS11",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -7,7 +7,7 @@ log() { printf '==> %s\n' "$*" >&2; }
 
 # Installs the Debian packages that are missing (PostgreSQL, libcrypto headers, openssl, python venv).
 ensure_packages() {
-    local wanted=(postgresql libssl-dev openssl python3-venv curl chromium chromium-driver)
+    local wanted=(postgresql libssl-dev openssl python3-venv curl chromium chromium-driver libp11-kit-dev softhsm2 opensc)
     local missing=()
     for package in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

@@ -105,7 +105,7 @@ public struct ConsoleOperator: Sendable, Equatable {
             guard !line.isEmpty, !line.hasPrefix("#") else { continue }
             let parts = line.split(separator: " ", maxSplits: 1)
             let name = parts.count == 2 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
-            guard parts[0].hasPrefix("sha256:"), let digest = ConsoleSession.bytes(hex: parts[0].dropFirst("sha256:".count)), digest.count == 32,
+            guard parts[0].hasPrefix("sha256:"), let digest = Digest.bytes(hex: parts[0].dropFirst("sha256:".count)), digest.count == 32,
                 (1...64).contains(name.count), !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
             else {
                 throw ConsoleError(

@@ -58,7 +58,7 @@ struct ConsoleSession: Sendable {
         guard parts.count == 4, let expiry = Int64(parts[0]), expiry > Int64(now.timeIntervalSince1970) else { return nil }
         let body = parts[0...2].joined(separator: ".")
         let expected = Digest.hmacSHA256(key: key, Array(body.utf8))
-        guard let given = Self.bytes(hex: parts[3]), Self.same(given, expected), let nameBytes = Self.bytes(base64url: parts[2])
+        guard let given = Digest.bytes(hex: parts[3]), Self.same(given, expected), let nameBytes = Self.bytes(base64url: parts[2])
         else { return nil }
         return Operator(
             name: String(decoding: nameBytes, as: UTF8.self), csrf: Digest.hex(Digest.hmacSHA256(key: key, Array("csrf.\(parts[1])".utf8))))
@@ -67,19 +67,6 @@ struct ConsoleSession: Sendable {
     /// Equal bytes, compared in constant time for equal lengths (OpenSSL's `CRYPTO_memcmp`).
     private static func same(_ left: [UInt8], _ right: [UInt8]) -> Bool {
         left.count == right.count && CRYPTO_memcmp(left, right, left.count) == 0
-    }
-
-    static func bytes(hex text: Substring) -> [UInt8]? {
-        guard text.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        var index = text.startIndex
-        while index < text.endIndex {
-            let next = text.index(index, offsetBy: 2)
-            guard let byte = UInt8(text[index..<next], radix: 16) else { return nil }
-            bytes.append(byte)
-            index = next
-        }
-        return bytes
     }
 
     private static func base64url(_ bytes: [UInt8]) -> String {

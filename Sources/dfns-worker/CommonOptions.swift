@@ -67,11 +67,11 @@ struct LoggingOptions: ParsableArguments {
 }
 
 /// How the worker reaches Dfns. Secrets come from the environment only (never flags, which `ps` shows):
-/// DFNS_AUTH_TOKEN, DFNS_PRIVATE_KEY or DFNS_PRIVATE_KEY_FILE, DFNS_PRIVATE_KEY_PASSPHRASE.
+/// DFNS_AUTH_TOKEN, and the key's (``SignerOptions``).
 struct DfnsOptions: ParsableArguments {
     @Option(help: "Dfns API base URL (default: $DFNS_API_URL or https://api.dfns.io).") var dfnsApiUrl: String?
     @Option(help: "Key credential id (default: $DFNS_CRED_ID).") var dfnsCredId: String?
-    @Option(help: "PEM private key file (default: $DFNS_PRIVATE_KEY_FILE; or the PEM text in $DFNS_PRIVATE_KEY).") var dfnsPrivateKeyFile: String?
+    @OptionGroup var signer: SignerOptions
     @Option(help: "Origin written into signed client data (default: $DFNS_APP_ORIGIN or https://app.dfns.io).") var dfnsAppOrigin: String?
     @Option(help: "Requests per minute this process sends to Dfns, init and action calls included (default: $DFNS_REQUESTS_PER_MINUTE or 1000).")
     var dfnsRequestsPerMinute: Int?
@@ -126,20 +126,7 @@ struct DfnsOptions: ParsableArguments {
         }
         let baseURL = dfnsApiUrl ?? environment["DFNS_API_URL"] ?? "https://api.dfns.io"
         try Self.checkTransport(baseURL)
-        let passphrase = environment["DFNS_PRIVATE_KEY_PASSPHRASE"]
-        let signer: KeySigner
-        do {
-            if let path = dfnsPrivateKeyFile ?? environment["DFNS_PRIVATE_KEY_FILE"], !path.isEmpty {
-                Self.checkKeyFilePermissions(path)
-                signer = try KeySigner(credentialId: credentialId, privateKeyFile: path, passphrase: passphrase)
-            } else if let pem = environment["DFNS_PRIVATE_KEY"], !pem.isEmpty {
-                signer = try KeySigner(credentialId: credentialId, privateKeyPEM: pem, passphrase: passphrase)
-            } else {
-                throw ValidationError("set DFNS_PRIVATE_KEY_FILE (or DFNS_PRIVATE_KEY) to the credential's PEM private key")
-            }
-        } catch let error as KeySignerError {
-            throw ValidationError("private key: \(error.message)")
-        }
+        let signer = try signer.signer(credentialId: credentialId)
         let configuration = DfnsClientConfiguration(
             baseURL: baseURL,
             authToken: token,
@@ -150,7 +137,8 @@ struct DfnsOptions: ParsableArguments {
             writeReplay: .unsentOnly,
             observer: observer
         )
-        // KeySigner is safe to share: each signature uses its own OpenSSL context, so jobs sign in parallel.
+        // Signers are safe to share: each KeySigner signature uses its own OpenSSL context, each PKCS11Signer one its own
+        // session, so jobs sign in parallel.
         return DfnsClient(configuration: configuration, signer: signer, httpClient: httpClient, logger: logger)
     }
 }

@@ -1,6 +1,6 @@
 import COpenSSL
 
-/// SHA-256 and HMAC-SHA256 over OpenSSL, and lowercase hex, for the package's own uses: webhook signatures, the
+/// SHA-256 and HMAC-SHA256 over OpenSSL, and hex both ways, for the package's own uses: webhook signatures, the
 /// console's tokens and sessions, and the tests. (The simulator keeps its own: it imports nothing of the SDK.)
 package enum Digest {
     package static func sha256(_ bytes: [UInt8]) -> [UInt8] {
@@ -26,5 +26,20 @@ package enum Digest {
             text.append(digits[Int(byte & 0x0F)])
         }
         return String(decoding: text, as: UTF8.self)
+    }
+
+    /// The bytes of hexadecimal `text` (either case), or nil when it is not whole bytes of hex digits.
+    package static func bytes(hex text: some StringProtocol) -> [UInt8]? {
+        guard text.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.count / 2)
+        var index = text.startIndex
+        while index < text.endIndex {
+            let next = text.index(index, offsetBy: 2)
+            guard let byte = UInt8(text[index..<next], radix: 16) else { return nil }
+            bytes.append(byte)
+            index = next
+        }
+        return bytes
     }
 }
