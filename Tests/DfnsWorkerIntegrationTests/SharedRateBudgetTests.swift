@@ -122,13 +122,14 @@ struct SharedRateBudgetTests {
             try await waitFor(.seconds(10)) {
                 try await database.column("SELECT (paused_until IS NOT NULL)::text FROM dfns_worker.rate_budgets") == ["true"]
             }
-            // What is left of the pause when the second worker asks, measured on the database's clock (however long the
-            // loop above took on a loaded machine): the second worker waits it out.
+            // What is left of the pause, on the database's clock (however long the loop above took on a loaded machine);
+            // the wait is timed from before that reading, so however late its answer arrives, the second worker's wait
+            // from then on covers at least what was left.
+            let started = ContinuousClock.now
             let left = Int(
                 try await database.column(
                     "SELECT (extract(epoch FROM paused_until - clock_timestamp()) * 1000)::bigint::text FROM dfns_worker.rate_budgets"
                 ).first!!)!
-            let started = ContinuousClock.now
             try await second.acquire()
             #expect(left > 1000, "the pause was recorded for 3 s")
             #expect(started.duration(to: .now) >= .milliseconds(left - 100), "waited \(started.duration(to: .now)) of \(left) ms")
