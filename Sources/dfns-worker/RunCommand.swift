@@ -82,13 +82,16 @@ struct RunCommand: AsyncParsableCommand {
         )
         logger.info("worker starting", metadata: ["worker.concurrency": "\(worker.concurrency)", "worker.queues": "\(worker.queues)"])
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: runtime.client),
-            .init(service: server),
+            .init(service: StopBound.Service(runtime.client, name: "database pool", logger: logger)),
+            .init(service: StopBound.Service(server, name: "http server", logger: logger)),
             .init(service: runtime.worker, successTerminationBehavior: .gracefullyShutdownGroup),
         ]
-        if let consoleParts { services.append(.init(service: consoleParts.client)) }
+        if let consoleParts {
+            services.append(.init(service: StopBound.Service(consoleParts.client, name: "console's database pool", logger: logger)))
+        }
         if pruneEvery != nil {
-            services.append(.init(service: Pruner(policy: retentionPolicy, store: runtime.store, metrics: metrics, logger: logger)))
+            let pruner = Pruner(policy: retentionPolicy, store: runtime.store, metrics: metrics, logger: logger)
+            services.append(.init(service: StopBound.Service(pruner, name: "pruner", logger: logger)))
         }
         var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // A service that does not end on a graceful shutdown (seen twice under load, RELIABILITY.md "Limits"; each part
@@ -97,7 +100,7 @@ struct RunCommand: AsyncParsableCommand {
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(worker.shutdownGrace + worker.statementTimeout + 5)
         groupConfiguration.maximumCancellationDuration = .seconds(10)
         let group = ServiceGroup(configuration: groupConfiguration)
-        try await runtime.withHTTPClient {
+        try await runtime.withHTTPClient(logger: logger) {
             try await runtime.checkDatabase(logger: logger)
             try await group.run()
         }
@@ -136,7 +139,7 @@ struct DrainCommand: AsyncParsableCommand {
         if let maxDuration, !(1...31 * 86_400).contains(maxDuration) { throw ValidationError("--max-duration must be 1-2678400 seconds") }
         let logger = try logging.bootstrap(label: "dfns.worker")
         let runtime = try await WorkerRuntime(database: database, dfns: dfns, options: worker, logger: logger, listen: false)
-        let summary = try await runtime.withHTTPClient {
+        let summary = try await runtime.withHTTPClient(logger: logger) {
             try await runtime.checkDatabase(logger: logger)
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await runtime.client.run() }

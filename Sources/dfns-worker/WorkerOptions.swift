@@ -74,7 +74,7 @@ extension WorkerOptions {
 struct WorkerRuntime {
     let client: PostgresClient
     /// The HTTP client of every Dfns request, without tracing: the worker exports no traces, and span bookkeeping
-    /// cost about a tenth of its CPU per signed request (BENCHMARKS.md). Shut down by ``withHTTPClient(_:)``.
+    /// cost about a tenth of its CPU per signed request (BENCHMARKS.md). Shut down by ``withHTTPClient(logger:_:)``.
     let httpClient: HTTPClient
     let store: JobStore
     let worker: Worker
@@ -91,11 +91,11 @@ struct WorkerRuntime {
         }
     }
 
-    /// Runs `body`, then shuts the HTTP client down whatever the outcome.
-    func withHTTPClient<Value>(_ body: () async throws -> Value) async throws -> Value {
+    /// Runs `body`, then shuts the HTTP client down whatever the outcome (bounded: ``StopBound``).
+    func withHTTPClient<Value>(logger: Logger, _ body: () async throws -> Value) async throws -> Value {
         let result: Result<Value, any Error>
         do { result = .success(try await body()) } catch { result = .failure(error) }
-        try? await httpClient.shutdown()
+        await StopBound.run("http client", logger: logger) { [httpClient] in try? await httpClient.shutdown() }
         return try result.get()
     }
 

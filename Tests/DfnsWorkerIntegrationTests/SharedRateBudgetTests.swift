@@ -82,7 +82,8 @@ struct SharedRateBudgetTests {
                 let started = ContinuousClock.now
                 cancelled.cancel()
                 await #expect(throws: CancellationError.self) { try await cancelled.value }
-                #expect(started.duration(to: .now) < .milliseconds(500), "it did not wait for its turn")
+                // Its turn, behind 20 callers served 4 a second, was seconds away.
+                #expect(started.duration(to: .now) < .seconds(2), "it did not wait for its turn")
                 try await group.waitForAll()
             }
             let served = order.all
