@@ -2,7 +2,6 @@
 /// raw `r‖s` (RFC 3279 §2.2.3), and a SubjectPublicKeyInfo to register the key (RFC 5280 §4.1.2.7).
 enum DER {
     static func sequence(_ parts: [UInt8]...) -> [UInt8] { tagged(0x30, parts.flatMap { $0 }) }
-    static func octetString(_ bytes: [UInt8]) -> [UInt8] { tagged(0x04, bytes) }
     static func bitString(_ bytes: [UInt8]) -> [UInt8] { tagged(0x03, [0] + bytes) }
     static let null: [UInt8] = [0x05, 0x00]
 

@@ -9,7 +9,6 @@ struct EndUserFixture {
     /// The service account's client, as the worker uses it (writes replayed only when unsent, as `run` wires it).
     let backend: DfnsClient
     let userId: String
-    let username: String
     /// The user's key credential: signs their challenges (a passkey in a browser does the same).
     let device: KeySigner
     /// A wallet registered with the user, delegated to them, and its signing key.
@@ -46,7 +45,7 @@ struct EndUserFixture {
         var key = [UInt8](repeating: 0, count: 32)
         for index in key.indices { key[index] = UInt8.random(in: 0...255) }
         return EndUserFixture(
-            backend: backend, userId: registration.userId, username: email, device: device, walletId: wallet.id,
+            backend: backend, userId: registration.userId, device: device, walletId: wallet.id,
             keyId: wallet.signingKey?.id ?? "", seal: try TokenSeal(key: key))
     }
 
